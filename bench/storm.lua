@@ -1,0 +1,34 @@
+-- An alert storm like DESIGN.md §9: POST /api/v2/alerts, 10 alerts per request, new label sets on
+-- every request (so every alert is new to the receiver). Used against Alertmanager and alertbridge.
+local counter = 0
+local thread_id = 0
+
+function setup(thread)
+  thread:set("tid", thread_id)
+  thread_id = thread_id + 1
+end
+
+function init(args)
+  counter = 0
+end
+
+request = function()
+  counter = counter + 1
+  local parts = {}
+  for i = 1, 10 do
+    parts[i] = string.format(
+      '{"labels":{"alertname":"StormAlert","service":"svc-%d","instance":"t%d-r%d-a%d",' ..
+      '"severity":"warning"},"annotations":{"summary":"storm"}}',
+      (counter + i) % 50, tid, counter, i)
+  end
+  local body = "[" .. table.concat(parts, ",") .. "]"
+  return wrk.format("POST", "/api/v2/alerts", {["Content-Type"] = "application/json"}, body)
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d duration_s=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f " ..
+                         "errors_status=%d errors_connect=%d errors_timeout=%d\n",
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status, summary.errors.connect, summary.errors.timeout))
+end

@@ -1,0 +1,53 @@
+// Time for the whole service. Nothing below src/server reads the wall clock: it is injected as a
+// Clock, and tests drive a FakeClock, so timers and windows are deterministic.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace ab {
+
+using Duration = std::chrono::milliseconds;
+using TimePoint = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  TimePoint now() const override;
+};
+
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(TimePoint start = TimePoint{}) : now_(start.time_since_epoch().count()) {}
+  TimePoint now() const override { return TimePoint(Duration(now_.load())); }
+  void set(TimePoint t) { now_ = t.time_since_epoch().count(); }
+  void advance(Duration d) { now_ += d.count(); }
+
+ private:
+  std::atomic<int64_t> now_;
+};
+
+// Prometheus duration syntax: "1h30m", units ms s m h d w y, no spaces, no fractions, "0" allowed.
+Result<Duration> ParseDuration(std::string_view text);
+// Shortest Prometheus form: 90m -> "1h30m", 0 -> "0s".
+std::string FormatDuration(Duration d);
+
+// RFC 3339 in UTC with milliseconds: "2026-11-22T22:44:03.655Z".
+std::string FormatRfc3339(TimePoint t);
+// Accepts any number of fractional digits (truncated to ms), "Z" or a numeric offset.
+Result<TimePoint> ParseRfc3339(std::string_view text);
+
+inline int64_t ToMillis(TimePoint t) { return t.time_since_epoch().count(); }
+inline TimePoint FromMillis(int64_t ms) { return TimePoint(Duration(ms)); }
+
+}  // namespace ab

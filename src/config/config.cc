@@ -1,0 +1,68 @@
+// The small behaviours of the config value types: error text, secret resolution, look-ups.
+#include "config/config.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace ab {
+
+std::string ConfigError::ToString() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + message;
+}
+
+Result<std::string> Secret::Resolve() const {
+  if (ref_.rfind("env:", 0) == 0) {
+    std::string name = ref_.substr(4);
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return MakeError("environment variable " + name + " is not set");
+    if (*value == '\0') return MakeError("environment variable " + name + " is empty");
+    return std::string(value);
+  }
+  if (ref_.rfind("file:", 0) == 0) {
+    std::string path = ref_.substr(5);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return MakeError("cannot read secret file " + path + ": " + std::strerror(errno));
+    }
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    if (in.bad()) return MakeError("cannot read secret file " + path);
+    std::string value = contents.str();
+    // Editors and `echo` add a final newline that is never part of the secret.
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    if (value.empty()) return MakeError("secret file " + path + " is empty");
+    return value;
+  }
+  return ref_;
+}
+
+bool ReceiverConfig::Wants(EventType t) const {
+  if (events.empty()) {
+    // Member changes are summarised in status_update; a receiver opts in to them explicitly.
+    return t != EventType::kAlertAdded && t != EventType::kAlertResolved &&
+           t != EventType::kAlertStale;
+  }
+  for (EventType e : events) {
+    if (e == t) return true;
+  }
+  return false;
+}
+
+const SourceConfig* Config::FindSource(std::string_view name) const {
+  for (const SourceConfig& s : sources) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+const ReceiverConfig* Config::FindReceiver(std::string_view name) const {
+  for (const ReceiverConfig& r : receivers) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace ab

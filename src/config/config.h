@@ -1,0 +1,136 @@
+// The loaded configuration: alertbridge.yml + rules/*.yml + receivers/*.yml, validated strictly.
+// Every problem is collected as a ConfigError with file:line:col; loading never stops at the first.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/time.h"
+#include "model/incident.h"
+#include "rules/rule.h"
+
+namespace ab {
+
+struct ConfigError {
+  std::string file;
+  int line = 0;  // 1-based; 0 when the error is about the whole file
+  int col = 0;
+  std::string message;
+  std::string ToString() const;  // "file:line:col: message"
+};
+
+// A secret written as `env:NAME` or `file:/path` (a literal is accepted too, for URLs that are not
+// secret). Resolve() reads it; the reference, never the value, appears in errors and logs.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string ref) : ref_(std::move(ref)) {}
+  bool empty() const { return ref_.empty(); }
+  const std::string& ref() const { return ref_; }
+  Result<std::string> Resolve() const;
+
+ private:
+  std::string ref_;
+};
+
+struct SourceAuth {
+  std::optional<Secret> bearer_token;
+  struct Hmac {
+    Secret secret;
+    std::string header = "X-Signature";
+  };
+  std::optional<Hmac> hmac_sha256;
+};
+
+// RFC 6901 pointers of a generic webhook source (DESIGN.md §4).
+struct WebhookMapping {
+  std::string alerts;  // pointer to the alerts array; empty = the body is one alert
+  struct StatusMap {
+    std::string pointer;
+    std::vector<std::string> firing{"firing"};
+    std::vector<std::string> resolved{"resolved"};
+  };
+  std::optional<StatusMap> status;  // none = every alert is firing
+  std::map<std::string, std::string> labels;       // label name -> pointer
+  std::map<std::string, std::string> annotations;  // annotation name -> pointer
+  std::string fingerprint;  // optional pointer
+  std::string starts_at;    // optional pointer (RFC 3339)
+  std::string ends_at;      // optional pointer (RFC 3339)
+};
+
+struct SourceConfig {
+  std::string name;
+  std::string type;  // "alertmanager" | "webhook"
+  SourceAuth auth;
+  WebhookMapping mapping;          // type webhook only
+  Duration stale_after{9 * 3'600'000};
+  SourceLocation location;
+};
+
+struct RetryPolicy {
+  int max_attempts = 12;
+  Duration initial_backoff{1000};
+  Duration max_backoff{300'000};
+};
+
+struct ReceiverConfig {
+  std::string name;
+  std::string type;  // console | webhook | (issue 5: slack, teams, email, pagerduty, ...)
+  Secret url;
+  Secret secret;  // webhook signing secret (Standard Webhooks; `whsec_` prefix = base64 key)
+  std::map<std::string, std::string> headers;
+  std::vector<EventType> events;  // empty in YAML = the default set (CONTRACTS.md)
+  RetryPolicy retry;
+  Duration timeout{10'000};
+  SourceLocation location;
+
+  bool Wants(EventType t) const;
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:9095";
+  size_t max_connections = 1024;
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 8 * 1024 * 1024;
+  Duration header_timeout{10'000};
+  Duration body_timeout{30'000};
+  Duration idle_timeout{120'000};
+  int threads = 2;
+};
+
+struct Config {
+  std::string config_file;  // empty when running on embedded defaults
+  ServerConfig server;
+  std::string external_url = "http://127.0.0.1:9095";
+  std::string sqlite_path = "data/alertbridge.db";
+  std::vector<std::string> rule_paths{"rules/"};
+  std::vector<std::string> receiver_paths{"receivers/"};
+  std::vector<SourceConfig> sources;  // always contains the default `alertmanager` source
+  std::vector<Rule> rules;
+  std::vector<ReceiverConfig> receivers;
+  std::string log_format = "logfmt";  // logfmt | json
+  std::string log_level = "info";
+
+  const SourceConfig* FindSource(std::string_view name) const;
+  const ReceiverConfig* FindReceiver(std::string_view name) const;
+};
+
+struct LoadResult {
+  Config config;
+  std::vector<ConfigError> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+// Loads `config_file` (empty: embedded defaults, with rule and receiver folders relative to the
+// working directory), then every rule and receiver file it names. Relative paths inside a config
+// file resolve against that file's folder.
+LoadResult LoadConfig(const std::string& config_file);
+
+// For `alertbridge check [paths]`: each path is an alertbridge.yml, a rules file, a receivers file,
+// or a folder of them (kind decided by the top-level key: rules:, receivers:, else alertbridge.yml).
+LoadResult CheckPaths(const std::vector<std::string>& paths);
+
+}  // namespace ab

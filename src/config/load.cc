@@ -1,0 +1,276 @@
+// LoadConfig and CheckPaths: find the files, parse each by kind, then validate across files
+// (unique names, receivers named by rules exist).
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <tuple>
+#include <unordered_map>
+
+#include "config/config.h"
+#include "config/parse.h"
+
+namespace ab {
+namespace {
+
+namespace fs = std::filesystem;
+namespace ci = config_internal;
+
+enum class FileKind { kMain, kRules, kReceivers };
+
+bool IsYamlName(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::string name = p.filename().string();
+  // Dotfiles are editor droppings (.#rules.yml) or Kubernetes ConfigMap internals.
+  return (ext == ".yml" || ext == ".yaml") && !name.empty() && name.front() != '.';
+}
+
+// `path` itself when it is a file, else the *.yml / *.yaml files directly in it, sorted by name
+// so rule order does not depend on the file system. *missing is set when it does not exist, and
+// *error when a folder cannot be listed.
+std::vector<std::string> FilesAt(const std::string& path, bool* missing, std::string* error) {
+  std::error_code ec;
+  fs::file_status st = fs::status(path, ec);
+  if (!fs::exists(st)) {
+    *missing = true;
+    return {};
+  }
+  if (!fs::is_directory(st)) return {path};
+  std::vector<std::string> files;
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code fec;
+    if (IsYamlName(it->path()) && it->is_regular_file(fec)) files.push_back(it->path().string());
+  }
+  if (ec) *error = "cannot list folder " + path + ": " + ec.message();
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// A rules file has `rules:` holding rule maps; alertbridge.yml has `rules:` holding paths. A file
+// with nothing but an empty `rules:` or `receivers:` is taken as that kind of file.
+FileKind Classify(const YAML::Node& root) {
+  if (!root.IsMap()) return FileKind::kMain;
+  auto holds_maps = [&](const char* key) {
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      const YAML::Node name = it->first;  // copies: the iterator's pair is a temporary
+      const YAML::Node value = it->second;
+      if (!name.IsScalar() || name.Scalar() != key || !value.IsSequence()) continue;
+      for (auto item = value.begin(); item != value.end(); ++item) {
+        if (item->IsMap()) return true;
+      }
+    }
+    return false;
+  };
+  if (holds_maps("rules")) return FileKind::kRules;
+  if (holds_maps("receivers")) return FileKind::kReceivers;
+  if (root.size() == 1) {
+    std::string key = root.begin()->first.IsScalar() ? root.begin()->first.Scalar() : "";
+    if (key == "rules") return FileKind::kRules;
+    if (key == "receivers") return FileKind::kReceivers;
+  }
+  return FileKind::kMain;
+}
+
+class Loader {
+ public:
+  // Reads and parses one file; false (reported) when it cannot be read.
+  bool Read(const std::string& file, YAML::Node* root) {
+    ci::Diagnostics diag(file, &result_.errors);
+    std::ifstream in(file, std::ios::binary);
+    std::error_code ec;
+    if (fs::is_directory(file, ec) || !in) {
+      diag.AddAt({file, 0, 0}, fs::is_directory(file, ec) ? "expected a file, found a folder"
+                                                          : "cannot read file");
+      return false;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    *root = ci::ParseYaml(text.str(), diag);
+    return true;
+  }
+
+  // False when this file was loaded already (named twice, or by a folder and by name).
+  bool FirstVisit(const std::string& file) {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(file, ec);
+    return seen_.insert(ec ? file : canonical.string()).second;
+  }
+
+  void LoadFile(const std::string& file, FileKind kind, const YAML::Node& root) {
+    ci::Diagnostics diag(file, &result_.errors);
+    switch (kind) {
+      case FileKind::kRules:
+        ci::ParseRulesFile(root, diag, &rules_);
+        rule_files_.push_back(file);
+        break;
+      case FileKind::kReceivers:
+        ci::ParseReceiversFile(root, diag, &receivers_);
+        receiver_files_.push_back(file);
+        break;
+      case FileKind::kMain:
+        LoadMain(file, root, diag);
+        break;
+    }
+  }
+
+  // Loads every file of `paths` as `kind`. A path that is missing is reported at `ref` when it
+  // was written in a config file, and ignored when it is a default.
+  void LoadPaths(const std::vector<ci::PathRef>& paths, FileKind kind, bool must_exist) {
+    for (const ci::PathRef& ref : paths) {
+      bool missing = false;
+      std::string error;
+      std::vector<std::string> files = FilesAt(ref.path, &missing, &error);
+      if (missing && must_exist) error = "no such file or folder: " + ref.path;
+      if (!error.empty()) {
+        AddAt(ref.location, error);
+      }
+      for (const std::string& file : files) {
+        YAML::Node root;
+        if (FirstVisit(file) && Read(file, &root)) LoadFile(file, kind, root);
+      }
+    }
+  }
+
+  // Checks across all files and hands over the result.
+  LoadResult Finish() {
+    Config& cfg = result_.config;
+    // Names -> where first defined; maps keep this linear in the number of rules.
+    std::unordered_map<std::string, SourceLocation> receiver_at;
+    for (ci::ParsedReceiver& r : receivers_) {
+      auto [it, inserted] = receiver_at.emplace(r.receiver.name, r.name_location);
+      if (!inserted) {
+        AddAt(r.name_location, "duplicate receiver name \"" + r.receiver.name +
+                                   "\" (first defined at " + ci::FormatLocation(it->second) + ")");
+        continue;
+      }
+      cfg.receivers.push_back(std::move(r.receiver));
+    }
+    std::unordered_map<std::string, SourceLocation> rule_at;
+    for (ci::ParsedRule& r : rules_) {
+      for (const ci::ReceiverRef& ref : r.receiver_refs) {
+        if (receiver_at.count(ref.name) == 0) {
+          AddAt(ref.location, "unknown receiver \"" + ref.name + "\"");
+        }
+      }
+      auto [it, inserted] = rule_at.emplace(r.rule.name, r.name_location);
+      if (!inserted) {
+        AddAt(r.name_location, "duplicate rule name \"" + r.rule.name + "\" (first defined at " +
+                                   ci::FormatLocation(it->second) + ")");
+        continue;
+      }
+      cfg.rules.push_back(std::move(r.rule));
+    }
+    if (cfg.FindSource("alertmanager") == nullptr) {
+      SourceConfig am;
+      am.name = "alertmanager";
+      am.type = "alertmanager";
+      cfg.sources.insert(cfg.sources.begin(), std::move(am));
+    }
+    if (!have_main_) {
+      // Without an alertbridge.yml, report what was actually checked.
+      if (!rule_files_.empty()) cfg.rule_paths = rule_files_;
+      if (!receiver_files_.empty()) cfg.receiver_paths = receiver_files_;
+    }
+    // By file, then position: the order a user fixes them in. Stable, so several errors at one
+    // position keep the order they were found in.
+    std::stable_sort(result_.errors.begin(), result_.errors.end(),
+                     [](const ConfigError& a, const ConfigError& b) {
+                       return std::tie(a.file, a.line, a.col) < std::tie(b.file, b.line, b.col);
+                     });
+    return std::move(result_);
+  }
+
+  LoadResult& result() { return result_; }
+  bool have_main() const { return have_main_; }
+
+ private:
+  void LoadMain(const std::string& file, const YAML::Node& root, ci::Diagnostics& diag) {
+    if (have_main_) {
+      diag.AddAt({file, 0, 0},
+                 "a second alertbridge.yml; the first is " + result_.config.config_file);
+      return;
+    }
+    have_main_ = true;
+    Config& cfg = result_.config;
+    cfg.config_file = file;
+    std::string base = fs::path(file).parent_path().string();
+    // Defaults sit beside the config file too, so /etc/alertbridge/alertbridge.yml finds
+    // /etc/alertbridge/rules/.
+    cfg.sqlite_path = ci::ResolvePath(base, cfg.sqlite_path);
+    ci::MainFile main = ci::ParseMainFile(root, base, diag, &cfg);
+    auto defaults = [&](const std::vector<std::string>& paths) {
+      std::vector<ci::PathRef> refs;
+      for (const std::string& p : paths) refs.push_back({ci::ResolvePath(base, p), {file, 0, 0}});
+      return refs;
+    };
+    if (!main.rules_set) main.rule_paths = defaults(cfg.rule_paths);
+    if (!main.receivers_set) main.receiver_paths = defaults(cfg.receiver_paths);
+    cfg.rule_paths.clear();
+    for (const ci::PathRef& p : main.rule_paths) cfg.rule_paths.push_back(p.path);
+    cfg.receiver_paths.clear();
+    for (const ci::PathRef& p : main.receiver_paths) cfg.receiver_paths.push_back(p.path);
+    LoadPaths(main.rule_paths, FileKind::kRules, main.rules_set);
+    LoadPaths(main.receiver_paths, FileKind::kReceivers, main.receivers_set);
+  }
+
+  void AddAt(const SourceLocation& loc, std::string message) {
+    result_.errors.push_back({loc.file, loc.line, loc.col, std::move(message)});
+  }
+
+  LoadResult result_;
+  std::vector<ci::ParsedRule> rules_;
+  std::vector<ci::ParsedReceiver> receivers_;
+  std::vector<std::string> rule_files_;
+  std::vector<std::string> receiver_files_;
+  std::set<std::string> seen_;
+  bool have_main_ = false;
+};
+
+}  // namespace
+
+LoadResult LoadConfig(const std::string& config_file) {
+  Loader loader;
+  if (config_file.empty()) {
+    Config& cfg = loader.result().config;
+    std::vector<ci::PathRef> rules, receivers;
+    for (const std::string& p : cfg.rule_paths) rules.push_back({p, {p, 0, 0}});
+    for (const std::string& p : cfg.receiver_paths) receivers.push_back({p, {p, 0, 0}});
+    loader.LoadPaths(rules, FileKind::kRules, false);
+    loader.LoadPaths(receivers, FileKind::kReceivers, false);
+    return loader.Finish();
+  }
+  std::error_code ec;
+  if (!fs::exists(config_file, ec)) {
+    loader.result().errors.push_back({config_file, 0, 0, "config file does not exist"});
+    return loader.Finish();
+  }
+  YAML::Node root;
+  if (loader.FirstVisit(config_file) && loader.Read(config_file, &root)) {
+    loader.LoadFile(config_file, FileKind::kMain, root);
+  }
+  return loader.Finish();
+}
+
+LoadResult CheckPaths(const std::vector<std::string>& paths) {
+  if (paths.empty()) {
+    std::error_code ec;
+    return LoadConfig(fs::exists("alertbridge.yml", ec) ? "alertbridge.yml" : "");
+  }
+  Loader loader;
+  for (const std::string& path : paths) {
+    bool missing = false;
+    std::string error;
+    std::vector<std::string> files = FilesAt(path, &missing, &error);
+    if (missing) error = "no such file or folder";
+    if (!error.empty()) loader.result().errors.push_back({path, 0, 0, error});
+    for (const std::string& file : files) {
+      YAML::Node root;
+      if (!loader.FirstVisit(file) || !loader.Read(file, &root)) continue;
+      loader.LoadFile(file, Classify(root), root);
+    }
+  }
+  return loader.Finish();
+}
+
+}  // namespace ab

@@ -1,0 +1,119 @@
+// alertbridge.yml: listener, storage, where rules and receivers live, sources, server limits, logs.
+#include <filesystem>
+
+#include "config/parse.h"
+
+namespace ab::config_internal {
+namespace {
+
+// host:port, [v6]:port or :port (all interfaces), port 0..65535.
+bool IsValidListen(std::string_view s) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view host = s.substr(0, colon);
+  std::string_view port = s.substr(colon + 1);
+  if (port.empty() || port.size() > 5) return false;
+  int n = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  if (n > 65535) return false;
+  if (!host.empty() && host.front() == '[') return host.size() > 2 && host.back() == ']';
+  return host.find(':') == std::string_view::npos;
+}
+
+void ParsePaths(const MapReader& top, std::string_view key, const std::string& base_dir,
+                Diagnostics& diag, std::vector<PathRef>* out) {
+  for (const Value& item : ListItems(*top.Find(key), diag)) {
+    std::string p;
+    if (ReadNonEmpty(item, diag, &p)) {
+      out->push_back(PathRef{ResolvePath(base_dir, p), diag.Location(item.mark)});
+    }
+  }
+}
+
+void ParseStorage(const Value& v, const std::string& base_dir, Diagnostics& diag, Config* cfg) {
+  MapReader storage(v, {"sqlite"}, diag);
+  const Value* sqlite_value = storage.Find("sqlite");
+  if (sqlite_value == nullptr) return;
+  MapReader sqlite(*sqlite_value, {"path"}, diag);
+  const Value* path = sqlite.Find("path");
+  std::string p;
+  if (path != nullptr && ReadNonEmpty(*path, diag, &p)) cfg->sqlite_path = ResolvePath(base_dir, p);
+}
+
+void ParseServer(const Value& v, Diagnostics& diag, ServerConfig* server) {
+  MapReader s(v,
+              {"max_connections", "max_header_bytes", "max_body_bytes", "header_timeout",
+               "body_timeout", "idle_timeout", "threads"},
+              diag);
+  s.Size("max_connections", 1, &server->max_connections);
+  // Below 1 KiB not even an ordinary request line with a few headers fits.
+  s.Size("max_header_bytes", 1024, &server->max_header_bytes);
+  s.Size("max_body_bytes", 1, &server->max_body_bytes);
+  s.PositiveDur("header_timeout", &server->header_timeout);
+  s.PositiveDur("body_timeout", &server->body_timeout);
+  s.PositiveDur("idle_timeout", &server->idle_timeout);
+  s.Int("threads", 1, 256, &server->threads);
+}
+
+void ParseLog(const Value& v, Diagnostics& diag, Config* cfg) {
+  MapReader log(v, {"format", "level"}, diag);
+  log.OneOf("format", {"logfmt", "json"}, &cfg->log_format);
+  log.OneOf("level", {"trace", "debug", "info", "warn", "error"}, &cfg->log_level);
+}
+
+}  // namespace
+
+std::string ResolvePath(const std::string& base_dir, const std::string& path) {
+  if (base_dir.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(base_dir) / path).string();
+}
+
+MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diagnostics& diag,
+                       Config* cfg) {
+  MainFile main;
+  MapReader top(
+      Root(root),
+      {"listen", "external_url", "storage", "rules", "receivers", "sources", "server", "log"},
+      diag);
+  if (const Value* v = top.Find("listen")) {
+    std::string listen;
+    if (ReadString(*v, diag, &listen)) {
+      if (IsValidListen(listen)) {
+        cfg->server.listen = listen;
+      } else {
+        diag.Add(v->mark, "listen: expected host:port, got " + Describe(v->node));
+      }
+    }
+  }
+  if (const Value* v = top.Find("external_url")) {
+    std::string url;
+    if (ReadString(*v, diag, &url)) {
+      if (IsHttpUrl(url)) {
+        // Links are built as external_url + "/incidents/42": drop the trailing slash once here.
+        while (url.size() > 1 && url.back() == '/') url.pop_back();
+        cfg->external_url = url;
+      } else {
+        diag.Add(v->mark,
+                 "external_url: expected an http:// or https:// URL, got " + Describe(v->node));
+      }
+    }
+  }
+  if (const Value* v = top.Find("storage")) ParseStorage(*v, base_dir, diag, cfg);
+  if (top.Has("rules")) {
+    main.rules_set = true;
+    ParsePaths(top, "rules", base_dir, diag, &main.rule_paths);
+  }
+  if (top.Has("receivers")) {
+    main.receivers_set = true;
+    ParsePaths(top, "receivers", base_dir, diag, &main.receiver_paths);
+  }
+  if (const Value* v = top.Find("sources")) ParseSources(*v, diag, &cfg->sources);
+  if (const Value* v = top.Find("server")) ParseServer(*v, diag, &cfg->server);
+  if (const Value* v = top.Find("log")) ParseLog(*v, diag, cfg);
+  return main;
+}
+
+}  // namespace ab::config_internal

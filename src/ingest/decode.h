@@ -1,0 +1,46 @@
+// Decoders: request body -> alerts. Bad input never reaches the engine; each error names the field
+// (a JSON pointer such as "/alerts/2/labels") and carries the HTTP status to answer with.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/time.h"
+#include "config/config.h"
+#include "model/alert.h"
+
+namespace ab {
+
+struct DecodeError {
+  int status = 400;  // 400 malformed / wrong types, 415 content type, 422 unmapped status
+  std::string message;
+  std::string field;  // JSON pointer of the offending value, when there is one
+};
+
+struct DecodeResult {
+  std::vector<Alert> alerts;
+  // API v2 stores the valid alerts and reports the invalid ones by index (CONTRACTS.md); the
+  // other decoders are all or nothing (errors non-empty => alerts empty).
+  std::vector<DecodeError> errors;
+  int truncated_alerts = 0;        // Alertmanager webhook `truncatedAlerts`
+  int fingerprint_mismatches = 0;  // sender fingerprint differed from ours (we use ours)
+};
+
+// True for application/json (with or without parameters such as charset).
+bool IsJsonContentType(std::string_view content_type);
+
+// POST /api/v1/alerts/alertmanager — Alertmanager webhook, version "4". All or nothing.
+DecodeResult DecodeAlertmanagerWebhook(std::string_view body, std::string_view source);
+
+// POST /api/v2/alerts — Alertmanager API v2 alert list (Prometheus, vmalert). Empty-valued labels
+// dropped; missing startsAt = now; missing endsAt = now + resolve_timeout. An alert whose endsAt
+// is in the past (<= now) is resolved.
+DecodeResult DecodeApiV2Alerts(std::string_view body, std::string_view source, TimePoint now,
+                               Duration resolve_timeout = Duration(5 * 60'000));
+
+// POST /api/v1/alerts/webhook/{source} — generic JSON via the source's RFC 6901 mapping.
+// All or nothing; a status value in neither list is 422 naming the value.
+DecodeResult DecodeGenericWebhook(std::string_view body, const SourceConfig& source, TimePoint now);
+
+}  // namespace ab

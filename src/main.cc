@@ -1,0 +1,214 @@
+// alertbridge: serve | check | version. The only place that knows every layer: it wires config,
+// store, engine, pipeline, notifiers and the HTTP server together.
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "engine/engine.h"
+#include "notify/outbox_worker.h"
+#include "server/api.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/pipeline.h"
+#include "store/store.h"
+
+#ifdef ALERTBRIDGE_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+namespace ab {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitConfig = 1;
+
+void PrintErrors(const std::vector<ConfigError>& errors) {
+  for (const auto& e : errors) std::cerr << e.ToString() << "\n";
+  std::cerr << errors.size() << (errors.size() == 1 ? " error" : " errors") << "\n";
+}
+
+// Without --config, ./alertbridge.yml is used when present, else the embedded defaults.
+std::string DefaultConfigFile(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  return std::filesystem::exists("alertbridge.yml") ? "alertbridge.yml" : "";
+}
+
+void SetUpLogging(const Config& config) {
+  // Logs go to stderr; stdout belongs to the console receiver's event lines.
+  auto logger = spdlog::stderr_logger_mt("alertbridge");
+  if (config.log_format == "json") {
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","event":"%v"})",
+                        spdlog::pattern_time_type::utc);
+  } else {
+    logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
+  }
+  logger->set_level(spdlog::level::from_str(config.log_level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+void Notify(const char* state) {
+#ifdef ALERTBRIDGE_HAVE_SYSTEMD
+  sd_notify(0, state);
+#else
+  (void)state;
+#endif
+}
+
+int Serve(const std::string& config_flag, const std::string& listen_flag) {
+  // Block the signals in every thread we start; the main thread waits for them with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  LoadResult loaded = LoadConfig(DefaultConfigFile(config_flag));
+  if (!loaded.ok()) {
+    PrintErrors(loaded.errors);
+    return kExitConfig;
+  }
+  Config& config = loaded.config;
+  if (!listen_flag.empty()) config.server.listen = listen_flag;
+  SetUpLogging(config);
+
+  auto store = OpenSqliteStore(config.sqlite_path);
+  if (!store.ok()) {
+    spdlog::critical("msg=\"cannot open store\" path={} error=\"{}\"", config.sqlite_path,
+                     store.error().message);
+    return kExitConfig;
+  }
+  auto notifiers = BuildNotifiers(config.receivers);
+  if (!notifiers.ok()) {
+    spdlog::critical("msg=\"cannot set up receivers\" error=\"{}\"", notifiers.error().message);
+    return kExitConfig;
+  }
+
+  SystemClock clock;
+  Metrics metrics;
+  std::map<std::string, RetryPolicy> retry;
+  for (const auto& r : config.receivers) retry[r.name] = r.retry;
+  OutboxMetrics outbox_metrics{[&metrics](const std::string& receiver, const std::string& result) {
+    metrics.Delivery(receiver, result);
+  }};
+  OutboxWorker worker(**store, std::move(*notifiers), retry, clock, outbox_metrics);
+  Engine engine(std::make_shared<RuleSet>(config.rules));
+  IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
+  if (Status st = pipeline.Start(); !st.ok()) {
+    spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);
+    return kExitConfig;
+  }
+  worker.Start();
+  worker.Wake();  // deliver what a previous run left in the outbox
+
+  IncidentStore* store_ptr = store->get();
+  metrics.outbox_pending = [store_ptr] {
+    auto n = store_ptr->PendingOutboxCount();
+    return n.ok() ? static_cast<double>(*n) : 0.0;
+  };
+  metrics.firing_alerts = [&pipeline] { return double(pipeline.stats().firing_alerts); };
+  metrics.open_incidents = [&pipeline] { return double(pipeline.stats().open_incidents); };
+
+  auto api = Api::Create(
+      ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock, [&worker] { worker.Wake(); }});
+  if (!api.ok()) {
+    spdlog::critical("msg=\"cannot set up sources\" error=\"{}\"", api.error().message);
+    return kExitConfig;
+  }
+  Api* api_ptr = api->get();
+  HttpServerStats server_stats{[&metrics](int d) { metrics.Connections(d); },
+                               [&metrics] { metrics.ConnectionRejected(); }};
+  HttpServer server(
+      config.server,
+      [api_ptr](HttpRequest&& req, Responder respond) { api_ptr->Handle(std::move(req), respond); },
+      server_stats);
+  auto port = server.Start();
+  if (!port.ok()) {
+    spdlog::critical("msg=\"cannot listen\" listen={} error=\"{}\"", config.server.listen,
+                     port.error().message);
+    pipeline.Stop();
+    worker.Stop();
+    return kExitConfig;
+  }
+  spdlog::info("msg=\"alertbridge started\" listen={} port={} rules={} receivers={} store={}",
+               config.server.listen, *port, config.rules.size(), config.receivers.size(),
+               config.sqlite_path);
+  Notify("READY=1");
+
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGHUP) {
+      spdlog::warn(
+          "msg=\"SIGHUP received; configuration reload is not implemented yet, restart "
+          "to apply changes\"");
+      continue;
+    }
+    spdlog::info("msg=\"shutting down\" signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    break;
+  }
+  Notify("STOPPING=1");
+  server.Stop();    // in-flight requests finish: their batches are committed first
+  pipeline.Stop();  // commits what is still queued
+  worker.Stop();
+  if (Status st = (*store)->Flush(); !st.ok()) {
+    spdlog::error("msg=\"store flush failed\" error=\"{}\"", st.error().message);
+  }
+  spdlog::info("msg=\"stopped\"");
+  return kExitOk;
+}
+
+int Check(const std::string& config_flag, const std::vector<std::string>& paths) {
+  LoadResult loaded =
+      paths.empty() ? LoadConfig(DefaultConfigFile(config_flag)) : CheckPaths(paths);
+  if (!loaded.ok()) {
+    PrintErrors(loaded.errors);
+    return kExitConfig;
+  }
+  std::cout << loaded.config.rules.size() << " rules, " << loaded.config.receivers.size()
+            << " receivers OK\n";
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace ab
+
+int main(int argc, char** argv) {
+  CLI::App app{"alertbridge: turns monitoring alerts into managed incidents"};
+  app.require_subcommand(1);
+  app.fallthrough();  // `alertbridge serve --config F` as well as `alertbridge --config F serve`
+  std::string config_flag;
+  app.add_option("--config", config_flag,
+                 "alertbridge.yml (default: ./alertbridge.yml if present)");
+
+  auto* serve = app.add_subcommand("serve", "run the service");
+  std::string listen_flag;
+  serve->add_option("--listen", listen_flag, "host:port to listen on (overrides the config)");
+
+  auto* check = app.add_subcommand("check", "validate configuration files; all errors at once");
+  std::vector<std::string> check_paths;
+  check->add_option("paths", check_paths, "alertbridge.yml, rule or receiver files, or folders");
+
+  app.add_subcommand("version", "print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;  // usage errors exit 2 (CONTRACTS.md "CLI")
+  }
+  if (serve->parsed()) return ab::Serve(config_flag, listen_flag);
+  if (check->parsed()) return ab::Check(config_flag, check_paths);
+  std::cout << "alertbridge " << ALERTBRIDGE_VERSION << "\n";
+  return 0;
+}

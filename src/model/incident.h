@@ -1,0 +1,104 @@
+// The incident and its timeline: plain value types shared by engine, store, notify and server.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/time.h"
+#include "model/labels.h"
+#include "model/severity.h"
+
+namespace ab {
+
+enum class IncidentState : uint8_t { kPending, kDeclared, kAcknowledged, kResolved, kClosed };
+std::string_view ToString(IncidentState s);
+std::optional<IncidentState> ParseIncidentState(std::string_view text);
+inline bool IsOpen(IncidentState s) {
+  return s == IncidentState::kDeclared || s == IncidentState::kAcknowledged;
+}
+
+// Event names are the same on the timeline and in the outbox (CONTRACTS.md "Events").
+enum class EventType : uint8_t {
+  kDeclared,
+  kAlertAdded,
+  kAlertResolved,
+  kAlertStale,
+  kSeverityChanged,
+  kAcknowledged,
+  kAssigned,
+  kNoteAdded,
+  kStatusUpdate,
+  kSlaBreached,
+  kEscalated,
+  kMuted,
+  kUnmuted,
+  kResolved,
+  kReopened,
+  kClosed
+};
+std::string_view ToString(EventType t);
+std::optional<EventType> ParseEventType(std::string_view text);
+
+struct Owner {
+  std::string team;
+  std::string commander;
+  bool operator==(const Owner&) const = default;
+};
+
+// An id a downstream system gave us (Jira key, GitHub issue number, SNOW sys_id, ...).
+struct ExternalRef {
+  std::string receiver;
+  std::string type;
+  std::string id;
+  std::string url;
+  bool operator==(const ExternalRef&) const = default;
+};
+
+struct Incident {
+  int64_t id = 0;   // increasing; "incident 42"
+  std::string key;  // stable downstream key: ab-<16 base32>-<occurrence>
+  std::string rule;
+  LabelSet group;  // the rule's group_by label values
+  int occurrence = 1;
+  IncidentState state = IncidentState::kPending;
+  Severity base_severity = Severity::SEV5;
+  Severity priority = Severity::SEV5;
+  std::string title;
+  std::string summary;
+  Owner owner;
+  std::string runbook;
+  std::vector<std::string> receivers;  // from the rule at declaration
+  std::vector<uint64_t> alerts;        // member fingerprints, sorted
+  int alerts_firing = 0;
+  TimePoint created_at{};  // when the group first matched (pending)
+  std::optional<TimePoint> declared_at;
+  std::optional<TimePoint> acknowledged_at;
+  std::optional<TimePoint> resolved_at;
+  std::optional<TimePoint> closed_at;
+  std::vector<ExternalRef> external_refs;
+  int64_t last_seq = 0;  // last timeline sequence number used
+
+  bool operator==(const Incident&) const = default;
+};
+
+struct Event {
+  int64_t incident_id = 0;
+  int64_t seq = 0;  // 1, 2, ... per incident
+  EventType type = EventType::kDeclared;
+  TimePoint at{};
+  std::string actor;  // "rule:<name>", "user:<name>", "system"
+  nlohmann::json details = nlohmann::json::object();
+};
+
+// Hash part of the incident key: 16 lowercase base32 characters of
+// SHA-256(rule name, sorted group label pairs).
+std::string IncidentGroupHash(std::string_view rule, const LabelSet& group);
+std::string IncidentKey(std::string_view rule, const LabelSet& group, int occurrence);
+// Deterministic event id: "<key>.<seq>" — the same on every delivery attempt and after replay.
+std::string EventId(std::string_view key, int64_t seq);
+
+}  // namespace ab

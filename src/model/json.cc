@@ -1,0 +1,122 @@
+#include "model/json.h"
+
+#include "common/crypto.h"
+#include "model/outbox.h"
+
+namespace ab {
+
+nlohmann::json TimeJson(const std::optional<TimePoint>& t) {
+  if (!t) return nullptr;
+  return FormatRfc3339(*t);
+}
+
+nlohmann::json LabelsJson(const LabelSet& labels) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& l : labels) j[l.name] = l.value;
+  return j;
+}
+
+nlohmann::json AlertJson(const TrackedAlert& a) {
+  return {
+      {"fingerprint", FormatFingerprint(a.alert.fingerprint)},
+      {"status", ToString(a.alert.status)},
+      {"labels", LabelsJson(a.alert.labels)},
+      {"annotations", LabelsJson(a.alert.annotations)},
+      {"starts_at", FormatRfc3339(a.alert.starts_at)},
+      {"ends_at", TimeJson(a.alert.ends_at)},
+      {"generator_url", a.alert.generator_url},
+      {"source", a.alert.source},
+      {"first_received_at", FormatRfc3339(a.first_received)},
+      {"last_received_at", FormatRfc3339(a.last_received)},
+      {"resolved_at", TimeJson(a.resolved_at)},
+  };
+}
+
+nlohmann::json IncidentJson(const Incident& inc, std::string_view external_url) {
+  nlohmann::json refs = nlohmann::json::array();
+  for (const auto& r : inc.external_refs) {
+    refs.push_back({{"receiver", r.receiver}, {"type", r.type}, {"id", r.id}, {"url", r.url}});
+  }
+  nlohmann::json flags = nlohmann::json::array();
+  std::string url(external_url);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return {
+      {"id", inc.id},
+      {"key", inc.key},
+      {"rule", inc.rule},
+      {"group", LabelsJson(inc.group)},
+      {"state", ToString(inc.state)},
+      {"flags", flags},
+      {"base_severity", ToString(inc.base_severity)},
+      {"priority", ToString(inc.priority)},
+      {"title", inc.title},
+      {"summary", inc.summary},
+      {"owner", {{"team", inc.owner.team}, {"commander", inc.owner.commander}}},
+      {"runbook", inc.runbook},
+      {"accounts", nlohmann::json::array()},
+      {"alerts_firing", inc.alerts_firing},
+      {"alerts_total", inc.alerts.size()},
+      {"declared_at", TimeJson(inc.declared_at)},
+      {"acknowledged_at", TimeJson(inc.acknowledged_at)},
+      {"resolved_at", TimeJson(inc.resolved_at)},
+      {"closed_at", TimeJson(inc.closed_at)},
+      {"external_refs", refs},
+      {"url", url + "/api/v1/incidents/" + std::to_string(inc.id)},
+  };
+}
+
+nlohmann::json EventEnvelope(const Event& ev, const Incident& inc, std::string_view external_url) {
+  return {
+      {"version", "1"},
+      {"id", EventId(inc.key, ev.seq)},
+      {"type", ToString(ev.type)},
+      {"occurred_at", FormatRfc3339(ev.at)},
+      {"incident", IncidentJson(inc, external_url)},
+  };
+}
+
+nlohmann::json TimelineEntryJson(const Event& ev) {
+  return {{"seq", ev.seq},
+          {"type", ToString(ev.type)},
+          {"at", FormatRfc3339(ev.at)},
+          {"actor", ev.actor},
+          {"details", ev.details}};
+}
+
+std::string IncidentGroupHash(std::string_view rule, const LabelSet& group) {
+  // Length-prefixed fields so that no two (rule, labels) inputs produce the same byte string.
+  std::string input;
+  auto field = [&](std::string_view s) {
+    input += std::to_string(s.size());
+    input += ':';
+    input += s;
+  };
+  field(rule);
+  for (const auto& l : group) {
+    field(l.name);
+    field(l.value);
+  }
+  return Base32Lower(Sha256(input)).substr(0, 16);
+}
+
+std::string IncidentKey(std::string_view rule, const LabelSet& group, int occurrence) {
+  return "ab-" + IncidentGroupHash(rule, group) + "-" + std::to_string(occurrence);
+}
+
+std::string EventId(std::string_view key, int64_t seq) {
+  return std::string(key) + "." + std::to_string(seq);
+}
+
+std::string_view ToString(OutboxState s) {
+  switch (s) {
+    case OutboxState::kPending:
+      return "pending";
+    case OutboxState::kDelivered:
+      return "delivered";
+    case OutboxState::kDead:
+      return "dead";
+  }
+  return "pending";
+}
+
+}  // namespace ab

@@ -1,0 +1,99 @@
+#include "rules/rule.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace ab {
+
+Severity Rule::SeverityOf(const LabelSet& labels) const {
+  if (severity.from_label) {
+    std::string_view v = labels.Get(severity.from_label->label);
+    if (!v.empty()) {
+      auto it = severity.from_label->map.find(std::string(v));
+      if (it != severity.from_label->map.end()) return it->second;
+    }
+  }
+  return severity.default_severity;
+}
+
+LabelSet Rule::GroupOf(const LabelSet& labels) const {
+  LabelSet group;
+  for (const std::string& name : group_by) {
+    std::string_view v = labels.Get(name);
+    if (!v.empty()) group.Set(name, v);
+  }
+  return group;
+}
+
+size_t RuleSet::PairHash::operator()(const std::pair<std::string, std::string>& p) const {
+  size_t h = std::hash<std::string>{}(p.first);
+  // boost::hash_combine's mixing, so (a, bc) and (ab, c) land apart.
+  return h ^ (std::hash<std::string>{}(p.second) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
+namespace {
+
+// The equality matcher a rule is indexed under: alertname="x" when the rule has one (it is the
+// most selective label in practice), else the first name="x". An empty value cannot be indexed:
+// foo="" matches alerts that lack foo.
+const Matcher* IndexMatcher(const Rule& rule) {
+  const Matcher* first = nullptr;
+  for (const Matcher& m : rule.match) {
+    if (m.op() != MatchOp::kEqual || m.value().empty()) continue;
+    if (m.name() == "alertname") return &m;
+    if (first == nullptr) first = &m;
+  }
+  return first;
+}
+
+}  // namespace
+
+RuleSet::RuleSet(std::vector<Rule> rules) : rules_(std::move(rules)) {
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    by_name_.emplace(rules_[i].name, i);  // names are unique after config checks; first wins
+    const Matcher* m = IndexMatcher(rules_[i]);
+    if (m == nullptr) {
+      unindexed_.push_back(i);
+      continue;
+    }
+    index_[{m->name(), m->value()}].push_back(i);
+    if (std::find(index_names_.begin(), index_names_.end(), m->name()) == index_names_.end()) {
+      index_names_.push_back(m->name());
+    }
+  }
+}
+
+const Rule* RuleSet::Find(std::string_view name) const {
+  auto it = by_name_.find(std::string(name));
+  return it == by_name_.end() ? nullptr : &rules_[it->second];
+}
+
+void RuleSet::Match(const LabelSet& labels, std::vector<size_t>* out) const {
+  out->clear();
+  // Reused per thread so that the hot path does not allocate once warmed up. Each rule sits in
+  // exactly one bucket and an alert has one value per label, so candidates hold no duplicates.
+  thread_local std::pair<std::string, std::string> key;
+  thread_local std::vector<size_t> candidates;
+  candidates.clear();
+  for (const std::string& name : index_names_) {
+    std::string_view value = labels.Get(name);
+    if (value.empty()) continue;
+    key.first.assign(name);
+    key.second.assign(value);
+    auto it = index_.find(key);
+    if (it != index_.end()) {
+      candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+    }
+  }
+  candidates.insert(candidates.end(), unindexed_.begin(), unindexed_.end());
+  std::sort(candidates.begin(), candidates.end());  // file order decides, and `continue`
+
+  for (size_t i : candidates) {
+    const Rule& rule = rules_[i];
+    if (!MatchesAll(rule.match, labels)) continue;
+    out->push_back(i);
+    if (!rule.continue_matching) break;
+  }
+}
+
+}  // namespace ab

@@ -1,0 +1,335 @@
+#include "server/api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+
+#include "common/crypto.h"
+#include "ingest/decode.h"
+#include "model/json.h"
+
+namespace ab {
+
+namespace {
+
+enum IngestKind { kAlertmanager, kApiV2, kGeneric };
+
+std::optional<int64_t> ParseId(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+HttpResponse Unavailable(std::string_view why) {
+  HttpResponse r = HttpResponse::Error(503, why);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+nlohmann::json DecodeErrorsJson(const std::vector<DecodeError>& errors) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& e : errors) arr.push_back({{"error", e.message}, {"field", e.field}});
+  return arr;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Api>> Api::Create(ApiDeps deps) {
+  std::unique_ptr<Api> api(new Api(std::move(deps)));
+  for (const SourceConfig& s : api->deps_.config->sources) {
+    SourceAuthKeys keys;
+    if (s.auth.bearer_token) {
+      auto v = s.auth.bearer_token->Resolve();
+      if (!v.ok()) return MakeError("source " + s.name + ": bearer_token: " + v.error().message);
+      keys.bearer_token = *v;
+    }
+    if (s.auth.hmac_sha256) {
+      auto v = s.auth.hmac_sha256->secret.Resolve();
+      if (!v.ok()) return MakeError("source " + s.name + ": hmac_sha256: " + v.error().message);
+      keys.hmac_secret = *v;
+      keys.hmac_header = s.auth.hmac_sha256->header;
+    }
+    api->auth_[s.name] = std::move(keys);
+  }
+  return api;
+}
+
+void Api::Handle(HttpRequest&& request, Responder respond) {
+  auto started = std::chrono::steady_clock::now();
+  Metrics* metrics = deps_.metrics;
+  Route(std::move(request),
+        [metrics, started, respond = std::move(respond)](std::string_view route, HttpResponse r) {
+          if (metrics != nullptr) {
+            double secs =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            metrics->HttpRequest(std::string(route), r.status, secs);
+          }
+          respond(std::move(r));
+        });
+}
+
+void Api::Route(HttpRequest&& req,
+                const std::function<void(std::string_view, HttpResponse)>& done) {
+  const std::string path = req.path;
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  const bool post = req.method == "POST";
+  auto method_not_allowed = [&](std::string_view route) {
+    done(route, HttpResponse::Error(405, "method " + req.method + " not allowed on " + path));
+  };
+
+  if (path == "/-/healthy") {
+    return done(path, HttpResponse::Json(200, R"({"status":"healthy"})"));
+  }
+  if (path == "/-/ready") {
+    if (!deps_.pipeline->healthy()) return done(path, Unavailable("store unavailable"));
+    return done(path, HttpResponse::Json(200, R"({"status":"ready"})"));
+  }
+  if (path == "/metrics") {
+    if (!get) return method_not_allowed(path);
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = deps_.metrics->Serialize();
+    return done(path, std::move(r));
+  }
+
+  if (path == "/api/v1/alerts/alertmanager" || path == "/api/v2/alerts") {
+    const bool v2 = path == "/api/v2/alerts";
+    if (!post) return method_not_allowed(path);
+    // API v2 senders (Prometheus, vmalert) are not configured as sources: they use the
+    // alertmanager source's settings and auth.
+    const SourceConfig* source = deps_.config->FindSource("alertmanager");
+    if (source == nullptr) return done(path, HttpResponse::Error(404, "no alertmanager source"));
+    std::string route = path;
+    return Ingest(std::move(req), *source, v2 ? kApiV2 : kAlertmanager,
+                  [done, route](HttpResponse r) { done(route, std::move(r)); });
+  }
+  constexpr std::string_view kWebhook = "/api/v1/alerts/webhook/";
+  if (StartsWith(path, kWebhook)) {
+    constexpr std::string_view route = "/api/v1/alerts/webhook/{source}";
+    if (!post) return method_not_allowed(route);
+    std::string name = path.substr(kWebhook.size());
+    const SourceConfig* source = deps_.config->FindSource(name);
+    if (source == nullptr || source->type != "webhook") {
+      return done(route,
+                  HttpResponse::Error(404, "unknown webhook source \"" + name + "\"", "source"));
+    }
+    return Ingest(std::move(req), *source, kGeneric,
+                  [done, route](HttpResponse r) { done(route, std::move(r)); });
+  }
+
+  if (path == "/api/v1/incidents") {
+    if (!get) return method_not_allowed(path);
+    return done(path, ListIncidents(req));
+  }
+  constexpr std::string_view kIncident = "/api/v1/incidents/";
+  if (StartsWith(path, kIncident)) {
+    constexpr std::string_view route = "/api/v1/incidents/{id}";
+    if (!get) return method_not_allowed(route);
+    return done(route, GetIncident(std::string_view(path).substr(kIncident.size())));
+  }
+  if (path == "/api/v1/outbox") {
+    if (!get) return method_not_allowed(path);
+    return done(path, ListOutbox(req));
+  }
+  constexpr std::string_view kOutbox = "/api/v1/outbox/";
+  if (StartsWith(path, kOutbox) && path.size() > 6 && path.ends_with("/retry")) {
+    constexpr std::string_view route = "/api/v1/outbox/{id}/retry";
+    if (!post) return method_not_allowed(route);
+    std::string_view id = std::string_view(path).substr(kOutbox.size());
+    id.remove_suffix(6);
+    return done(route, RetryOutbox(id));
+  }
+  done("other", HttpResponse::Error(404, "no route for " + req.method + " " + path));
+}
+
+std::optional<HttpResponse> Api::Authenticate(const HttpRequest& req, const SourceConfig& source) {
+  const SourceAuthKeys& keys = auth_[source.name];
+  if (!keys.bearer_token.empty()) {
+    std::string_view h = req.Header("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (!StartsWith(h, kBearer) ||
+        !ConstantTimeEqual(h.substr(kBearer.size()), keys.bearer_token)) {
+      return HttpResponse::Error(401, "missing or wrong bearer token for source " + source.name,
+                                 "Authorization");
+    }
+  }
+  if (!keys.hmac_secret.empty()) {
+    std::string_view sig = req.Header(keys.hmac_header);
+    if (StartsWith(sig, "sha256=")) sig.remove_prefix(7);
+    std::string want = HexEncode(HmacSha256(keys.hmac_secret, req.body));
+    if (sig.empty() || !ConstantTimeEqual(sig, want)) {
+      return HttpResponse::Error(401,
+                                 "missing or wrong HMAC-SHA256 signature for source " + source.name,
+                                 keys.hmac_header);
+    }
+  }
+  return std::nullopt;
+}
+
+void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
+                 const std::function<void(HttpResponse)>& done) {
+  if (auto denied = Authenticate(req, source)) return done(std::move(*denied));
+  if (!IsJsonContentType(req.Header("Content-Type"))) {
+    return done(HttpResponse::Error(415, "Content-Type must be application/json", "Content-Type"));
+  }
+  const TimePoint now = deps_.clock->now();
+  DecodeResult decoded;
+  switch (kind) {
+    case kAlertmanager:
+      decoded = DecodeAlertmanagerWebhook(req.body, source.name);
+      break;
+    case kApiV2:
+      decoded = DecodeApiV2Alerts(req.body, source.name, now);
+      break;
+    default:
+      decoded = DecodeGenericWebhook(req.body, source, now);
+      break;
+  }
+  Metrics* metrics = deps_.metrics;
+  if (!decoded.errors.empty()) {
+    metrics->AlertsReceived(source.name, "rejected", static_cast<double>(decoded.errors.size()));
+  }
+  if (decoded.alerts.empty() && !decoded.errors.empty()) {
+    const DecodeError& first = decoded.errors.front();
+    HttpResponse r = HttpResponse::Error(first.status, first.message, first.field);
+    if (decoded.errors.size() > 1) {
+      nlohmann::json body = nlohmann::json::parse(r.body);
+      body["errors"] = DecodeErrorsJson(decoded.errors);
+      r.body = body.dump();
+    }
+    return done(std::move(r));
+  }
+  if (decoded.fingerprint_mismatches > 0) {
+    spdlog::warn(
+        "msg=\"sender fingerprint differs from label fingerprint; using ours\" source={} "
+        "count={}",
+        source.name, decoded.fingerprint_mismatches);
+  }
+  const size_t accepted = decoded.alerts.size();
+  std::vector<DecodeError> partial = std::move(decoded.errors);
+  std::string source_name = source.name;
+  bool queued = deps_.pipeline->Submit(
+      std::move(decoded.alerts),
+      [done, metrics, accepted, source_name, partial = std::move(partial)](const Status& st) {
+        if (!st.ok()) {
+          return done(Unavailable("alerts not stored, retry: " + st.error().message));
+        }
+        metrics->AlertsReceived(source_name, "accepted", static_cast<double>(accepted));
+        if (!partial.empty()) {  // API v2: the valid alerts are stored, the rest are listed
+          nlohmann::json body = {{"error", "some alerts were invalid and were not stored"},
+                                 {"accepted", accepted},
+                                 {"errors", DecodeErrorsJson(partial)}};
+          return done(HttpResponse::Json(400, body.dump()));
+        }
+        done(HttpResponse::Json(
+            200, nlohmann::json{{"status", "success"}, {"accepted", accepted}}.dump()));
+      });
+  if (!queued) done(Unavailable("ingest queue full"));
+}
+
+HttpResponse Api::ListIncidents(const HttpRequest& req) {
+  IncidentQuery q;
+  std::string state = req.Query("state");
+  if (state == "open") {
+    q.states = {IncidentState::kDeclared, IncidentState::kAcknowledged};
+  } else if (!state.empty()) {
+    auto s = ParseIncidentState(state);
+    if (!s) return HttpResponse::Error(400, "unknown state \"" + state + "\"", "state");
+    q.states = {*s};
+  }
+  if (std::string sev = req.Query("severity"); !sev.empty()) {
+    q.severity = ParseSeverity(sev);
+    if (!q.severity)
+      return HttpResponse::Error(400, "unknown severity \"" + sev + "\"", "severity");
+  }
+  q.team = req.Query("team");
+  if (std::string since = req.Query("since"); !since.empty()) {
+    auto t = ParseRfc3339(since);
+    if (!t.ok()) return HttpResponse::Error(400, t.error().message, "since");
+    q.since = *t;
+  }
+  if (std::string limit = req.Query("limit"); !limit.empty()) {
+    auto n = ParseId(limit);
+    if (!n || *n > 1000) return HttpResponse::Error(400, "limit must be 1..1000", "limit");
+    q.limit = static_cast<int>(*n);
+  }
+  if (std::string cursor = req.Query("cursor"); !cursor.empty()) {
+    auto n = ParseId(cursor);
+    if (!n) return HttpResponse::Error(400, "invalid cursor", "cursor");
+    q.before_id = *n;
+  }
+  auto page = deps_.store->ListIncidents(q);
+  if (!page.ok()) return Unavailable(page.error().message);
+  nlohmann::json list = nlohmann::json::array();
+  for (const Incident& inc : page->incidents) {
+    list.push_back(IncidentJson(inc, deps_.config->external_url));
+  }
+  nlohmann::json body = {{"incidents", std::move(list)}, {"next_cursor", nullptr}};
+  if (page->next_before_id) body["next_cursor"] = std::to_string(*page->next_before_id);
+  return HttpResponse::Json(200, body.dump());
+}
+
+HttpResponse Api::GetIncident(std::string_view id_text) {
+  auto id = ParseId(id_text);
+  if (!id) return HttpResponse::Error(400, "incident id must be a positive integer", "id");
+  auto detail = deps_.store->GetIncident(*id);
+  if (!detail.ok()) return Unavailable(detail.error().message);
+  if (!detail->has_value()) {
+    return HttpResponse::Error(404, "no incident " + std::string(id_text), "id");
+  }
+  const IncidentDetail& d = **detail;
+  nlohmann::json body = IncidentJson(d.incident, deps_.config->external_url);
+  nlohmann::json alerts = nlohmann::json::array();
+  for (const TrackedAlert& a : d.alerts) alerts.push_back(AlertJson(a));
+  nlohmann::json timeline = nlohmann::json::array();
+  for (const Event& e : d.timeline) timeline.push_back(TimelineEntryJson(e));
+  body["alerts"] = std::move(alerts);
+  body["timeline"] = std::move(timeline);
+  return HttpResponse::Json(200, body.dump());
+}
+
+HttpResponse Api::ListOutbox(const HttpRequest& req) {
+  OutboxQuery q;
+  if (std::string state = req.Query("state"); !state.empty()) {
+    for (auto s : {OutboxState::kPending, OutboxState::kDelivered, OutboxState::kDead}) {
+      if (ToString(s) == state) q.state = s;
+    }
+    if (!q.state)
+      return HttpResponse::Error(400, "unknown outbox state \"" + state + "\"", "state");
+  }
+  auto entries = deps_.store->ListOutbox(q);
+  if (!entries.ok()) return Unavailable(entries.error().message);
+  nlohmann::json list = nlohmann::json::array();
+  for (const OutboxEntry& e : *entries) {
+    list.push_back({{"id", e.id},
+                    {"incident_id", e.incident_id},
+                    {"event_id", e.event_id},
+                    {"type", e.event_type},
+                    {"receiver", e.receiver},
+                    {"state", ToString(e.state)},
+                    {"attempts", e.attempts},
+                    {"created_at", FormatRfc3339(e.created_at)},
+                    {"next_attempt_at", FormatRfc3339(e.next_attempt_at)},
+                    {"last_error", e.last_error}});
+  }
+  return HttpResponse::Json(200, nlohmann::json{{"entries", std::move(list)}}.dump());
+}
+
+HttpResponse Api::RetryOutbox(std::string_view id_text) {
+  auto id = ParseId(id_text);
+  if (!id) return HttpResponse::Error(400, "outbox id must be a positive integer", "id");
+  auto retried = deps_.store->RetryOutbox(*id, deps_.clock->now());
+  if (!retried.ok()) return Unavailable(retried.error().message);
+  if (!*retried)
+    return HttpResponse::Error(404, "no dead outbox entry " + std::string(id_text), "id");
+  if (deps_.wake_outbox) deps_.wake_outbox();
+  return HttpResponse::Json(200, nlohmann::json{{"id", *id}, {"state", "pending"}}.dump());
+}
+
+}  // namespace ab

@@ -1,0 +1,57 @@
+// The HTTP API (DESIGN.md §5, CONTRACTS.md "HTTP API shapes"): routes requests to ingest, the
+// store's queries and the service endpoints. Knows nothing about Beast.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "common/time.h"
+#include "config/config.h"
+#include "server/http.h"
+#include "server/metrics.h"
+#include "server/pipeline.h"
+#include "store/store.h"
+
+namespace ab {
+
+struct ApiDeps {
+  const Config* config = nullptr;
+  IncidentStore* store = nullptr;
+  IngestPipeline* pipeline = nullptr;
+  Metrics* metrics = nullptr;
+  const Clock* clock = nullptr;
+  std::function<void()> wake_outbox;  // after an outbox retry
+};
+
+class Api {
+ public:
+  // Resolves the sources' auth secrets; an unresolvable secret is an error naming its reference.
+  static Result<std::unique_ptr<Api>> Create(ApiDeps deps);
+
+  void Handle(HttpRequest&& request, Responder respond);
+
+ private:
+  struct SourceAuthKeys {
+    std::string bearer_token;
+    std::string hmac_secret;
+    std::string hmac_header;
+  };
+  explicit Api(ApiDeps deps) : deps_(std::move(deps)) {}
+
+  void Route(HttpRequest&& req, const std::function<void(std::string_view, HttpResponse)>& done);
+  void Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
+              const std::function<void(HttpResponse)>& done);
+  std::optional<HttpResponse> Authenticate(const HttpRequest& req, const SourceConfig& source);
+  HttpResponse ListIncidents(const HttpRequest& req);
+  HttpResponse GetIncident(std::string_view id);
+  HttpResponse ListOutbox(const HttpRequest& req);
+  HttpResponse RetryOutbox(std::string_view id);
+
+  ApiDeps deps_;
+  std::map<std::string, SourceAuthKeys> auth_;
+};
+
+}  // namespace ab

@@ -1,0 +1,52 @@
+// Prometheus metrics of the service (names follow Prometheus conventions: _total, _seconds).
+// Serialised on our own /metrics route; no civetweb exposer.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace ab {
+
+class Metrics {
+ public:
+  Metrics();
+
+  void AlertsReceived(const std::string& source, const std::string& result, double n);
+  void IncidentDeclared(const std::string& rule, const std::string& severity);
+  void HttpRequest(const std::string& route, int code, double seconds);
+  void Commit(double seconds, double batches);
+  void Delivery(const std::string& receiver, const std::string& result);
+  void Connections(int delta);
+  void ConnectionRejected();
+
+  // Values read at scrape time.
+  std::function<double()> outbox_pending;
+  std::function<double()> firing_alerts;
+  std::function<double()> open_incidents;
+
+  std::string Serialize();
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& alerts_received_;
+  prometheus::Family<prometheus::Counter>& incidents_declared_;
+  prometheus::Family<prometheus::Counter>& http_requests_;
+  prometheus::Family<prometheus::Histogram>& http_duration_;
+  prometheus::Histogram& commit_duration_;
+  prometheus::Counter& commit_batches_;
+  prometheus::Family<prometheus::Counter>& deliveries_;
+  prometheus::Gauge& connections_;
+  prometheus::Counter& connections_rejected_;
+  prometheus::Gauge& outbox_pending_;
+  prometheus::Gauge& firing_alerts_;
+  prometheus::Gauge& open_incidents_;
+};
+
+}  // namespace ab

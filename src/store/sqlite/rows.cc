@@ -1,0 +1,258 @@
+#include "store/sqlite/rows.h"
+
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite/column_codec.h"
+
+namespace ab::sqlite {
+
+const char kAlertColumns[] =
+    "fingerprint, labels, annotations, status, starts_at, ends_at, generator_url, source, "
+    "first_received, last_received, resolved_at";
+const char kIncidentColumns[] =
+    "id, key, rule, group_labels, group_hash, occurrence, state, base_severity, priority, title, "
+    "summary, owner_team, owner_commander, runbook, receivers, alerts, alerts_firing, created_at, "
+    "declared_at, acknowledged_at, resolved_at, closed_at, last_seq";
+const char kEventColumns[] = "incident_id, seq, type, at, actor, details";
+const char kOutboxColumns[] =
+    "id, incident_id, event_seq, receiver, event_id, event_type, payload, state, attempts, "
+    "created_at, next_attempt_at, last_error";
+const char kExternalRefColumns[] = "incident_id, receiver, type, id, url";
+
+const char kUpsertAlert[] =
+    "INSERT INTO alerts (fingerprint, labels, annotations, status, starts_at, ends_at, "
+    "generator_url, source, first_received, last_received, resolved_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+    "ON CONFLICT (fingerprint) DO UPDATE SET labels = excluded.labels, "
+    "annotations = excluded.annotations, status = excluded.status, "
+    "starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
+    "generator_url = excluded.generator_url, source = excluded.source, "
+    "first_received = excluded.first_received, last_received = excluded.last_received, "
+    "resolved_at = excluded.resolved_at";
+
+// ON CONFLICT names only the id: a clash on key or on (rule, group_hash, occurrence) is not an
+// update of this incident but a second declaration of its group, and must fail the commit.
+const char kUpsertIncident[] =
+    "INSERT INTO incidents (id, key, rule, group_labels, group_hash, occurrence, state, "
+    "base_severity, priority, title, summary, owner_team, owner_commander, runbook, receivers, "
+    "alerts, alerts_firing, created_at, declared_at, acknowledged_at, resolved_at, closed_at, "
+    "last_seq) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19, ?20, ?21, ?22, ?23) "
+    "ON CONFLICT (id) DO UPDATE SET key = excluded.key, rule = excluded.rule, "
+    "group_labels = excluded.group_labels, group_hash = excluded.group_hash, "
+    "occurrence = excluded.occurrence, state = excluded.state, "
+    "base_severity = excluded.base_severity, priority = excluded.priority, "
+    "title = excluded.title, summary = excluded.summary, owner_team = excluded.owner_team, "
+    "owner_commander = excluded.owner_commander, runbook = excluded.runbook, "
+    "receivers = excluded.receivers, alerts = excluded.alerts, "
+    "alerts_firing = excluded.alerts_firing, created_at = excluded.created_at, "
+    "declared_at = excluded.declared_at, acknowledged_at = excluded.acknowledged_at, "
+    "resolved_at = excluded.resolved_at, closed_at = excluded.closed_at, "
+    "last_seq = excluded.last_seq";
+
+const char kInsertEvent[] =
+    "INSERT INTO events (incident_id, seq, type, at, actor, details) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+const char kInsertOutbox[] =
+    "INSERT INTO outbox (incident_id, event_seq, receiver, event_id, event_type, payload, state, "
+    "attempts, created_at, next_attempt_at, last_error) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+const char kUpsertExternalRef[] =
+    "INSERT INTO external_refs (incident_id, receiver, type, id, url) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (incident_id, receiver, type, id) DO UPDATE SET url = excluded.url";
+
+namespace {
+
+std::optional<OutboxState> ParseOutboxState(std::string_view text) {
+  for (auto s : {OutboxState::kPending, OutboxState::kDelivered, OutboxState::kDead}) {
+    if (ToString(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
+Error BadColumn(std::string_view row, std::string_view column, std::string_view value) {
+  return MakeError("stored " + std::string(row) + ": column " + std::string(column) +
+                   " holds an invalid value \"" + std::string(value.substr(0, 200)) + "\"");
+}
+
+}  // namespace
+
+void BindAlert(Stmt& st, const TrackedAlert& t) {
+  const Alert& a = t.alert;
+  st.Bind(1, static_cast<int64_t>(a.fingerprint))
+      .Bind(2, EncodeLabels(a.labels))
+      .Bind(3, EncodeLabels(a.annotations))
+      .Bind(4, ToString(a.status))
+      .Bind(5, a.starts_at)
+      .Bind(6, a.ends_at)
+      .Bind(7, a.generator_url)
+      .Bind(8, a.source)
+      .Bind(9, t.first_received)
+      .Bind(10, t.last_received)
+      .Bind(11, t.resolved_at);
+}
+
+Status ReadAlert(const Stmt& st, TrackedAlert* out) {
+  Alert& a = out->alert;
+  a.fingerprint = static_cast<uint64_t>(st.Int(0));
+  auto row = [&] { return "alert " + FormatFingerprint(a.fingerprint); };
+  if (!DecodeLabels(st.Text(1), &a.labels)) return BadColumn(row(), "labels", st.Text(1));
+  if (!DecodeLabels(st.Text(2), &a.annotations)) {
+    return BadColumn(row(), "annotations", st.Text(2));
+  }
+  std::string_view status = st.Text(3);
+  if (status == ToString(AlertStatus::kFiring)) {
+    a.status = AlertStatus::kFiring;
+  } else if (status == ToString(AlertStatus::kResolved)) {
+    a.status = AlertStatus::kResolved;
+  } else {
+    return BadColumn(row(), "status", status);
+  }
+  a.starts_at = st.Time(4);
+  a.ends_at = st.OptTime(5);
+  a.generator_url = st.Text(6);
+  a.source = st.Text(7);
+  out->first_received = st.Time(8);
+  out->last_received = st.Time(9);
+  out->resolved_at = st.OptTime(10);
+  return Status::Ok();
+}
+
+void BindIncident(Stmt& st, const Incident& inc) {
+  st.Bind(1, inc.id)
+      .Bind(2, inc.key)
+      .Bind(3, inc.rule)
+      .Bind(4, EncodeLabels(inc.group))
+      .Bind(5, IncidentGroupHash(inc.rule, inc.group))
+      .Bind(6, int64_t{inc.occurrence})
+      .Bind(7, ToString(inc.state))
+      .Bind(8, ToString(inc.base_severity))
+      .Bind(9, ToString(inc.priority))
+      .Bind(10, inc.title)
+      .Bind(11, inc.summary)
+      .Bind(12, inc.owner.team)
+      .Bind(13, inc.owner.commander)
+      .Bind(14, inc.runbook)
+      .Bind(15, EncodeStrings(inc.receivers))
+      .Bind(16, EncodeFingerprints(inc.alerts))
+      .Bind(17, int64_t{inc.alerts_firing})
+      .Bind(18, inc.created_at)
+      .Bind(19, inc.declared_at)
+      .Bind(20, inc.acknowledged_at)
+      .Bind(21, inc.resolved_at)
+      .Bind(22, inc.closed_at)
+      .Bind(23, inc.last_seq);
+}
+
+Status ReadIncident(const Stmt& st, Incident* out) {
+  Incident& inc = *out;
+  inc.id = st.Int(0);
+  std::string row = "incident " + std::to_string(inc.id);
+  inc.key = st.Text(1);
+  inc.rule = st.Text(2);
+  if (!DecodeLabels(st.Text(3), &inc.group)) return BadColumn(row, "group_labels", st.Text(3));
+  inc.occurrence = static_cast<int>(st.Int(5));
+  std::optional<IncidentState> state = ParseIncidentState(st.Text(6));
+  if (!state) return BadColumn(row, "state", st.Text(6));
+  inc.state = *state;
+  std::optional<Severity> base = ParseSeverity(st.Text(7));
+  if (!base) return BadColumn(row, "base_severity", st.Text(7));
+  inc.base_severity = *base;
+  std::optional<Severity> priority = ParseSeverity(st.Text(8));
+  if (!priority) return BadColumn(row, "priority", st.Text(8));
+  inc.priority = *priority;
+  inc.title = st.Text(9);
+  inc.summary = st.Text(10);
+  inc.owner.team = st.Text(11);
+  inc.owner.commander = st.Text(12);
+  inc.runbook = st.Text(13);
+  if (!DecodeStrings(st.Text(14), &inc.receivers)) {
+    return BadColumn(row, "receivers", st.Text(14));
+  }
+  if (!DecodeFingerprints(st.Text(15), &inc.alerts)) return BadColumn(row, "alerts", st.Text(15));
+  inc.alerts_firing = static_cast<int>(st.Int(16));
+  inc.created_at = st.Time(17);
+  inc.declared_at = st.OptTime(18);
+  inc.acknowledged_at = st.OptTime(19);
+  inc.resolved_at = st.OptTime(20);
+  inc.closed_at = st.OptTime(21);
+  inc.last_seq = st.Int(22);
+  inc.external_refs.clear();
+  return Status::Ok();
+}
+
+void BindEvent(Stmt& st, const Event& ev) {
+  // `replace`: a label value that is not valid UTF-8 must not turn into an exception here.
+  st.Bind(1, ev.incident_id)
+      .Bind(2, ev.seq)
+      .Bind(3, ToString(ev.type))
+      .Bind(4, ev.at)
+      .Bind(5, ev.actor)
+      .Bind(6, ev.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+Status ReadEvent(const Stmt& st, Event* out) {
+  out->incident_id = st.Int(0);
+  out->seq = st.Int(1);
+  std::string row =
+      "event " + std::to_string(out->seq) + " of incident " + std::to_string(out->incident_id);
+  std::optional<EventType> type = ParseEventType(st.Text(2));
+  if (!type) return BadColumn(row, "type", st.Text(2));
+  out->type = *type;
+  out->at = st.Time(3);
+  out->actor = st.Text(4);
+  std::string_view details = st.Text(5);
+  out->details = nlohmann::json::parse(details.begin(), details.end(), nullptr, false);
+  if (out->details.is_discarded()) return BadColumn(row, "details", details);
+  return Status::Ok();
+}
+
+void BindOutbox(Stmt& st, const OutboxEntry& e) {
+  st.Bind(1, e.incident_id)
+      .Bind(2, e.event_seq)
+      .Bind(3, e.receiver)
+      .Bind(4, e.event_id)
+      .Bind(5, e.event_type)
+      .Bind(6, e.payload)
+      .Bind(7, ToString(e.state))
+      .Bind(8, int64_t{e.attempts})
+      .Bind(9, e.created_at)
+      .Bind(10, e.next_attempt_at)
+      .Bind(11, e.last_error);
+}
+
+Status ReadOutbox(const Stmt& st, OutboxEntry* out) {
+  out->id = st.Int(0);
+  out->incident_id = st.Int(1);
+  out->event_seq = st.Int(2);
+  out->receiver = st.Text(3);
+  out->event_id = st.Text(4);
+  out->event_type = st.Text(5);
+  out->payload = st.Text(6);
+  std::optional<OutboxState> state = ParseOutboxState(st.Text(7));
+  if (!state) return BadColumn("outbox entry " + std::to_string(out->id), "state", st.Text(7));
+  out->state = *state;
+  out->attempts = static_cast<int>(st.Int(8));
+  out->created_at = st.Time(9);
+  out->next_attempt_at = st.Time(10);
+  out->last_error = st.Text(11);
+  return Status::Ok();
+}
+
+void BindExternalRef(Stmt& st, int64_t incident_id, const ExternalRef& ref) {
+  st.Bind(1, incident_id).Bind(2, ref.receiver).Bind(3, ref.type).Bind(4, ref.id).Bind(5, ref.url);
+}
+
+int64_t ReadExternalRef(const Stmt& st, ExternalRef* out) {
+  out->receiver = st.Text(1);
+  out->type = st.Text(2);
+  out->id = st.Text(3);
+  out->url = st.Text(4);
+  return st.Int(0);
+}
+
+}  // namespace ab::sqlite

@@ -1,0 +1,147 @@
+#include "store/sqlite/schema.h"
+
+#include <string>
+#include <vector>
+
+namespace ab::sqlite {
+namespace {
+
+// Migration N (1-based) takes user_version N-1 to N. Append only: a released migration is never
+// edited, because databases in the field have already run it.
+//
+// Conventions: times are integer milliseconds since the Unix epoch (NULL = none); alert
+// fingerprints are the 64-bit value stored as a signed integer (two's complement) so that the
+// alerts table is keyed by its rowid; labels/annotations/receivers are JSON text.
+const std::vector<std::string>& Migrations() {
+  static const std::vector<std::string> kMigrations = {
+      // 1: initial schema.
+      R"sql(
+CREATE TABLE alerts (
+  fingerprint    INTEGER PRIMARY KEY,
+  labels         TEXT NOT NULL,
+  annotations    TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  starts_at      INTEGER NOT NULL,
+  ends_at        INTEGER,
+  generator_url  TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  first_received INTEGER NOT NULL,
+  last_received  INTEGER NOT NULL,
+  resolved_at    INTEGER
+);
+
+CREATE TABLE incidents (
+  id               INTEGER PRIMARY KEY,
+  key              TEXT NOT NULL UNIQUE,
+  rule             TEXT NOT NULL,
+  group_labels     TEXT NOT NULL,
+  group_hash       TEXT NOT NULL,
+  occurrence       INTEGER NOT NULL,
+  state            TEXT NOT NULL,
+  base_severity    TEXT NOT NULL,
+  priority         TEXT NOT NULL,
+  title            TEXT NOT NULL,
+  summary          TEXT NOT NULL,
+  owner_team       TEXT NOT NULL,
+  owner_commander  TEXT NOT NULL,
+  runbook          TEXT NOT NULL,
+  receivers        TEXT NOT NULL,
+  alerts           TEXT NOT NULL,
+  alerts_firing    INTEGER NOT NULL,
+  created_at       INTEGER NOT NULL,
+  declared_at      INTEGER,
+  acknowledged_at  INTEGER,
+  resolved_at      INTEGER,
+  closed_at        INTEGER,
+  last_seq         INTEGER NOT NULL,
+  -- Two batches racing to declare the same group: only one row can win (CONTRACTS.md "Keys").
+  UNIQUE (rule, group_hash, occurrence)
+);
+CREATE INDEX incidents_by_state ON incidents (state, id);
+
+CREATE TABLE events (
+  incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+  seq         INTEGER NOT NULL,
+  type        TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  details     TEXT NOT NULL,
+  PRIMARY KEY (incident_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id     INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+  event_seq       INTEGER NOT NULL,
+  receiver        TEXT NOT NULL,
+  event_id        TEXT NOT NULL,
+  event_type      TEXT NOT NULL,
+  payload         TEXT NOT NULL,
+  state           TEXT NOT NULL,
+  attempts        INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  last_error      TEXT NOT NULL,
+  delivered_at    INTEGER
+);
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_by_incident ON outbox (incident_id, receiver, id);
+
+CREATE TABLE external_refs (
+  incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+  receiver    TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  url         TEXT NOT NULL,
+  UNIQUE (incident_id, receiver, type, id)
+);
+)sql",
+  };
+  return kMigrations;
+}
+
+Result<int> UserVersion(Db& db) {
+  Result<Stmt> st = db.Prepare("PRAGMA user_version");
+  if (!st.ok()) return st.error();
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.error();
+  return *row ? static_cast<int>(st->Int(0)) : 0;
+}
+
+Error TooNew(int version) {
+  return MakeError("database schema version " + std::to_string(version) +
+                   " is newer than this alertbridge (supports " +
+                   std::to_string(SchemaVersion()) + "); upgrade alertbridge");
+}
+
+}  // namespace
+
+int SchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+Status Migrate(Db& db) {
+  Result<int> seen = UserVersion(db);
+  if (!seen.ok()) return seen.error();
+  if (*seen > SchemaVersion()) return TooNew(*seen);
+
+  while (true) {
+    // Re-read inside the write lock: another process may have migrated since.
+    Result<Transaction> tx = Transaction::Begin(db, Transaction::Mode::kWrite);
+    if (!tx.ok()) return tx.error();
+    Result<int> version = UserVersion(db);
+    if (!version.ok()) return version.error();
+    if (*version > SchemaVersion()) return TooNew(*version);
+    if (*version == SchemaVersion()) return tx->Commit();
+    int next = *version + 1;
+    Status s = db.Exec(Migrations()[next - 1]);
+    if (!s.ok()) {
+      return MakeError("migrating the database to schema version " + std::to_string(next) +
+                       ": " + s.error().message);
+    }
+    s = db.Exec("PRAGMA user_version = " + std::to_string(next));
+    if (!s.ok()) return s;
+    s = tx->Commit();
+    if (!s.ok()) return s;
+  }
+}
+
+}  // namespace ab::sqlite

@@ -1,0 +1,218 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <filesystem>
+#include <system_error>
+#include <unordered_map>
+
+#include "store/sqlite/rows.h"
+#include "store/sqlite/schema.h"
+
+namespace ab {
+
+Result<std::unique_ptr<IncidentStore>> OpenSqliteStore(const std::string& path) {
+  return sqlite::SqliteStore::Open(path);
+}
+
+namespace sqlite {
+namespace {
+
+// Long enough to ride out a checkpoint or `alertbridge backup`, short enough that a stuck lock
+// turns into an error (503 upstream) instead of a hung request.
+constexpr int kBusyTimeoutMs = 5000;
+
+Status WithContext(Status s, const std::string& what) {
+  if (s.ok()) return s;
+  return MakeError(what + ": " + s.error().message, s.error().field);
+}
+
+Result<Db> OpenConnection(const std::string& path, bool create, bool read_only) {
+  Result<Db> db = Db::Open(path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
+  if (!db.ok()) return db;
+  sqlite3_busy_timeout(db->raw(), kBusyTimeoutMs);
+  // query_only: the read connections must never take the write lock by accident.
+  Status s = db->Exec(read_only ? "PRAGMA foreign_keys = ON; PRAGMA query_only = ON"
+                                : "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL");
+  if (!s.ok()) return s.error();
+  return db;
+}
+
+Status EnableWal(Db& db) {
+  Result<Stmt> st = db.Prepare("PRAGMA journal_mode = WAL");
+  if (!st.ok()) return st.error();
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.error();
+  std::string mode = *row ? std::string(st->Text(0)) : "";
+  if (mode != "wal") {
+    return MakeError("sqlite " + db.path() + ": cannot use WAL mode (journal_mode is \"" + mode +
+                     "\"); put the database on a local file system");
+  }
+  return Status::Ok();
+}
+
+Status RunEach(Stmt& st, int64_t id) {
+  st.Bind(1, id);
+  return st.Run();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<IncidentStore>> SqliteStore::Open(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return MakeError("creating the folder " + parent.string() + " for the database: " +
+                       ec.message());
+    }
+  }
+  Result<Db> writer = OpenConnection(path, /*create=*/true, /*read_only=*/false);
+  if (!writer.ok()) return writer.error();
+  // journal_mode=WAL is stored in the file: set once here, the other connections inherit it.
+  Status s = EnableWal(*writer);
+  if (!s.ok()) return s.error();
+  s = Migrate(*writer);
+  if (!s.ok()) return s.error();
+  Result<Db> outbox = OpenConnection(path, false, /*read_only=*/true);
+  if (!outbox.ok()) return outbox.error();
+  Result<Db> api = OpenConnection(path, false, /*read_only=*/true);
+  if (!api.ok()) return api.error();
+  return std::unique_ptr<IncidentStore>(
+      new SqliteStore(std::move(*writer), std::move(*outbox), std::move(*api)));
+}
+
+Result<StoredState> SqliteStore::Load() {
+  std::lock_guard lock(api_.mu);
+  Db& db = api_.db;
+  Result<Transaction> tx = Transaction::Begin(db, Transaction::Mode::kRead);
+  if (!tx.ok()) return tx.error();
+  StoredState state;
+
+  // Each table in storage order: one sequential scan, no index lookups, no sort.
+  Result<Stmt> alerts = db.Prepare(std::string("SELECT ") + kAlertColumns + " FROM alerts");
+  if (!alerts.ok()) return alerts.error();
+  while (true) {
+    Result<bool> row = alerts->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    Status s = ReadAlert(*alerts, &state.alerts.emplace_back());
+    if (!s.ok()) return s.error();
+  }
+
+  Result<Stmt> incidents = db.Prepare(std::string("SELECT ") + kIncidentColumns +
+                                      " FROM incidents ORDER BY id");
+  if (!incidents.ok()) return incidents.error();
+  std::unordered_map<int64_t, size_t> index;
+  while (true) {
+    Result<bool> row = incidents->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    Status s = ReadIncident(*incidents, &state.incidents.emplace_back());
+    if (!s.ok()) return s.error();
+    index.emplace(state.incidents.back().id, state.incidents.size() - 1);
+  }
+
+  Result<Stmt> refs = db.Prepare(std::string("SELECT ") + kExternalRefColumns +
+                                 " FROM external_refs ORDER BY rowid");
+  if (!refs.ok()) return refs.error();
+  while (true) {
+    Result<bool> row = refs->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    ExternalRef ref;
+    auto it = index.find(ReadExternalRef(*refs, &ref));
+    if (it != index.end()) state.incidents[it->second].external_refs.push_back(std::move(ref));
+  }
+
+  Status s = tx->Commit();
+  if (!s.ok()) return s.error();
+  return state;
+}
+
+Status SqliteStore::Commit(const Changes& changes, const std::vector<OutboxEntry>& outbox) {
+  if (changes.empty() && outbox.empty()) return Status::Ok();
+  std::lock_guard lock(writer_.mu);
+  return WithContext(CommitLocked(changes, outbox), "commit");
+}
+
+Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<OutboxEntry>& outbox) {
+  Db& db = writer_.db;
+  // Everything below is inside tx: any early return rolls all of it back.
+  Result<Transaction> tx = Transaction::Begin(db, Transaction::Mode::kWrite);
+  if (!tx.ok()) return tx.error();
+
+  if (!changes.alerts.empty()) {
+    Result<Stmt> st = db.Prepare(kUpsertAlert);
+    if (!st.ok()) return st.error();
+    for (const TrackedAlert& a : changes.alerts) {
+      BindAlert(*st, a);
+      Status s = st->Run();
+      if (!s.ok()) return WithContext(s, "alert " + FormatFingerprint(a.alert.fingerprint));
+    }
+  }
+
+  if (!changes.incidents.empty()) {
+    Result<Stmt> st = db.Prepare(kUpsertIncident);
+    if (!st.ok()) return st.error();
+    Result<Stmt> ref_st = db.Prepare(kUpsertExternalRef);
+    if (!ref_st.ok()) return ref_st.error();
+    for (const Incident& inc : changes.incidents) {
+      BindIncident(*st, inc);
+      Status s = st->Run();
+      // Refs only accumulate here; AddExternalRef is their usual way in.
+      for (size_t i = 0; s.ok() && i < inc.external_refs.size(); ++i) {
+        BindExternalRef(*ref_st, inc.id, inc.external_refs[i]);
+        s = ref_st->Run();
+      }
+      if (!s.ok()) return WithContext(s, "incident " + std::to_string(inc.id) + " " + inc.key);
+    }
+  }
+
+  if (!changes.removed_incidents.empty()) {
+    // Cascades to its events, outbox entries and refs, should a pending incident have any.
+    Result<Stmt> st = db.Prepare("DELETE FROM incidents WHERE id = ?1");
+    if (!st.ok()) return st.error();
+    for (int64_t id : changes.removed_incidents) {
+      Status s = RunEach(*st, id);
+      if (!s.ok()) return WithContext(s, "removing incident " + std::to_string(id));
+    }
+  }
+
+  if (!changes.events.empty()) {
+    Result<Stmt> st = db.Prepare(kInsertEvent);
+    if (!st.ok()) return st.error();
+    for (const EventRecord& r : changes.events) {
+      BindEvent(*st, r.event);
+      Status s = st->Run();
+      if (!s.ok()) {
+        return WithContext(s, "event " + std::to_string(r.event.seq) + " of incident " +
+                                  std::to_string(r.event.incident_id));
+      }
+    }
+  }
+
+  if (!outbox.empty()) {
+    Result<Stmt> st = db.Prepare(kInsertOutbox);
+    if (!st.ok()) return st.error();
+    for (const OutboxEntry& e : outbox) {
+      BindOutbox(*st, e);
+      Status s = st->Run();
+      if (!s.ok()) return WithContext(s, "outbox entry " + e.event_id + " for " + e.receiver);
+    }
+  }
+
+  return tx->Commit();
+}
+
+Status SqliteStore::Flush() {
+  std::lock_guard lock(writer_.mu);
+  int wal_frames = 0;
+  int checkpointed = 0;
+  int rc = sqlite3_wal_checkpoint_v2(writer_.db.raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
+                                     &wal_frames, &checkpointed);
+  if (rc != SQLITE_OK) return writer_.db.LastError("checkpoint");
+  return Status::Ok();
+}
+
+}  // namespace sqlite
+}  // namespace ab

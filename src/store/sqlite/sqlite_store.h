@@ -1,0 +1,66 @@
+// The default IncidentStore: one SQLite file in WAL mode.
+//
+// Threads: the committer thread writes, delivery workers read due entries and mark them, HTTP
+// threads query. Each kind gets its own connection with its own mutex, so that a WAL reader never
+// waits for the writer's fsync and a long API query never delays the next delivery:
+//   writer_  Commit, Mark*, RetryOutbox, AddExternalRef, Flush
+//   outbox_  DueOutbox, NextOutboxDue, PendingOutboxCount (the delivery path)
+//   api_     Load, ListIncidents, GetIncident, ListOutbox
+// Every read that touches more than one table runs in one read transaction (one snapshot).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/db.h"
+#include "store/store.h"
+
+namespace ab::sqlite {
+
+class SqliteStore final : public IncidentStore {
+ public:
+  static Result<std::unique_ptr<IncidentStore>> Open(const std::string& path);
+
+  Result<StoredState> Load() override;
+  Status Commit(const Changes& changes, const std::vector<OutboxEntry>& outbox) override;
+
+  Result<std::vector<OutboxEntry>> DueOutbox(TimePoint now, int limit) override;
+  Result<std::optional<TimePoint>> NextOutboxDue() override;
+  Status MarkDelivered(int64_t id, int attempts, TimePoint now) override;
+  Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
+                   const std::string& error) override;
+  Status MarkDead(int64_t id, int attempts, const std::string& error) override;
+  Status AddExternalRef(int64_t incident_id, const ExternalRef& ref) override;
+  Result<int64_t> PendingOutboxCount() override;
+  Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& q) override;
+  Result<bool> RetryOutbox(int64_t id, TimePoint now) override;
+
+  Result<IncidentPage> ListIncidents(const IncidentQuery& q) override;
+  Result<std::optional<IncidentDetail>> GetIncident(int64_t id) override;
+
+  Status Flush() override;
+
+ private:
+  struct Connection {
+    explicit Connection(Db d) : db(std::move(d)) {}
+    std::mutex mu;
+    Db db;
+  };
+
+  SqliteStore(Db writer, Db outbox, Db api)
+      : writer_(std::move(writer)), outbox_(std::move(outbox)), api_(std::move(api)) {}
+
+  Status CommitLocked(const Changes& changes, const std::vector<OutboxEntry>& outbox);
+  // One UPDATE of one outbox row; an error when no row has that id.
+  Status UpdateOutboxRow(const std::string& sql, int64_t id, const std::string& what,
+                         const std::function<void(Stmt&)>& bind);
+
+  Connection writer_;
+  Connection outbox_;
+  Connection api_;
+};
+
+}  // namespace ab::sqlite

@@ -1,0 +1,87 @@
+// IncidentStore: the durable record. One interface; sqlite/ is the default implementation,
+// PostgreSQL (DESIGN.md §8) comes later behind the same interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/time.h"
+#include "engine/engine.h"
+#include "model/alert.h"
+#include "model/incident.h"
+#include "model/outbox.h"
+
+namespace ab {
+
+struct StoredState {
+  std::vector<TrackedAlert> alerts;
+  std::vector<Incident> incidents;
+};
+
+struct IncidentQuery {
+  std::vector<IncidentState> states;  // empty = any
+  std::optional<Severity> severity;   // priority equals
+  std::string team;
+  std::optional<TimePoint> since;     // created at or after
+  int limit = 50;
+  std::optional<int64_t> before_id;   // cursor: ids strictly below (newest first)
+};
+
+struct IncidentPage {
+  std::vector<Incident> incidents;
+  std::optional<int64_t> next_before_id;
+};
+
+struct IncidentDetail {
+  Incident incident;
+  std::vector<TrackedAlert> alerts;
+  std::vector<Event> timeline;
+};
+
+struct OutboxQuery {
+  std::optional<OutboxState> state;
+  int limit = 100;
+};
+
+class IncidentStore {
+ public:
+  virtual ~IncidentStore() = default;
+
+  // Everything the engine needs after a restart.
+  virtual Result<StoredState> Load() = 0;
+
+  // One transaction: the changes of one or more batches and the outbox entries they cause.
+  // Outbox entry ids are assigned by the store. Nothing is written if it fails.
+  virtual Status Commit(const Changes& changes, const std::vector<OutboxEntry>& outbox) = 0;
+
+  // Outbox, for the delivery workers. Due = pending with next_attempt_at <= now, oldest first.
+  virtual Result<std::vector<OutboxEntry>> DueOutbox(TimePoint now, int limit) = 0;
+  // Earliest next_attempt_at of any pending entry, or none when nothing is pending.
+  virtual Result<std::optional<TimePoint>> NextOutboxDue() = 0;
+  virtual Status MarkDelivered(int64_t id, int attempts, TimePoint now) = 0;
+  virtual Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
+                           const std::string& error) = 0;
+  virtual Status MarkDead(int64_t id, int attempts, const std::string& error) = 0;
+  virtual Status AddExternalRef(int64_t incident_id, const ExternalRef& ref) = 0;
+  virtual Result<int64_t> PendingOutboxCount() = 0;
+  virtual Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& q) = 0;
+  // Dead -> pending, due now. False when no dead entry has that id.
+  virtual Result<bool> RetryOutbox(int64_t id, TimePoint now) = 0;
+
+  // Queries for the HTTP API (safe to call from any thread, concurrently with Commit).
+  virtual Result<IncidentPage> ListIncidents(const IncidentQuery& q) = 0;
+  virtual Result<std::optional<IncidentDetail>> GetIncident(int64_t id) = 0;
+
+  // Makes sure everything committed is on disk (checkpoint) before shutdown.
+  virtual Status Flush() = 0;
+};
+
+// Opens (creating the folder and file if needed) and migrates a SQLite store: WAL mode,
+// synchronous=FULL. A database written by a newer binary is refused with a clear message.
+Result<std::unique_ptr<IncidentStore>> OpenSqliteStore(const std::string& path);
+
+}  // namespace ab

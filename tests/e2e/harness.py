@@ -1,0 +1,268 @@
+"""Shared pieces of the end-to-end tests: free ports, polling with deadlines, a Standard Webhooks
+receiver that verifies signatures, and process management for alertbridge and Alertmanager.
+
+No sleeps: everything waits for a condition with a deadline (wait_for)."""
+
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+WEBHOOK_SECRET_BYTES = b"e2e-test-signing-key-0123456789"
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(WEBHOOK_SECRET_BYTES).decode()
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# Set by a test to a callable returning text (e.g. service logs) shown when a wait times out.
+failure_context = None
+
+
+def wait_for(what, predicate, timeout=30.0, interval=0.05):
+    """Polls predicate() until it returns a truthy value or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+        except (OSError, urllib.error.URLError, ValueError) as e:
+            last = e
+        else:
+            if last:
+                return last
+        # Wait on an Event that nobody sets: a bounded wait between polls, not a sleep for a result.
+        threading.Event().wait(interval)
+    context = ("\n--- context ---\n" + failure_context()) if failure_context else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}{context}")
+
+
+def http_json(method, url, body=None, headers=None, timeout=5):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            raw = resp.read()
+            if resp.headers.get("Content-Type", "").startswith("application/json") and raw:
+                return resp.status, json.loads(raw)
+            return resp.status, raw.decode(errors="replace")
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        try:
+            return e.code, json.loads(raw)
+        except ValueError:
+            return e.code, raw.decode(errors="replace")
+
+
+def verify_standard_webhook(headers, body, key=WEBHOOK_SECRET_BYTES):
+    """Checks webhook-id/-timestamp/-signature as the Standard Webhooks spec says."""
+    msg_id = headers.get("webhook-id")
+    ts = headers.get("webhook-timestamp")
+    sig = headers.get("webhook-signature")
+    if not (msg_id and ts and sig):
+        return "missing webhook-id, webhook-timestamp or webhook-signature"
+    if abs(time.time() - int(ts)) > 300:
+        return "timestamp more than 5 minutes off"
+    expected = base64.b64encode(
+        hmac.new(key, f"{msg_id}.{ts}.".encode() + body, hashlib.sha256).digest()).decode()
+    for part in sig.split(" "):
+        version, _, value = part.partition(",")
+        if version == "v1" and hmac.compare_digest(value, expected):
+            return None
+    return "signature mismatch"
+
+
+class WebhookReceiver:
+    """A local webhook endpoint that rejects unsigned or badly signed requests with 401 and records
+    the good ones. `fail_with` makes it answer that status instead (outage simulation)."""
+
+    def __init__(self):
+        self.events = []
+        self.rejected = []
+        self.fail_with = None
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                hdrs = {k.lower(): v for k, v in self.headers.items()}
+                problem = verify_standard_webhook(hdrs, body)
+                with outer.lock:
+                    if problem:
+                        outer.rejected.append(problem)
+                        status = 401
+                    elif outer.fail_with:
+                        status = outer.fail_with
+                    else:
+                        outer.events.append({"id": hdrs["webhook-id"], "body": json.loads(body)})
+                        status = 204
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def types(self):
+        with self.lock:
+            return [e["body"]["type"] for e in self.events]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Alertbridge:
+    """A real `alertbridge serve` on a free port with its own config, rules and SQLite file."""
+
+    def __init__(self, binary, workdir, rules_yaml, receivers_yaml, extra_config=""):
+        self.binary = binary
+        self.workdir = workdir
+        self.port = free_port()
+        os.makedirs(os.path.join(workdir, "rules"), exist_ok=True)
+        os.makedirs(os.path.join(workdir, "receivers"), exist_ok=True)
+        with open(os.path.join(workdir, "rules", "rules.yml"), "w") as f:
+            f.write(rules_yaml)
+        with open(os.path.join(workdir, "receivers", "receivers.yml"), "w") as f:
+            f.write(receivers_yaml)
+        self.config = os.path.join(workdir, "alertbridge.yml")
+        with open(self.config, "w") as f:
+            f.write(f"listen: 127.0.0.1:{self.port}\n"
+                    f"external_url: http://127.0.0.1:{self.port}\n"
+                    "storage: {sqlite: {path: data/alertbridge.db}}\n"
+                    "rules: [rules/]\nreceivers: [receivers/]\n" + extra_config)
+        self.proc = None
+        self.log_path = os.path.join(workdir, "alertbridge.log")
+
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([self.binary, "serve", "--config", self.config],
+                                     cwd=self.workdir, stdout=self.log, stderr=self.log,
+                                     stdin=subprocess.DEVNULL)
+        wait_for("alertbridge ready", lambda: self._ready(), timeout=20)
+
+    def _ready(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"alertbridge exited with {self.proc.returncode}:\n" + self.logs())
+        return http_json("GET", self.base() + "/-/ready", timeout=1)[0] == 200
+
+    def logs(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")[-4000:]
+
+    def incidents(self, query=""):
+        status, body = http_json("GET", self.base() + "/api/v1/incidents" + query)
+        assert status == 200, body
+        return body["incidents"]
+
+    def incident(self, incident_id):
+        status, body = http_json("GET", f"{self.base()}/api/v1/incidents/{incident_id}")
+        assert status == 200, body
+        return body
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                return self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode if self.proc else None
+
+
+class Alertmanager:
+    """The real prometheus-alertmanager from Debian, sending its webhook to alertbridge."""
+
+    def __init__(self, workdir, webhook_url, group_by=("alertname", "service")):
+        self.workdir = workdir
+        self.port = free_port()
+        self.binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+        if not self.binary:
+            raise AssertionError("prometheus-alertmanager is not installed (scripts/bootstrap.sh)")
+        self.config = os.path.join(workdir, "alertmanager.yml")
+        with open(self.config, "w") as f:
+            f.write(
+                "route:\n"
+                "  receiver: bridge\n"
+                f"  group_by: [{', '.join(group_by)}]\n"
+                "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
+                "receivers:\n"
+                "  - name: bridge\n"
+                "    webhook_configs:\n"
+                f"      - url: {webhook_url}\n"
+                "        send_resolved: true\n")
+        self.proc = None
+
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.log = open(os.path.join(self.workdir, "alertmanager.log"), "ab")
+        self.proc = subprocess.Popen(
+            [self.binary, f"--config.file={self.config}",
+             f"--storage.path={os.path.join(self.workdir, 'am-data')}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="],
+            stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+        wait_for("alertmanager ready",
+                 lambda: http_json("GET", self.base() + "/-/ready", timeout=1)[0] == 200, timeout=30)
+
+    def amtool_add(self, labels, annotations=None):
+        amtool = shutil.which("amtool")
+        args = [amtool, f"--alertmanager.url={self.base()}", "alert", "add"]
+        args += [f"{k}={v}" for k, v in labels.items()]
+        for k, v in (annotations or {}).items():
+            args.append(f"--annotation={k}={v}")
+        subprocess.run(args, check=True, capture_output=True, timeout=20)
+
+    def resolve(self, labels_list):
+        """Resolves alerts the way Prometheus does: re-post them with endsAt in the past."""
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+        alerts = [{"labels": labels, "endsAt": now} for labels in labels_list]
+        status, body = http_json("POST", self.base() + "/api/v2/alerts", alerts)
+        assert status == 200, body
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def new_workdir(name):
+    return tempfile.mkdtemp(prefix=f"alertbridge-e2e-{name}-")

@@ -1,0 +1,124 @@
+"""End to end: durability across kill -9. A 2xx means the alerts and their effects are committed;
+undelivered outbox entries survive a crash and go out after the restart with the same webhook-id,
+and re-sent alerts never declare a second incident.
+
+Run: python3 tests/e2e/test_restart.py --alertbridge build/src/alertbridge"""
+
+import argparse
+import os
+import shutil
+import sys
+import unittest
+
+import harness
+from harness import WEBHOOK_SECRET, Alertbridge, WebhookReceiver, http_json, new_workdir, wait_for
+
+ALERTBRIDGE = None
+
+RULES = """
+rules:
+  - name: db-disk
+    match: ['alertname="DiskFull"']
+    group_by: [service]
+    severity: {default: SEV2}
+    receivers: [hook]
+"""
+
+RECEIVERS = """
+receivers:
+  - name: hook
+    type: webhook
+    url: {url}
+    secret: env:E2E_WEBHOOK_SECRET
+    retry: {{max_attempts: 1000, initial_backoff: 50ms, max_backoff: 200ms}}
+"""
+
+
+def am_payload(status, instances):
+    alerts = []
+    for inst in instances:
+        alerts.append({
+            "status": status,
+            "labels": {"alertname": "DiskFull", "service": "db", "instance": inst},
+            "annotations": {"summary": "disk almost full"},
+            "startsAt": "2026-11-22T22:44:03.65557Z",
+            "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-22T23:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph",
+            "fingerprint": "0000000000000000",
+        })
+    return {"receiver": "bridge", "status": status, "alerts": alerts,
+            "groupLabels": {"alertname": "DiskFull"}, "commonLabels": {"alertname": "DiskFull"},
+            "commonAnnotations": {}, "externalURL": "http://am:9093", "version": "4",
+            "groupKey": "{}:{alertname=\"DiskFull\"}", "truncatedAlerts": 0}
+
+
+class RestartDurability(unittest.TestCase):
+    def setUp(self):
+        os.environ["E2E_WEBHOOK_SECRET"] = WEBHOOK_SECRET
+        self.workdir = new_workdir("restart")
+        self.hook = WebhookReceiver()
+        self.bridge = Alertbridge(ALERTBRIDGE, self.workdir, RULES,
+                                  RECEIVERS.format(url=self.hook.url()))
+        harness.failure_context = self.bridge.logs
+
+    def tearDown(self):
+        self.bridge.stop()
+        self.hook.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def post(self, status, instances):
+        return http_json("POST", self.bridge.base() + "/api/v1/alerts/alertmanager",
+                         am_payload(status, instances))
+
+    def test_kill9_keeps_incident_and_delivers_outbox_after_restart(self):
+        self.hook.fail_with = 503  # the receiver is down
+        self.bridge.start()
+        status, body = self.post("firing", ["db-1", "db-2"])
+        self.assertEqual(status, 200, body)
+        # The 2xx means it is committed: kill -9 at once, before anything else can happen.
+        self.bridge.kill9()
+
+        self.bridge.start()
+        incidents = self.bridge.incidents()
+        self.assertEqual(len(incidents), 1)
+        incident = incidents[0]
+        self.assertEqual(incident["state"], "declared")
+        self.assertEqual(incident["priority"], "SEV2")
+        self.assertEqual(incident["alerts_total"], 2)
+
+        status, outbox = http_json("GET", self.bridge.base() + "/api/v1/outbox?state=pending")
+        self.assertEqual(status, 200)
+        self.assertEqual([e["event_id"] for e in outbox["entries"]], [incident["key"] + ".1"])
+
+        # A repeat of the same notification after the restart changes nothing.
+        self.assertEqual(self.post("firing", ["db-1", "db-2"])[0], 200)
+
+        self.hook.fail_with = None  # the receiver comes back
+        wait_for("declared event delivered after restart", lambda: self.hook.types())
+        self.assertEqual([e["id"] for e in self.hook.events], [incident["key"] + ".1"])
+        self.assertEqual(len(self.bridge.incidents()), 1)
+
+        # kill -9 again after delivery: nothing is sent twice after the next restart.
+        self.bridge.kill9()
+        self.bridge.start()
+        status, body = self.post("resolved", ["db-1", "db-2"])
+        self.assertEqual(status, 200, body)
+        wait_for("resolved event delivered", lambda: "resolved" in self.hook.types())
+        ids = [e["id"] for e in self.hook.events]
+        self.assertEqual(ids, [incident["key"] + ".1", incident["key"] + ".2"],
+                         "each event delivered exactly once, in order")
+
+    def test_graceful_shutdown_exits_zero_and_keeps_state(self):
+        self.bridge.start()
+        self.assertEqual(self.post("firing", ["db-9"])[0], 200)
+        self.assertEqual(self.bridge.stop(), 0)
+        self.bridge.start()
+        self.assertEqual(len(self.bridge.incidents()), 1)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--alertbridge", required=True)
+    args, rest = parser.parse_known_args()
+    ALERTBRIDGE = args.alertbridge
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

@@ -1,0 +1,266 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+#include "config_test_util.h"
+
+namespace ab {
+namespace {
+
+using ::ab::testing::ErrorStrings;
+using ::ab::testing::TempDir;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string DurationError(const std::string& text) {
+  Result<Duration> d = ParseDuration(text);
+  EXPECT_FALSE(d.ok()) << text << " should not parse";
+  return d.ok() ? "" : d.error().message;
+}
+
+TEST(MainFileTest, ParsesEveryKeyAndResolvesPathsAgainstItsFolder) {
+  TempDir dir;
+  dir.Write("etc/my-rules/a.yml", "rules:\n  - {name: a, match: ['x=\"1\"'], receivers: [out]}\n");
+  dir.Write("etc/extra.yml", "rules:\n  - {name: b, match: ['x=\"2\"']}\n");
+  dir.Write("etc/my-receivers/out.yml", "receivers:\n  - {name: out, type: console}\n");
+  std::string file = dir.Write("etc/alertbridge.yml", R"(listen: 0.0.0.0:9095
+external_url: https://alertbridge.example/
+storage: {sqlite: {path: db/ab.db}}
+rules: [my-rules/, extra.yml]
+receivers: [my-receivers/]
+sources:
+  - name: grafana
+    type: webhook
+    auth: {hmac_sha256: {secret: env:GRAFANA_SECRET, header: X-Grafana-Signature}}
+    mapping:
+      alerts: /alerts
+      status: {pointer: /status, firing: [alerting], resolved: [ok, normal]}
+      labels: {alertname: /labels/alertname, service: /labels/service}
+      annotations: {summary: /annotations/summary}
+      fingerprint: /fingerprint
+      starts_at: /startsAt
+      ends_at: /endsAt
+    stale_after: 2h
+  - name: prom
+    type: alertmanager
+    auth: {bearer_token: file:/run/secrets/am}
+server:
+  max_connections: 100
+  max_header_bytes: 8192
+  max_body_bytes: 1048576
+  header_timeout: 5s
+  body_timeout: 20s
+  idle_timeout: 1m
+  threads: 4
+log: {format: json, level: debug}
+)");
+  LoadResult r = LoadConfig(file);
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(ErrorStrings(r));
+  const Config& c = r.config;
+  const std::string etc = dir.Path("etc/");
+  EXPECT_EQ(c.config_file, file);
+  EXPECT_EQ(c.server.listen, "0.0.0.0:9095");
+  EXPECT_EQ(c.external_url, "https://alertbridge.example");
+  EXPECT_EQ(c.sqlite_path, etc + "db/ab.db");
+  EXPECT_THAT(c.rule_paths, ElementsAre(etc + "my-rules/", etc + "extra.yml"));
+  EXPECT_THAT(c.receiver_paths, ElementsAre(etc + "my-receivers/"));
+  ASSERT_EQ(c.rules.size(), 2u);
+  EXPECT_EQ(c.rules[0].name, "a");
+  EXPECT_EQ(c.rules[1].name, "b");
+  ASSERT_EQ(c.receivers.size(), 1u);
+
+  ASSERT_EQ(c.sources.size(), 3u);
+  const SourceConfig* am = c.FindSource("alertmanager");
+  ASSERT_NE(am, nullptr);
+  EXPECT_EQ(am->type, "alertmanager");
+  const SourceConfig* grafana = c.FindSource("grafana");
+  ASSERT_NE(grafana, nullptr);
+  EXPECT_EQ(grafana->type, "webhook");
+  EXPECT_FALSE(grafana->auth.bearer_token.has_value());
+  ASSERT_TRUE(grafana->auth.hmac_sha256.has_value());
+  EXPECT_EQ(grafana->auth.hmac_sha256->secret.ref(), "env:GRAFANA_SECRET");
+  EXPECT_EQ(grafana->auth.hmac_sha256->header, "X-Grafana-Signature");
+  const WebhookMapping& m = grafana->mapping;
+  EXPECT_EQ(m.alerts, "/alerts");
+  ASSERT_TRUE(m.status.has_value());
+  EXPECT_EQ(m.status->pointer, "/status");
+  EXPECT_THAT(m.status->firing, ElementsAre("alerting"));
+  EXPECT_THAT(m.status->resolved, ElementsAre("ok", "normal"));
+  EXPECT_EQ(m.labels, (std::map<std::string, std::string>{{"alertname", "/labels/alertname"},
+                                                          {"service", "/labels/service"}}));
+  EXPECT_EQ(m.annotations,
+            (std::map<std::string, std::string>{{"summary", "/annotations/summary"}}));
+  EXPECT_EQ(m.fingerprint, "/fingerprint");
+  EXPECT_EQ(m.starts_at, "/startsAt");
+  EXPECT_EQ(m.ends_at, "/endsAt");
+  EXPECT_EQ(grafana->stale_after, Duration(2 * 3'600'000));
+  EXPECT_EQ(grafana->location.line, 7);
+  const SourceConfig* prom = c.FindSource("prom");
+  ASSERT_NE(prom, nullptr);
+  ASSERT_TRUE(prom->auth.bearer_token.has_value());
+  EXPECT_EQ(prom->auth.bearer_token->ref(), "file:/run/secrets/am");
+  EXPECT_EQ(prom->stale_after, Duration(9 * 3'600'000));
+  EXPECT_EQ(c.FindSource("nope"), nullptr);
+
+  EXPECT_EQ(c.server.max_connections, 100u);
+  EXPECT_EQ(c.server.max_header_bytes, 8192u);
+  EXPECT_EQ(c.server.max_body_bytes, 1048576u);
+  EXPECT_EQ(c.server.header_timeout, Duration(5000));
+  EXPECT_EQ(c.server.body_timeout, Duration(20'000));
+  EXPECT_EQ(c.server.idle_timeout, Duration(60'000));
+  EXPECT_EQ(c.server.threads, 4);
+  EXPECT_EQ(c.log_format, "json");
+  EXPECT_EQ(c.log_level, "debug");
+}
+
+TEST(MainFileTest, EmptyFileGivesDefaultsBesideIt) {
+  TempDir dir;
+  std::string file = dir.Write("alertbridge.yml", "# nothing set\n");
+  dir.Write("rules/r.yml", "rules:\n  - {name: r, match: ['a=\"b\"']}\n");
+  LoadResult r = LoadConfig(file);
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(ErrorStrings(r));
+  const Config defaults;
+  EXPECT_EQ(r.config.server.listen, defaults.server.listen);
+  EXPECT_EQ(r.config.external_url, defaults.external_url);
+  EXPECT_EQ(r.config.sqlite_path, dir.Path("data/alertbridge.db"));
+  EXPECT_THAT(r.config.rule_paths, ElementsAre(dir.Path("rules/")));
+  ASSERT_EQ(r.config.rules.size(), 1u);  // rules/ beside the file; receivers/ missing is fine
+  ASSERT_EQ(r.config.sources.size(), 1u);
+  EXPECT_EQ(r.config.sources[0].name, "alertmanager");
+  EXPECT_EQ(r.config.sources[0].type, "alertmanager");
+  EXPECT_EQ(r.config.log_format, "logfmt");
+}
+
+TEST(MainFileTest, ReportsEveryErrorOfAFileAtOnce) {
+  TempDir dir;
+  std::string file = dir.Write("alertbridge.yml", R"(listen: nonsense
+external_url: ftp://x
+storage: {sqlite: {path: ""}}
+rules: [missing-dir/]
+sources:
+  - name: hook
+    type: webhook
+    mapping:
+      labels: {alertname: labels/alertname, 1x: /a}
+  - name: nolabels
+    type: webhook
+  - name: alertmanager
+    type: webhook
+    mapping: {labels: {a: /a}}
+  - name: both
+    type: alertmanager
+    auth: {bearer_token: env:T, hmac_sha256: {secret: env:S}}
+    stale_after: soon
+server: {threads: abc, max_connections: [1]}
+log: {format: xml}
+)");
+  LoadResult r = LoadConfig(file);
+  const std::string f = file + ":";
+  EXPECT_THAT(
+      ErrorStrings(r),
+      ElementsAre(
+          f + "1:9: listen: expected host:port, got \"nonsense\"",
+          f + "2:15: external_url: expected an http:// or https:// URL, got \"ftp://x\"",
+          f + "3:26: storage.sqlite.path: must not be empty",
+          f + "4:9: no such file or folder: " + dir.Path("missing-dir/"),
+          f + "9:27: mapping.labels.alertname: \"labels/alertname\" is not a JSON pointer (RFC "
+              "6901: empty or starting with \"/\", \"~\" only as ~0 or ~1)",
+          f + "9:45: mapping.labels: \"1x\" is not a valid label name",
+          f + "10:5: a webhook source needs mapping.labels with at least one label",
+          f + "13:11: type: the source named alertmanager must have type alertmanager",
+          f + "17:33: auth: bearer_token and hmac_sha256 are exclusive; choose one",
+          f + "18:18: stale_after: " + DurationError("soon"),
+          f + "19:19: server.threads: expected an integer, got \"abc\"",
+          f + "19:41: server.max_connections: expected an integer, got a list",
+          f + "20:15: log.format: expected one of logfmt, json, got \"xml\""));
+}
+
+TEST(MainFileTest, RejectsUnknownAndDuplicateKeys) {
+  TempDir dir;
+  std::string file = dir.Write("alertbridge.yml", R"(listen: 127.0.0.1:9095
+lisen: 127.0.0.1:9096
+server:
+  threads: 2
+  threads: 3
+listen: 127.0.0.1:9097
+severities: {SEV1: {ack_within: 5m}}
+)");
+  LoadResult r = LoadConfig(file);
+  const std::string f = file + ":";
+  const std::string valid =
+      " (valid: listen, external_url, storage, rules, receivers, sources, server, log)";
+  EXPECT_THAT(ErrorStrings(r),
+              ElementsAre(f + "2:1: unknown key \"lisen\"" + valid,
+                          f + "5:3: duplicate key \"server.threads\" (first at 4:3)",
+                          f + "6:1: duplicate key \"listen\" (first at 1:1)",
+                          f + "7:1: unknown key \"severities\"" + valid));
+  // The first of duplicated keys is the one kept.
+  EXPECT_EQ(r.config.server.listen, "127.0.0.1:9095");
+  EXPECT_EQ(r.config.server.threads, 2);
+}
+
+TEST(MainFileTest, ReportsYamlSyntaxErrorAtItsMark) {
+  TempDir dir;
+  std::string file = dir.Write("alertbridge.yml", "listen: 127.0.0.1:9095\nrules: [a\nlog: 1\n");
+  LoadResult r = LoadConfig(file);
+  ASSERT_EQ(r.errors.size(), 1u) << ::testing::PrintToString(ErrorStrings(r));
+  EXPECT_EQ(r.errors[0].file, file);
+  EXPECT_EQ(r.errors[0].line, 3);
+  EXPECT_EQ(r.errors[0].col, 4);
+  EXPECT_EQ(r.errors[0].message, "invalid YAML: end of sequence flow not found");
+}
+
+TEST(MainFileTest, ReportsNestingBombsInsteadOfOverflowingTheStack) {
+  TempDir dir;
+  std::string file =
+      dir.Write("alertbridge.yml", "log: " + std::string(5000, '[') + std::string(5000, ']'));
+  LoadResult r = LoadConfig(file);
+  ASSERT_EQ(r.errors.size(), 1u) << ::testing::PrintToString(ErrorStrings(r));
+  EXPECT_EQ(r.errors[0].line, 1);
+  EXPECT_EQ(r.errors[0].message, "invalid YAML: nested more than 500 levels deep");
+}
+
+TEST(MainFileTest, RejectsASecondYamlDocument) {
+  TempDir dir;
+  std::string file = dir.Write("alertbridge.yml", "listen: 127.0.0.1:9095\n---\nlog: {}\n");
+  EXPECT_THAT(ErrorStrings(LoadConfig(file)),
+              ElementsAre(file + ":3:1: a file holds one YAML document; found a second one"));
+}
+
+TEST(MainFileTest, MissingConfigFileIsAnError) {
+  TempDir dir;
+  LoadResult r = LoadConfig(dir.Path("nope.yml"));
+  EXPECT_THAT(ErrorStrings(r), ElementsAre(dir.Path("nope.yml") + ":0:0: config file does not "
+                                                                  "exist"));
+}
+
+TEST(MainFileTest, ErrorsNeverShowSecretValues) {
+  TempDir dir;
+  std::string file = dir.Write("alertbridge.yml", R"(sources:
+  - name: am2
+    type: alertmanager
+    auth: {bearer_token: [hunter2]}
+  - name: am3
+    type: alertmanager
+    auth: {hmac_sha256: {secret: {value: hunter2}}}
+  - name: am4
+    type: alertmanager
+    auth: {bearer_token: "env:hunter2 with spaces"}
+)");
+  LoadResult r = LoadConfig(file);
+  const std::string f = file + ":";
+  EXPECT_THAT(ErrorStrings(r),
+              ElementsAre(f + "4:26: auth.bearer_token: expected a string (env:NAME, file:/path "
+                              "or a value), got a list",
+                          f + "7:34: auth.hmac_sha256.secret: expected a string (env:NAME, "
+                              "file:/path or a value), got a map",
+                          f + "10:26: auth.bearer_token: \"env:hunter2 with spaces\" is not a "
+                              "valid environment variable reference"));
+  // The last one shows a variable name, which is not secret; the others show nothing.
+  EXPECT_THAT(r.errors[0].message, Not(HasSubstr("hunter2")));
+  EXPECT_THAT(r.errors[1].message, Not(HasSubstr("hunter2")));
+}
+
+}  // namespace
+}  // namespace ab

@@ -1,0 +1,468 @@
+#include "notify/outbox_worker.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "common/crypto.h"
+#include "fake_store.h"
+#include "notify/webhook/webhook_notifier.h"
+#include "test_receiver.h"
+
+namespace ab {
+namespace {
+
+using testing::FakeStore;
+using testing::ReceivedRequest;
+using testing::Reply;
+using testing::TestReceiver;
+
+constexpr std::chrono::seconds kDeadline{10};
+
+// Counts metric hook calls; tests wait on it because the hook fires after the store is updated.
+class MetricCounts {
+ public:
+  OutboxMetrics Hook() {
+    return OutboxMetrics{[this](const std::string& receiver, const std::string& result) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++counts_[receiver + "/" + result];
+      cv_.notify_all();
+    }};
+  }
+  bool WaitFor(const std::string& key, int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, kDeadline, [&] { return counts_[key] >= n; });
+  }
+  int Get(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return counts_[key];
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, int> counts_;
+};
+
+// A notifier whose answers the test writes; it records the order of event ids it saw.
+class ScriptedNotifier final : public Notifier {
+ public:
+  using Script = std::function<SendResult(const OutboxEntry&)>;
+  explicit ScriptedNotifier(Script script) : script_(std::move(script)) {}
+  SendResult Send(const OutboxEntry& entry, TimePoint) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      seen_.push_back(entry.event_id);
+    }
+    return script_(entry);
+  }
+  std::vector<std::string> Seen() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
+
+ private:
+  Script script_;
+  mutable std::mutex mu_;
+  std::vector<std::string> seen_;
+};
+
+std::string EventId(int64_t incident, int seq) {
+  return "ab-inc" + std::to_string(incident) + "-1." + std::to_string(seq);
+}
+
+class OutboxWorkerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    key_bytes_ = Sha256("outbox worker test key");
+    ::setenv("AB_NOTIFY_WORKER_SECRET", ("whsec_" + Base64Encode(key_bytes_)).c_str(), 1);
+  }
+  // The worker goes first: its idle keep-alive connections would otherwise hold each server's
+  // threads until the server's keep-alive timeout.
+  void TearDown() override {
+    worker_.reset();
+    servers_.clear();
+  }
+
+  OutboxEntry Entry(int64_t incident, const std::string& receiver, int seq) {
+    OutboxEntry e;
+    e.incident_id = incident;
+    e.event_seq = seq;
+    e.receiver = receiver;
+    e.event_id = EventId(incident, seq);
+    e.event_type = "status_update";
+    e.payload = R"({"version":"1","id":")" + e.event_id + R"(","type":"status_update"})";
+    e.created_at = clock_.now();
+    e.next_attempt_at = clock_.now();
+    return e;
+  }
+
+  // A receiver server that verifies signatures against the fake clock; the fixture owns it.
+  TestReceiver* Server() {
+    servers_.push_back(
+        std::make_unique<TestReceiver>(key_bytes_, [this] { return clock_.now(); }));
+    return servers_.back().get();
+  }
+
+  std::unique_ptr<Notifier> Webhook(const std::string& name, const std::string& url,
+                                    Duration timeout = Duration(5000)) {
+    ReceiverConfig c;
+    c.name = name;
+    c.type = "webhook";
+    c.url = Secret(url);
+    c.secret = Secret("env:AB_NOTIFY_WORKER_SECRET");
+    c.timeout = timeout;
+    auto n = MakeWebhookNotifier(c);
+    EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().message);
+    return n.ok() ? std::move(n).value() : nullptr;
+  }
+
+  void StartWorker(std::map<std::string, std::unique_ptr<Notifier>> notifiers,
+                   std::map<std::string, RetryPolicy> retry = {}, int threads = 4) {
+    worker_ = std::make_unique<OutboxWorker>(store_, std::move(notifiers), std::move(retry),
+                                             clock_, metrics_.Hook(), threads);
+    worker_->Start();
+  }
+
+  bool WaitEntry(int64_t id, const std::function<bool(const OutboxEntry&)>& pred) {
+    return store_.WaitFor([&](const FakeStore::State& s) { return pred(s.outbox.at(id)); },
+                          kDeadline);
+  }
+  bool WaitState(int64_t id, OutboxState state) {
+    return WaitEntry(id, [&](const OutboxEntry& e) { return e.state == state; });
+  }
+  bool WaitAttempts(int64_t id, int attempts) {
+    return WaitEntry(id, [&](const OutboxEntry& e) { return e.attempts == attempts; });
+  }
+
+  const TimePoint t0_ = ParseRfc3339("2026-03-01T12:00:00Z").value();
+  FakeClock clock_{t0_};
+  FakeStore store_;
+  MetricCounts metrics_;
+  std::string key_bytes_;
+  std::vector<std::unique_ptr<TestReceiver>> servers_;
+  std::unique_ptr<OutboxWorker> worker_;
+};
+
+int64_t Seconds(TimePoint t) { return ToMillis(t) / 1000; }
+
+TEST_F(OutboxWorkerTest, WakeDeliversSignedEntryAndRecordsIt) {
+  auto server = Server();
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["ops"] = Webhook("ops", server->Url());
+  StartWorker(std::move(n));
+
+  const int64_t id = store_.Add(Entry(1, "ops", 1));
+  worker_->Wake();  // without it the worker would sleep: nothing was pending at start
+
+  ASSERT_TRUE(WaitState(id, OutboxState::kDelivered));
+  EXPECT_EQ(store_.Get(id).attempts, 1);
+  const auto reqs = server->Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_TRUE(reqs[0].signature_ok) << reqs[0].verify_error;
+  EXPECT_EQ(reqs[0].Header("webhook-id"), EventId(1, 1));
+  EXPECT_EQ(reqs[0].Header("webhook-timestamp"), std::to_string(Seconds(t0_)));
+  EXPECT_TRUE(metrics_.WaitFor("ops/ok", 1));
+}
+
+TEST_F(OutboxWorkerTest, RetriesWithTheSameWebhookIdUntilDelivered) {
+  auto server = Server();
+  server->SetResponder([](const ReceivedRequest&, int index) {
+    return index < 2 ? Reply::Status(503) : Reply::Status(200);
+  });
+  const int64_t id = store_.Add(Entry(1, "ops", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["ops"] = Webhook("ops", server->Url());
+  StartWorker(std::move(n));  // {max_attempts 12, initial 1s, max 5m} by default
+
+  ASSERT_TRUE(WaitAttempts(id, 1));
+  OutboxEntry e = store_.Get(id);
+  EXPECT_EQ(e.state, OutboxState::kPending);
+  EXPECT_GE(e.next_attempt_at, t0_ + Duration(500));  // backoff 1s, jitter in [0.5s, 1s]
+  EXPECT_LE(e.next_attempt_at, t0_ + Duration(1000));
+  EXPECT_NE(e.last_error.find("503"), std::string::npos) << e.last_error;
+
+  clock_.set(e.next_attempt_at);
+  worker_->Wake();
+  ASSERT_TRUE(WaitAttempts(id, 2));
+  e = store_.Get(id);
+  EXPECT_GE(e.next_attempt_at, clock_.now() + Duration(1000));  // 2s, jitter in [1s, 2s]
+  EXPECT_LE(e.next_attempt_at, clock_.now() + Duration(2000));
+
+  const TimePoint third = e.next_attempt_at;
+  clock_.set(third);
+  worker_->Wake();
+  ASSERT_TRUE(WaitState(id, OutboxState::kDelivered));
+  EXPECT_EQ(store_.Get(id).attempts, 3);
+
+  const auto reqs = server->Requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  for (const ReceivedRequest& r : reqs) {
+    EXPECT_EQ(r.Header("webhook-id"), EventId(1, 1));
+    EXPECT_TRUE(r.signature_ok) << r.verify_error;
+  }
+  EXPECT_EQ(reqs[0].Header("webhook-timestamp"), std::to_string(Seconds(t0_)));
+  EXPECT_EQ(reqs[2].Header("webhook-timestamp"), std::to_string(Seconds(third)));
+  EXPECT_TRUE(metrics_.WaitFor("ops/ok", 1));
+  EXPECT_EQ(metrics_.Get("ops/retry"), 2);
+}
+
+TEST_F(OutboxWorkerTest, HonoursRetryAfterSecondsOn429) {
+  auto server = Server();
+  server->SetResponder([](const ReceivedRequest&, int index) {
+    return index == 0 ? Reply::Status(429, "120") : Reply::Status(200);
+  });
+  const int64_t id = store_.Add(Entry(1, "ops", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["ops"] = Webhook("ops", server->Url());
+  StartWorker(std::move(n));
+
+  ASSERT_TRUE(WaitAttempts(id, 1));
+  const OutboxEntry e = store_.Get(id);
+  EXPECT_GE(e.next_attempt_at, t0_ + Duration(120'000));
+  EXPECT_LT(e.next_attempt_at, t0_ + Duration(121'000));
+
+  clock_.set(e.next_attempt_at);
+  worker_->Wake();
+  ASSERT_TRUE(WaitState(id, OutboxState::kDelivered));
+  EXPECT_EQ(server->Requests().size(), 2u);
+}
+
+TEST_F(OutboxWorkerTest, HonoursRetryAfterHttpDate) {
+  auto server = Server();
+  server->SetResponder([](const ReceivedRequest&, int index) {
+    // t0 is Sunday 2026-03-01 12:00:00 UTC: come back in five minutes.
+    return index == 0 ? Reply::Status(503, "Sun, 01 Mar 2026 12:05:00 GMT")
+                      : Reply::Status(200);
+  });
+  const int64_t id = store_.Add(Entry(1, "ops", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["ops"] = Webhook("ops", server->Url());
+  StartWorker(std::move(n));
+
+  ASSERT_TRUE(WaitAttempts(id, 1));
+  EXPECT_EQ(store_.Get(id).next_attempt_at, t0_ + Duration(300'000));
+}
+
+TEST_F(OutboxWorkerTest, PermanentErrorIsDeadAfterOneAttempt) {
+  auto server = Server();
+  server->SetResponder([](const ReceivedRequest&, int) { return Reply::Status(400); });
+  const int64_t id = store_.Add(Entry(1, "ops", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["ops"] = Webhook("ops", server->Url("/hook/tok-s3cr3t"));
+  StartWorker(std::move(n));
+
+  ASSERT_TRUE(WaitState(id, OutboxState::kDead));
+  const OutboxEntry e = store_.Get(id);
+  EXPECT_EQ(e.attempts, 1);
+  EXPECT_NE(e.last_error.find("HTTP 400"), std::string::npos) << e.last_error;
+  EXPECT_NE(e.last_error.find("ops"), std::string::npos) << e.last_error;
+  EXPECT_EQ(e.last_error.find("s3cr3t"), std::string::npos) << e.last_error;
+  EXPECT_TRUE(metrics_.WaitFor("ops/dead", 1));
+  EXPECT_EQ(server->Requests().size(), 1u);
+}
+
+TEST_F(OutboxWorkerTest, GivesUpAfterMaxAttempts) {
+  auto server = Server();
+  server->SetResponder([](const ReceivedRequest&, int) { return Reply::Status(500); });
+  const int64_t id = store_.Add(Entry(1, "ops", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["ops"] = Webhook("ops", server->Url());
+  RetryPolicy policy;
+  policy.max_attempts = 3;
+  policy.initial_backoff = Duration(1000);
+  policy.max_backoff = Duration(4000);
+  StartWorker(std::move(n), {{"ops", policy}});
+
+  for (int attempt = 1; attempt < 3; ++attempt) {
+    ASSERT_TRUE(WaitAttempts(id, attempt));
+    ASSERT_EQ(store_.Get(id).state, OutboxState::kPending);
+    clock_.set(store_.Get(id).next_attempt_at);
+    worker_->Wake();
+  }
+  ASSERT_TRUE(WaitState(id, OutboxState::kDead));
+  const OutboxEntry e = store_.Get(id);
+  EXPECT_EQ(e.attempts, 3);
+  EXPECT_NE(e.last_error.find("gave up after 3 attempts"), std::string::npos) << e.last_error;
+  EXPECT_EQ(server->Requests().size(), 3u);
+  EXPECT_TRUE(metrics_.WaitFor("ops/dead", 1));
+  EXPECT_EQ(metrics_.Get("ops/retry"), 2);
+}
+
+TEST_F(OutboxWorkerTest, KeepsOrderPerIncidentAndReceiverBehindARetry) {
+  auto server = Server();
+  // The responder runs under the server's lock and may outlive this scope.
+  auto failed_once = std::make_shared<bool>(false);
+  server->SetResponder([failed_once](const ReceivedRequest& r, int) {
+    if (r.Header("webhook-id") == EventId(1, 2) && !*failed_once) {
+      *failed_once = true;
+      return Reply::Status(500);
+    }
+    return Reply::Status(200);
+  });
+  // Two incidents to one receiver, interleaved as commits would interleave them.
+  std::map<std::string, int64_t> ids;
+  for (auto [incident, seq] : std::vector<std::pair<int, int>>{
+           {1, 1}, {2, 1}, {1, 2}, {2, 2}, {1, 3}, {2, 3}, {1, 4}, {1, 5}}) {
+    ids[EventId(incident, seq)] = store_.Add(Entry(incident, "ops", seq));
+  }
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["ops"] = Webhook("ops", server->Url());
+  StartWorker(std::move(n), {}, 4);
+
+  // Incident 2 carries on; incident 1 stops behind its failed second entry.
+  ASSERT_TRUE(store_.WaitFor([&](const FakeStore::State& s) {
+    auto at = [&](int inc, int seq) { return s.outbox.at(ids[EventId(inc, seq)]); };
+    const OutboxEntry head = at(1, 2);
+    if (head.attempts != 1 || head.state != OutboxState::kPending) return false;
+    for (int seq = 3; seq <= 5; ++seq) {
+      if (at(1, seq).next_attempt_at != head.next_attempt_at) return false;  // pushed back
+    }
+    return at(1, 1).state == OutboxState::kDelivered &&
+           at(2, 3).state == OutboxState::kDelivered;
+  }, kDeadline));
+  std::vector<std::string> incident1;
+  for (const auto& r : server->Requests()) {
+    if (r.Header("webhook-id").rfind("ab-inc1-", 0) == 0) incident1.push_back(r.Header("webhook-id"));
+  }
+  EXPECT_EQ(incident1, (std::vector<std::string>{EventId(1, 1), EventId(1, 2)}));
+
+  clock_.set(store_.Get(ids[EventId(1, 2)]).next_attempt_at);
+  worker_->Wake();
+  ASSERT_TRUE(store_.WaitFor([](const FakeStore::State& s) {
+    for (const auto& [id, e] : s.outbox) {
+      if (e.state != OutboxState::kDelivered) return false;
+    }
+    return true;
+  }, kDeadline));
+
+  std::map<std::string, std::vector<std::string>> order;
+  for (const auto& r : server->Requests()) {
+    const std::string id = r.Header("webhook-id");
+    order[id.substr(0, id.rfind('.'))].push_back(id);
+  }
+  EXPECT_EQ(order["ab-inc1-1"],
+            (std::vector<std::string>{EventId(1, 1), EventId(1, 2), EventId(1, 2), EventId(1, 3),
+                                      EventId(1, 4), EventId(1, 5)}));
+  EXPECT_EQ(order["ab-inc2-1"],
+            (std::vector<std::string>{EventId(2, 1), EventId(2, 2), EventId(2, 3)}));
+  EXPECT_EQ(server->MaxConcurrencyPerKey(), 1);
+  EXPECT_EQ(store_.Snapshot().rejected_updates, 0);
+}
+
+TEST_F(OutboxWorkerTest, HungReceiverDoesNotDelayAnotherReceiver) {
+  auto slow = Server();
+  auto fast = Server();
+  slow->SetResponder([](const ReceivedRequest&, int) { return Reply::Hang(); });
+  // More hung incidents than sender threads, all older than the other receiver's entry.
+  const int64_t s1 = store_.Add(Entry(1, "slow", 1));
+  const int64_t s2 = store_.Add(Entry(2, "slow", 1));
+  const int64_t s3 = store_.Add(Entry(3, "slow", 1));
+  const int64_t f1 = store_.Add(Entry(4, "fast", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["slow"] = Webhook("slow", slow->Url(), Duration(60'000));
+  n["fast"] = Webhook("fast", fast->Url());
+  StartWorker(std::move(n), {}, 2);
+
+  ASSERT_TRUE(slow->WaitForHanging(2));
+  ASSERT_TRUE(WaitState(f1, OutboxState::kDelivered));
+  for (int64_t id : {s1, s2, s3}) EXPECT_EQ(store_.Get(id).state, OutboxState::kPending);
+
+  slow->ReleaseHangs();
+  for (int64_t id : {s1, s2, s3}) EXPECT_TRUE(WaitState(id, OutboxState::kDelivered)) << id;
+}
+
+TEST_F(OutboxWorkerTest, EntryForRemovedReceiverIsDead) {
+  const int64_t id = store_.Add(Entry(1, "gone", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["ops"] = std::make_unique<ScriptedNotifier>([](const OutboxEntry&) {
+    return SendResult::Ok();
+  });
+  StartWorker(std::move(n));
+
+  ASSERT_TRUE(WaitState(id, OutboxState::kDead));
+  const OutboxEntry e = store_.Get(id);
+  EXPECT_NE(e.last_error.find("\"gone\""), std::string::npos) << e.last_error;
+  EXPECT_NE(e.last_error.find("not configured"), std::string::npos) << e.last_error;
+  EXPECT_EQ(e.attempts, 0);
+  EXPECT_TRUE(metrics_.WaitFor("gone/dead", 1));
+}
+
+TEST_F(OutboxWorkerTest, StoresTheExternalRefTheReceiverReturns) {
+  const int64_t id = store_.Add(Entry(9, "jira", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["jira"] = std::make_unique<ScriptedNotifier>([](const OutboxEntry&) {
+    SendResult r = SendResult::Ok();
+    r.ref = ExternalRef{"", "issue", "OPS-17", "https://jira.example/browse/OPS-17"};
+    return r;
+  });
+  StartWorker(std::move(n));
+
+  ASSERT_TRUE(WaitState(id, OutboxState::kDelivered));
+  ASSERT_TRUE(store_.WaitFor([](const FakeStore::State& s) { return s.refs.count(9) == 1; },
+                             kDeadline));
+  const auto refs = store_.Snapshot().refs.at(9);
+  ASSERT_EQ(refs.size(), 1u);
+  EXPECT_EQ(refs[0].receiver, "jira");
+  EXPECT_EQ(refs[0].id, "OPS-17");
+}
+
+TEST_F(OutboxWorkerTest, RestoresOrderAfterRestart) {
+  // As a previous process left it: the first entry is backing off, the second is due now.
+  OutboxEntry first = Entry(5, "rec", 1);
+  first.attempts = 2;
+  first.next_attempt_at = t0_ + Duration(10'000);
+  const int64_t id1 = store_.Add(first);
+  const int64_t id2 = store_.Add(Entry(5, "rec", 2));
+  auto scripted = std::make_unique<ScriptedNotifier>([](const OutboxEntry&) {
+    return SendResult::Ok();
+  });
+  ScriptedNotifier* notifier = scripted.get();
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["rec"] = std::move(scripted);
+  StartWorker(std::move(n));
+
+  ASSERT_TRUE(WaitEntry(id2, [&](const OutboxEntry& e) {
+    return e.next_attempt_at == t0_ + Duration(10'000);
+  }));
+  EXPECT_TRUE(notifier->Seen().empty());
+
+  clock_.set(t0_ + Duration(10'000));
+  worker_->Wake();
+  ASSERT_TRUE(WaitState(id2, OutboxState::kDelivered));
+  EXPECT_EQ(store_.Get(id1).state, OutboxState::kDelivered);
+  EXPECT_EQ(notifier->Seen(), (std::vector<std::string>{EventId(5, 1), EventId(5, 2)}));
+}
+
+TEST_F(OutboxWorkerTest, StopFinishesTheInFlightSend) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false;
+  bool release = false;
+  const int64_t id = store_.Add(Entry(1, "rec", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["rec"] = std::make_unique<ScriptedNotifier>([&](const OutboxEntry&) {
+    std::unique_lock<std::mutex> lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return SendResult::Ok();
+  });
+  StartWorker(std::move(n));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, kDeadline, [&] { return entered; }));
+  }
+  std::thread stopper([this] { worker_->Stop(); });
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+    cv.notify_all();
+  }
+  stopper.join();
+  // Stop returned, so the send finished and its outcome is already recorded.
+  EXPECT_EQ(store_.Get(id).state, OutboxState::kDelivered);
+}
+
+}  // namespace
+}  // namespace ab

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,18 +77,31 @@ struct RetryPolicy {
   Duration max_backoff{300'000};
 };
 
+// Settings only one receiver type has (Jira's project, PagerDuty's routing key, ...). Each type
+// derives its own struct in src/config/receivers/<type>.h; its notifier reads it back with
+// ReceiverConfig::Settings<T>().
+struct ReceiverSettings {
+  virtual ~ReceiverSettings() = default;
+};
+
 struct ReceiverConfig {
   std::string name;
-  std::string type;  // console | webhook | (issue 5: slack, teams, email, pagerduty, ...)
-  Secret url;
+  std::string type;  // a name from config_internal::ReceiverTypes(): console, webhook, ...
+  Secret url;     // endpoint or base URL, for the types that have one
   Secret secret;  // webhook signing secret (Standard Webhooks; `whsec_` prefix = base64 key)
   std::map<std::string, std::string> headers;
+  std::shared_ptr<const ReceiverSettings> settings;  // null for types without extra settings
   std::vector<EventType> events;  // empty in YAML = the default set (CONTRACTS.md)
   RetryPolicy retry;
   Duration timeout{10'000};
   SourceLocation location;
 
   bool Wants(EventType t) const;
+  // The type-specific settings, or null when they are not a T (or the type has none).
+  template <typename T>
+  const T* Settings() const {
+    return dynamic_cast<const T*>(settings.get());
+  }
 };
 
 struct ServerConfig {

@@ -1,14 +1,14 @@
 // receivers/*.yml: where incident events go. One entry per receiver, its kind chosen by `type:`.
+#include <algorithm>
 #include <cctype>
 #include <climits>
+#include <iterator>
 
 #include "config/parse.h"
+#include "config/receiver_types.h"
 
 namespace ab::config_internal {
 namespace {
-
-constexpr std::string_view kFutureTypes[] = {"slack",    "teams", "email",  "pagerduty",
-                                             "opsgenie", "jira",  "github", "servicenow"};
 
 // Receiver names appear in URLs (/api/v1/inbound/{receiver}), so keep them path-safe.
 bool IsValidReceiverName(std::string_view s) {
@@ -20,58 +20,47 @@ bool IsValidReceiverName(std::string_view s) {
   return true;
 }
 
-// RFC 9110 token characters.
-bool IsHeaderName(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) &&
-        std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
+std::string TypeNames() {
+  std::string out;
+  for (const ReceiverType& t : ReceiverTypes()) {
+    if (!out.empty()) out += ", ";
+    out += t.name;
   }
-  return true;
+  return out;
 }
 
-// Headers alertbridge sets itself: overriding them would break signatures or framing.
-bool IsReservedHeader(std::string_view s) {
-  std::string lower;
-  for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "webhook-id" || lower == "webhook-timestamp" || lower == "webhook-signature" ||
-         lower == "content-length" || lower == "host";
+// The entry's `type:`, read before its other keys because it decides which keys are valid.
+// Reports a missing, malformed or unknown type and returns null then.
+const ReceiverType* PeekType(const Value& item, Diagnostics& diag) {
+  if (!item.node.IsMap()) return nullptr;  // reported by the MapReader
+  YAML::Node type = item.node["type"];
+  if (!type) {
+    diag.Add(item.mark, "missing required key \"type\" (valid: " + TypeNames() + ")");
+    return nullptr;
+  }
+  Value v{type, type.Mark(), "type"};
+  std::string name;
+  if (!ReadString(v, diag, &name)) return nullptr;
+  const ReceiverType* t = FindReceiverType(name);
+  if (t == nullptr) {
+    diag.Add(v.mark, "type: unknown receiver type " + Describe(type) + " (valid: " + TypeNames() +
+                         ")");
+  }
+  return t;
 }
 
-void ParseType(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
-  if (!r.Require("type")) return;
-  const Value& v = *r.Find("type");
-  std::string type;
-  if (!ReadString(v, diag, &type)) return;
-  if (type == "console" || type == "webhook") {
-    rc->type = type;
-    return;
-  }
-  for (std::string_view future : kFutureTypes) {
-    if (future == type) {
-      diag.Add(v.mark, "receiver type " + type + " is not supported yet");
-      return;
+// Keys valid for the entry: the common ones plus its type's (every type's when the type is
+// unusable, so that only the type itself is reported).
+std::vector<std::string_view> KeysFor(const ReceiverType* type) {
+  std::vector<std::string_view> keys(std::begin(kCommonReceiverKeys),
+                                     std::end(kCommonReceiverKeys));
+  for (const ReceiverType& t : ReceiverTypes()) {
+    if (type != nullptr && &t != type) continue;
+    for (std::string_view k : t.keys) {
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     }
   }
-  diag.Add(v.mark,
-           "type: unknown receiver type " + Describe(v.node) + " (valid: console, webhook)");
-}
-
-void ParseHeaders(const Value& v, Diagnostics& diag, ReceiverConfig* rc) {
-  for (const MapEntry& e : MapEntries(v, diag)) {
-    if (!IsHeaderName(e.key)) {
-      diag.Add(e.key_node, v.path + ": \"" + e.key + "\" is not a valid header name");
-      continue;
-    }
-    if (IsReservedHeader(e.key)) {
-      diag.Add(e.key_node, v.path + ": \"" + e.key + "\" is set by alertbridge itself");
-      continue;
-    }
-    std::string value;
-    if (ReadString(e.value, diag, &value)) rc->headers[e.key] = std::move(value);
-  }
+  return keys;
 }
 
 void ParseEvents(const Value& v, Diagnostics& diag, ReceiverConfig* rc) {
@@ -103,8 +92,8 @@ void ParseRetry(const Value& v, Diagnostics& diag, RetryPolicy* retry) {
 }
 
 void ParseReceiver(const Value& item, Diagnostics& diag, std::vector<ParsedReceiver>* out) {
-  MapReader r(item, {"name", "type", "url", "secret", "headers", "events", "retry", "timeout"},
-              diag);
+  const ReceiverType* type = PeekType(item, diag);
+  MapReader r(item, KeysFor(type), diag);
   ParsedReceiver parsed;
   ReceiverConfig& rc = parsed.receiver;
   rc.location = diag.Location(item.mark);
@@ -118,25 +107,9 @@ void ParseReceiver(const Value& item, Diagnostics& diag, std::vector<ParsedRecei
                                          " may only contain letters, digits, _, - and .");
     }
   }
-  ParseType(r, diag, &rc);
-  if (rc.type == "console") {
-    for (std::string_view key : {"url", "secret", "headers"}) {
-      if (const YAML::Node* k = r.KeyNode(key)) {
-        diag.Add(*k, std::string(key) + ": console receivers take no " + std::string(key));
-      }
-    }
-  } else if (rc.type == "webhook") {
-    if (r.Require("url") && r.SecretRef("url", &rc.url)) {
-      const std::string& ref = rc.url.ref();
-      bool indirect = ref.rfind("env:", 0) == 0 || ref.rfind("file:", 0) == 0;
-      if (!indirect && !IsHttpUrl(ref)) {
-        // Not echoed: a webhook URL often carries its own token.
-        diag.Add(r.Find("url")->mark,
-                 "url: expected an http:// or https:// URL, env:NAME or file:/path");
-      }
-    }
-    r.SecretRef("secret", &rc.secret);
-    if (const Value* v = r.Find("headers")) ParseHeaders(*v, diag, &rc);
+  if (type != nullptr) {
+    rc.type = std::string(type->name);
+    type->parse(r, diag, &rc);
   }
   if (const Value* v = r.Find("events")) ParseEvents(*v, diag, &rc);
   if (const Value* v = r.Find("retry")) ParseRetry(*v, diag, &rc.retry);

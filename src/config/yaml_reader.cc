@@ -16,7 +16,7 @@ bool IsEnvNameChar(char c, bool first) {
          (!first && c >= '0' && c <= '9');
 }
 
-std::string KeyList(std::initializer_list<std::string_view> keys) {
+std::string KeyList(const std::vector<std::string_view>& keys) {
   std::string out;
   for (std::string_view k : keys) {
     if (!out.empty()) out += ", ";
@@ -311,6 +311,10 @@ bool ReadStringList(const Value& v, Diagnostics& diag, std::vector<std::string>*
 }
 
 MapReader::MapReader(const Value& map, std::initializer_list<std::string_view> keys,
+                     Diagnostics& diag)
+    : MapReader(map, std::vector<std::string_view>(keys), diag) {}
+
+MapReader::MapReader(const Value& map, const std::vector<std::string_view>& keys,
                      Diagnostics& diag)
     : map_(map), diag_(diag) {
   for (MapEntry& e : MapEntries(map, diag)) {

@@ -103,6 +103,7 @@ bool ReadStringList(const Value& v, Diagnostics& diag, std::vector<std::string>*
 class MapReader {
  public:
   MapReader(const Value& map, std::initializer_list<std::string_view> keys, Diagnostics& diag);
+  MapReader(const Value& map, const std::vector<std::string_view>& keys, Diagnostics& diag);
 
   const Value& value() const { return map_; }
   Diagnostics& diag() const { return diag_; }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/time.h"
@@ -33,11 +34,21 @@ struct SendResult {
   }
 };
 
+// What a notifier knows besides the entry itself.
+struct SendContext {
+  TimePoint now{};
+  // The ids this receiver got back earlier for the entry's incident (Jira key, GitHub issue
+  // number, ...), oldest first: how an update finds the ticket it comments on. Empty when the
+  // receiver never returned one, e.g. when a crash came between its create and our record of it;
+  // stateful notifiers then look the ticket up by the incident key before creating one.
+  std::vector<ExternalRef> refs;
+};
+
 class Notifier {
  public:
   virtual ~Notifier() = default;
   // Called from a worker thread; may block (with the receiver's timeout).
-  virtual SendResult Send(const OutboxEntry& entry, TimePoint now) = 0;
+  virtual SendResult Send(const OutboxEntry& entry, const SendContext& ctx) = 0;
 };
 
 // Registered receiver types, by their `type:` name. A factory validates the type-specific settings

@@ -281,19 +281,23 @@ struct OutboxWorker::Impl {
   // One attempt and its record in the store. Runs without the lock.
   Outcome Deliver(const OutboxEntry& e) {
     Notifier& notifier = *notifiers.at(e.receiver);
-    const TimePoint started_at = clock.now();
-    SendResult result = notifier.Send(e, started_at);
+    SendContext ctx;
+    Result<std::vector<ExternalRef>> refs = store.ExternalRefs(e.incident_id, e.receiver);
+    if (!refs.ok()) {
+      // Sending without them could open a second ticket: wait for the store instead.
+      spdlog::error("outbox: cannot read external refs of incident={} receiver={}: {}",
+                    e.incident_id, e.receiver, refs.error().message);
+      return Outcome{true, clock.now() + kStoreErrorDelay};
+    }
+    ctx.refs = std::move(*refs);
+    ctx.now = clock.now();
+    SendResult result = notifier.Send(e, ctx);
     const TimePoint done = clock.now();
     const int attempts = e.attempts + 1;
     const RetryPolicy policy = PolicyFor(e.receiver);
 
     if (result.kind == SendResult::Kind::kOk) {
-      Status st = store.MarkDelivered(e.id, attempts, done);
-      if (!st.ok()) {
-        spdlog::error("outbox: delivered entry={} but cannot record it (it may be sent again): {}",
-                      e.id, st.error().message);
-        return Outcome{true, done + kStoreErrorDelay};
-      }
+      // The ref first: if we die before marking the entry delivered, its retry finds the ticket.
       if (result.ref) {
         ExternalRef ref = *result.ref;
         if (ref.receiver.empty()) ref.receiver = e.receiver;
@@ -302,6 +306,12 @@ struct OutboxWorker::Impl {
           spdlog::error("outbox: cannot store external ref of incident={} receiver={}: {}",
                         e.incident_id, e.receiver, ref_st.error().message);
         }
+      }
+      Status st = store.MarkDelivered(e.id, attempts, done);
+      if (!st.ok()) {
+        spdlog::error("outbox: delivered entry={} but cannot record it (it may be sent again): {}",
+                      e.id, st.error().message);
+        return Outcome{true, done + kStoreErrorDelay};
       }
       Metric(e.receiver, "ok");
       return Outcome{};

@@ -67,6 +67,9 @@ class IncidentStore {
                            const std::string& error) = 0;
   virtual Status MarkDead(int64_t id, int attempts, const std::string& error) = 0;
   virtual Status AddExternalRef(int64_t incident_id, const ExternalRef& ref) = 0;
+  // The refs `receiver` returned for an incident, oldest first (the delivery path's read).
+  virtual Result<std::vector<ExternalRef>> ExternalRefs(int64_t incident_id,
+                                                        const std::string& receiver) = 0;
   virtual Result<int64_t> PendingOutboxCount() = 0;
   virtual Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& q) = 0;
   // Dead -> pending, due now. False when no dead entry has that id.

@@ -15,7 +15,7 @@ std::mutex& OutputMutex() {
 
 }  // namespace
 
-SendResult ConsoleNotifier::Send(const OutboxEntry& entry, TimePoint /*now*/) {
+SendResult ConsoleNotifier::Send(const OutboxEntry& entry, const SendContext& /*ctx*/) {
   // One event per line keeps the stream `jq`-friendly. Raw line breaks can only be whitespace
   // between JSON tokens (inside strings they are escaped), so flattening them is lossless.
   const bool multiline = entry.payload.find_first_of("\r\n") != std::string::npos;

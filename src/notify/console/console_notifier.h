@@ -15,7 +15,7 @@ class ConsoleNotifier final : public Notifier {
  public:
   // `out` must outlive the notifier. Lines from concurrent senders never interleave.
   explicit ConsoleNotifier(std::ostream& out) : out_(out) {}
-  SendResult Send(const OutboxEntry& entry, TimePoint now) override;
+  SendResult Send(const OutboxEntry& entry, const SendContext& ctx) override;
 
  private:
   std::ostream& out_;

@@ -37,7 +37,8 @@ WebhookNotifier::WebhookNotifier(std::string receiver, HttpEndpoint endpoint,
       headers_(std::move(headers)),
       client_(std::move(endpoint), timeout) {}
 
-SendResult WebhookNotifier::Send(const OutboxEntry& entry, TimePoint now) {
+SendResult WebhookNotifier::Send(const OutboxEntry& entry, const SendContext& ctx) {
+  const TimePoint now = ctx.now;
   HttpHeaders headers = headers_;
   headers.emplace_back("Content-Type", "application/json");
   if (signing_key_) {

@@ -21,7 +21,7 @@ class WebhookNotifier final : public Notifier {
                   std::optional<std::string> signing_key, HttpHeaders headers, Duration timeout);
 
   // Same webhook-id on every attempt (the entry's event id); timestamp and signature are fresh.
-  SendResult Send(const OutboxEntry& entry, TimePoint now) override;
+  SendResult Send(const OutboxEntry& entry, const SendContext& ctx) override;
 
  private:
   std::string receiver_;

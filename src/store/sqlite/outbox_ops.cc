@@ -118,6 +118,23 @@ Status SqliteStore::AddExternalRef(int64_t incident_id, const ExternalRef& ref) 
   return Status::Ok();
 }
 
+Result<std::vector<ExternalRef>> SqliteStore::ExternalRefs(int64_t incident_id,
+                                                           const std::string& receiver) {
+  std::lock_guard lock(outbox_.mu);
+  Result<Stmt> st = outbox_.db.Prepare(std::string("SELECT ") + kExternalRefColumns +
+                                       " FROM external_refs WHERE incident_id = ?1 AND "
+                                       "receiver = ?2 ORDER BY rowid");
+  if (!st.ok()) return st.error();
+  st->Bind(1, incident_id).Bind(2, receiver);
+  std::vector<ExternalRef> refs;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return refs;
+    ReadExternalRef(*st, &refs.emplace_back());
+  }
+}
+
 Result<std::vector<OutboxEntry>> SqliteStore::ListOutbox(const OutboxQuery& q) {
   if (q.limit < 1) return MakeError("limit must be at least 1", "limit");
   std::lock_guard lock(api_.mu);

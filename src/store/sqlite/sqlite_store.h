@@ -4,7 +4,7 @@
 // threads query. Each kind gets its own connection with its own mutex, so that a WAL reader never
 // waits for the writer's fsync and a long API query never delays the next delivery:
 //   writer_  Commit, Mark*, RetryOutbox, AddExternalRef, Flush
-//   outbox_  DueOutbox, NextOutboxDue, PendingOutboxCount (the delivery path)
+//   outbox_  DueOutbox, NextOutboxDue, PendingOutboxCount, ExternalRefs (the delivery path)
 //   api_     Load, ListIncidents, GetIncident, ListOutbox
 // Every read that touches more than one table runs in one read transaction (one snapshot).
 #pragma once
@@ -34,6 +34,8 @@ class SqliteStore final : public IncidentStore {
                    const std::string& error) override;
   Status MarkDead(int64_t id, int attempts, const std::string& error) override;
   Status AddExternalRef(int64_t incident_id, const ExternalRef& ref) override;
+  Result<std::vector<ExternalRef>> ExternalRefs(int64_t incident_id,
+                                                const std::string& receiver) override;
   Result<int64_t> PendingOutboxCount() override;
   Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& q) override;
   Result<bool> RetryOutbox(int64_t id, TimePoint now) override;

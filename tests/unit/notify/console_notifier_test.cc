@@ -27,15 +27,15 @@ std::vector<std::string> Lines(const std::string& text) {
 TEST(ConsoleNotifier, WritesEachPayloadAsOneLine) {
   std::ostringstream out;
   ConsoleNotifier n(out);
-  EXPECT_EQ(n.Send(Entry(R"({"id":"a.1"})"), TimePoint{}).kind, SendResult::Kind::kOk);
-  EXPECT_EQ(n.Send(Entry(R"({"id":"a.2"})"), TimePoint{}).kind, SendResult::Kind::kOk);
+  EXPECT_EQ(n.Send(Entry(R"({"id":"a.1"})"), SendContext{}).kind, SendResult::Kind::kOk);
+  EXPECT_EQ(n.Send(Entry(R"({"id":"a.2"})"), SendContext{}).kind, SendResult::Kind::kOk);
   EXPECT_EQ(out.str(), "{\"id\":\"a.1\"}\n{\"id\":\"a.2\"}\n");
 }
 
 TEST(ConsoleNotifier, KeepsPrettyPrintedPayloadOnOneLine) {
   std::ostringstream out;
   ConsoleNotifier n(out);
-  EXPECT_EQ(n.Send(Entry("{\n  \"id\": \"a.1\"\r\n}"), TimePoint{}).kind, SendResult::Kind::kOk);
+  EXPECT_EQ(n.Send(Entry("{\n  \"id\": \"a.1\"\r\n}"), SendContext{}).kind, SendResult::Kind::kOk);
   EXPECT_EQ(Lines(out.str()).size(), 1u);
   EXPECT_EQ(out.str(), "{   \"id\": \"a.1\"  }\n");
 }
@@ -50,7 +50,7 @@ TEST(ConsoleNotifier, ConcurrentSendsNeverInterleave) {
     threads.emplace_back([&n, t] {
       const std::string payload = R"({"thread":)" + std::to_string(t) + R"(,"pad":")" +
                                   std::string(200, static_cast<char>('a' + t)) + "\"}";
-      for (int i = 0; i < kPerThread; ++i) n.Send(Entry(payload), TimePoint{});
+      for (int i = 0; i < kPerThread; ++i) n.Send(Entry(payload), SendContext{});
     });
   }
   for (auto& th : threads) th.join();

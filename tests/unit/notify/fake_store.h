@@ -111,6 +111,15 @@ class FakeStore final : public IncidentStore {
     cv_.notify_all();
     return Status::Ok();
   }
+  Result<std::vector<ExternalRef>> ExternalRefs(int64_t incident_id,
+                                                const std::string& receiver) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<ExternalRef> out;
+    for (const ExternalRef& r : state_.refs[incident_id]) {
+      if (r.receiver == receiver) out.push_back(r);
+    }
+    return out;
+  }
   Result<int64_t> PendingOutboxCount() override {
     std::lock_guard<std::mutex> lock(mu_);
     return static_cast<int64_t>(std::count_if(

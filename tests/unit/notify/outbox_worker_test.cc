@@ -49,7 +49,7 @@ class ScriptedNotifier final : public Notifier {
  public:
   using Script = std::function<SendResult(const OutboxEntry&)>;
   explicit ScriptedNotifier(Script script) : script_(std::move(script)) {}
-  SendResult Send(const OutboxEntry& entry, TimePoint) override {
+  SendResult Send(const OutboxEntry& entry, const SendContext&) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
       seen_.push_back(entry.event_id);
@@ -405,6 +405,45 @@ TEST_F(OutboxWorkerTest, StoresTheExternalRefTheReceiverReturns) {
   ASSERT_EQ(refs.size(), 1u);
   EXPECT_EQ(refs[0].receiver, "jira");
   EXPECT_EQ(refs[0].id, "OPS-17");
+}
+
+// A notifier that creates a ticket on its first event and reports which refs it was given.
+class TicketNotifier final : public Notifier {
+ public:
+  SendResult Send(const OutboxEntry& entry, const SendContext& ctx) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    given_[entry.event_id] = ctx.refs;
+    SendResult r = SendResult::Ok();
+    if (ctx.refs.empty()) r.ref = ExternalRef{"", "issue", "OPS-" + entry.event_id, ""};
+    return r;
+  }
+  std::map<std::string, std::vector<ExternalRef>> Given() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return given_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<ExternalRef>> given_;
+};
+
+TEST_F(OutboxWorkerTest, LaterEntriesOfAnIncidentSeeTheRefsOfEarlierOnes) {
+  const int64_t first = store_.Add(Entry(4, "jira", 1));
+  const int64_t second = store_.Add(Entry(4, "jira", 2));
+  auto ticket = std::make_unique<TicketNotifier>();
+  TicketNotifier* seen = ticket.get();
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["jira"] = std::move(ticket);
+  StartWorker(std::move(n));
+
+  ASSERT_TRUE(WaitState(first, OutboxState::kDelivered));
+  ASSERT_TRUE(WaitState(second, OutboxState::kDelivered));
+  const auto given = seen->Given();
+  ASSERT_EQ(given.size(), 2u);
+  EXPECT_TRUE(given.at(EventId(4, 1)).empty());
+  ASSERT_EQ(given.at(EventId(4, 2)).size(), 1u);
+  EXPECT_EQ(given.at(EventId(4, 2))[0].id, "OPS-" + EventId(4, 1));
+  EXPECT_EQ(given.at(EventId(4, 2))[0].receiver, "jira");
 }
 
 TEST_F(OutboxWorkerTest, RestoresOrderAfterRestart) {

@@ -70,7 +70,7 @@ TEST(WebhookNotifier, PostsSignedEnvelopeThatTheReceiverVerifies) {
   ASSERT_NE(n, nullptr);
 
   const OutboxEntry e = Entry();
-  const SendResult r = n->Send(e, Now());
+  const SendResult r = n->Send(e, {Now(), {}});
   EXPECT_EQ(r.kind, Kind::kOk) << r.reason;
 
   const auto reqs = receiver.Requests();
@@ -93,7 +93,7 @@ TEST(WebhookNotifier, WhsecSecretSignsWithTheDecodedKey) {
   auto n = Build(Config(receiver.Url(), "env:AB_NOTIFY_TEST_WHSEC"));
   ASSERT_NE(n, nullptr);
 
-  EXPECT_EQ(n->Send(Entry(), Now()).kind, Kind::kOk);
+  EXPECT_EQ(n->Send(Entry(), {Now(), {}}).kind, Kind::kOk);
   const auto reqs = receiver.Requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_TRUE(reqs[0].signature_ok) << reqs[0].verify_error;
@@ -106,8 +106,8 @@ TEST(WebhookNotifier, SignsEachAttemptAfreshWithTheSameId) {
   ASSERT_NE(n, nullptr);
 
   const TimePoint t0 = Now();
-  EXPECT_EQ(n->Send(Entry(), t0).kind, Kind::kOk);
-  EXPECT_EQ(n->Send(Entry(), t0 + Duration(61'000)).kind, Kind::kOk);
+  EXPECT_EQ(n->Send(Entry(), {t0, {}}).kind, Kind::kOk);
+  EXPECT_EQ(n->Send(Entry(), {t0 + Duration(61'000), {}}).kind, Kind::kOk);
 
   const auto reqs = receiver.Requests();
   ASSERT_EQ(reqs.size(), 2u);
@@ -126,7 +126,7 @@ TEST(WebhookNotifier, TimestampComesFromTheAttemptTime) {
   ASSERT_NE(n, nullptr);
 
   // Ten minutes stale: a verifying receiver refuses it, and we do not hammer it again.
-  const SendResult r = n->Send(Entry(), Now() - Duration(600'000));
+  const SendResult r = n->Send(Entry(), {Now() - Duration(600'000), {}});
   EXPECT_EQ(r.kind, Kind::kPermanent);
   const auto reqs = receiver.Requests();
   ASSERT_EQ(reqs.size(), 1u);
@@ -138,7 +138,7 @@ TEST(WebhookNotifier, SendsNoSignatureHeadersWithoutSecret) {
   TestReceiver receiver;
   auto n = Build(Config(receiver.Url()));
   ASSERT_NE(n, nullptr);
-  EXPECT_EQ(n->Send(Entry(), Now()).kind, Kind::kOk);
+  EXPECT_EQ(n->Send(Entry(), {Now(), {}}).kind, Kind::kOk);
   const auto reqs = receiver.Requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].Header("webhook-signature"), "");
@@ -158,10 +158,10 @@ TEST(WebhookNotifier, ClassifiesAnswersWithoutLeakingTheUrl) {
   auto n = Build(Config(receiver.Url("/hook/tok-s3cr3t-path")));
   ASSERT_NE(n, nullptr);
 
-  const SendResult r500 = n->Send(Entry(), Now());
-  const SendResult r429 = n->Send(Entry(), Now());
-  const SendResult r400 = n->Send(Entry(), Now());
-  const SendResult r204 = n->Send(Entry(), Now());
+  const SendResult r500 = n->Send(Entry(), {Now(), {}});
+  const SendResult r429 = n->Send(Entry(), {Now(), {}});
+  const SendResult r400 = n->Send(Entry(), {Now(), {}});
+  const SendResult r204 = n->Send(Entry(), {Now(), {}});
   EXPECT_EQ(r500.kind, Kind::kRetry);
   EXPECT_EQ(r429.kind, Kind::kRetry);
   ASSERT_TRUE(r429.retry_after.has_value());
@@ -181,7 +181,7 @@ TEST(WebhookNotifier, ClosedConnectionIsRetried) {
   ClosingServer server;
   auto n = Build(Config(server.Url()));
   ASSERT_NE(n, nullptr);
-  const SendResult r = n->Send(Entry(), Now());
+  const SendResult r = n->Send(Entry(), {Now(), {}});
   EXPECT_EQ(r.kind, Kind::kRetry);
   EXPECT_FALSE(r.retry_after.has_value());
   EXPECT_NE(r.reason.find("ops-hook"), std::string::npos) << r.reason;
@@ -196,7 +196,7 @@ TEST(WebhookNotifier, ReadTimeoutIsRetried) {
   c.timeout = Duration(200);
   auto n = Build(c);
   ASSERT_NE(n, nullptr);
-  const SendResult r = n->Send(Entry(), Now());
+  const SendResult r = n->Send(Entry(), {Now(), {}});
   EXPECT_EQ(r.kind, Kind::kRetry) << r.reason;
   EXPECT_TRUE(receiver.WaitForHanging(1));
 }

@@ -179,6 +179,14 @@ TEST_F(OutboxTest, ExternalRefsShowUpOnTheIncidentEverywhere) {
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->incident.external_refs, want);
 
+  // The delivery path reads one receiver's refs, oldest first.
+  Result<std::vector<ExternalRef>> mine = store_->ExternalRefs(1, "jira-ops");
+  ASSERT_TRUE(mine.ok()) << mine.error().message;
+  EXPECT_EQ(*mine, std::vector<ExternalRef>{jira});
+  Result<std::vector<ExternalRef>> none = store_->ExternalRefs(2, "jira-ops");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+
   // A later upsert of the incident from the engine (which does not know the refs) keeps them.
   Changes c;
   c.incidents = {inc_};

@@ -1,0 +1,42 @@
+// The receiver types the config knows, by their `type:` name. Each type lists the keys it accepts
+// besides the common ones and reads them; adding a type = one file in receivers/ + one table row
+// in receiver_types.cc (and its notifier in src/notify/<type>/).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "config/yaml_reader.h"
+
+namespace ab::config_internal {
+
+// Keys every receiver accepts, whatever its type.
+inline constexpr std::string_view kCommonReceiverKeys[] = {"name", "type", "events", "retry",
+                                                          "timeout"};
+
+struct ReceiverType {
+  std::string_view name;
+  // Keys this type accepts besides kCommonReceiverKeys.
+  std::vector<std::string_view> keys;
+  // Reads those keys from `r` into `rc` (url, secret, headers, settings), reporting problems to
+  // `diag`. Never resolves secrets: `check` must not need them.
+  void (*parse)(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+};
+
+// In the order they are listed in error messages.
+const std::vector<ReceiverType>& ReceiverTypes();
+const ReceiverType* FindReceiverType(std::string_view name);
+
+// Shared readers for the type parsers.
+// `url`: required; an http(s) URL, env:NAME or file:/path. The value is never echoed: webhook
+// URLs often carry their own token.
+void ReadReceiverUrl(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+// `headers`: extra HTTP headers (valid names; not the ones alertbridge sets itself).
+void ReadReceiverHeaders(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+
+// The type parsers, one per file in receivers/.
+void ParseConsoleReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+void ParseWebhookReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+
+}  // namespace ab::config_internal

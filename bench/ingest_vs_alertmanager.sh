@@ -27,7 +27,7 @@ wait_ready() {  # url, deadline in seconds
   done
 }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-metric() { curl -fsS "$1" | awk -v m="$2" '$1 == m {print $2; exit}'; }
+metric() { curl -fsS "$1" | awk -v m="$2" '$1 == m && !found {print $2; found = 1}'; }
 
 # --- Alertmanager ---------------------------------------------------------------------------
 am_port=$(free_port)

@@ -27,6 +27,15 @@ void Erase(std::vector<int64_t>& v, int64_t x) {
 
 bool IsLive(IncidentState s) { return s == IncidentState::kPending || IsOpen(s); }
 
+// A copy of `inc` without its member list, in time independent of the list's size: timeline
+// snapshots and store rows do not carry it (the store keeps memberships as rows of their own).
+Incident CopyWithoutMembers(Incident& inc) {
+  std::vector<uint64_t> members = std::move(inc.alerts);
+  Incident copy = inc;
+  inc.alerts = std::move(members);
+  return copy;
+}
+
 }  // namespace
 
 void Changes::Merge(Changes&& later) {
@@ -38,6 +47,7 @@ void Changes::Merge(Changes&& later) {
   move_all(incidents, later.incidents);
   move_all(removed_incidents, later.removed_incidents);
   move_all(events, later.events);
+  move_all(joined, later.joined);
 }
 
 size_t Engine::GroupKeyHash::operator()(const GroupKey& k) const {
@@ -143,7 +153,7 @@ void Engine::Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json d
   ++inc.last_seq;
   EventRecord rec;
   rec.event = Event{inc.id, inc.last_seq, type, now, RuleActor(inc.rule), std::move(details)};
-  rec.snapshot = inc;
+  rec.snapshot = CopyWithoutMembers(inc);
   rec.notify = inc.receivers;
   step.changes.events.push_back(std::move(rec));
   step.touched_incidents.insert(inc.id);
@@ -327,7 +337,11 @@ Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
           inc = &NewIncident(rule, group, gs, now, step);
         }
       }
-      InsertSorted(inc->alerts, fp);
+      if (!Contains(inc->alerts, fp)) {  // `inc` may be a new occurrence here: ask it, not `member`
+        InsertSorted(inc->alerts, fp);
+        inc->alerts_total = static_cast<int>(inc->alerts.size());
+        step.changes.joined.emplace_back(inc->id, fp);
+      }
       auto& ms = memberships_[fp];
       if (std::find(ms.begin(), ms.end(), inc->id) == ms.end()) ms.push_back(inc->id);
       step.touched_incidents.insert(inc->id);
@@ -350,7 +364,7 @@ Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
   for (uint64_t fp : step.touched_alerts) step.changes.alerts.push_back(alerts_.at(fp));
   for (int64_t id : step.touched_incidents) {
     auto it = incidents_.find(id);
-    if (it != incidents_.end()) step.changes.incidents.push_back(it->second);
+    if (it != incidents_.end()) step.changes.incidents.push_back(CopyWithoutMembers(it->second));
   }
   return std::move(step.changes);
 }
@@ -377,7 +391,7 @@ Changes Engine::Tick(TimePoint now) {
   }
   for (int64_t id : step.touched_incidents) {
     auto it = incidents_.find(id);
-    if (it != incidents_.end()) step.changes.incidents.push_back(it->second);
+    if (it != incidents_.end()) step.changes.incidents.push_back(CopyWithoutMembers(it->second));
   }
   return std::move(step.changes);
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/time.h"
@@ -28,10 +29,12 @@ struct Changes {
   std::vector<TrackedAlert> alerts;        // upserted alert rows
   std::vector<Incident> incidents;         // upserted incident rows (state after the step)
   std::vector<int64_t> removed_incidents;  // pending groups that vanished before declaring
+  std::vector<std::pair<int64_t, uint64_t>> joined;  // (incident id, fingerprint): new members
   std::vector<EventRecord> events;         // in order
 
   bool empty() const {
-    return alerts.empty() && incidents.empty() && removed_incidents.empty() && events.empty();
+    return alerts.empty() && incidents.empty() && removed_incidents.empty() && events.empty() &&
+           joined.empty();
   }
   // Appends a later step's changes; an incident or alert upserted twice keeps the later row.
   void Merge(Changes&& later);

@@ -72,7 +72,10 @@ struct Incident {
   Owner owner;
   std::string runbook;
   std::vector<std::string> receivers;  // from the rule at declaration
-  std::vector<uint64_t> alerts;        // member fingerprints, sorted
+  // Member fingerprints, sorted. Kept by the engine; the store keeps memberships as rows of their
+  // own (written once, when an alert joins) and fills this in on Load.
+  std::vector<uint64_t> alerts;
+  int alerts_total = 0;  // alerts.size() where the list is known; always set
   int alerts_firing = 0;
   TimePoint created_at{};  // when the group first matched (pending)
   std::optional<TimePoint> declared_at;

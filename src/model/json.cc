@@ -55,7 +55,7 @@ nlohmann::json IncidentJson(const Incident& inc, std::string_view external_url) 
       {"runbook", inc.runbook},
       {"accounts", nlohmann::json::array()},
       {"alerts_firing", inc.alerts_firing},
-      {"alerts_total", inc.alerts.size()},
+      {"alerts_total", inc.alerts_total},
       {"declared_at", TimeJson(inc.declared_at)},
       {"acknowledged_at", TimeJson(inc.acknowledged_at)},
       {"resolved_at", TimeJson(inc.resolved_at)},

@@ -1,4 +1,5 @@
 // The HTTP API's reads: the incident list and one incident with its alerts and timeline.
+#include <algorithm>
 #include <string>
 #include <variant>
 #include <vector>
@@ -113,20 +114,22 @@ Result<std::optional<IncidentDetail>> SqliteStore::GetIncident(int64_t id) {
   if (!s.ok()) return s.error();
 
   {
-    // Members are point lookups by rowid; a member whose alert row was pruned is left out.
+    // A member whose alert row was pruned is left out.
     Result<Stmt> st = db.Prepare(std::string("SELECT ") + kAlertColumns +
-                                 " FROM alerts WHERE fingerprint = ?1");
+                                 " FROM alerts WHERE fingerprint IN (SELECT fingerprint FROM "
+                                 "incident_alerts WHERE incident_id = ?1) ORDER BY fingerprint");
     if (!st.ok()) return st.error();
-    detail.alerts.reserve(detail.incident.alerts.size());
-    for (uint64_t fp : detail.incident.alerts) {
-      st->Reset();
-      st->Bind(1, static_cast<int64_t>(fp));
+    st->Bind(1, id);
+    detail.alerts.reserve(static_cast<size_t>(detail.incident.alerts_total));
+    while (true) {
       Result<bool> row = st->Step();
       if (!row.ok()) return row.error();
-      if (!*row) continue;
+      if (!*row) break;
       s = ReadAlert(*st, &detail.alerts.emplace_back());
       if (!s.ok()) return s.error();
+      detail.incident.alerts.push_back(detail.alerts.back().alert.fingerprint);
     }
+    std::sort(detail.incident.alerts.begin(), detail.incident.alerts.end());
   }
 
   {

@@ -11,7 +11,8 @@ const char kAlertColumns[] =
     "first_received, last_received, resolved_at";
 const char kIncidentColumns[] =
     "id, key, rule, group_labels, group_hash, occurrence, state, base_severity, priority, title, "
-    "summary, owner_team, owner_commander, runbook, receivers, alerts, alerts_firing, created_at, "
+    "summary, owner_team, owner_commander, runbook, receivers, alerts_total, alerts_firing, "
+    "created_at, "
     "declared_at, acknowledged_at, resolved_at, closed_at, last_seq";
 const char kEventColumns[] = "incident_id, seq, type, at, actor, details";
 const char kOutboxColumns[] =
@@ -35,7 +36,8 @@ const char kUpsertAlert[] =
 const char kUpsertIncident[] =
     "INSERT INTO incidents (id, key, rule, group_labels, group_hash, occurrence, state, "
     "base_severity, priority, title, summary, owner_team, owner_commander, runbook, receivers, "
-    "alerts, alerts_firing, created_at, declared_at, acknowledged_at, resolved_at, closed_at, "
+    "alerts_total, alerts_firing, created_at, declared_at, acknowledged_at, resolved_at, "
+    "closed_at, "
     "last_seq) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
     "?19, ?20, ?21, ?22, ?23) "
@@ -45,7 +47,7 @@ const char kUpsertIncident[] =
     "base_severity = excluded.base_severity, priority = excluded.priority, "
     "title = excluded.title, summary = excluded.summary, owner_team = excluded.owner_team, "
     "owner_commander = excluded.owner_commander, runbook = excluded.runbook, "
-    "receivers = excluded.receivers, alerts = excluded.alerts, "
+    "receivers = excluded.receivers, alerts_total = excluded.alerts_total, "
     "alerts_firing = excluded.alerts_firing, created_at = excluded.created_at, "
     "declared_at = excluded.declared_at, acknowledged_at = excluded.acknowledged_at, "
     "resolved_at = excluded.resolved_at, closed_at = excluded.closed_at, "
@@ -59,6 +61,9 @@ const char kInsertOutbox[] =
     "INSERT INTO outbox (incident_id, event_seq, receiver, event_id, event_type, payload, state, "
     "attempts, created_at, next_attempt_at, last_error) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+const char kInsertMembership[] =
+    "INSERT OR IGNORE INTO incident_alerts (incident_id, fingerprint) VALUES (?1, ?2)";
 
 const char kUpsertExternalRef[] =
     "INSERT INTO external_refs (incident_id, receiver, type, id, url) "
@@ -138,7 +143,7 @@ void BindIncident(Stmt& st, const Incident& inc) {
       .Bind(13, inc.owner.commander)
       .Bind(14, inc.runbook)
       .Bind(15, EncodeStrings(inc.receivers))
-      .Bind(16, EncodeFingerprints(inc.alerts))
+      .Bind(16, int64_t{inc.alerts_total})
       .Bind(17, int64_t{inc.alerts_firing})
       .Bind(18, inc.created_at)
       .Bind(19, inc.declared_at)
@@ -173,7 +178,8 @@ Status ReadIncident(const Stmt& st, Incident* out) {
   if (!DecodeStrings(st.Text(14), &inc.receivers)) {
     return BadColumn(row, "receivers", st.Text(14));
   }
-  if (!DecodeFingerprints(st.Text(15), &inc.alerts)) return BadColumn(row, "alerts", st.Text(15));
+  inc.alerts_total = static_cast<int>(st.Int(15));
+  inc.alerts.clear();  // memberships are rows of their own (kInsertMembership)
   inc.alerts_firing = static_cast<int>(st.Int(16));
   inc.created_at = st.Time(17);
   inc.declared_at = st.OptTime(18);

@@ -46,7 +46,7 @@ CREATE TABLE incidents (
   owner_commander  TEXT NOT NULL,
   runbook          TEXT NOT NULL,
   receivers        TEXT NOT NULL,
-  alerts           TEXT NOT NULL,
+  alerts_total     INTEGER NOT NULL,
   alerts_firing    INTEGER NOT NULL,
   created_at       INTEGER NOT NULL,
   declared_at      INTEGER,
@@ -58,6 +58,14 @@ CREATE TABLE incidents (
   UNIQUE (rule, group_hash, occurrence)
 );
 CREATE INDEX incidents_by_state ON incidents (state, id);
+
+-- Which alerts belong to which incident: one row per membership, written once when the alert
+-- joins, so that a storm adding to a big incident never rewrites a list of all its members.
+CREATE TABLE incident_alerts (
+  incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+  fingerprint INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, fingerprint)
+) WITHOUT ROWID;
 
 CREATE TABLE events (
   incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,

@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 #include <unordered_map>
@@ -112,6 +113,21 @@ Result<StoredState> SqliteStore::Load() {
     index.emplace(state.incidents.back().id, state.incidents.size() - 1);
   }
 
+  Result<Stmt> members =
+      db.Prepare("SELECT incident_id, fingerprint FROM incident_alerts ORDER BY incident_id");
+  if (!members.ok()) return members.error();
+  while (true) {
+    Result<bool> row = members->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    auto it = index.find(members->Int(0));
+    if (it != index.end()) {
+      state.incidents[it->second].alerts.push_back(static_cast<uint64_t>(members->Int(1)));
+    }
+  }
+  // Rows come in signed order; the engine keeps members in unsigned order.
+  for (Incident& inc : state.incidents) std::sort(inc.alerts.begin(), inc.alerts.end());
+
   Result<Stmt> refs = db.Prepare(std::string("SELECT ") + kExternalRefColumns +
                                  " FROM external_refs ORDER BY rowid");
   if (!refs.ok()) return refs.error();
@@ -165,6 +181,19 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
         s = ref_st->Run();
       }
       if (!s.ok()) return WithContext(s, "incident " + std::to_string(inc.id) + " " + inc.key);
+    }
+  }
+
+  if (!changes.joined.empty()) {
+    Result<Stmt> st = db.Prepare(kInsertMembership);
+    if (!st.ok()) return st.error();
+    for (const auto& [incident_id, fp] : changes.joined) {
+      st->Bind(1, incident_id).Bind(2, static_cast<int64_t>(fp));
+      Status s = st->Run();
+      if (!s.ok()) {
+        return WithContext(s, "alert " + FormatFingerprint(fp) + " joining incident " +
+                                  std::to_string(incident_id));
+      }
     }
   }
 

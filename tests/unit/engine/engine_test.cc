@@ -71,8 +71,10 @@ TEST_F(EngineTest, DeclaresWhenMinAlertsFire) {
   ASSERT_EQ(EventNames(c2), std::vector<std::string>{"declared"});
   const Incident& inc = c2.events[0].snapshot;
   EXPECT_EQ(inc.state, IncidentState::kDeclared);
-  EXPECT_EQ(inc.alerts.size(), 2u);
+  EXPECT_EQ(inc.alerts_total, 2);
+  EXPECT_TRUE(inc.alerts.empty()) << "snapshots do not carry the member list";
   EXPECT_EQ(inc.alerts_firing, 2);
+  EXPECT_EQ(c2.joined.size(), 1u) << "the second alert is the new member";
   EXPECT_EQ(inc.declared_at, kT0 + seconds(5));
   EXPECT_EQ(inc.key, IncidentKey("checkout", LabelSet{{"service", "checkout"}}, 1));
   EXPECT_EQ(c2.events[0].notify, std::vector<std::string>{"console"});
@@ -299,8 +301,16 @@ TEST_F(EngineTest, RestoredEngineContinuesTheSameIncidents) {
   Changes c = Ingest({Firing(l1)}, kT0);
   Incident declared = c.incidents.at(0);
 
+  // What the store gives back: incident rows plus their membership rows.
+  std::vector<Incident> stored = c.incidents;
+  for (const auto& [id, fp] : c.joined) {
+    for (Incident& inc : stored) {
+      if (inc.id == id) inc.alerts.push_back(fp);
+    }
+  }
+  ASSERT_EQ(stored.at(0).alerts.size(), 1u);
   Engine restarted(std::make_shared<RuleSet>(std::vector<Rule>{r}));
-  restarted.Restore(c.alerts, c.incidents);
+  restarted.Restore(c.alerts, stored);
   // The same alert again is a repeat; a new one joins the restored incident.
   EXPECT_TRUE(restarted.Ingest({Firing(l1)}, kT0 + minutes(1)).events.empty());
   Changes c2 =

@@ -58,6 +58,7 @@ TEST_F(CommitLoadTest, RoundTripsEveryIncidentField) {
   sparse.last_seq = 0;
   Changes c;
   c.incidents = {full, sparse};
+  AddMembers(c);
   MustCommit(c);
 
   StoredState state = MustLoad();
@@ -76,6 +77,8 @@ TEST_F(CommitLoadTest, GetIncidentReturnsMemberAlertsAndTimelineBySeq) {
   Changes first;
   first.alerts = {a, b};
   first.incidents = {inc};
+  AddMembers(first);
+  first.incidents[0].alerts.clear();  // rows do not carry the list; joined does
   first.events = {MakeEvent(inc, 1, EventType::kDeclared),
                   MakeEvent(inc, 2, EventType::kAlertAdded)};
   MustCommit(first);
@@ -88,7 +91,10 @@ TEST_F(CommitLoadTest, GetIncidentReturnsMemberAlertsAndTimelineBySeq) {
   ASSERT_TRUE(got.ok()) << got.error().message;
   ASSERT_TRUE(got->has_value());
   const IncidentDetail& d = **got;
-  EXPECT_EQ(d.incident, inc);
+  Incident want = inc;
+  want.alerts = {a.alert.fingerprint, b.alert.fingerprint};  // the members that have alert rows
+  std::sort(want.alerts.begin(), want.alerts.end());
+  EXPECT_EQ(d.incident, want);
   ASSERT_EQ(d.alerts.size(), 2u);
   for (const TrackedAlert& member : d.alerts) {
     ExpectSameAlert(member.alert.fingerprint == a.alert.fingerprint ? a : b, member);
@@ -109,6 +115,7 @@ TEST_F(CommitLoadTest, UpsertKeepsTheLaterRow) {
   Changes c;
   c.alerts = {MakeAlert("DiskFull", "db-1")};
   c.incidents = {MakeIncident(1, "disk", {{"service", "checkout"}})};
+  AddMembers(c);
   MustCommit(c);
   c.alerts[0].alert.status = AlertStatus::kResolved;
   c.alerts[0].last_received = At(99);
@@ -128,6 +135,7 @@ TEST_F(CommitLoadTest, FailedCommitWritesNothing) {
   LabelSet group{{"service", "checkout"}};
   Changes before;
   before.incidents = {MakeIncident(1, "checkout-outage", group)};
+  AddMembers(before);
   MustCommit(before);
 
   // Incident 3 declares the same (rule, group, occurrence) as incident 1: the unique constraint
@@ -244,6 +252,35 @@ TEST_F(CommitLoadTest, EmptyCommitSucceedsAndWritesNothing) {
   StoredState state = MustLoad();
   EXPECT_TRUE(state.alerts.empty());
   EXPECT_TRUE(state.incidents.empty());
+}
+
+TEST_F(CommitLoadTest, MembershipsAccumulateAsRowsAndGoWithTheirIncident) {
+  Incident inc = MakeIncident(1, "disk", {{"service", "db"}});
+  inc.alerts.clear();
+  Changes first;
+  first.incidents = {inc};
+  first.joined = {{1, 0x0aULL}};
+  MustCommit(first);
+  // A later upsert of the row carries only the new member, never the whole list.
+  Changes second;
+  second.incidents = {inc};
+  second.joined = {{1, 0xf0000000000000bbULL}, {1, 0x0aULL}};  // a repeat is harmless
+  MustCommit(second);
+  StoredState state = MustLoad();
+  ASSERT_EQ(state.incidents.size(), 1u);
+  EXPECT_EQ(state.incidents[0].alerts, (std::vector<uint64_t>{0x0aULL, 0xf0000000000000bbULL}))
+      << "unsigned order, like the engine";
+
+  // A pending group that vanished takes its memberships with it.
+  Changes removed;
+  removed.removed_incidents = {1};
+  MustCommit(removed);
+  Changes again;
+  again.incidents = {inc};
+  MustCommit(again);
+  state = MustLoad();
+  ASSERT_EQ(state.incidents.size(), 1u);
+  EXPECT_TRUE(state.incidents[0].alerts.empty());
 }
 
 }  // namespace

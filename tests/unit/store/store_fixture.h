@@ -79,6 +79,13 @@ inline TrackedAlert MakeAlert(std::string_view name, std::string_view instance) 
   return t;
 }
 
+// Membership rows for every member listed on the incidents of `c`, as the engine reports them.
+inline void AddMembers(Changes& c) {
+  for (const Incident& inc : c.incidents) {
+    for (uint64_t fp : inc.alerts) c.joined.emplace_back(inc.id, fp);
+  }
+}
+
 inline Incident MakeIncident(int64_t id, std::string rule, LabelSet group, int occurrence = 1) {
   Incident inc;
   inc.id = id;
@@ -95,6 +102,7 @@ inline Incident MakeIncident(int64_t id, std::string rule, LabelSet group, int o
   inc.runbook = "https://wiki.internal/runbooks/checkout";
   inc.receivers = {"slack-incidents", "pagerduty-payments"};
   inc.alerts = {0x0ba6d1fd73d53af7ULL, 0xfedcba9876543210ULL};
+  inc.alerts_total = 2;
   inc.alerts_firing = 1;
   inc.created_at = At(10);
   inc.declared_at = At(20);

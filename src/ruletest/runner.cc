@@ -4,7 +4,6 @@
 #include <map>
 #include <memory>
 #include <sstream>
-#include <tuple>
 
 #include "config/yaml_reader.h"
 #include "engine/engine.h"
@@ -136,10 +135,6 @@ int RunRuleTestFiles(const std::vector<std::string>& paths, std::ostream& out, s
     std::vector<ConfigError> errors;
     RuleTestFile file = LoadRuleTestFile(path, &errors);
     if (!errors.empty()) {
-      std::stable_sort(errors.begin(), errors.end(),
-                       [](const ConfigError& a, const ConfigError& b) {
-                         return std::tie(a.file, a.line, a.col) < std::tie(b.file, b.line, b.col);
-                       });
       for (const ConfigError& e : errors) err << e.ToString() << "\n";
       out << "  FAILED: " << errors.size() << (errors.size() == 1 ? " error" : " errors")
           << " in the test file or the rules it names (listed on stderr)\n\n";

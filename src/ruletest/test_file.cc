@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "config/embedded.h"
 #include "config/parse.h"
@@ -219,19 +220,16 @@ bool ReadFile(const std::string& path, ci::Diagnostics& diag, std::string* text)
   return true;
 }
 
-}  // namespace
-
-RuleTestFile LoadRuleTestFile(const std::string& path, std::vector<ConfigError>* errors) {
-  RuleTestFile file;
-  file.path = path;
+void LoadInto(const std::string& path, RuleTestFile* out, std::vector<ConfigError>* errors) {
+  RuleTestFile& file = *out;
   ci::Diagnostics diag(path, errors);
   std::string text;
-  if (!ReadFile(path, diag, &text)) return file;
+  if (!ReadFile(path, diag, &text)) return;
   YAML::Node root = ci::ParseYaml(text, diag);
-  if (diag.count() > 0) return file;
+  if (diag.count() > 0) return;
   if (root.IsNull()) {
     diag.AddAt({path, 0, 0}, "empty test file: it needs rule_files: or rules:, and tests:");
-    return file;
+    return;
   }
 
   ci::MapReader top(ci::Root(root),
@@ -280,6 +278,20 @@ RuleTestFile LoadRuleTestFile(const std::string& path, std::vector<ConfigError>*
       }
     }
   }
+}
+
+}  // namespace
+
+RuleTestFile LoadRuleTestFile(const std::string& path, std::vector<ConfigError>* errors) {
+  RuleTestFile file;
+  file.path = path;
+  size_t first_error = errors->size();
+  LoadInto(path, &file, errors);
+  // By file, then position: the order a user fixes them in.
+  std::stable_sort(errors->begin() + static_cast<long>(first_error), errors->end(),
+                   [](const ConfigError& a, const ConfigError& b) {
+                     return std::tie(a.file, a.line, a.col) < std::tie(b.file, b.line, b.col);
+                   });
   return file;
 }
 

@@ -1,5 +1,5 @@
-// alertbridge: serve | check | version. The only place that knows every layer: it wires config,
-// store, engine, pipeline, notifiers and the HTTP server together.
+// alertbridge: serve | check | test | explain | version. The only place that knows every layer:
+// it wires config, store, engine, pipeline, notifiers and the HTTP server together.
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +14,8 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "notify/outbox_worker.h"
+#include "ruletest/explain.h"
+#include "ruletest/runner.h"
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -199,6 +201,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> check_paths;
   check->add_option("paths", check_paths, "alertbridge.yml, rule or receiver files, or folders");
 
+  auto* test = app.add_subcommand("test", "run rule unit tests (YAML files, see README)");
+  std::vector<std::string> test_files;
+  test->add_option("files", test_files, "rule test files")->required();
+
+  auto* explain = app.add_subcommand(
+      "explain", "which rules take an alert with these labels, at what severity");
+  std::vector<std::string> explain_labels;
+  explain->add_option("labels", explain_labels, "the alert's labels as name=value")->required();
+
   app.add_subcommand("version", "print the version");
 
   try {
@@ -209,6 +220,10 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) return ab::Serve(config_flag, listen_flag);
   if (check->parsed()) return ab::Check(config_flag, check_paths);
+  if (test->parsed()) return ab::RunRuleTestFiles(test_files, std::cout, std::cerr);
+  if (explain->parsed()) {
+    return ab::RunExplain(ab::DefaultConfigFile(config_flag), explain_labels, std::cout, std::cerr);
+  }
   std::cout << "alertbridge " << ALERTBRIDGE_VERSION << "\n";
   return 0;
 }

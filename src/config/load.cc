@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "config/config.h"
+#include "config/embedded.h"
 #include "config/parse.h"
 
 namespace ab {
@@ -132,8 +133,28 @@ class Loader {
     }
   }
 
+  // An inline list (the value of `rules:`, `receivers:` or `sources:`) read from `file`.
+  void LoadInline(const std::string& file, FileKind kind, const YAML::Node& list) {
+    if (!list.IsDefined() || list.IsNull()) return;
+    ci::Diagnostics diag(file, &result_.errors);
+    YAML::Node root;  // the list as its own kind of file holds it; the list keeps its marks
+    switch (kind) {
+      case FileKind::kRules:
+        root["rules"] = list;
+        ci::ParseRulesFile(root, diag, &rules_);
+        break;
+      case FileKind::kReceivers:
+        root["receivers"] = list;
+        ci::ParseReceiversFile(root, diag, &receivers_);
+        break;
+      case FileKind::kMain:
+        ci::ParseSources(ci::Value{list, list.Mark(), "sources"}, diag, &result_.config.sources);
+        break;
+    }
+  }
+
   // Checks across all files and hands over the result.
-  LoadResult Finish() {
+  LoadResult Finish(bool check_receiver_refs = true) {
     Config& cfg = result_.config;
     // Names -> where first defined; maps keep this linear in the number of rules.
     std::unordered_map<std::string, SourceLocation> receiver_at;
@@ -149,7 +170,7 @@ class Loader {
     std::unordered_map<std::string, SourceLocation> rule_at;
     for (ci::ParsedRule& r : rules_) {
       for (const ci::ReceiverRef& ref : r.receiver_refs) {
-        if (receiver_at.count(ref.name) == 0) {
+        if (check_receiver_refs && receiver_at.count(ref.name) == 0) {
           AddAt(ref.location, "unknown receiver \"" + ref.name + "\"");
         }
       }
@@ -271,6 +292,21 @@ LoadResult CheckPaths(const std::vector<std::string>& paths) {
     }
   }
   return loader.Finish();
+}
+
+LoadResult LoadEmbedded(const EmbeddedConfig& in) {
+  Loader loader;
+  auto refs = [](const std::vector<EmbeddedConfig::Path>& paths) {
+    std::vector<ci::PathRef> out;
+    for (const EmbeddedConfig::Path& p : paths) out.push_back({p.path, p.location});
+    return out;
+  };
+  loader.LoadPaths(refs(in.rule_files), FileKind::kRules, true);
+  loader.LoadInline(in.file, FileKind::kRules, in.rules);
+  loader.LoadPaths(refs(in.receiver_files), FileKind::kReceivers, true);
+  loader.LoadInline(in.file, FileKind::kReceivers, in.receivers);
+  loader.LoadInline(in.file, FileKind::kMain, in.sources);
+  return loader.Finish(in.check_receiver_refs);
 }
 
 }  // namespace ab

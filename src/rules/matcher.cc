@@ -78,6 +78,23 @@ class RegexCache {
   size_t sweep_at_ = 64;
 };
 
+// Go's regexp package, which Alertmanager compiles matchers with, takes RE2's syntax except the
+// \C escape (any byte, which can split a UTF-8 sequence). RE2 accepts it, so reject it here to
+// keep the same accept/reject decisions. Text quoted with \Q...\E is literal.
+bool HasByteEscape(std::string_view re) {
+  for (size_t i = 0; i + 1 < re.size(); ++i) {
+    if (re[i] != '\\') continue;
+    if (re[i + 1] == 'C') return true;
+    if (re[i + 1] == 'Q') {
+      size_t end = re.find("\\E", i + 2);
+      if (end == std::string_view::npos) return false;
+      i = end;
+    }
+    ++i;  // skip the escaped character
+  }
+  return false;
+}
+
 RegexCache& SharedRegexes() {
   static RegexCache* cache = new RegexCache();  // never destroyed: matchers may outlive main()
   return *cache;
@@ -108,6 +125,13 @@ Result<Matcher> Matcher::Create(std::string name, MatchOp op, std::string value)
   }
   Matcher m;
   if (op == MatchOp::kRegexMatch || op == MatchOp::kRegexNoMatch) {
+    if (HasByteEscape(value)) {
+      std::string shown;
+      AppendQuoted(value, &shown);
+      return MakeError("invalid regular expression in matcher " + name +
+                       std::string(ab::ToString(op)) + shown +
+                       ": invalid escape sequence: \\C (not supported, as in Alertmanager)");
+    }
     // Anchored like Alertmanager: foo=~"ba" must not match "bar".
     std::shared_ptr<const RE2> re = SharedRegexes().Get("^(?:" + value + ")$");
     if (!re->ok()) {

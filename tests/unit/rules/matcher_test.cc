@@ -157,5 +157,89 @@ TEST(MatcherTest, CompilesRegexesConcurrently) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// Alertmanager 0.25's pkg/labels/matcher_test.go TestMatcher, case by case.
+TEST(MatcherTest, MatchesLikeAlertmanager) {
+  struct {
+    MatchOp op;
+    const char* value;
+    const char* label;
+    bool match;
+  } cases[] = {
+      {MatchOp::kEqual, "bar", "bar", true},
+      {MatchOp::kEqual, "bar", "foo-bar", false},
+      {MatchOp::kNotEqual, "bar", "bar", false},
+      {MatchOp::kNotEqual, "bar", "foo-bar", true},
+      {MatchOp::kRegexMatch, "bar", "bar", true},
+      {MatchOp::kRegexMatch, "bar", "foo-bar", false},
+      {MatchOp::kRegexMatch, ".*bar", "foo-bar", true},
+      {MatchOp::kRegexNoMatch, "bar", "bar", false},
+      {MatchOp::kRegexNoMatch, "bar", "foo-bar", true},
+      {MatchOp::kRegexNoMatch, ".*bar", "foo-bar", false},
+      {MatchOp::kRegexMatch, "foo.bar", "foo-bar", true},
+      {MatchOp::kRegexMatch, R"(foo\.bar)", "foo-bar", false},
+      {MatchOp::kRegexMatch, R"(foo\.bar)", "foo.bar", true},
+      {MatchOp::kEqual, "foo\nbar", "foo\nbar", true},
+      {MatchOp::kRegexMatch, "foo.bar", "foo\nbar", false},
+      {MatchOp::kRegexMatch, "(?s)foo.bar", "foo\nbar", true},
+      {MatchOp::kEqual, "~!=\"", "~!=\"", true},
+  };
+  for (const auto& c : cases) {
+    Matcher m = Make("foo", c.op, c.value);
+    EXPECT_EQ(m.Matches(c.label), c.match) << m.ToString() << " on " << c.label;
+  }
+}
+
+// TestMatcherString of the same file, for the label names 0.25 accepts.
+TEST(MatcherTest, PrintsValuesLikeAlertmanager) {
+  struct {
+    MatchOp op;
+    const char* value;
+    const char* want;
+  } cases[] = {
+      {MatchOp::kEqual, "bar", R"(foo="bar")"},
+      {MatchOp::kNotEqual, "bar", R"(foo!="bar")"},
+      {MatchOp::kRegexMatch, "bar", R"(foo=~"bar")"},
+      {MatchOp::kRegexNoMatch, "bar", R"(foo!~"bar")"},
+      {MatchOp::kEqual, R"(back\slash)", R"(foo="back\\slash")"},
+      {MatchOp::kEqual, R"(double"quote)", R"(foo="double\"quote")"},
+      {MatchOp::kEqual, "new\nline", R"(foo="new\nline")"},
+      {MatchOp::kEqual, "tab\tstop", "foo=\"tab\tstop\""},
+      {MatchOp::kEqual, "🙂", R"(foo="🙂")"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(Make("foo", c.op, c.value).ToString(), c.want);
+}
+
+TEST(MatcherTest, RegexesWorkOnRunesNotBytes) {
+  EXPECT_TRUE(Make("a", MatchOp::kRegexMatch, ".").Matches("é"));
+  EXPECT_TRUE(Make("a", MatchOp::kRegexMatch, ".").Matches("🔥"));
+  EXPECT_FALSE(Make("a", MatchOp::kRegexMatch, ".").Matches("ab"));
+  EXPECT_TRUE(Make("a", MatchOp::kRegexMatch, "z[üu]rich").Matches("zürich"));
+  EXPECT_TRUE(Make("a", MatchOp::kRegexMatch, R"(\p{Greek}+)").Matches("αβγ"));
+  EXPECT_TRUE(Make("a", MatchOp::kRegexMatch, "(?i)ERROR").Matches("error"));
+}
+
+TEST(MatcherTest, RejectsTheByteEscapeGoDoesNotSupport) {
+  // Go's regexp (Alertmanager) rejects \C; RE2 would accept it.
+  for (const char* re : {R"(a\Cb)", R"(\C)", R"([\C])"}) {
+    Result<Matcher> m = Matcher::Create("a", MatchOp::kRegexMatch, re);
+    ASSERT_FALSE(m.ok()) << re;
+    EXPECT_THAT(m.error().message, HasSubstr("invalid escape sequence: \\C")) << re;
+  }
+  // An escaped backslash before C, and \C quoted literally, are fine.
+  EXPECT_TRUE(Make("a", MatchOp::kRegexMatch, R"(a\\Cb)").Matches(R"(a\Cb)"));
+  EXPECT_TRUE(Make("a", MatchOp::kRegexMatch, R"(\Q\C\E)").Matches(R"(\C)"));
+  EXPECT_FALSE(Matcher::Create("a", MatchOp::kRegexMatch, R"(\Qx\E\C)").ok());
+}
+
+TEST(MatcherTest, RejectsWhatGoRegexpRejects) {
+  // Perl syntax beyond RE2, backreferences, and repeat counts over 1000.
+  for (const char* re : {"(?<n>x)", R"(\1)", R"(\Z)", "a{1001}", "(?=x)", "a**"}) {
+    EXPECT_FALSE(Matcher::Create("a", MatchOp::kRegexMatch, re).ok()) << re;
+  }
+  for (const char* re : {"(?P<n>x)", "a{1000}", R"(\0)", "(?U)a+", "[[:word:]]", R"(\pN)"}) {
+    EXPECT_TRUE(Matcher::Create("a", MatchOp::kRegexMatch, re).ok()) << re;
+  }
+}
+
 }  // namespace
 }  // namespace ab

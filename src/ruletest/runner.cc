@@ -1,0 +1,166 @@
+#include "ruletest/runner.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "config/yaml_reader.h"
+#include "engine/engine.h"
+#include "ruletest/expectations.h"
+
+namespace ab {
+namespace {
+
+class TestRun {
+ public:
+  TestRun(const RuleTestFile& file, const RuleTestCase& test)
+      : file_(file), test_(test), engine_(std::make_shared<RuleSet>(file.config.rules)) {}
+
+  std::vector<std::string> Run() {
+    const std::vector<TestInput>& inputs = test_.input;
+    const std::vector<TestExpectation>& expects = test_.expect;
+    size_t next_input = 0, next_expect = 0;
+    TestOffset next_tick{0};
+    while (next_input < inputs.size() || next_expect < expects.size()) {
+      TestOffset t = next_tick;
+      if (next_input < inputs.size()) t = std::min(t, inputs[next_input].at);
+      if (next_expect < expects.size()) t = std::min(t, expects[next_expect].at);
+      TimePoint now = test_.start + t;
+      events_.clear();  // expectations see the events of exactly this moment
+      for (; next_input < inputs.size() && inputs[next_input].at == t; ++next_input) {
+        Apply(engine_.Ingest(Batch(inputs[next_input]), now));
+      }
+      if (t == next_tick) {
+        Apply(engine_.Tick(now));
+        next_tick += file_.evaluation_interval;
+      }
+      for (; next_expect < expects.size() && expects[next_expect].at == t; ++next_expect) {
+        Check(expects[next_expect]);
+      }
+    }
+    return std::move(failures_);
+  }
+
+ private:
+  std::vector<Alert> Batch(const TestInput& in) const {
+    std::vector<Alert> batch;
+    for (const TestAlert& ta : in.alerts) {
+      Alert a;
+      a.labels = ta.labels;
+      a.fingerprint = a.labels.Fingerprint();
+      a.annotations = ta.annotations;
+      a.status = ta.status;
+      a.starts_at = test_.start + ta.starts_at.value_or(in.at);
+      if (ta.ends_at) {
+        a.ends_at = test_.start + *ta.ends_at;
+      } else if (ta.status == AlertStatus::kResolved) {
+        a.ends_at = test_.start + in.at;
+      }
+      a.generator_url = ta.generator_url;
+      a.source = ta.source;
+      batch.push_back(std::move(a));
+    }
+    return batch;
+  }
+
+  // Keeps what the store would hold: the latest row of every incident, minus pending groups that
+  // went quiet before declaring.
+  void Apply(Changes&& changes) {
+    for (Incident& inc : changes.incidents) {
+      int64_t id = inc.id;
+      incidents_[id] = std::move(inc);
+    }
+    for (int64_t id : changes.removed_incidents) incidents_.erase(id);
+    for (const EventRecord& e : changes.events)
+      events_.push_back(EventRecordOf(e.event, e.snapshot));
+  }
+
+  void Check(const TestExpectation& e) {
+    if (e.incidents) {
+      std::vector<Record> got;
+      for (const auto& [id, inc] : incidents_) got.push_back(IncidentRecord(inc));
+      Compare(e, "incident", *e.incidents, got);
+    }
+    if (e.events) Compare(e, "event", *e.events, events_);
+  }
+
+  void Compare(const TestExpectation& e, const std::string& what,
+               const std::vector<Record>& expected, const std::vector<Record>& got) {
+    std::vector<size_t> unmatched;
+    if (MatchRecords(expected, got, &unmatched)) return;
+    std::ostringstream m;
+    m << "test \"" << test_.name << "\" at " << FormatDuration(e.at) << " ("
+      << config_internal::FormatLocation(e.location) << "): " << what << "s differ\n";
+    auto list = [&m](const char* label, const std::vector<Record>& records, bool skip_empty) {
+      m << "      " << label << ":" << (records.empty() ? " []" : "") << "\n";
+      for (const Record& r : records) m << "        - " << FormatRecord(r, skip_empty) << "\n";
+    };
+    list("exp", expected, false);
+    list("got", got, true);
+    for (size_t i : unmatched) {
+      m << "      no " << what << " matches exp[" << i << "] ("
+        << config_internal::FormatLocation(expected[i].location) << ")\n";
+    }
+    if (unmatched.empty()) {
+      m << "      " << got.size() << " " << what << (got.size() == 1 ? "" : "s") << ", expected "
+        << expected.size() << "\n";
+    }
+    failures_.push_back(m.str());
+  }
+
+  const RuleTestFile& file_;
+  const RuleTestCase& test_;
+  Engine engine_;
+  std::map<int64_t, Incident> incidents_;  // by id: the order they were created in
+  std::vector<Record> events_;             // emitted at the current moment
+  std::vector<std::string> failures_;
+};
+
+}  // namespace
+
+std::vector<std::string> RunRuleTest(const RuleTestFile& file, const RuleTestCase& test) {
+  return TestRun(file, test).Run();
+}
+
+int RunRuleTestFiles(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err) {
+  if (paths.empty()) {
+    err << "alertbridge test: name at least one test file\n";
+    return kTestsUnusable;
+  }
+  bool unusable = false;
+  bool failed = false;
+  for (const std::string& path : paths) {
+    out << "Unit Testing: " << path << "\n";
+    std::vector<ConfigError> errors;
+    RuleTestFile file = LoadRuleTestFile(path, &errors);
+    if (!errors.empty()) {
+      for (const ConfigError& e : errors) err << e.ToString() << "\n";
+      out << "  FAILED: " << errors.size() << (errors.size() == 1 ? " error" : " errors")
+          << " in the test file or the rules it names (listed on stderr)\n\n";
+      unusable = true;
+      continue;
+    }
+    std::vector<std::string> messages;
+    size_t failed_tests = 0;
+    for (const RuleTestCase& test : file.tests) {
+      std::vector<std::string> m = RunRuleTest(file, test);
+      if (!m.empty()) ++failed_tests;
+      messages.insert(messages.end(), m.begin(), m.end());
+    }
+    size_t n = file.tests.size();
+    std::string tests = std::to_string(n) + (n == 1 ? " test" : " tests");
+    if (failed_tests == 0) {
+      out << "  SUCCESS (" << tests << ")\n\n";
+      continue;
+    }
+    failed = true;
+    out << "  FAILED (" << failed_tests << " of " << tests << "):\n";
+    for (const std::string& m : messages) out << "    " << m;
+    out << "\n";
+  }
+  if (unusable) return kTestsUnusable;
+  return failed ? kTestsFailed : kTestsPassed;
+}
+
+}  // namespace ab

@@ -235,7 +235,7 @@ Record IncidentRecord(const Incident& inc) {
   add("runbook", QuoteText(inc.runbook));
   add("receivers", FormatList(inc.receivers));
   add("alerts_firing", std::to_string(inc.alerts_firing));
-  add("alerts_total", std::to_string(inc.alerts.size()));
+  add("alerts_total", std::to_string(inc.alerts_total));
   return r;
 }
 

@@ -24,7 +24,7 @@ TEST(RuleTestRecordsTest, IncidentRecordHasEveryFieldInCanonicalForm) {
   inc.title = "db down";
   inc.owner.team = "storage";
   inc.receivers = {"console", "hook"};
-  inc.alerts = {1, 2, 3};
+  inc.alerts_total = 3;
   inc.alerts_firing = 2;
   EXPECT_EQ(FormatRecord(IncidentRecord(inc), true),
             "{id: 7, key: \"ab-aaaaaaaaaaaaaaaa-2\", rule: \"db\", "

@@ -96,6 +96,17 @@ CREATE TABLE external_refs (
   UNIQUE (incident_id, receiver, type, id)
 );
 )sql",
+      // 2: staleness of alerts; affected accounts, trigger hold and human actions of incidents.
+      R"sql(
+ALTER TABLE alerts ADD COLUMN stale_at INTEGER;
+ALTER TABLE alerts ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN accounts TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE incidents ADD COLUMN trigger_since INTEGER;
+ALTER TABLE incidents ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN resolved_by_hand INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN held_open INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN priority_by_hand INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }
@@ -118,7 +129,9 @@ Error TooNew(int version) {
 
 int SchemaVersion() { return static_cast<int>(Migrations().size()); }
 
-Status Migrate(Db& db) {
+Status Migrate(Db& db) { return MigrateTo(db, SchemaVersion()); }
+
+Status MigrateTo(Db& db, int target) {
   Result<int> seen = UserVersion(db);
   if (!seen.ok()) return seen.error();
   if (*seen > SchemaVersion()) return TooNew(*seen);
@@ -130,7 +143,7 @@ Status Migrate(Db& db) {
     Result<int> version = UserVersion(db);
     if (!version.ok()) return version.error();
     if (*version > SchemaVersion()) return TooNew(*version);
-    if (*version == SchemaVersion()) return tx->Commit();
+    if (*version >= target) return tx->Commit();
     int next = *version + 1;
     Status s = db.Exec(Migrations()[next - 1]);
     if (!s.ok()) {

@@ -59,8 +59,8 @@ void ParseAccount(const Value& item, const AccountTable& table, Diagnostics& dia
   // Names are checked for duplicates even when the entry has other errors.
   auto [it, inserted] = seen->emplace(account.name, diag.Location(a.Find("name")->mark));
   if (!inserted) {
-    diag.Add(a.Find("name")->mark, "duplicate account \"" + account.name +
-                                       "\" (first defined at " + FormatLocation(it->second) + ")");
+    diag.Add(a.Find("name")->mark, "duplicate account \"" + account.name + "\" (first defined at " +
+                                       FormatLocation(it->second) + ")");
     return;
   }
   if (ok) out->Add(std::move(account));

@@ -110,7 +110,7 @@ struct Config {
   std::string sqlite_path = "data/alertbridge.db";
   std::vector<std::string> rule_paths{"rules/"};
   std::vector<std::string> receiver_paths{"receivers/"};
-  std::string accounts_path;  // accounts.yml, when configured
+  std::string accounts_path;          // accounts.yml, when configured
   std::vector<SourceConfig> sources;  // always contains the default `alertmanager` source
   std::vector<Rule> rules;
   std::vector<ReceiverConfig> receivers;

@@ -114,8 +114,8 @@ class Loader {
         break;
       case FileKind::kAccounts:
         if (result_.config.accounts != nullptr) {
-          diag.AddAt({file, 0, 0}, "a second accounts file; the first is " +
-                                       result_.config.accounts_path);
+          diag.AddAt({file, 0, 0},
+                     "a second accounts file; the first is " + result_.config.accounts_path);
           break;
         }
         result_.config.accounts = ci::ParseAccountsFile(root, diag);
@@ -216,8 +216,8 @@ class Loader {
       if (rank) {
         raise.account_tier_rank = *rank;
       } else {
-        AddAt(raise.location, "account_tier: \"" + raise.account_tier +
-                                  "\" is not a tier of " + result_.config.accounts_path);
+        AddAt(raise.location, "account_tier: \"" + raise.account_tier + "\" is not a tier of " +
+                                  result_.config.accounts_path);
       }
     }
   }

@@ -75,11 +75,10 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path) {
 MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diagnostics& diag,
                        Config* cfg) {
   MainFile main;
-  MapReader top(
-      Root(root),
-      {"listen", "external_url", "storage", "rules", "receivers", "accounts", "sources", "server",
-       "log"},
-      diag);
+  MapReader top(Root(root),
+                {"listen", "external_url", "storage", "rules", "receivers", "accounts", "sources",
+                 "server", "log"},
+                diag);
   if (const Value* v = top.Find("listen")) {
     std::string listen;
     if (ReadString(*v, diag, &listen)) {

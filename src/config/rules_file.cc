@@ -58,8 +58,7 @@ void ParseRaise(const Value& item, Diagnostics& diag, std::vector<SeverityRaise>
   raise.location = diag.Location(item.mark);
   bool ok = r.Require("when");
   if (const Value* when = r.Find("when")) {
-    MapReader w(*when, {"min_alerts", "account_tier", "account_arr_over", "renewal_within"},
-                diag);
+    MapReader w(*when, {"min_alerts", "account_tier", "account_arr_over", "renewal_within"}, diag);
     int min_alerts = 0;
     if (w.Int("min_alerts", 1, INT_MAX, &min_alerts)) raise.min_alerts = min_alerts;
     if (const Value* tier = w.Find("account_tier")) {
@@ -71,8 +70,9 @@ void ParseRaise(const Value& item, Diagnostics& diag, std::vector<SeverityRaise>
     Duration within{0};
     if (w.PositiveDur("renewal_within", &within)) raise.renewal_within = within;
     if (when->node.IsMap() && when->node.size() == 0) {
-      diag.Add(when->mark, when->path + ": needs at least one condition (min_alerts, "
-                                        "account_tier, account_arr_over, renewal_within)");
+      diag.Add(when->mark, when->path +
+                               ": needs at least one condition (min_alerts, "
+                               "account_tier, account_arr_over, renewal_within)");
       ok = false;
     }
   }
@@ -150,8 +150,8 @@ void ReadTemplate(const MapReader& m, std::string_view key, Diagnostics& diag, s
     bool quoted = v.node.Tag() == "!";
     mark.column += static_cast<int>(err->offset) + (quoted ? 1 : 0);
   } else {
-    size_t line = 1 + static_cast<size_t>(
-                          std::count(out->begin(), out->begin() + static_cast<ptrdiff_t>(err->offset), '\n'));
+    size_t line = 1 + static_cast<size_t>(std::count(
+                          out->begin(), out->begin() + static_cast<ptrdiff_t>(err->offset), '\n'));
     size_t col = err->offset - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
     message += " (template line " + std::to_string(line) + ", column " + std::to_string(col) + ")";
   }
@@ -174,14 +174,12 @@ void ParseReceiverRefs(const Value& v, Diagnostics& diag, ParsedRule* parsed) {
 }
 
 // Keys an incident rule has that a heartbeat rule has not (and the other way round: interval).
-constexpr std::string_view kIncidentOnlyKeys[] = {"trigger", "dedup_window", "resolve",
-                                                  "continue"};
+constexpr std::string_view kIncidentOnlyKeys[] = {"trigger", "dedup_window", "resolve", "continue"};
 
 void ParseRule(const Value& item, Diagnostics& diag, std::vector<ParsedRule>* out) {
   MapReader r(item,
-              {"name", "type", "match", "group_by", "trigger", "dedup_window", "severity",
-               "owner", "title", "summary", "runbook", "receivers", "resolve", "continue",
-               "interval"},
+              {"name", "type", "match", "group_by", "trigger", "dedup_window", "severity", "owner",
+               "title", "summary", "runbook", "receivers", "resolve", "continue", "interval"},
               diag);
   ParsedRule parsed;
   Rule& rule = parsed.rule;

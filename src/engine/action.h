@@ -21,11 +21,11 @@ std::optional<ActionType> ParseActionType(std::string_view text);
 struct Action {
   int64_t incident_id = 0;
   ActionType type = ActionType::kAck;
-  std::string actor = "user:api";      // timeline actor, "user:<name>"
-  std::string text;                    // note: the note; close: the resolution
-  std::optional<std::string> team;     // assign
+  std::string actor = "user:api";   // timeline actor, "user:<name>"
+  std::string text;                 // note: the note; close: the resolution
+  std::optional<std::string> team;  // assign
   std::optional<std::string> commander;
-  std::optional<Severity> priority;    // severity
+  std::optional<Severity> priority;  // severity
 };
 
 }  // namespace ab

@@ -8,9 +8,9 @@ namespace ab {
 namespace {
 
 constexpr std::pair<ActionType, std::string_view> kActionNames[] = {
-    {ActionType::kAck, "ack"},       {ActionType::kResolve, "resolve"},
-    {ActionType::kClose, "close"},   {ActionType::kReopen, "reopen"},
-    {ActionType::kNote, "note"},     {ActionType::kAssign, "assign"},
+    {ActionType::kAck, "ack"},          {ActionType::kResolve, "resolve"},
+    {ActionType::kClose, "close"},      {ActionType::kReopen, "reopen"},
+    {ActionType::kNote, "note"},        {ActionType::kAssign, "assign"},
     {ActionType::kSeverity, "severity"}};
 
 }  // namespace
@@ -66,7 +66,8 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
   switch (action.type) {
     case ActionType::kAck:
       if (state == IncidentState::kAcknowledged) break;
-      if (state != IncidentState::kDeclared) return conflict("it is " + std::string(ToString(state)));
+      if (state != IncidentState::kDeclared)
+        return conflict("it is " + std::string(ToString(state)));
       inc->state = IncidentState::kAcknowledged;
       if (!inc->acknowledged_at) inc->acknowledged_at = now;
       Emit(*inc, EventType::kAcknowledged, now, nlohmann::json::object(), step, action.actor);
@@ -104,7 +105,8 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
         return fail(Code::kInvalid, "assign needs a team or a commander", "commander");
       }
       if (closed) return conflict("it is closed");
-      auto assign = [&](const char* field, std::string& slot, const std::optional<std::string>& to) {
+      auto assign = [&](const char* field, std::string& slot,
+                        const std::optional<std::string>& to) {
         if (!to || *to == slot) return;
         nlohmann::json details{{"field", field}, {"from", slot}, {"to", *to}};
         slot = *to;
@@ -122,8 +124,8 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
       inc->priority = *action.priority;
       inc->priority_by_hand = true;
       Emit(*inc, EventType::kSeverityChanged, now,
-           {{"field", "priority"}, {"from", ToString(from)}, {"to", ToString(inc->priority)}},
-           step, action.actor);
+           {{"field", "priority"}, {"from", ToString(from)}, {"to", ToString(inc->priority)}}, step,
+           action.actor);
       break;
     }
   }

@@ -349,8 +349,8 @@ int Engine::FiringCount(const Incident& inc) const {
   return n;
 }
 
-void Engine::Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json details,
-                  Step& step, std::string actor) {
+void Engine::Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json details, Step& step,
+                  std::string actor) {
   ++inc.last_seq;
   EventRecord rec;
   if (actor.empty()) actor = "rule:" + inc.rule;

@@ -104,8 +104,7 @@ class Engine {
   // engine.cc
   Change Receive(const Alert& in, TimePoint now, Step& step);
   void MemberStarted(uint64_t fp, Step& step);
-  void MemberEnded(uint64_t fp, EventType type, nlohmann::json details, TimePoint now,
-                   Step& step);
+  void MemberEnded(uint64_t fp, EventType type, nlohmann::json details, TimePoint now, Step& step);
   void Route(uint64_t fp, Change change, TimePoint now, Step& step);
   void Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, TimePoint now,
             Step& step);

@@ -37,7 +37,7 @@ struct TrackedAlert {
   TimePoint first_received{};  // first firing receipt of the current firing episode
   TimePoint last_received{};
   std::optional<TimePoint> resolved_at;  // when alertbridge learned it resolved
-  bool stale = false;  // resolved because no refresh came before alert.stale_at
+  bool stale = false;                    // resolved because no refresh came before alert.stale_at
 };
 
 }  // namespace ab

@@ -74,7 +74,7 @@ struct Incident {
   std::vector<std::string> receivers;  // from the rule at declaration
   std::vector<uint64_t> alerts;        // member fingerprints, sorted
   int alerts_firing = 0;
-  std::vector<std::string> accounts;   // affected accounts (accounts.yml key_label values), sorted
+  std::vector<std::string> accounts;  // affected accounts (accounts.yml key_label values), sorted
   TimePoint created_at{};  // when the group first matched (pending)
   std::optional<TimePoint> declared_at;
   std::optional<TimePoint> acknowledged_at;

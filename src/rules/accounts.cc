@@ -7,8 +7,8 @@ namespace ab {
 void AccountImpact::Add(const Account& a) {
   highest_tier = std::max(highest_tier, a.tier);
   if (a.arr) largest_arr = std::max(largest_arr.value_or(*a.arr), *a.arr);
-  if (a.renewal) renewals.insert(std::upper_bound(renewals.begin(), renewals.end(), *a.renewal),
-                                 *a.renewal);
+  if (a.renewal)
+    renewals.insert(std::upper_bound(renewals.begin(), renewals.end(), *a.renewal), *a.renewal);
 }
 
 bool AccountImpact::RenewsWithin(TimePoint now, Duration within) const {

@@ -23,9 +23,9 @@ struct Account {
 
 // What a set of affected accounts adds up to, for `raise` conditions.
 struct AccountImpact {
-  int highest_tier = -1;             // -1 = no known account
+  int highest_tier = -1;  // -1 = no known account
   std::optional<int64_t> largest_arr;
-  std::vector<TimePoint> renewals;   // sorted
+  std::vector<TimePoint> renewals;  // sorted
 
   void Add(const Account& a);
   // True when some renewal falls in [now, now + within].

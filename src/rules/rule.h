@@ -36,11 +36,11 @@ struct Trigger {
 // `by` some levels. Conditions on accounts see the incident's affected accounts (the highest tier,
 // the largest ARR, the nearest renewal).
 struct SeverityRaise {
-  std::optional<int> min_alerts;           // firing member alerts
-  std::string account_tier;                // at least this tier (tiers are ordered)
-  int account_tier_rank = -1;              // its index in accounts.yml `tiers`, set by the loader
-  std::optional<int64_t> account_arr_over; // some affected account's ARR is above
-  std::optional<Duration> renewal_within;  // some affected account renews within
+  std::optional<int> min_alerts;            // firing member alerts
+  std::string account_tier;                 // at least this tier (tiers are ordered)
+  int account_tier_rank = -1;               // its index in accounts.yml `tiers`, set by the loader
+  std::optional<int64_t> account_arr_over;  // some affected account's ARR is above
+  std::optional<Duration> renewal_within;   // some affected account renews within
   std::optional<Severity> to;
   int by = 0;
   SourceLocation location;

@@ -44,8 +44,8 @@ class Checker {
     size_t pos = 0;
     while (!error_) {
       size_t open = text_.find("{{", pos);
-      size_t stray = text_.substr(pos, open == std::string_view::npos ? open : open - pos)
-                         .find("}}");
+      size_t stray =
+          text_.substr(pos, open == std::string_view::npos ? open : open - pos).find("}}");
       if (stray != std::string_view::npos) {
         return TemplateError{pos + stray, "stray \"}}\" without an opening \"{{\""};
       }

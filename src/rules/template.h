@@ -15,9 +15,9 @@ namespace ab {
 //   group.<name>                       the rule's group_by values
 //   alert_count, rule                  firing member alerts, the rule name
 //   accounts (list of name, tier, arr, renewal), account_names ("a, b"), account_count
-inline constexpr std::string_view kTemplateNames[] = {
-    "labels", "annotations", "group", "alert_count", "rule", "accounts", "account_names",
-    "account_count"};
+inline constexpr std::string_view kTemplateNames[] = {"labels",        "annotations",  "group",
+                                                      "alert_count",   "rule",         "accounts",
+                                                      "account_names", "account_count"};
 
 struct TemplateError {
   size_t offset = 0;  // byte offset in the template of the tag at fault

@@ -55,8 +55,8 @@ std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionTyp
   const std::vector<std::string_view> fields = FieldsOf(type);
   for (const auto& [key, value] : body.items()) {
     if (std::find(fields.begin(), fields.end(), key) == fields.end()) {
-      return HttpResponse::Error(400, "unknown field \"" + key + "\" for " +
-                                          std::string(ToString(type)), key);
+      return HttpResponse::Error(
+          400, "unknown field \"" + key + "\" for " + std::string(ToString(type)), key);
     }
     if (!value.is_string()) return HttpResponse::Error(400, key + " must be a string", key);
     const std::string& text = value.get_ref<const std::string&>();
@@ -87,10 +87,10 @@ void Api::Act(HttpRequest&& req, std::string_view id_text, std::string_view verb
   if (!id) return done(HttpResponse::Error(400, "incident id must be a positive integer", "id"));
   std::optional<ActionType> type = ParseActionType(verb);
   if (!type) {
-    return done(HttpResponse::Error(
-        404, "unknown action \"" + std::string(verb) +
-                 "\" (ack, resolve, close, reopen, note, assign, severity)",
-        "action"));
+    return done(HttpResponse::Error(404,
+                                    "unknown action \"" + std::string(verb) +
+                                        "\" (ack, resolve, close, reopen, note, assign, severity)",
+                                    "action"));
   }
   auto parsed = ParseAction(req, *type, *id);
   if (auto* error = std::get_if<HttpResponse>(&parsed)) return done(std::move(*error));
@@ -99,8 +99,8 @@ void Api::Act(HttpRequest&& req, std::string_view id_text, std::string_view verb
       std::move(std::get<Action>(parsed)),
       [done, external_url](const Status& st, const ActionOutcome& out) {
         if (!st.ok()) {
-          HttpResponse r = HttpResponse::Error(503, "action not stored, retry: " +
-                                                        st.error().message);
+          HttpResponse r =
+              HttpResponse::Error(503, "action not stored, retry: " + st.error().message);
           r.headers.emplace_back("Retry-After", "1");
           return done(std::move(r));
         }
@@ -116,10 +116,10 @@ void Api::Act(HttpRequest&& req, std::string_view id_text, std::string_view verb
           case ActionOutcome::Code::kOk:
             break;
         }
-        done(HttpResponse::Json(200, nlohmann::json{{"changed", out.changed},
-                                                    {"incident",
-                                                     IncidentJson(out.incident, external_url)}}
-                                         .dump()));
+        done(HttpResponse::Json(
+            200, nlohmann::json{{"changed", out.changed},
+                                {"incident", IncidentJson(out.incident, external_url)}}
+                     .dump()));
       });
   if (!queued) {
     HttpResponse r = HttpResponse::Error(503, "queue full");

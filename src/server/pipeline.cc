@@ -91,8 +91,7 @@ bool IngestPipeline::Enqueue(Batch batch) {
   return true;
 }
 
-Changes IngestPipeline::RunAction(Batch& b, TimePoint now,
-                                  std::map<int64_t, Incident>& archived) {
+Changes IngestPipeline::RunAction(Batch& b, TimePoint now, std::map<int64_t, Incident>& archived) {
   const int64_t id = b.action->incident_id;
   const Incident* stored = nullptr;
   if (engine_.FindIncident(id) == nullptr) {

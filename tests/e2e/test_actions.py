@@ -4,7 +4,6 @@ at their endsAt.
 
 Run: python3 tests/e2e/test_actions.py --alertbridge build/src/alertbridge"""
 
-import argparse
 import os
 import shutil
 import sys
@@ -12,7 +11,8 @@ import time
 import unittest
 
 import harness
-from harness import WEBHOOK_SECRET, Alertbridge, WebhookReceiver, http_json, new_workdir, wait_for
+from harness import (WEBHOOK_SECRET, Alertbridge, WebhookReceiver, http_json, new_workdir,
+                     signed_webhook_receivers, wait_for)
 
 ALERTBRIDGE = None
 
@@ -28,6 +28,18 @@ rules:
   - name: prometheus-direct
     match: ['alertname="AlwaysFiring"']
     receivers: [hook]
+  - name: grafana
+    match: ['alertname="GrafanaAlert"']
+    receivers: [hook]
+"""
+
+# A generic webhook source whose alerts go stale when not re-sent within 2 seconds.
+SOURCES = """
+sources:
+  - name: grafana
+    type: webhook
+    stale_after: 2s
+    mapping: {labels: {alertname: /alertname, panel: /panel}}
 """
 
 RECEIVERS = """
@@ -65,7 +77,7 @@ class Actions(unittest.TestCase):
         self.workdir = new_workdir("actions")
         self.hook = WebhookReceiver()
         self.bridge = Alertbridge(ALERTBRIDGE, self.workdir, RULES,
-                                  RECEIVERS.format(url=self.hook.url()))
+                                  signed_webhook_receivers(self.hook.url()), SOURCES)
         harness.failure_context = self.bridge.logs
         self.bridge.start()
 
@@ -165,10 +177,19 @@ class Actions(unittest.TestCase):
         self.assertEqual(stale["details"]["stale_at"], rfc3339(ends))
         self.assertGreaterEqual(stale["at"], rfc3339(ends))  # same format: text order is time order
 
+    def test_webhook_alert_goes_stale_after_its_source_stale_after(self):
+        url = self.bridge.base() + "/api/v1/alerts/webhook/grafana"
+        sent = time.time()
+        status, body = http_json("POST", url, {"alertname": "GrafanaAlert", "panel": "p1"})
+        self.assertEqual(status, 200, body)
+        [inc] = wait_for("declared", lambda: self.bridge.incidents("?state=open"))
+        resolved = wait_for("resolved by staleness",
+                            lambda: (lambda d: d if d["state"] == "resolved" else None)(
+                                self.bridge.incident(inc["id"])), timeout=20)
+        self.assertEqual([e["type"] for e in resolved["timeline"]],
+                         ["declared", "alert_stale", "resolved"])
+        self.assertGreaterEqual(resolved["timeline"][1]["at"], rfc3339(sent + 2))
+
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--alertbridge", required=True)
-    args, rest = parser.parse_known_args()
-    ALERTBRIDGE = os.path.abspath(args.alertbridge)
-    unittest.main(argv=[sys.argv[0]] + rest)
+    harness.run(sys.modules[__name__])

@@ -106,6 +106,9 @@ ALTER TABLE incidents ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN resolved_by_hand INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE incidents ADD COLUMN held_open INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE incidents ADD COLUMN priority_by_hand INTEGER NOT NULL DEFAULT 0;
+-- Firing alerts stored before staleness existed: the default stale_after (9h) from their last
+-- receipt, so no incident hangs open forever; their next refresh sets their source's own.
+UPDATE alerts SET stale_at = last_received + 32400000 WHERE status = 'firing';
 )sql",
   };
   return kMigrations;

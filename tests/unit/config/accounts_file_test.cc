@@ -55,17 +55,16 @@ accounts:
 )");
   std::string main = dir.Write("alertbridge.yml", "accounts: accounts.yml\n");
   const std::string f = accounts + ":";
-  EXPECT_THAT(
-      ErrorStrings(LoadConfig(main)),
-      ElementsAre(f + "1:12: key_label: \"1customer\" is not a valid label name",
-                  f + "2:8: tiers: \"free\" is listed twice",
-                  f + "4:21: tier: \"gold\" is not one of tiers",
-                  f + "5:31: arr: must be at least 0, got -5",
-                  f + "6:35: renewal: expected a date YYYY-MM-DD, got \"2027-02-30\"",
-                  f + "7:35: renewal: expected a date YYYY-MM-DD, got \"next year\"",
-                  f + "8:12: duplicate account \"a\" (first defined at " + f + "4:12)",
-                  f + "9:5: missing required key \"name\"",
-                  f + "9:17: unknown key \"owner\" (valid: name, tier, arr, renewal)"));
+  EXPECT_THAT(ErrorStrings(LoadConfig(main)),
+              ElementsAre(f + "1:12: key_label: \"1customer\" is not a valid label name",
+                          f + "2:8: tiers: \"free\" is listed twice",
+                          f + "4:21: tier: \"gold\" is not one of tiers",
+                          f + "5:31: arr: must be at least 0, got -5",
+                          f + "6:35: renewal: expected a date YYYY-MM-DD, got \"2027-02-30\"",
+                          f + "7:35: renewal: expected a date YYYY-MM-DD, got \"next year\"",
+                          f + "8:12: duplicate account \"a\" (first defined at " + f + "4:12)",
+                          f + "9:5: missing required key \"name\"",
+                          f + "9:17: unknown key \"owner\" (valid: name, tier, arr, renewal)"));
 }
 
 TEST(AccountsFileTest, RequiresKeyLabelAndTiers) {

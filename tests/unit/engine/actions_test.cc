@@ -62,8 +62,7 @@ TEST_F(ActionsTest, ClosingNeedsAResolutionAndAResolvedIncident) {
   ActionOutcome bare = Do(ActionType::kClose, kT0 + minutes(1));
   EXPECT_EQ(bare.code, ActionOutcome::Code::kInvalid);
   EXPECT_EQ(bare.field, "resolution");
-  EXPECT_EQ(Do(ActionType::kClose, kT0 + minutes(1), "fixed").code,
-            ActionOutcome::Code::kConflict);
+  EXPECT_EQ(Do(ActionType::kClose, kT0 + minutes(1), "fixed").code, ActionOutcome::Code::kConflict);
   Do(ActionType::kResolve, kT0 + minutes(2));
   ActionOutcome closed = Do(ActionType::kClose, kT0 + minutes(3), "rolled back release 42");
   ASSERT_EQ(EventNames(closed.changes), Names{"closed"});
@@ -100,7 +99,7 @@ TEST_F(ActionsTest, ResolvedByHandReopensOnlyOnANewFiringAfterTheQuietPeriod) {
   r.resolve.after = minutes(5);
   r.dedup_window = minutes(30);
   UseRule(r);
-  Do(ActionType::kResolve, kT0 + minutes(1));  // quiet period until 6m
+  Do(ActionType::kResolve, kT0 + minutes(1));                          // quiet period until 6m
   EXPECT_TRUE(Ingest({Firing(kB)}, kT0 + minutes(3)).events.empty());  // a flap inside it
   EXPECT_TRUE(Tick(kT0 + minutes(7)).events.empty());
   Changes c = Ingest({Firing(kC)}, kT0 + minutes(7));

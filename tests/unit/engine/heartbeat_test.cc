@@ -103,7 +103,8 @@ TEST_F(EngineTest, GroupedHeartbeatsAreWatchedPerGroup) {
   Changes c = Tick(kT0 + minutes(6));
   ASSERT_EQ(EventNames(c), Names{"declared"});
   EXPECT_EQ(c.events[0].snapshot.group, (LabelSet{{"cluster", "b"}}));
-  EXPECT_EQ(c.events[0].snapshot.title, "Monitoring pipeline down: no watchdog heartbeat (cluster=b)");
+  EXPECT_EQ(c.events[0].snapshot.title,
+            "Monitoring pipeline down: no watchdog heartbeat (cluster=b)");
 }
 
 TEST_F(EngineTest, AHeartbeatIncidentResolvedByHandWaitsForTheBeat) {

@@ -91,8 +91,7 @@ TEST_F(EngineTest, RaiseByArrAtDeclaration) {
   arr.account_arr_over = 500'000;
   arr.to = Severity::SEV1;
   SetRules({ApiRule({arr})}, Accounts());
-  EXPECT_EQ(Ingest({Firing(Api("initech"))}, kT0).events.at(0).snapshot.priority,
-            Severity::SEV3);
+  EXPECT_EQ(Ingest({Firing(Api("initech"))}, kT0).events.at(0).snapshot.priority, Severity::SEV3);
   SetRules({ApiRule({arr})}, Accounts());
   Changes c = Ingest({Firing(Api("globex"))}, kT0);
   ASSERT_EQ(EventNames(c), Names{"declared"});

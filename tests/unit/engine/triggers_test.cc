@@ -34,18 +34,22 @@ TEST_F(EngineTest, WithoutWindowAResolvedAlertNoLongerCounts) {
   EXPECT_EQ(c.incidents.at(0).state, IncidentState::kPending);
 }
 
-// `within`: an alert counts while it fires and until `within` after it resolved.
-TEST_F(EngineTest, WindowCountsAnAlertThatResolvedExactlyAWindowAgo) {
-  SetRules({CheckoutRule(2, minutes(5))});
-  Ingest({Firing(Checkout("1"))}, kT0);
-  Ingest({Resolved(Checkout("1"))}, kT0 + minutes(1));
+// `within`: an alert counts while it fires and until `within` after it resolved. Here the first
+// alert resolved at 1m, so it counts until 6m inclusive.
+class WindowBoundaryTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    SetRules({CheckoutRule(2, minutes(5))});
+    Ingest({Firing(Checkout("1"))}, kT0);
+    Ingest({Resolved(Checkout("1"))}, kT0 + minutes(1));
+  }
+};
+
+TEST_F(WindowBoundaryTest, CountsAnAlertThatResolvedExactlyAWindowAgo) {
   EXPECT_EQ(EventNames(Ingest({Firing(Checkout("2"))}, kT0 + minutes(6))), Names{"declared"});
 }
 
-TEST_F(EngineTest, WindowDropsAnAlertOneMillisecondPastTheBoundary) {
-  SetRules({CheckoutRule(2, minutes(5))});
-  Ingest({Firing(Checkout("1"))}, kT0);
-  Ingest({Resolved(Checkout("1"))}, kT0 + minutes(1));
+TEST_F(WindowBoundaryTest, DropsAnAlertOneMillisecondPastTheBoundary) {
   Changes c = Ingest({Firing(Checkout("2"))}, kT0 + minutes(6) + milliseconds(1));
   EXPECT_TRUE(c.events.empty());
   EXPECT_EQ(c.incidents.at(0).state, IncidentState::kPending);
@@ -107,7 +111,7 @@ TEST_F(EngineTest, HoldContinuesWhileEnoughAlertsFireEvenIfTheyChange) {
 TEST_F(EngineTest, WindowAndHoldTogether) {
   SetRules({CheckoutRule(2, minutes(5), minutes(1))});
   Ingest({Firing(Checkout("1"))}, kT0);
-  Ingest({Resolved(Checkout("1"))}, kT0 + seconds(10));  // counts until 5m10s
+  Ingest({Resolved(Checkout("1"))}, kT0 + seconds(10));             // counts until 5m10s
   Ingest({Firing(Checkout("2"))}, kT0 + minutes(4) + seconds(30));  // two count from 4m30s
   // At 5m10s the first slides out after holding only 40s.
   EXPECT_TRUE(Tick(kT0 + minutes(5) + seconds(30)).events.empty());

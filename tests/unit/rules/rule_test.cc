@@ -165,7 +165,7 @@ TEST(RuleTest, PriorityAppliesEachRaiseThatHoldsInOrder) {
   EXPECT_EQ(r.PriorityOf(Severity::SEV4, 3, none, now), Severity::SEV2);
   EXPECT_EQ(r.PriorityOf(Severity::SEV4, 2, big, now), Severity::SEV2);
   EXPECT_EQ(r.PriorityOf(Severity::SEV4, 3, big, now), Severity::SEV1);  // saturates at SEV1
-  big.largest_arr = 1000;  // "over" is strict
+  big.largest_arr = 1000;                                                // "over" is strict
   EXPECT_EQ(r.PriorityOf(Severity::SEV4, 2, big, now), Severity::SEV4);
 }
 

@@ -31,7 +31,8 @@ TEST(TemplateTest, ReportsTheFirstProblemWithItsOffset) {
             "11: closing \"group\" but section \"labels\" is open");
   EXPECT_EQ(ErrorOf("{{/labels}}"), "0: closing \"labels\" but no section is open");
   EXPECT_EQ(ErrorOf("ok {{}}"), "3: empty tag");
-  EXPECT_EQ(ErrorOf("{{> partial}}"), "0: partials ({{>name}}) are not supported in rule templates");
+  EXPECT_EQ(ErrorOf("{{> partial}}"),
+            "0: partials ({{>name}}) are not supported in rule templates");
   EXPECT_EQ(ErrorOf("{{=<% %>=}}"),
             "0: changing delimiters ({{=...=}}) is not supported in rule templates");
   EXPECT_EQ(ErrorOf("{{labels..x}}"), "0: invalid name \"labels..x\"");

@@ -91,7 +91,7 @@ TEST_F(SchemaTest, MigratesAVersionOneDatabaseKeepingItsRows) {
   ASSERT_EQ(state->alerts.size(), 1u);
   EXPECT_EQ(state->alerts[0].alert.fingerprint, 42u);
   EXPECT_EQ(state->alerts[0].last_received, FromMillis(3000));
-  EXPECT_FALSE(state->alerts[0].alert.stale_at.has_value());
+  EXPECT_EQ(state->alerts[0].alert.stale_at, FromMillis(3000 + 9 * 3'600'000));
   EXPECT_FALSE(state->alerts[0].stale);
   ASSERT_EQ(state->incidents.size(), 1u);
   const Incident& inc = state->incidents[0];

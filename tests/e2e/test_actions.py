@@ -42,16 +42,6 @@ sources:
     mapping: {labels: {alertname: /alertname, panel: /panel}}
 """
 
-RECEIVERS = """
-receivers:
-  - name: hook
-    type: webhook
-    url: {url}
-    secret: env:E2E_WEBHOOK_SECRET
-    retry: {{max_attempts: 100, initial_backoff: 50ms, max_backoff: 200ms}}
-"""
-
-
 def am_payload(instances):
     alerts = [{
         "status": "firing",

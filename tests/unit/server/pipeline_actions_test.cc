@@ -39,8 +39,8 @@ class PipelineActionsTest : public ::testing::Test {
   void Start() {
     pipeline_.reset();
     engine_ = std::make_unique<Engine>(rules_);
-    pipeline_ = std::make_unique<IngestPipeline>(*engine_, *store_, config_, clock_, nullptr,
-                                                 nullptr);
+    pipeline_ =
+        std::make_unique<IngestPipeline>(*engine_, *store_, config_, clock_, nullptr, nullptr);
     Status s = pipeline_->Start();
     ASSERT_TRUE(s.ok()) << s.error().message;
   }
@@ -61,9 +61,10 @@ class PipelineActionsTest : public ::testing::Test {
   // Queues an action; the future holds its answer.
   std::future<Answer> Queue(Action action) {
     auto done = std::make_shared<std::promise<Answer>>();
-    bool queued = pipeline_->SubmitAction(
-        std::move(action),
-        [done](const Status& st, const ActionOutcome& out) { done->set_value({st, out}); });
+    bool queued = pipeline_->SubmitAction(std::move(action),
+                                          [done](const Status& st, const ActionOutcome& out) {
+                                            done->set_value({st, out});
+                                          });
     EXPECT_TRUE(queued);
     return done->get_future();
   }

@@ -104,7 +104,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
     metrics.Delivery(receiver, result);
   }};
   OutboxWorker worker(**store, std::move(*notifiers), retry, clock, outbox_metrics);
-  Engine engine(std::make_shared<RuleSet>(config.rules));
+  Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
   IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
   if (Status st = pipeline.Start(); !st.ok()) {
     spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);

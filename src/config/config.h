@@ -1,4 +1,5 @@
-// The loaded configuration: alertbridge.yml + rules/*.yml + receivers/*.yml, validated strictly.
+// The loaded configuration: alertbridge.yml + rules/*.yml + receivers/*.yml (+ accounts.yml),
+// validated strictly.
 // Every problem is collected as a ConfigError with file:line:col; loading never stops at the first.
 #pragma once
 
@@ -122,9 +123,11 @@ struct Config {
   std::string sqlite_path = "data/alertbridge.db";
   std::vector<std::string> rule_paths{"rules/"};
   std::vector<std::string> receiver_paths{"receivers/"};
+  std::string accounts_path;          // accounts.yml, when configured
   std::vector<SourceConfig> sources;  // always contains the default `alertmanager` source
   std::vector<Rule> rules;
   std::vector<ReceiverConfig> receivers;
+  std::shared_ptr<const AccountTable> accounts;  // null without accounts.yml
   std::string log_format = "logfmt";  // logfmt | json
   std::string log_level = "info";
 
@@ -144,7 +147,8 @@ struct LoadResult {
 LoadResult LoadConfig(const std::string& config_file);
 
 // For `alertbridge check [paths]`: each path is an alertbridge.yml, a rules file, a receivers file,
-// or a folder of them (kind decided by the top-level key: rules:, receivers:, else alertbridge.yml).
+// an accounts file, or a folder of them (kind decided by the top-level keys: rules:, receivers:,
+// key_label:/tiers:, else alertbridge.yml).
 LoadResult CheckPaths(const std::vector<std::string>& paths);
 
 }  // namespace ab

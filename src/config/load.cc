@@ -1,5 +1,5 @@
 // LoadConfig and CheckPaths: find the files, parse each by kind, then validate across files
-// (unique names, receivers named by rules exist).
+// (unique names, receivers named by rules exist, account tiers named by rules exist).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace ci = config_internal;
 
-enum class FileKind { kMain, kRules, kReceivers };
+enum class FileKind { kMain, kRules, kReceivers, kAccounts };
 
 bool IsYamlName(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -65,6 +65,7 @@ FileKind Classify(const YAML::Node& root) {
   };
   if (holds_maps("rules")) return FileKind::kRules;
   if (holds_maps("receivers")) return FileKind::kReceivers;
+  if (root["key_label"] || root["tiers"] || holds_maps("accounts")) return FileKind::kAccounts;
   if (root.size() == 1) {
     std::string key = root.begin()->first.IsScalar() ? root.begin()->first.Scalar() : "";
     if (key == "rules") return FileKind::kRules;
@@ -112,6 +113,15 @@ class Loader {
       case FileKind::kMain:
         LoadMain(file, root, diag);
         break;
+      case FileKind::kAccounts:
+        if (result_.config.accounts != nullptr) {
+          diag.AddAt({file, 0, 0},
+                     "a second accounts file; the first is " + result_.config.accounts_path);
+          break;
+        }
+        result_.config.accounts = ci::ParseAccountsFile(root, diag);
+        result_.config.accounts_path = file;
+        break;
     }
   }
 
@@ -150,6 +160,9 @@ class Loader {
       case FileKind::kMain:
         ci::ParseSources(ci::Value{list, list.Mark(), "sources"}, diag, &result_.config.sources);
         break;
+      case FileKind::kAccounts:  // an accounts table is a file of its own, never an inline list
+        diag.Add(list.Mark(), "an inline accounts table is not supported; name an accounts file");
+        break;
     }
   }
 
@@ -180,6 +193,7 @@ class Loader {
                                    ci::FormatLocation(it->second) + ")");
         continue;
       }
+      ResolveTiers(r.rule);
       cfg.rules.push_back(std::move(r.rule));
     }
     if (cfg.FindSource("alertmanager") == nullptr) {
@@ -204,8 +218,34 @@ class Loader {
 
   LoadResult& result() { return result_; }
   bool have_main() const { return have_main_; }
+  // `alertbridge check rules/` alone cannot know the tiers: rules naming them are not faulted.
+  void set_partial_check() { partial_check_ = true; }
 
  private:
+  // A raise on account conditions needs accounts.yml, and its tier must be one listed there.
+  void ResolveTiers(Rule& rule) {
+    const AccountTable* table = result_.config.accounts.get();
+    for (SeverityRaise& raise : rule.severity.raise) {
+      if (!raise.UsesAccounts()) continue;
+      if (table == nullptr) {
+        if (!partial_check_ || have_main_) {
+          AddAt(raise.location,
+                "severity.raise: account conditions need an accounts file (accounts: in "
+                "alertbridge.yml)");
+        }
+        continue;
+      }
+      if (raise.account_tier.empty()) continue;
+      std::optional<int> rank = table->TierRank(raise.account_tier);
+      if (rank) {
+        raise.account_tier_rank = *rank;
+      } else {
+        AddAt(raise.location, "account_tier: \"" + raise.account_tier + "\" is not a tier of " +
+                                  result_.config.accounts_path);
+      }
+    }
+  }
+
   void LoadMain(const std::string& file, const YAML::Node& root, ci::Diagnostics& diag) {
     if (have_main_) {
       diag.AddAt({file, 0, 0},
@@ -231,6 +271,10 @@ class Loader {
     for (const ci::PathRef& p : main.rule_paths) cfg.rule_paths.push_back(p.path);
     cfg.receiver_paths.clear();
     for (const ci::PathRef& p : main.receiver_paths) cfg.receiver_paths.push_back(p.path);
+    if (main.accounts_path) {
+      cfg.accounts_path = main.accounts_path->path;
+      LoadPaths({*main.accounts_path}, FileKind::kAccounts, /*must_exist=*/true);
+    }
     LoadPaths(main.rule_paths, FileKind::kRules, main.rules_set);
     LoadPaths(main.receiver_paths, FileKind::kReceivers, main.receivers_set);
   }
@@ -246,6 +290,7 @@ class Loader {
   std::vector<std::string> receiver_files_;
   std::set<std::string> seen_;
   bool have_main_ = false;
+  bool partial_check_ = false;
 };
 
 }  // namespace
@@ -279,6 +324,7 @@ LoadResult CheckPaths(const std::vector<std::string>& paths) {
     return LoadConfig(fs::exists("alertbridge.yml", ec) ? "alertbridge.yml" : "");
   }
   Loader loader;
+  loader.set_partial_check();
   for (const std::string& path : paths) {
     bool missing = false;
     std::string error;

@@ -1,4 +1,5 @@
-// alertbridge.yml: listener, storage, where rules and receivers live, sources, server limits, logs.
+// alertbridge.yml: listener, storage, where rules, receivers and accounts live, sources, server
+// limits, logs.
 #include <filesystem>
 
 #include "config/parse.h"
@@ -74,10 +75,10 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path) {
 MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diagnostics& diag,
                        Config* cfg) {
   MainFile main;
-  MapReader top(
-      Root(root),
-      {"listen", "external_url", "storage", "rules", "receivers", "sources", "server", "log"},
-      diag);
+  MapReader top(Root(root),
+                {"listen", "external_url", "storage", "rules", "receivers", "accounts", "sources",
+                 "server", "log"},
+                diag);
   if (const Value* v = top.Find("listen")) {
     std::string listen;
     if (ReadString(*v, diag, &listen)) {
@@ -109,6 +110,12 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   if (top.Has("receivers")) {
     main.receivers_set = true;
     ParsePaths(top, "receivers", base_dir, diag, &main.receiver_paths);
+  }
+  if (const Value* v = top.Find("accounts")) {
+    std::string p;
+    if (ReadNonEmpty(*v, diag, &p)) {
+      main.accounts_path = PathRef{ResolvePath(base_dir, p), diag.Location(v->mark)};
+    }
   }
   if (const Value* v = top.Find("sources")) ParseSources(*v, diag, &cfg->sources);
   if (const Value* v = top.Find("server")) ParseServer(*v, diag, &cfg->server);

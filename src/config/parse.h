@@ -2,6 +2,8 @@
 // document and reports into Diagnostics, so a fuzz target can drive them from memory.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,7 @@ struct MainFile {
   bool receivers_set = false;
   std::vector<PathRef> rule_paths;
   std::vector<PathRef> receiver_paths;
+  std::optional<PathRef> accounts_path;  // `accounts:`
 };
 
 // `dir` relative to `base_dir` unless absolute; `base_dir` empty = the working directory.
@@ -54,6 +57,8 @@ struct ParsedReceiver {
 
 // A rules file: `rules: [...]`. Rules without a usable name are reported and left out.
 void ParseRulesFile(const YAML::Node& root, Diagnostics& diag, std::vector<ParsedRule>* out);
+// accounts.yml. Accounts with errors are reported and left out.
+std::shared_ptr<const AccountTable> ParseAccountsFile(const YAML::Node& root, Diagnostics& diag);
 // A receivers file: `receivers: [...]`.
 void ParseReceiversFile(const YAML::Node& root, Diagnostics& diag,
                         std::vector<ParsedReceiver>* out);

@@ -1,16 +1,15 @@
+// Alerts in: tracking each alert, routing it to the rules it matches, incident membership, and
+// the bookkeeping every step shares (events, timers, rows to commit).
 #include "engine/engine.h"
 
 #include <algorithm>
-#include <set>
-#include <unordered_set>
+#include <tuple>
 
-#include "engine/incident_text.h"
+#include "engine/engine_step.h"
 
 namespace ab {
 
 namespace {
-
-std::string RuleActor(std::string_view rule) { return "rule:" + std::string(rule); }
 
 bool Contains(const std::vector<uint64_t>& sorted, uint64_t fp) {
   return std::binary_search(sorted.begin(), sorted.end(), fp);
@@ -21,22 +20,21 @@ void InsertSorted(std::vector<uint64_t>& sorted, uint64_t fp) {
   if (it == sorted.end() || *it != fp) sorted.insert(it, fp);
 }
 
-void Erase(std::vector<int64_t>& v, int64_t x) {
-  v.erase(std::remove(v.begin(), v.end(), x), v.end());
+// A new member: kept in the engine's sorted list and reported once as a membership row.
+void AddMember(Incident& inc, uint64_t fp, Changes& changes) {
+  InsertSorted(inc.alerts, fp);
+  inc.alerts_total = static_cast<int>(inc.alerts.size());
+  changes.joined.emplace_back(inc.id, fp);
 }
 
-bool IsLive(IncidentState s) { return s == IncidentState::kPending || IsOpen(s); }
+}  // namespace
 
-// A copy of `inc` without its member list, in time independent of the list's size: timeline
-// snapshots and store rows do not carry it (the store keeps memberships as rows of their own).
 Incident CopyWithoutMembers(Incident& inc) {
   std::vector<uint64_t> members = std::move(inc.alerts);
   Incident copy = inc;
   inc.alerts = std::move(members);
   return copy;
 }
-
-}  // namespace
 
 void Changes::Merge(Changes&& later) {
   // Rows are upserted in order, so appending keeps "the later row wins".
@@ -59,26 +57,29 @@ size_t Engine::GroupKeyHash::operator()(const GroupKey& k) const {
   return h;
 }
 
-// The bookkeeping of one Ingest or Tick call.
-class Engine::Step {
- public:
-  Changes changes;
-  std::set<int64_t> touched_incidents;
-  std::unordered_set<uint64_t> touched_alerts;
-};
-
 Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
 
-void Engine::SetRules(std::shared_ptr<const RuleSet> rules) { rules_ = std::move(rules); }
+void Engine::SetRules(std::shared_ptr<const RuleSet> rules) {
+  rules_ = std::move(rules);
+  impact_.clear();  // the accounts table may have changed with them
+  RebuildHeartbeats();
+  for (const auto& [id, inc] : incidents_) UpdateTimers(id);
+}
 
 void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> incidents) {
   alerts_.clear();
   incidents_.clear();
   groups_.clear();
   memberships_.clear();
+  pending_.clear();
+  quiet_.clear();
+  stale_at_.clear();
+  impact_.clear();
+  epoch_.reset();
   next_id_ = 1;
   for (auto& a : alerts) {
     uint64_t fp = a.alert.fingerprint;
+    if (a.alert.firing()) IndexStale(fp, std::nullopt, a.alert.stale_at);
     alerts_.emplace(fp, std::move(a));
   }
   std::sort(incidents.begin(), incidents.end(),
@@ -89,16 +90,21 @@ void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> inc
     if (inc.state != IncidentState::kPending) {
       gs.last_occurrence = std::max(gs.last_occurrence, inc.occurrence);
     }
-    // Only the latest incident of each group can still change; older ones live in the store.
+    // Only the latest incident of each group can still change by alerts; older ones live in the
+    // store (Act takes them from there).
     if (gs.current_incident != 0) incidents_.erase(gs.current_incident);
     gs.current_incident = inc.id;
     int64_t id = inc.id;
     incidents_[id] = std::move(inc);
   }
-  for (const auto& [id, inc] : incidents_) {
-    if (!IsLive(inc.state)) continue;
-    for (uint64_t fp : inc.alerts) memberships_[fp].push_back(id);
+  for (auto& [id, inc] : incidents_) {
+    if (inc.state == IncidentState::kPending || IsOpen(inc.state)) {
+      AddMemberships(inc);
+      if (IsOpen(inc.state)) inc.alerts_firing = FiringCount(inc);
+    }
   }
+  RebuildHeartbeats();
+  for (const auto& [id, inc] : incidents_) UpdateTimers(id);
 }
 
 const Incident* Engine::FindIncident(int64_t id) const {
@@ -112,51 +118,204 @@ EngineStats Engine::Stats() const {
   for (const auto& [fp, a] : alerts_) s.firing_alerts += a.alert.firing() ? 1 : 0;
   for (const auto& [id, inc] : incidents_) {
     if (IsOpen(inc.state)) ++s.open_incidents;
-    if (inc.state == IncidentState::kPending) ++s.pending_incidents;
   }
+  s.pending_incidents = pending_.size();
   return s;
 }
 
-int Engine::FiringCount(const Incident& inc) const {
-  int n = 0;
-  for (uint64_t fp : inc.alerts) {
-    auto it = alerts_.find(fp);
-    if (it != alerts_.end() && it->second.alert.firing()) ++n;
+Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
+  if (!epoch_) epoch_ = now;
+  Step step;
+  for (const Alert& in : batch) {
+    const uint64_t fp = in.fingerprint;
+    switch (Receive(in, now, step)) {
+      case Change::kNone:
+        break;
+      case Change::kEnded:
+        MemberEnded(fp, EventType::kAlertResolved, {{"fingerprint", FormatFingerprint(fp)}}, now,
+                    step);
+        break;
+      case Change::kStarted:
+        MemberStarted(fp, step);
+        Route(fp, Change::kStarted, now, step);
+        break;
+      case Change::kRepeat:
+        Route(fp, Change::kRepeat, now, step);
+        break;
+    }
   }
-  return n;
+  for (int64_t id : step.TouchedIncidents()) Reevaluate(id, now, step);
+  return Finish(step);
 }
 
-Severity Engine::BaseSeverityOf(const Incident& inc, const Rule* rule) const {
-  if (rule == nullptr) return inc.base_severity;
-  std::optional<Severity> worst;
-  for (uint64_t fp : inc.alerts) {
-    auto it = alerts_.find(fp);
-    if (it == alerts_.end() || !it->second.alert.firing()) continue;
-    Severity s = rule->SeverityOf(it->second.alert.labels);
-    worst = worst ? Worst(*worst, s) : s;
+Changes Engine::Tick(TimePoint now) {
+  if (!epoch_) epoch_ = now;
+  Step step;
+  ExpireStale(now, step);
+  // Only time-dependent decisions can change on a tick: a pending trigger's hold or window, a
+  // quiet period before resolving. What did not change is not written back.
+  std::set<int64_t> due(pending_.begin(), pending_.end());
+  due.insert(quiet_.begin(), quiet_.end());
+  for (int64_t id : due) {
+    auto it = incidents_.find(id);
+    if (it == incidents_.end()) continue;
+    const Incident& inc = it->second;
+    auto state = [](const Incident& i) {
+      return std::tuple(i.state, i.last_seq, i.trigger_since, i.alerts_firing);
+    };
+    auto before = state(inc);
+    bool touched = step.touched_incidents.count(id) > 0;
+    Reevaluate(id, now, step);
+    auto after = incidents_.find(id);
+    if (!touched && after != incidents_.end() && state(after->second) == before) {
+      step.touched_incidents.erase(id);
+    }
   }
-  return worst.value_or(rule->severity.default_severity);
+  CheckHeartbeats(now, step);
+  return Finish(step);
 }
 
-std::string Engine::TitleOf(const Incident& inc, const Rule& rule) const {
-  if (rule.title.empty()) return DefaultTitle(rule, inc.group);
-  std::vector<const TrackedAlert*> firing;
-  for (uint64_t fp : inc.alerts) {
-    auto it = alerts_.find(fp);
-    if (it != alerts_.end() && it->second.alert.firing()) firing.push_back(&it->second);
+// Updates the tracked alert from what was received and says how it changed.
+Engine::Change Engine::Receive(const Alert& in, TimePoint now, Step& step) {
+  const uint64_t fp = in.fingerprint;
+  auto [it, inserted] = alerts_.try_emplace(fp);
+  TrackedAlert& t = it->second;
+  std::optional<TimePoint> indexed;  // the staleness deadline indexed before this receipt
+  Change change = Change::kNone;
+  if (inserted) {
+    t.alert = in;
+    t.first_received = t.last_received = now;
+    if (in.firing()) {
+      change = Change::kStarted;
+    } else {
+      t.resolved_at = now;
+    }
+  } else {
+    const bool was_firing = t.alert.firing();
+    if (in.firing() && !was_firing && !t.stale && t.alert.ends_at &&
+        t.alert.starts_at == in.starts_at) {
+      // A firing notice older than the resolve we already have (HA peers, retries, reordering):
+      // the same firing episode, already over. Do not resurrect it.
+      return Change::kNone;
+    }
+    if (was_firing) indexed = t.alert.stale_at;
+    t.alert.annotations = in.annotations;
+    t.alert.ends_at = in.ends_at;
+    t.alert.generator_url = in.generator_url;
+    t.alert.source = in.source;
+    t.alert.starts_at = in.starts_at;
+    t.alert.stale_at = in.stale_at;
+    t.last_received = now;
+    if (in.firing() && !was_firing) {
+      t.alert.status = AlertStatus::kFiring;
+      t.first_received = now;
+      t.resolved_at.reset();
+      t.stale = false;
+      change = Change::kStarted;
+    } else if (!in.firing() && was_firing) {
+      t.alert.status = AlertStatus::kResolved;
+      t.resolved_at = now;
+      change = Change::kEnded;
+    } else if (in.firing()) {
+      change = Change::kRepeat;
+    } else {
+      t.stale = false;  // a real resolve came after all; it stays resolved from when it went stale
+    }
   }
-  return RenderText(rule.title, rule, inc.group, CommonContext(firing));
+  IndexStale(fp, indexed, t.alert.firing() ? t.alert.stale_at : std::nullopt);
+  step.touched_alerts.insert(fp);
+  return change;
 }
 
-void Engine::Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json details,
+// A member alert fires again: the live incidents that hold it count it as firing.
+void Engine::MemberStarted(uint64_t fp, Step& step) {
+  auto it = memberships_.find(fp);
+  if (it == memberships_.end()) return;
+  for (int64_t id : it->second) {
+    Incident& inc = incidents_.at(id);
+    if (IsOpen(inc.state)) {
+      ++inc.alerts_firing;
+      inc.held_open = false;
+    }
+    step.touched_incidents.insert(id);
+  }
+}
+
+// A member alert resolved or went stale.
+void Engine::MemberEnded(uint64_t fp, EventType type, nlohmann::json details, TimePoint now,
+                         Step& step) {
+  auto it = memberships_.find(fp);
+  if (it == memberships_.end()) return;
+  for (int64_t id : it->second) {
+    Incident& inc = incidents_.at(id);
+    if (IsOpen(inc.state)) {
+      inc.alerts_firing = std::max(0, inc.alerts_firing - 1);
+      Emit(inc, type, now, details, step);
+    }
+    step.touched_incidents.insert(id);
+  }
+}
+
+void Engine::Route(uint64_t fp, Change change, TimePoint now, Step& step) {
+  const LabelSet& labels = alerts_.at(fp).alert.labels;
+  rules_->Match(labels, &matched_);
+  for (size_t idx : matched_) {
+    const Rule& rule = rules_->rules()[idx];
+    if (rule.heartbeat()) {
+      Beat(rule, rule.GroupOf(labels), fp, now, step);
+    } else {
+      Join(rule, rule.GroupOf(labels), fp, change, now, step);
+    }
+  }
+}
+
+// A firing alert and one rule it matches: join the group's live incident, reopen its resolved one
+// inside the dedup window, or start a new (pending) one.
+void Engine::Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, TimePoint now,
                   Step& step) {
-  ++inc.last_seq;
-  EventRecord rec;
-  rec.event = Event{inc.id, inc.last_seq, type, now, RuleActor(inc.rule), std::move(details)};
-  rec.snapshot = CopyWithoutMembers(inc);
-  rec.notify = inc.receivers;
-  step.changes.events.push_back(std::move(rec));
-  step.touched_incidents.insert(inc.id);
+  GroupState& gs = groups_[GroupKey{rule.name, group}];
+  Incident* inc = gs.current_incident ? &incidents_.at(gs.current_incident) : nullptr;
+  bool member = inc != nullptr && Contains(inc->alerts, fp);
+  // A repeat notification of an alert the incident already holds changes nothing, whatever the
+  // incident's state (it may have been resolved by hand while the alert kept firing).
+  if (member && change == Change::kRepeat) return;
+  const TrackedAlert& alert = alerts_.at(fp);
+  if (inc == nullptr || !(inc->state == IncidentState::kPending || IsOpen(inc->state))) {
+    if (inc != nullptr && inc->state == IncidentState::kResolved && inc->resolved_by_hand &&
+        now < *inc->resolved_at + rule.resolve.after) {
+      // Firing inside the quiet period after a person resolved it: part of what they resolved.
+      if (!member) {
+        AddMember(*inc, fp, step.changes);
+        AddAccount(*inc, alert.alert.labels);
+      }
+      step.touched_incidents.insert(inc->id);
+      return;
+    }
+    bool in_window = inc != nullptr && inc->state == IncidentState::kResolved &&
+                     rule.dedup_window.count() > 0 && now <= *inc->resolved_at + rule.dedup_window;
+    if (in_window) {
+      Reopen(*inc, now, {{"fingerprint", FormatFingerprint(fp)}}, step);
+    } else {
+      inc = &NewIncident(rule, group, gs, now, step);
+      member = false;
+    }
+  }
+  step.touched_incidents.insert(inc->id);
+  if (!member) {
+    AddMember(*inc, fp, step.changes);
+    auto& ms = memberships_[fp];
+    if (std::find(ms.begin(), ms.end(), inc->id) == ms.end()) ms.push_back(inc->id);
+    AddAccount(*inc, alert.alert.labels);
+    if (IsOpen(inc->state)) {
+      ++inc->alerts_firing;
+      inc->held_open = false;
+    }
+  }
+  if (!IsOpen(inc->state)) return;  // pending: the trigger decides in Reevaluate
+  Emit(*inc, EventType::kAlertAdded, now,
+       {{"fingerprint", FormatFingerprint(fp)}, {"labels", alert.alert.labels.ToString()}}, step);
+  RaiseBase(*inc, rule.SeverityOf(alert.alert.labels), now, step);
+  RaisePriority(*inc, &rule, now, step);
 }
 
 Incident& Engine::NewIncident(const Rule& rule, const LabelSet& group, GroupState& gs,
@@ -176,219 +335,86 @@ Incident& Engine::NewIncident(const Rule& rule, const LabelSet& group, GroupStat
   return incidents_[id] = std::move(inc);
 }
 
-// Decides the incident's state after its members changed or time passed.
-void Engine::Reevaluate(Incident& inc, const Rule* rule, TimePoint now, Step& step) {
-  inc.alerts_firing = FiringCount(inc);
+Engine::GroupState& Engine::GroupOf(const Incident& inc) {
+  return groups_[GroupKey{inc.rule, inc.group}];
+}
+
+void Engine::AddMemberships(const Incident& inc) {
+  for (uint64_t fp : inc.alerts) {
+    auto& ms = memberships_[fp];
+    if (std::find(ms.begin(), ms.end(), inc.id) == ms.end()) ms.push_back(inc.id);
+  }
+}
+
+void Engine::DropMemberships(const Incident& inc) {
+  for (uint64_t fp : inc.alerts) {
+    auto it = memberships_.find(fp);
+    if (it == memberships_.end()) continue;
+    std::erase(it->second, inc.id);
+    if (it->second.empty()) memberships_.erase(it);
+  }
+}
+
+int Engine::FiringCount(const Incident& inc) const {
+  int n = 0;
+  for (uint64_t fp : inc.alerts) {
+    auto it = alerts_.find(fp);
+    if (it != alerts_.end() && it->second.alert.firing()) ++n;
+  }
+  return n;
+}
+
+void Engine::Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json details, Step& step,
+                  std::string actor) {
+  ++inc.last_seq;
+  EventRecord rec;
+  if (actor.empty()) actor = "rule:" + inc.rule;
+  rec.event = Event{inc.id, inc.last_seq, type, now, std::move(actor), std::move(details)};
+  rec.snapshot = CopyWithoutMembers(inc);
+  rec.notify = inc.receivers;
+  step.changes.events.push_back(std::move(rec));
   step.touched_incidents.insert(inc.id);
+}
 
+// Decides a touched incident's state after its members changed or time passed.
+void Engine::Reevaluate(int64_t id, TimePoint now, Step& step) {
+  auto it = incidents_.find(id);
+  if (it == incidents_.end()) return;
+  Incident& inc = it->second;
+  const Rule* rule = rules_->Find(inc.rule);
   if (inc.state == IncidentState::kPending) {
-    if (inc.alerts_firing == 0) {
-      // The group went quiet before its trigger held: nothing to declare, nothing to keep.
-      for (uint64_t fp : inc.alerts) Erase(memberships_[fp], inc.id);
-      step.changes.removed_incidents.push_back(inc.id);
-      groups_[GroupKey{inc.rule, inc.group}].current_incident = 0;
-      incidents_.erase(inc.id);  // `inc` dangles from here on
-      return;
-    }
-    if (rule == nullptr) return;
-    // Trigger: min_alerts firing alerts received within the window, held for `for`. Times are
-    // alertbridge's receive times, never the sender's startsAt (CONTRACTS.md "Time base").
-    std::vector<TimePoint> received;
-    for (uint64_t fp : inc.alerts) {
-      const TrackedAlert& a = alerts_.at(fp);
-      if (!a.alert.firing()) continue;
-      if (rule->trigger.within.count() > 0 && a.first_received < now - rule->trigger.within) {
-        continue;
-      }
-      received.push_back(a.first_received);
-    }
-    size_t need = static_cast<size_t>(std::max(1, rule->trigger.min_alerts));
-    if (received.size() < need) return;
-    std::nth_element(received.begin(), received.begin() + (need - 1), received.end());
-    TimePoint held_since = received[need - 1];
-    if (now < held_since + rule->trigger.hold) return;
+    EvaluatePending(inc, rule, now, step);
+  } else if (IsOpen(inc.state)) {
+    MaybeResolve(inc, rule, now, step);
+  }
+}
 
-    inc.state = IncidentState::kDeclared;
-    inc.declared_at = now;
-    inc.base_severity = inc.priority = BaseSeverityOf(inc, rule);
-    inc.title = TitleOf(inc, *rule);
-    if (!rule->summary.empty()) {
-      std::vector<const TrackedAlert*> firing;
-      for (uint64_t fp : inc.alerts) {
-        const TrackedAlert& a = alerts_.at(fp);
-        if (a.alert.firing()) firing.push_back(&a);
-      }
-      inc.summary = RenderText(rule->summary, *rule, inc.group, CommonContext(firing));
-    }
-    inc.owner = rule->owner;
-    inc.runbook = rule->runbook;
-    inc.receivers = rule->receivers;
-    groups_[GroupKey{inc.rule, inc.group}].last_occurrence = inc.occurrence;
-    Emit(inc, EventType::kDeclared, now, {{"alerts_firing", inc.alerts_firing}}, step);
+void Engine::UpdateTimers(int64_t id) {
+  auto it = incidents_.find(id);
+  if (it == incidents_.end()) {
+    pending_.erase(id);
+    quiet_.erase(id);
+    impact_.erase(id);
     return;
   }
-
-  if (!IsOpen(inc.state)) return;
-
-  // Severity only rises while open: a quieter alert never silently downgrades an incident.
-  Severity base = BaseSeverityOf(inc, rule);
-  if (base < inc.base_severity) {
-    Severity from = inc.base_severity;
-    inc.base_severity = base;
-    Emit(inc, EventType::kSeverityChanged, now,
-         {{"field", "base_severity"}, {"from", ToString(from)}, {"to", ToString(base)}}, step);
+  const Incident& inc = it->second;
+  if (inc.state == IncidentState::kPending) {
+    pending_.insert(id);
+  } else {
+    pending_.erase(id);
   }
-  if (inc.base_severity < inc.priority) {
-    Severity from = inc.priority;
-    inc.priority = inc.base_severity;
-    Emit(inc, EventType::kSeverityChanged, now,
-         {{"field", "priority"}, {"from", ToString(from)}, {"to", ToString(inc.priority)}}, step);
+  bool quiet = IsOpen(inc.state) && inc.alerts_firing == 0 && !inc.held_open && !IsHeartbeat(inc);
+  if (quiet) {
+    quiet_.insert(id);
+  } else {
+    quiet_.erase(id);
   }
-
-  bool resolve_on_quiet = rule == nullptr || rule->resolve.when_alerts_resolved;
-  if (inc.alerts_firing > 0 || !resolve_on_quiet) return;
-  TimePoint quiet_since{};
-  for (uint64_t fp : inc.alerts) {
-    const TrackedAlert& a = alerts_.at(fp);
-    if (a.resolved_at) quiet_since = std::max(quiet_since, *a.resolved_at);
-  }
-  Duration after = rule ? rule->resolve.after : Duration(0);
-  if (now < quiet_since + after) return;
-  inc.state = IncidentState::kResolved;
-  inc.resolved_at = now;
-  for (uint64_t fp : inc.alerts) Erase(memberships_[fp], inc.id);
-  Emit(inc, EventType::kResolved, now, {{"alerts_total", inc.alerts.size()}}, step);
+  if (!IsOpen(inc.state)) impact_.erase(id);
 }
 
-Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
-  Step step;
-  std::vector<size_t> matched;
-  for (const Alert& in : batch) {
-    const uint64_t fp = in.fingerprint;
-    auto it = alerts_.find(fp);
-    bool became_firing = false;
-    bool became_resolved = false;
-    if (it == alerts_.end()) {
-      TrackedAlert t{in, now, now, std::nullopt};
-      if (!in.firing()) t.resolved_at = now;
-      it = alerts_.emplace(fp, std::move(t)).first;
-      became_firing = in.firing();
-    } else {
-      TrackedAlert& t = it->second;
-      bool was_firing = t.alert.firing();
-      if (in.firing() && !was_firing && t.alert.ends_at && t.alert.starts_at == in.starts_at) {
-        // A firing notice older than the resolve we already have (HA peers, retries, reordering):
-        // the same firing episode, already over. Do not resurrect it.
-        continue;
-      }
-      t.alert.annotations = in.annotations;
-      t.alert.ends_at = in.ends_at;
-      t.alert.generator_url = in.generator_url;
-      t.alert.source = in.source;
-      t.alert.starts_at = in.starts_at;
-      t.last_received = now;
-      if (in.firing() && !was_firing) {
-        t.alert.status = AlertStatus::kFiring;
-        t.first_received = now;
-        t.resolved_at.reset();
-        became_firing = true;
-      } else if (!in.firing() && was_firing) {
-        t.alert.status = AlertStatus::kResolved;
-        t.resolved_at = now;
-        became_resolved = true;
-      }
-    }
-    step.touched_alerts.insert(fp);
-    TrackedAlert& tracked = it->second;
-
-    if (became_resolved) {
-      for (int64_t id : memberships_[fp]) {
-        Incident& inc = incidents_.at(id);
-        if (IsOpen(inc.state)) {
-          Emit(inc, EventType::kAlertResolved, now, {{"fingerprint", FormatFingerprint(fp)}}, step);
-        }
-        step.touched_incidents.insert(id);
-      }
-      continue;
-    }
-    if (!tracked.alert.firing()) continue;
-
-    rules_->Match(tracked.alert.labels, &matched);
-    for (size_t idx : matched) {
-      const Rule& rule = rules_->rules()[idx];
-      LabelSet group = rule.GroupOf(tracked.alert.labels);
-      GroupState& gs = groups_[GroupKey{rule.name, group}];
-      Incident* inc = gs.current_incident ? &incidents_.at(gs.current_incident) : nullptr;
-      bool member = inc != nullptr && Contains(inc->alerts, fp);
-      if (inc != nullptr && IsLive(inc->state)) {
-        if (member && !became_firing) continue;  // a repeat notification: nothing new
-      } else {
-        // Resolved, closed or no incident: a repeat of an alert that was already part of it (e.g.
-        // resolved by hand while firing) changes nothing; a new firing starts or reopens one.
-        if (member && !became_firing) continue;
-        bool in_window = inc != nullptr && inc->state == IncidentState::kResolved &&
-                         inc->resolved_at && rule.dedup_window.count() > 0 &&
-                         now <= *inc->resolved_at + rule.dedup_window;
-        if (in_window) {
-          inc->state = IncidentState::kDeclared;
-          inc->resolved_at.reset();
-          Emit(*inc, EventType::kReopened, now, {{"fingerprint", FormatFingerprint(fp)}}, step);
-        } else {
-          inc = &NewIncident(rule, group, gs, now, step);
-        }
-      }
-      if (!Contains(inc->alerts, fp)) {  // `inc` may be a new occurrence here: ask it, not `member`
-        InsertSorted(inc->alerts, fp);
-        inc->alerts_total = static_cast<int>(inc->alerts.size());
-        step.changes.joined.emplace_back(inc->id, fp);
-      }
-      auto& ms = memberships_[fp];
-      if (std::find(ms.begin(), ms.end(), inc->id) == ms.end()) ms.push_back(inc->id);
-      step.touched_incidents.insert(inc->id);
-      if (IsOpen(inc->state)) {
-        inc->alerts_firing = FiringCount(*inc);
-        Emit(*inc, EventType::kAlertAdded, now,
-             {{"fingerprint", FormatFingerprint(fp)}, {"labels", tracked.alert.labels.ToString()}},
-             step);
-      }
-    }
-  }
-
-  for (int64_t id :
-       std::vector<int64_t>(step.touched_incidents.begin(), step.touched_incidents.end())) {
-    auto it = incidents_.find(id);
-    if (it == incidents_.end()) continue;
-    Reevaluate(it->second, rules_->Find(it->second.rule), now, step);
-  }
-
+Changes Engine::Finish(Step& step) {
+  for (int64_t id : step.touched_incidents) UpdateTimers(id);
   for (uint64_t fp : step.touched_alerts) step.changes.alerts.push_back(alerts_.at(fp));
-  for (int64_t id : step.touched_incidents) {
-    auto it = incidents_.find(id);
-    if (it != incidents_.end()) step.changes.incidents.push_back(CopyWithoutMembers(it->second));
-  }
-  return std::move(step.changes);
-}
-
-Changes Engine::Tick(TimePoint now) {
-  Step step;
-  std::vector<int64_t> candidates;
-  for (const auto& [id, inc] : incidents_) {
-    // Only time-dependent decisions can change on a tick: a pending trigger with a window or a
-    // hold, or a quiet period before resolving.
-    if (inc.state == IncidentState::kPending) {
-      candidates.push_back(id);
-    } else if (IsOpen(inc.state) && inc.alerts_firing == 0) {
-      candidates.push_back(id);
-    }
-  }
-  for (int64_t id : candidates) {
-    auto it = incidents_.find(id);
-    if (it == incidents_.end()) continue;
-    Incident before = it->second;
-    Reevaluate(it->second, rules_->Find(it->second.rule), now, step);
-    auto after = incidents_.find(id);
-    if (after != incidents_.end() && after->second == before) step.touched_incidents.erase(id);
-  }
   for (int64_t id : step.touched_incidents) {
     auto it = incidents_.find(id);
     if (it != incidents_.end()) step.changes.incidents.push_back(CopyWithoutMembers(it->second));

@@ -1,16 +1,22 @@
 // The incident state machine. Pure: no I/O, no clock reads, no threads. The caller passes `now`
 // and commits the returned Changes; after a restart it restores state from the store.
+//
+// The work is split by responsibility: engine.cc (alerts in, membership, bookkeeping),
+// triggers.cc (pending, declare, resolve), severity.cc (severity, priority, accounts),
+// staleness.cc, heartbeats.cc and actions.cc (people's actions).
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "common/time.h"
+#include "engine/action.h"
 #include "model/alert.h"
 #include "model/incident.h"
 #include "rules/rule.h"
@@ -24,7 +30,7 @@ struct EventRecord {
   std::vector<std::string> notify;  // receiver names (before each receiver's `events` filter)
 };
 
-// Everything one ingest or tick changed; committed to the store in one transaction.
+// Everything one ingest, tick or action changed; committed to the store in one transaction.
 struct Changes {
   std::vector<TrackedAlert> alerts;        // upserted alert rows
   std::vector<Incident> incidents;         // upserted incident rows (state after the step)
@@ -39,6 +45,22 @@ struct Changes {
   // Appends a later step's changes; an incident or alert upserted twice keeps the later row.
   void Merge(Changes&& later);
 };
+
+// What an action did. kConflict: the incident's state forbids it (HTTP 409 with the state);
+// kInvalid: the action lacks what it needs (HTTP 400 naming `field`).
+struct ActionOutcome {
+  enum class Code : uint8_t { kOk, kNotFound, kConflict, kInvalid };
+  Code code = Code::kOk;
+  std::string error;
+  std::string field;
+  bool changed = false;  // false: it was already so; no event, nothing to commit
+  Incident incident;     // after the action (kOk, kConflict)
+  Changes changes;
+};
+
+// A copy of `inc` without its member list, in time independent of the list's size: timeline
+// snapshots and store rows do not carry it (the store keeps memberships as rows of their own).
+Incident CopyWithoutMembers(Incident& inc);
 
 struct EngineStats {
   size_t tracked_alerts = 0;
@@ -56,7 +78,11 @@ class Engine {
   void Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> incidents);
 
   Changes Ingest(const std::vector<Alert>& batch, TimePoint now);
+  // Time-driven decisions: trigger holds and windows, quiet periods, stale alerts, heartbeats.
   Changes Tick(TimePoint now);
+  // A person's action. An incident the engine no longer holds (an older occurrence after a
+  // restart) is acted on from `archived`, its stored row, when the caller passes it.
+  ActionOutcome Act(const Action& action, TimePoint now, const Incident* archived = nullptr);
 
   // Swap the rule set (reload). Open incidents keep their rule name.
   void SetRules(std::shared_ptr<const RuleSet> rules);
@@ -77,24 +103,83 @@ class Engine {
     int64_t current_incident = 0;  // latest occurrence's incident id, 0 = none
     int last_occurrence = 0;
   };
+  // How a received alert changed.
+  enum class Change : uint8_t { kNone, kStarted, kRepeat, kEnded };
 
-  class Step;  // one Ingest/Tick: accumulates Changes
+  class Step;  // one Ingest/Tick/Act: accumulates Changes
 
+  // engine.cc
+  Change Receive(const Alert& in, TimePoint now, Step& step);
+  void MemberStarted(uint64_t fp, Step& step);
+  void MemberEnded(uint64_t fp, EventType type, nlohmann::json details, TimePoint now, Step& step);
+  void Route(uint64_t fp, Change change, TimePoint now, Step& step);
+  void Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, TimePoint now,
+            Step& step);
   Incident& NewIncident(const Rule& rule, const LabelSet& group, GroupState& gs, TimePoint now,
                         Step& step);
-  void Reevaluate(Incident& inc, const Rule* rule, TimePoint now, Step& step);
-  void Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json details, Step& step);
-  Severity BaseSeverityOf(const Incident& inc, const Rule* rule) const;
-  std::string TitleOf(const Incident& inc, const Rule& rule) const;
+  void AddMemberships(const Incident& inc);
+  void DropMemberships(const Incident& inc);
   int FiringCount(const Incident& inc) const;
+  void Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json details, Step& step,
+            std::string actor = {});
+  void Reevaluate(int64_t id, TimePoint now, Step& step);
+  void UpdateTimers(int64_t id);
+  Changes Finish(Step& step);
+  GroupState& GroupOf(const Incident& inc);
+
+  // triggers.cc
+  void EvaluatePending(Incident& inc, const Rule* rule, TimePoint now, Step& step);
+  void RemovePending(Incident& inc, Step& step);
+  void Declare(Incident& inc, const Rule& rule, TimePoint now, Step& step);
+  void MaybeResolve(Incident& inc, const Rule* rule, TimePoint now, Step& step);
+  void Resolve(Incident& inc, TimePoint now, nlohmann::json details, Step& step,
+               std::string actor = {});
+  void Reopen(Incident& inc, TimePoint now, nlohmann::json details, Step& step,
+              std::string actor = {});
+  void RenderText(Incident& inc, const Rule& rule) const;
+
+  // severity.cc
+  void AddAccount(Incident& inc, const LabelSet& labels);
+  const AccountImpact& ImpactOf(const Incident& inc, const Rule& rule);
+  Severity BaseSeverityOf(const Incident& inc, const Rule& rule) const;
+  void RaiseBase(Incident& inc, Severity candidate, TimePoint now, Step& step);
+  void RaisePriority(Incident& inc, const Rule* rule, TimePoint now, Step& step);
+
+  // staleness.cc
+  void IndexStale(uint64_t fp, std::optional<TimePoint> before, std::optional<TimePoint> after);
+  void ExpireStale(TimePoint now, Step& step);
+
+  // heartbeats.cc
+  void Beat(const Rule& rule, LabelSet group, uint64_t fp, TimePoint now, Step& step);
+  void CheckHeartbeats(TimePoint now, Step& step);
+  void RebuildHeartbeats();
+  bool IsHeartbeat(const Incident& inc) const;
 
   std::shared_ptr<const RuleSet> rules_;
   std::unordered_map<uint64_t, TrackedAlert> alerts_;
   std::map<int64_t, Incident> incidents_;  // by id
   std::unordered_map<GroupKey, GroupState, GroupKeyHash> groups_;
-  // Which incidents each alert belongs to (an alert can join several rules' incidents).
+  // Which live (pending or open) incidents each alert belongs to; an alert can join several
+  // rules' incidents.
   std::unordered_map<uint64_t, std::vector<int64_t>> memberships_;
   int64_t next_id_ = 1;
+
+  // Timers: what Tick has to look at, so that it never walks every alert or incident.
+  std::set<int64_t> pending_;  // pending incidents
+  std::set<int64_t> quiet_;    // open incidents with no firing alert, awaiting their quiet period
+  std::set<std::pair<TimePoint, uint64_t>> stale_at_;  // firing alerts by staleness deadline
+
+  // Heartbeat rules: when each group's heartbeat was last seen. A missing heartbeat counts from
+  // `epoch_`, the first time this engine saw the clock, so a restart never fires at once.
+  struct HeartbeatState {
+    std::optional<TimePoint> last_seen;
+  };
+  std::unordered_map<GroupKey, HeartbeatState, GroupKeyHash> heartbeats_;
+  std::optional<TimePoint> epoch_;
+
+  // The affected-account impact of open incidents, kept as accounts join (rebuilt on demand).
+  std::unordered_map<int64_t, AccountImpact> impact_;
+  std::vector<size_t> matched_;  // scratch for RuleSet::Match
 };
 
 }  // namespace ab

@@ -26,6 +26,68 @@ struct NoEscape {
   }
 };
 
+std::string FormatDate(TimePoint t) { return FormatRfc3339(t).substr(0, 10); }
+
+mstch::array AccountsArray(const TextContext& ctx) {
+  mstch::array out;
+  for (const std::string& name : ctx.accounts) {
+    mstch::map m{{"name", name}};
+    const Account* a = ctx.account_table ? ctx.account_table->Find(name) : nullptr;
+    if (a != nullptr) {
+      m.emplace("tier", ctx.account_table->tiers()[static_cast<size_t>(a->tier)]);
+      if (a->arr) m.emplace("arr", std::to_string(*a->arr));
+      if (a->renewal) m.emplace("renewal", FormatDate(*a->renewal));
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+std::string GroupText(const LabelSet& group) {
+  std::string out;
+  for (const auto& l : group) {
+    if (!out.empty()) out += ", ";
+    out += l.name + "=" + l.value;
+  }
+  return out;
+}
+
+// Renders every template of the rule; `fallback_title` when the rule has none.
+IncidentText Render(const Rule& rule, const LabelSet& group, const TextContext& ctx,
+                    std::string fallback_title) {
+  static const NoEscape no_escape;  // process-wide, set once before the first render
+  (void)no_escape;
+  mstch::map context{
+      {"labels", ToMap(ctx.common_labels)},
+      {"annotations", ToMap(ctx.common_annotations)},
+      {"group", ToMap(group)},
+      {"alert_count", std::to_string(ctx.alert_count)},
+      {"rule", rule.name},
+      {"accounts", AccountsArray(ctx)},
+      {"account_names", Join(ctx.accounts)},
+      {"account_count", std::to_string(ctx.accounts.size())},
+  };
+  auto render = [&](const std::string& tmpl) {
+    return tmpl.empty() ? std::string() : mstch::render(tmpl, context);
+  };
+  IncidentText text;
+  text.title = rule.title.empty() ? std::move(fallback_title) : render(rule.title);
+  text.summary = render(rule.summary);
+  text.runbook = render(rule.runbook);
+  text.owner.team = render(rule.owner.team);
+  text.owner.commander = render(rule.owner.commander);
+  return text;
+}
+
 }  // namespace
 
 TextContext CommonContext(const std::vector<const TrackedAlert*>& members) {
@@ -45,29 +107,23 @@ TextContext CommonContext(const std::vector<const TrackedAlert*>& members) {
   return ctx;
 }
 
-std::string RenderText(const std::string& tmpl, const Rule& rule, const LabelSet& group,
-                       const TextContext& ctx) {
-  static const NoEscape no_escape;  // process-wide, set once before the first render
-  (void)no_escape;
-  mstch::map context{
-      {"labels", ToMap(ctx.common_labels)},
-      {"annotations", ToMap(ctx.common_annotations)},
-      {"group", ToMap(group)},
-      {"alert_count", std::to_string(ctx.alert_count)},
-      {"rule", rule.name},
-  };
-  return mstch::render(tmpl, context);
+IncidentText RenderIncidentText(const Rule& rule, const LabelSet& group, const TextContext& ctx) {
+  std::string fallback = rule.name;
+  if (!group.empty()) fallback += ": " + GroupText(group);
+  return Render(rule, group, ctx, std::move(fallback));
 }
 
-std::string DefaultTitle(const Rule& rule, const LabelSet& group) {
-  std::string out = rule.name;
-  const char* sep = ": ";
-  for (const auto& l : group) {
-    out += sep;
-    out += l.name + "=" + l.value;
-    sep = ", ";
+IncidentText RenderHeartbeatText(const Rule& rule, const LabelSet& group,
+                                 std::optional<TimePoint> last_seen, const TextContext& ctx) {
+  std::string fallback = "Monitoring pipeline down: no " + rule.name + " heartbeat";
+  if (!group.empty()) fallback += " (" + GroupText(group) + ")";
+  IncidentText text = Render(rule, group, ctx, std::move(fallback));
+  if (rule.summary.empty()) {
+    text.summary = "No alert matching heartbeat rule " + rule.name + " arrived for more than " +
+                   FormatDuration(rule.interval) + "; last seen " +
+                   (last_seen ? FormatRfc3339(*last_seen) : std::string("never since start")) + ".";
   }
-  return out;
+  return text;
 }
 
 }  // namespace ab

@@ -23,6 +23,9 @@ struct Alert {
   std::optional<TimePoint> ends_at;  // none = "no end" (Alertmanager's 0001-01-01 zero time)
   std::string generator_url;
   std::string source;  // the configured source name it came in through
+  // When it goes stale unless refreshed before (CONTRACTS.md "Staleness"): an API v2 alert's
+  // endsAt, else receipt + the source's `stale_after`. Set by the server per source; none = never.
+  std::optional<TimePoint> stale_at;
 
   bool firing() const { return status == AlertStatus::kFiring; }
 };
@@ -34,6 +37,7 @@ struct TrackedAlert {
   TimePoint first_received{};  // first firing receipt of the current firing episode
   TimePoint last_received{};
   std::optional<TimePoint> resolved_at;  // when alertbridge learned it resolved
+  bool stale = false;                    // resolved because no refresh came before alert.stale_at
 };
 
 }  // namespace ab

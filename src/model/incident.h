@@ -77,6 +77,7 @@ struct Incident {
   std::vector<uint64_t> alerts;
   int alerts_total = 0;  // alerts.size() where the list is known; always set
   int alerts_firing = 0;
+  std::vector<std::string> accounts;  // affected accounts (accounts.yml key_label values), sorted
   TimePoint created_at{};  // when the group first matched (pending)
   std::optional<TimePoint> declared_at;
   std::optional<TimePoint> acknowledged_at;
@@ -84,6 +85,13 @@ struct Incident {
   std::optional<TimePoint> closed_at;
   std::vector<ExternalRef> external_refs;
   int64_t last_seq = 0;  // last timeline sequence number used
+
+  // Pending: since when the trigger condition has held without a break (none = it does not).
+  std::optional<TimePoint> trigger_since;
+  std::string resolution;         // given when closed
+  bool resolved_by_hand = false;  // stays resolved until a firing after the quiet period
+  bool held_open = false;         // reopened by hand: not resolved by quiet alerts until one fires
+  bool priority_by_hand = false;  // a person set the priority; raises no longer change it
 
   bool operator==(const Incident&) const = default;
 };

@@ -29,6 +29,7 @@ nlohmann::json AlertJson(const TrackedAlert& a) {
       {"first_received_at", FormatRfc3339(a.first_received)},
       {"last_received_at", FormatRfc3339(a.last_received)},
       {"resolved_at", TimeJson(a.resolved_at)},
+      {"stale", a.stale},
   };
 }
 
@@ -53,13 +54,14 @@ nlohmann::json IncidentJson(const Incident& inc, std::string_view external_url) 
       {"summary", inc.summary},
       {"owner", {{"team", inc.owner.team}, {"commander", inc.owner.commander}}},
       {"runbook", inc.runbook},
-      {"accounts", nlohmann::json::array()},
+      {"accounts", inc.accounts},
       {"alerts_firing", inc.alerts_firing},
       {"alerts_total", inc.alerts_total},
       {"declared_at", TimeJson(inc.declared_at)},
       {"acknowledged_at", TimeJson(inc.acknowledged_at)},
       {"resolved_at", TimeJson(inc.resolved_at)},
       {"closed_at", TimeJson(inc.closed_at)},
+      {"resolution", inc.resolution},
       {"external_refs", refs},
       {"url", url + "/api/v1/incidents/" + std::to_string(inc.id)},
   };

@@ -16,6 +16,32 @@ Severity Rule::SeverityOf(const LabelSet& labels) const {
   return severity.default_severity;
 }
 
+bool SeverityRaise::Holds(int alerts_firing, const AccountImpact& impact, TimePoint now) const {
+  if (min_alerts && alerts_firing < *min_alerts) return false;
+  if (!account_tier.empty() && (account_tier_rank < 0 || impact.highest_tier < account_tier_rank)) {
+    return false;
+  }
+  if (account_arr_over && !(impact.largest_arr && *impact.largest_arr > *account_arr_over)) {
+    return false;
+  }
+  if (renewal_within && !impact.RenewsWithin(now, *renewal_within)) return false;
+  return true;
+}
+
+Severity SeverityRaise::Apply(Severity severity) const {
+  if (to) return Worst(severity, *to);
+  return RaiseBy(severity, by);
+}
+
+Severity Rule::PriorityOf(Severity base, int alerts_firing, const AccountImpact& impact,
+                          TimePoint now) const {
+  Severity p = base;
+  for (const SeverityRaise& r : severity.raise) {
+    if (r.Holds(alerts_firing, impact, now)) p = r.Apply(p);
+  }
+  return p;
+}
+
 LabelSet Rule::GroupOf(const LabelSet& labels) const {
   LabelSet group;
   for (const std::string& name : group_by) {
@@ -48,9 +74,11 @@ const Matcher* IndexMatcher(const Rule& rule) {
 
 }  // namespace
 
-RuleSet::RuleSet(std::vector<Rule> rules) : rules_(std::move(rules)) {
+RuleSet::RuleSet(std::vector<Rule> rules, std::shared_ptr<const AccountTable> accounts)
+    : rules_(std::move(rules)), accounts_(std::move(accounts)) {
   for (size_t i = 0; i < rules_.size(); ++i) {
     by_name_.emplace(rules_[i].name, i);  // names are unique after config checks; first wins
+    if (rules_[i].heartbeat()) heartbeat_rules_.push_back(i);
     const Matcher* m = IndexMatcher(rules_[i]);
     if (m == nullptr) {
       unindexed_.push_back(i);
@@ -88,12 +116,22 @@ void RuleSet::Match(const LabelSet& labels, std::vector<size_t>* out) const {
   candidates.insert(candidates.end(), unindexed_.begin(), unindexed_.end());
   std::sort(candidates.begin(), candidates.end());  // file order decides, and `continue`
 
+  // Heartbeat rules take their alerts whatever the order and `continue` of the other rules.
+  thread_local std::vector<size_t> heartbeats;
+  heartbeats.clear();
+  bool stopped = false;
   for (size_t i : candidates) {
+    if (stopped && heartbeat_rules_.empty()) break;
     const Rule& rule = rules_[i];
-    if (!MatchesAll(rule.match, labels)) continue;
+    if ((stopped && !rule.heartbeat()) || !MatchesAll(rule.match, labels)) continue;
+    if (rule.heartbeat()) {
+      heartbeats.push_back(i);
+      continue;
+    }
     out->push_back(i);
-    if (!rule.continue_matching) break;
+    stopped = !rule.continue_matching;
   }
+  if (!heartbeats.empty()) out->assign(heartbeats.begin(), heartbeats.end());
 }
 
 }  // namespace ab

@@ -14,6 +14,7 @@
 #include "model/incident.h"
 #include "model/labels.h"
 #include "model/severity.h"
+#include "rules/accounts.h"
 #include "rules/matcher.h"
 
 namespace ab {
@@ -31,6 +32,28 @@ struct Trigger {
   Duration hold{0};      // `for:` the condition must hold this long before declaring
 };
 
+// `severity.raise[]`: when every condition in `when` holds, raise the priority `to` a level or
+// `by` some levels. Conditions on accounts see the incident's affected accounts (the highest tier,
+// the largest ARR, the nearest renewal).
+struct SeverityRaise {
+  std::optional<int> min_alerts;            // firing member alerts
+  std::string account_tier;                 // at least this tier (tiers are ordered)
+  int account_tier_rank = -1;               // its index in accounts.yml `tiers`, set by the loader
+  std::optional<int64_t> account_arr_over;  // some affected account's ARR is above
+  std::optional<Duration> renewal_within;   // some affected account renews within
+  std::optional<Severity> to;
+  int by = 0;
+  SourceLocation location;
+
+  bool UsesAccounts() const {
+    return !account_tier.empty() || account_arr_over.has_value() || renewal_within.has_value();
+  }
+  // Whether `when` holds for an incident with these firing alerts and affected accounts.
+  bool Holds(int alerts_firing, const AccountImpact& impact, TimePoint now) const;
+  // `severity` after this raise.
+  Severity Apply(Severity severity) const;
+};
+
 struct SeverityFromLabel {
   std::string label;
   std::map<std::string, Severity> map;  // label value -> severity
@@ -39,6 +62,7 @@ struct SeverityFromLabel {
 struct SeveritySpec {
   Severity default_severity = Severity::SEV3;
   std::optional<SeverityFromLabel> from_label;
+  std::vector<SeverityRaise> raise;  // applied in order, each on the result of the ones before
 };
 
 struct ResolvePolicy {
@@ -46,24 +70,34 @@ struct ResolvePolicy {
   Duration after{0};  // quiet period
 };
 
+// `type: incident` (the default) groups alerts into incidents; `type: heartbeat` expects an alert
+// matching it at least every `interval` and declares "monitoring pipeline down" when none came.
+enum class RuleType : uint8_t { kIncident, kHeartbeat };
+
 struct Rule {
   std::string name;
+  RuleType type = RuleType::kIncident;
+  Duration interval{0};  // heartbeat rules only
   std::vector<Matcher> match;
   std::vector<std::string> group_by;
   Trigger trigger;
   Duration dedup_window{0};
   SeveritySpec severity;
-  Owner owner;
+  Owner owner;          // team and commander are Mustache templates
   std::string title;    // Mustache template; empty = "<rule>: <group labels>"
   std::string summary;  // Mustache template
-  std::string runbook;
+  std::string runbook;  // Mustache template
   std::vector<std::string> receivers;
   ResolvePolicy resolve;
   bool continue_matching = true;  // `continue:`
   SourceLocation location;
 
+  bool heartbeat() const { return type == RuleType::kHeartbeat; }
   // The severity one alert gets from this rule (from_label map, else default).
   Severity SeverityOf(const LabelSet& labels) const;
+  // The priority of an incident of this rule: `base` after every `raise` whose condition holds.
+  Severity PriorityOf(Severity base, int alerts_firing, const AccountImpact& impact,
+                      TimePoint now) const;
   // The rule's group_by values for these labels (missing labels are left out).
   LabelSet GroupOf(const LabelSet& labels) const;
 };
@@ -73,13 +107,19 @@ struct Rule {
 class RuleSet {
  public:
   RuleSet() = default;
-  explicit RuleSet(std::vector<Rule> rules);
+  // `accounts` (accounts.yml) may be null: no affected accounts, account raises never hold.
+  explicit RuleSet(std::vector<Rule> rules, std::shared_ptr<const AccountTable> accounts = nullptr);
 
   const std::vector<Rule>& rules() const { return rules_; }
+  const AccountTable* accounts() const { return accounts_.get(); }
+  // Indexes of the heartbeat rules, in file order.
+  const std::vector<size_t>& heartbeat_rules() const { return heartbeat_rules_; }
   const Rule* Find(std::string_view name) const;
 
   // Indexes (into rules()) of the rules that take an alert with these labels, in file order,
   // stopping after the first matching rule with continue: false. Replaces the contents of *out.
+  // When a heartbeat rule matches (whatever its place in the file), *out holds only the matching
+  // heartbeat rules: a heartbeat alert is the monitoring pipeline's pulse, never an incident.
   void Match(const LabelSet& labels, std::vector<size_t>* out) const;
 
  private:
@@ -87,6 +127,8 @@ class RuleSet {
     size_t operator()(const std::pair<std::string, std::string>& p) const;
   };
   std::vector<Rule> rules_;
+  std::shared_ptr<const AccountTable> accounts_;
+  std::vector<size_t> heartbeat_rules_;
   std::unordered_map<std::string, size_t> by_name_;
   // (label name, value) of one equality matcher per rule -> rule indexes.
   std::unordered_map<std::pair<std::string, std::string>, std::vector<size_t>, PairHash> index_;

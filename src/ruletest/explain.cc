@@ -52,7 +52,7 @@ int RunExplain(const std::string& config_file, const std::vector<std::string>& a
     err << loaded.errors.size() << (loaded.errors.size() == 1 ? " error" : " errors") << "\n";
     return 2;
   }
-  RuleSet rules(loaded.config.rules);
+  RuleSet rules(loaded.config.rules, loaded.config.accounts);
   std::vector<RuleExplanation> taken = ExplainAlert(rules, *labels);
   if (taken.empty()) {
     out << "no rule takes " << labels->ToString() << " (" << rules.rules().size()

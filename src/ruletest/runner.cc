@@ -15,7 +15,7 @@ namespace {
 class TestRun {
  public:
   TestRun(const RuleTestFile& file, const RuleTestCase& test)
-      : file_(file), test_(test), engine_(std::make_shared<RuleSet>(file.config.rules)) {}
+      : file_(file), test_(test), engine_(std::make_shared<RuleSet>(file.config.rules, file.config.accounts)) {}
 
   std::vector<std::string> Run() {
     const std::vector<TestInput>& inputs = test_.input;

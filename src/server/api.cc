@@ -129,9 +129,18 @@ void Api::Route(HttpRequest&& req,
   }
   constexpr std::string_view kIncident = "/api/v1/incidents/";
   if (StartsWith(path, kIncident)) {
+    std::string_view rest = std::string_view(path).substr(kIncident.size());
+    if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
+      constexpr std::string_view route = "/api/v1/incidents/{id}/{action}";
+      if (!post) return method_not_allowed(route);
+      std::string id(rest.substr(0, slash));
+      std::string action(rest.substr(slash + 1));
+      return Act(std::move(req), id, action,
+                 [done, route](HttpResponse r) { done(route, std::move(r)); });
+    }
     constexpr std::string_view route = "/api/v1/incidents/{id}";
     if (!get) return method_not_allowed(route);
-    return done(route, GetIncident(std::string_view(path).substr(kIncident.size())));
+    return done(route, GetIncident(rest));
   }
   if (path == "/api/v1/outbox") {
     if (!get) return method_not_allowed(path);
@@ -210,6 +219,12 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
         "msg=\"sender fingerprint differs from label fingerprint; using ours\" source={} "
         "count={}",
         source.name, decoded.fingerprint_mismatches);
+  }
+  // Staleness (CONTRACTS.md): an API v2 alert is stale at its endsAt (Prometheus re-sends it
+  // with a later one while it fires); others when not refreshed for the source's stale_after.
+  for (Alert& a : decoded.alerts) {
+    if (!a.firing()) continue;
+    a.stale_at = kind == kApiV2 && a.ends_at ? *a.ends_at : now + source.stale_after;
   }
   const size_t accepted = decoded.alerts.size();
   std::vector<DecodeError> partial = std::move(decoded.errors);

@@ -47,6 +47,9 @@ class Api {
   std::optional<HttpResponse> Authenticate(const HttpRequest& req, const SourceConfig& source);
   HttpResponse ListIncidents(const HttpRequest& req);
   HttpResponse GetIncident(std::string_view id);
+  // POST /api/v1/incidents/{id}/{action} (incident_actions.cc).
+  void Act(HttpRequest&& req, std::string_view id, std::string_view action,
+           const std::function<void(HttpResponse)>& done);
   HttpResponse ListOutbox(const HttpRequest& req);
   HttpResponse RetryOutbox(std::string_view id);
 

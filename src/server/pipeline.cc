@@ -68,13 +68,48 @@ void IngestPipeline::Stop() {
 }
 
 bool IngestPipeline::Submit(std::vector<Alert> alerts, Done done) {
+  Batch b;
+  b.alerts = std::move(alerts);
+  b.done = std::move(done);
+  return Enqueue(std::move(b));
+}
+
+bool IngestPipeline::SubmitAction(Action action, ActionDone done) {
+  Batch b;
+  b.action = std::move(action);
+  b.action_done = std::move(done);
+  return Enqueue(std::move(b));
+}
+
+bool IngestPipeline::Enqueue(Batch batch) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || queue_.size() >= options_.max_queued_batches) return false;
-    queue_.push_back(Batch{std::move(alerts), std::move(done)});
+    queue_.push_back(std::move(batch));
   }
   cv_.notify_one();
   return true;
+}
+
+Changes IngestPipeline::RunAction(Batch& b, TimePoint now, std::map<int64_t, Incident>& archived) {
+  const int64_t id = b.action->incident_id;
+  const Incident* stored = nullptr;
+  if (engine_.FindIncident(id) == nullptr) {
+    // An older occurrence the engine let go of after a restart: act on its stored row.
+    auto it = archived.find(id);
+    if (it == archived.end()) {
+      auto detail = store_.GetIncident(id);
+      if (!detail.ok()) {
+        b.lookup = detail.error();
+        return {};
+      }
+      if (detail->has_value()) it = archived.emplace(id, (**detail).incident).first;
+    }
+    if (it != archived.end()) stored = &it->second;
+  }
+  b.outcome = engine_.Act(*b.action, now, stored);
+  if (stored != nullptr && b.outcome.changed) archived[id] = b.outcome.incident;
+  return std::move(b.outcome.changes);
 }
 
 EngineStats IngestPipeline::stats() const {
@@ -110,7 +145,10 @@ void IngestPipeline::Run() {
 void IngestPipeline::CommitStep(std::vector<Batch>& batches, bool tick) {
   const TimePoint now = clock_.now();
   Changes changes;
-  for (Batch& b : batches) changes.Merge(engine_.Ingest(b.alerts, now));
+  std::map<int64_t, Incident> archived;
+  for (Batch& b : batches) {
+    changes.Merge(b.action ? RunAction(b, now, archived) : engine_.Ingest(b.alerts, now));
+  }
   if (tick) changes.Merge(engine_.Tick(now));
 
   Status status;
@@ -158,6 +196,7 @@ void IngestPipeline::CommitStep(std::vector<Batch>& batches, bool tick) {
   }
   for (Batch& b : batches) {
     if (b.done) b.done(status);
+    if (b.action_done) b.action_done(b.lookup.ok() ? status : b.lookup, b.outcome);
   }
 }
 

@@ -1,13 +1,15 @@
-// The ingest pipeline: one committer thread owns the engine. HTTP threads queue decoded batches;
-// the committer runs every queued batch through the engine and commits them all in ONE store
-// transaction (group commit), then answers each request. A 2xx therefore always means the alerts
-// and their effects are durable. Timers (Engine::Tick) run on the same thread.
+// The ingest pipeline: one committer thread owns the engine. HTTP threads queue decoded batches
+// and people's actions; the committer runs every queued item through the engine and commits them
+// all in ONE store transaction (group commit), then answers each request. A 2xx therefore always
+// means the alerts or the action and their effects are durable. Timers (Engine::Tick) run on the
+// same thread.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -35,6 +37,8 @@ std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config
 class IngestPipeline {
  public:
   using Done = std::function<void(const Status&)>;
+  // The outcome is only meaningful when the status is ok (committed).
+  using ActionDone = std::function<void(const Status&, const ActionOutcome&)>;
 
   IngestPipeline(Engine& engine, IncidentStore& store, const Config& config, const Clock& clock,
                  Metrics* metrics, std::function<void()> on_outbox, PipelineOptions options = {});
@@ -48,17 +52,28 @@ class IngestPipeline {
   // Queues one decoded batch. `done` runs on the committer thread after the commit (or failure).
   // Returns false at once when the queue is full or the pipeline is stopping.
   bool Submit(std::vector<Alert> alerts, Done done);
+  // Queues a person's action; `done` runs on the committer thread after the commit.
+  bool SubmitAction(Action action, ActionDone done);
 
   EngineStats stats() const;
   bool healthy() const { return healthy_; }
 
  private:
+  // An alert batch, or an action when `action` is set.
   struct Batch {
     std::vector<Alert> alerts;
     Done done;
+    std::optional<Action> action;
+    ActionDone action_done;
+    ActionOutcome outcome;
+    Status lookup;  // reading an archived incident failed
   };
+  bool Enqueue(Batch batch);
   void Run();
   void CommitStep(std::vector<Batch>& batches, bool tick);
+  // Runs one action; `archived` holds incidents acted on in this step that the engine does not
+  // hold, so a second action on one sees the first.
+  Changes RunAction(Batch& b, TimePoint now, std::map<int64_t, Incident>& archived);
 
   Engine& engine_;
   IncidentStore& store_;

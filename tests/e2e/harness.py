@@ -266,3 +266,23 @@ class Alertmanager:
 
 def new_workdir(name):
     return tempfile.mkdtemp(prefix=f"alertbridge-e2e-{name}-")
+
+
+def signed_webhook_receivers(url, name="hook"):
+    """receivers.yml with one Standard Webhooks receiver signing with E2E_WEBHOOK_SECRET and
+    retrying quickly, as the tests' WebhookReceiver expects."""
+    return (f"receivers:\n  - name: {name}\n    type: webhook\n    url: {url}\n"
+            "    secret: env:E2E_WEBHOOK_SECRET\n"
+            "    retry: {max_attempts: 100, initial_backoff: 50ms, max_backoff: 200ms}\n")
+
+
+def run(module):
+    """Runs a test module's unittest cases; sets module.ALERTBRIDGE from --alertbridge."""
+    import argparse
+    import sys
+    import unittest
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--alertbridge", required=True)
+    args, rest = parser.parse_known_args()
+    module.ALERTBRIDGE = os.path.abspath(args.alertbridge)
+    unittest.main(module=module, argv=[sys.argv[0]] + rest)

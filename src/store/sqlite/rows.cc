@@ -8,12 +8,12 @@ namespace ab::sqlite {
 
 const char kAlertColumns[] =
     "fingerprint, labels, annotations, status, starts_at, ends_at, generator_url, source, "
-    "first_received, last_received, resolved_at";
+    "first_received, last_received, resolved_at, stale_at, stale";
 const char kIncidentColumns[] =
     "id, key, rule, group_labels, group_hash, occurrence, state, base_severity, priority, title, "
     "summary, owner_team, owner_commander, runbook, receivers, alerts_total, alerts_firing, "
-    "created_at, "
-    "declared_at, acknowledged_at, resolved_at, closed_at, last_seq";
+    "created_at, declared_at, acknowledged_at, resolved_at, closed_at, last_seq, accounts, "
+    "trigger_since, resolution, resolved_by_hand, held_open, priority_by_hand";
 const char kEventColumns[] = "incident_id, seq, type, at, actor, details";
 const char kOutboxColumns[] =
     "id, incident_id, event_seq, receiver, event_id, event_type, payload, state, attempts, "
@@ -22,14 +22,14 @@ const char kExternalRefColumns[] = "incident_id, receiver, type, id, url";
 
 const char kUpsertAlert[] =
     "INSERT INTO alerts (fingerprint, labels, annotations, status, starts_at, ends_at, "
-    "generator_url, source, first_received, last_received, resolved_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+    "generator_url, source, first_received, last_received, resolved_at, stale_at, stale) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
     "ON CONFLICT (fingerprint) DO UPDATE SET labels = excluded.labels, "
     "annotations = excluded.annotations, status = excluded.status, "
     "starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
     "generator_url = excluded.generator_url, source = excluded.source, "
     "first_received = excluded.first_received, last_received = excluded.last_received, "
-    "resolved_at = excluded.resolved_at";
+    "resolved_at = excluded.resolved_at, stale_at = excluded.stale_at, stale = excluded.stale";
 
 // ON CONFLICT names only the id: a clash on key or on (rule, group_hash, occurrence) is not an
 // update of this incident but a second declaration of its group, and must fail the commit.
@@ -37,10 +37,10 @@ const char kUpsertIncident[] =
     "INSERT INTO incidents (id, key, rule, group_labels, group_hash, occurrence, state, "
     "base_severity, priority, title, summary, owner_team, owner_commander, runbook, receivers, "
     "alerts_total, alerts_firing, created_at, declared_at, acknowledged_at, resolved_at, "
-    "closed_at, "
-    "last_seq) "
+    "closed_at, last_seq, accounts, trigger_since, resolution, resolved_by_hand, held_open, "
+    "priority_by_hand) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20, ?21, ?22, ?23) "
+    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29) "
     "ON CONFLICT (id) DO UPDATE SET key = excluded.key, rule = excluded.rule, "
     "group_labels = excluded.group_labels, group_hash = excluded.group_hash, "
     "occurrence = excluded.occurrence, state = excluded.state, "
@@ -51,7 +51,10 @@ const char kUpsertIncident[] =
     "alerts_firing = excluded.alerts_firing, created_at = excluded.created_at, "
     "declared_at = excluded.declared_at, acknowledged_at = excluded.acknowledged_at, "
     "resolved_at = excluded.resolved_at, closed_at = excluded.closed_at, "
-    "last_seq = excluded.last_seq";
+    "last_seq = excluded.last_seq, accounts = excluded.accounts, "
+    "trigger_since = excluded.trigger_since, resolution = excluded.resolution, "
+    "resolved_by_hand = excluded.resolved_by_hand, held_open = excluded.held_open, "
+    "priority_by_hand = excluded.priority_by_hand";
 
 const char kInsertEvent[] =
     "INSERT INTO events (incident_id, seq, type, at, actor, details) "
@@ -98,7 +101,9 @@ void BindAlert(Stmt& st, const TrackedAlert& t) {
       .Bind(8, a.source)
       .Bind(9, t.first_received)
       .Bind(10, t.last_received)
-      .Bind(11, t.resolved_at);
+      .Bind(11, t.resolved_at)
+      .Bind(12, a.stale_at)
+      .Bind(13, int64_t{t.stale});
 }
 
 Status ReadAlert(const Stmt& st, TrackedAlert* out) {
@@ -124,6 +129,8 @@ Status ReadAlert(const Stmt& st, TrackedAlert* out) {
   out->first_received = st.Time(8);
   out->last_received = st.Time(9);
   out->resolved_at = st.OptTime(10);
+  a.stale_at = st.OptTime(11);
+  out->stale = st.Int(12) != 0;
   return Status::Ok();
 }
 
@@ -150,7 +157,13 @@ void BindIncident(Stmt& st, const Incident& inc) {
       .Bind(20, inc.acknowledged_at)
       .Bind(21, inc.resolved_at)
       .Bind(22, inc.closed_at)
-      .Bind(23, inc.last_seq);
+      .Bind(23, inc.last_seq)
+      .Bind(24, EncodeStrings(inc.accounts))
+      .Bind(25, inc.trigger_since)
+      .Bind(26, inc.resolution)
+      .Bind(27, int64_t{inc.resolved_by_hand})
+      .Bind(28, int64_t{inc.held_open})
+      .Bind(29, int64_t{inc.priority_by_hand});
 }
 
 Status ReadIncident(const Stmt& st, Incident* out) {
@@ -187,6 +200,12 @@ Status ReadIncident(const Stmt& st, Incident* out) {
   inc.resolved_at = st.OptTime(20);
   inc.closed_at = st.OptTime(21);
   inc.last_seq = st.Int(22);
+  if (!DecodeStrings(st.Text(23), &inc.accounts)) return BadColumn(row, "accounts", st.Text(23));
+  inc.trigger_since = st.OptTime(24);
+  inc.resolution = st.Text(25);
+  inc.resolved_by_hand = st.Int(26) != 0;
+  inc.held_open = st.Int(27) != 0;
+  inc.priority_by_hand = st.Int(28) != 0;
   inc.external_refs.clear();
   return Status::Ok();
 }

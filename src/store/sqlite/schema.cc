@@ -1,7 +1,10 @@
 #include "store/sqlite/schema.h"
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "store/sqlite/column_codec.h"
 
 namespace ab::sqlite {
 namespace {
@@ -46,7 +49,7 @@ CREATE TABLE incidents (
   owner_commander  TEXT NOT NULL,
   runbook          TEXT NOT NULL,
   receivers        TEXT NOT NULL,
-  alerts_total     INTEGER NOT NULL,
+  alerts           TEXT NOT NULL,
   alerts_firing    INTEGER NOT NULL,
   created_at       INTEGER NOT NULL,
   declared_at      INTEGER,
@@ -58,14 +61,6 @@ CREATE TABLE incidents (
   UNIQUE (rule, group_hash, occurrence)
 );
 CREATE INDEX incidents_by_state ON incidents (state, id);
-
--- Which alerts belong to which incident: one row per membership, written once when the alert
--- joins, so that a storm adding to a big incident never rewrites a list of all its members.
-CREATE TABLE incident_alerts (
-  incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
-  fingerprint INTEGER NOT NULL,
-  PRIMARY KEY (incident_id, fingerprint)
-) WITHOUT ROWID;
 
 CREATE TABLE events (
   incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
@@ -104,8 +99,74 @@ CREATE TABLE external_refs (
   UNIQUE (incident_id, receiver, type, id)
 );
 )sql",
+      // 2: staleness of alerts; affected accounts, trigger hold and human actions of incidents.
+      R"sql(
+ALTER TABLE alerts ADD COLUMN stale_at INTEGER;
+ALTER TABLE alerts ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN accounts TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE incidents ADD COLUMN trigger_since INTEGER;
+ALTER TABLE incidents ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN resolved_by_hand INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN held_open INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN priority_by_hand INTEGER NOT NULL DEFAULT 0;
+-- Firing alerts stored before staleness existed: the default stale_after (9h) from their last
+-- receipt, so no incident hangs open forever; their next refresh sets their source's own.
+UPDATE alerts SET stale_at = last_received + 32400000 WHERE status = 'firing';
+)sql",
+      // 3: memberships as rows (see MoveMembersToRows), the incident keeps only their count.
+      R"sql(
+-- Which alerts belong to which incident: one row per membership, written once when the alert
+-- joins, so that a storm adding to a big incident never rewrites a list of all its members.
+CREATE TABLE incident_alerts (
+  incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+  fingerprint INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, fingerprint)
+) WITHOUT ROWID;
+ALTER TABLE incidents ADD COLUMN alerts_total INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
+}
+
+// Migration 3's data step: the comma-separated hex list in incidents.alerts becomes rows of
+// incident_alerts and a count, then the column goes.
+Status MoveMembersToRows(Db& db) {
+  Result<Stmt> read = db.Prepare("SELECT id, alerts FROM incidents");
+  if (!read.ok()) return read.error();
+  Result<Stmt> insert = db.Prepare(
+      "INSERT OR IGNORE INTO incident_alerts (incident_id, fingerprint) VALUES (?1, ?2)");
+  if (!insert.ok()) return insert.error();
+  Result<Stmt> count = db.Prepare("UPDATE incidents SET alerts_total = ?2 WHERE id = ?1");
+  if (!count.ok()) return count.error();
+  std::vector<std::pair<int64_t, std::vector<uint64_t>>> lists;
+  while (true) {
+    Result<bool> row = read->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    std::vector<uint64_t> fps;
+    if (!DecodeFingerprints(read->Text(1), &fps)) {
+      return MakeError("incident " + std::to_string(read->Int(0)) + ": bad alerts column");
+    }
+    lists.emplace_back(read->Int(0), std::move(fps));
+  }
+  for (const auto& [id, fps] : lists) {
+    for (uint64_t fp : fps) {
+      insert->Reset();
+      insert->Bind(1, id).Bind(2, static_cast<int64_t>(fp));
+      Status s = insert->Run();
+      if (!s.ok()) return s;
+    }
+    count->Reset();
+    count->Bind(1, id).Bind(2, static_cast<int64_t>(fps.size()));
+    Status s = count->Run();
+    if (!s.ok()) return s;
+  }
+  return db.Exec("ALTER TABLE incidents DROP COLUMN alerts");
+}
+
+// C++ steps that run after a migration's SQL, in its transaction (by migration number).
+Status AfterMigration(Db& db, int version) {
+  return version == 3 ? MoveMembersToRows(db) : Status::Ok();
 }
 
 Result<int> UserVersion(Db& db) {
@@ -126,7 +187,9 @@ Error TooNew(int version) {
 
 int SchemaVersion() { return static_cast<int>(Migrations().size()); }
 
-Status Migrate(Db& db) {
+Status Migrate(Db& db) { return MigrateTo(db, SchemaVersion()); }
+
+Status MigrateTo(Db& db, int target) {
   Result<int> seen = UserVersion(db);
   if (!seen.ok()) return seen.error();
   if (*seen > SchemaVersion()) return TooNew(*seen);
@@ -138,9 +201,10 @@ Status Migrate(Db& db) {
     Result<int> version = UserVersion(db);
     if (!version.ok()) return version.error();
     if (*version > SchemaVersion()) return TooNew(*version);
-    if (*version == SchemaVersion()) return tx->Commit();
+    if (*version >= target) return tx->Commit();
     int next = *version + 1;
     Status s = db.Exec(Migrations()[next - 1]);
+    if (s.ok()) s = AfterMigration(db, next);
     if (!s.ok()) {
       return MakeError("migrating the database to schema version " + std::to_string(next) +
                        ": " + s.error().message);

@@ -12,5 +12,7 @@ int SchemaVersion();
 // Brings the database up to SchemaVersion(), one transaction per migration. Refuses a database
 // written by a newer binary rather than guess at columns it does not know.
 Status Migrate(Db& db);
+// Migrates up to `version` only (<= SchemaVersion()); tests build older databases with it.
+Status MigrateTo(Db& db, int version);
 
 }  // namespace ab::sqlite

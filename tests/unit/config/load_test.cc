@@ -113,9 +113,9 @@ TEST(CheckPathsTest, ReportsMissingPathsAndKeepsGoing) {
   LoadResult r = CheckPaths({dir.Path("missing.yml"), rules});
   EXPECT_THAT(ErrorStrings(r),
               ElementsAre(dir.Path("missing.yml") + ":0:0: no such file or folder",
-                          rules + ":2:33: unknown key \"x\" (valid: name, match, group_by, "
-                                  "trigger, dedup_window, severity, owner, title, summary, "
-                                  "runbook, receivers, resolve, continue)"));
+                          rules + ":2:33: unknown key \"x\" (valid: name, type, match, "
+                                  "group_by, trigger, dedup_window, severity, owner, title, "
+                                  "summary, runbook, receivers, resolve, continue, interval)"));
 }
 
 TEST(CheckPathsTest, RejectsTwoMainFiles) {

@@ -38,7 +38,7 @@ TEST(RulesFileTest, ParsesEveryField) {
       from_label: {label: severity, map: {critical: SEV1, warning: SEV3}}
     owner: {team: payments, commander: alice}
     title: "{{labels.service}} degraded"
-    summary: "{{alerts_firing}} alerts firing"
+    summary: "{{alert_count}} alerts firing"
     runbook: https://wiki.internal/runbooks/checkout
     receivers: [console, hook]
     resolve: {when_alerts_resolved: false, after: 10m}
@@ -73,7 +73,7 @@ TEST(RulesFileTest, ParsesEveryField) {
       (std::map<std::string, Severity>{{"critical", Severity::SEV1}, {"warning", Severity::SEV3}}));
   EXPECT_EQ(rule.owner, (Owner{"payments", "alice"}));
   EXPECT_EQ(rule.title, "{{labels.service}} degraded");
-  EXPECT_EQ(rule.summary, "{{alerts_firing}} alerts firing");
+  EXPECT_EQ(rule.summary, "{{alert_count}} alerts firing");
   EXPECT_EQ(rule.runbook, "https://wiki.internal/runbooks/checkout");
   EXPECT_THAT(rule.receivers, ElementsAre("console", "hook"));
   EXPECT_FALSE(rule.resolve.when_alerts_resolved);
@@ -118,9 +118,9 @@ TEST(RulesFileTest, ReportsEveryErrorOfAFileAtOnce) {
                           f + "6:25: severity.default: expected a severity SEV1..SEV5, got "
                               "\"SEV9\"",
                           f + "7:17: unknown receiver \"nope\"",
-                          f + "8:5: unknown key \"frobnicate\" (valid: name, match, group_by, "
-                              "trigger, dedup_window, severity, owner, title, summary, runbook, "
-                              "receivers, resolve, continue)"));
+                          f + "8:5: unknown key \"frobnicate\" (valid: name, type, match, "
+                              "group_by, trigger, dedup_window, severity, owner, title, summary, "
+                              "runbook, receivers, resolve, continue, interval)"));
 }
 
 TEST(RulesFileTest, ReportsWrongTypes) {
@@ -143,20 +143,6 @@ TEST(RulesFileTest, ReportsWrongTypes) {
                           f + "6:15: group_by: expected a list, got \"service\"",
                           f + "7:12: owner: expected a map, got a list",
                           f + "8:12: title: expected a string, got a map"));
-}
-
-TEST(RulesFileTest, RejectsSeverityRaiseUntilItIsImplemented) {
-  TempDir dir;
-  std::string rules = dir.Write("rules.yml", R"(rules:
-  - name: r1
-    match: ['a="b"']
-    severity:
-      default: SEV2
-      raise:
-        - {when: {min_alerts: 10}, to: SEV1}
-)");
-  LoadResult r = CheckPaths({rules});
-  EXPECT_THAT(ErrorStrings(r), ElementsAre(rules + ":6:7: severity.raise is not supported yet"));
 }
 
 TEST(RulesFileTest, RequiresNameAndMatchers) {

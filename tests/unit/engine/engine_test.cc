@@ -1,59 +1,8 @@
-#include "engine/engine.h"
+// The engine's basic path: declare, join, resolve, reopen, restore.
+#include "engine_fixture.h"
 
-#include <gtest/gtest.h>
-
-#include "rules/matcher.h"
-
-namespace ab {
+namespace ab::testing {
 namespace {
-
-using std::chrono::minutes;
-using std::chrono::seconds;
-
-const TimePoint kT0 = FromMillis(1'790'000'000'000);
-
-Rule MakeRule(std::string name, const std::string& match, std::vector<std::string> group_by) {
-  Rule r;
-  r.name = std::move(name);
-  auto m = ParseMatchers(match);
-  EXPECT_TRUE(m.ok()) << m.error().message;
-  r.match = *m;
-  r.group_by = std::move(group_by);
-  r.receivers = {"console"};
-  return r;
-}
-
-Alert Firing(LabelSet labels) {
-  Alert a;
-  a.labels = std::move(labels);
-  a.fingerprint = a.labels.Fingerprint();
-  a.starts_at = kT0;
-  a.source = "alertmanager";
-  return a;
-}
-
-Alert Resolved(LabelSet labels) {
-  Alert a = Firing(std::move(labels));
-  a.status = AlertStatus::kResolved;
-  a.ends_at = kT0 + minutes(1);
-  return a;
-}
-
-std::vector<std::string> EventNames(const Changes& c) {
-  std::vector<std::string> out;
-  for (const auto& e : c.events) out.emplace_back(ToString(e.event.type));
-  return out;
-}
-
-class EngineTest : public ::testing::Test {
- protected:
-  void SetRules(std::vector<Rule> rules) {
-    engine_ = std::make_unique<Engine>(std::make_shared<RuleSet>(std::move(rules)));
-  }
-  Changes Ingest(std::vector<Alert> batch, TimePoint at) { return engine_->Ingest(batch, at); }
-
-  std::unique_ptr<Engine> engine_;
-};
 
 TEST_F(EngineTest, DeclaresWhenMinAlertsFire) {
   Rule r = MakeRule("checkout", "service=\"checkout\"", {"service"});
@@ -165,29 +114,6 @@ TEST_F(EngineTest, FlapInsideQuietPeriodDoesNotResolve) {
   EXPECT_EQ(engine_->Stats().open_incidents, 1u);
 }
 
-TEST_F(EngineTest, WorstMemberSeverityWinsAndOnlyRises) {
-  Rule r = MakeRule("checkout", "service=\"checkout\"", {"service"});
-  r.severity.default_severity = Severity::SEV4;
-  r.severity.from_label =
-      SeverityFromLabel{"severity", {{"critical", Severity::SEV1}, {"warning", Severity::SEV3}}};
-  SetRules({r});
-  Changes c1 = Ingest({Firing({{"service", "checkout"}, {"severity", "warning"}})}, kT0);
-  EXPECT_EQ(c1.events.at(0).snapshot.base_severity, Severity::SEV3);
-  Changes c2 =
-      Ingest({Firing({{"service", "checkout"}, {"severity", "critical"}})}, kT0 + seconds(1));
-  ASSERT_EQ(EventNames(c2),
-            (std::vector<std::string>{"alert_added", "severity_changed", "severity_changed"}));
-  EXPECT_EQ(c2.events[1].event.details["field"], "base_severity");
-  EXPECT_EQ(c2.events[1].event.details["from"], "SEV3");
-  EXPECT_EQ(c2.events[1].event.details["to"], "SEV1");
-  EXPECT_EQ(c2.events[2].event.details["field"], "priority");
-  EXPECT_EQ(c2.incidents.at(0).priority, Severity::SEV1);
-  // The critical alert resolving does not silently lower an open incident.
-  Changes c3 =
-      Ingest({Resolved({{"service", "checkout"}, {"severity", "critical"}})}, kT0 + seconds(2));
-  EXPECT_EQ(c3.incidents.at(0).base_severity, Severity::SEV1);
-}
-
 TEST_F(EngineTest, ReopensWithinDedupWindow) {
   Rule r = MakeRule("checkout", "service=\"checkout\"", {"service"});
   r.dedup_window = minutes(30);
@@ -242,19 +168,6 @@ TEST_F(EngineTest, PendingGroupThatGoesQuietIsRemoved) {
   EXPECT_EQ(engine_->FindIncident(pending_id), nullptr);
 }
 
-TEST_F(EngineTest, WindowCountsOnlyRecentlyReceivedAlerts) {
-  Rule r = MakeRule("checkout", "service=\"checkout\"", {"service"});
-  r.trigger.min_alerts = 2;
-  r.trigger.within = minutes(5);
-  SetRules({r});
-  Ingest({Firing({{"service", "checkout"}, {"instance", "1"}})}, kT0);
-  EXPECT_TRUE(Ingest({Firing({{"service", "checkout"}, {"instance", "2"}})}, kT0 + minutes(6))
-                  .events.empty());
-  EXPECT_EQ(
-      EventNames(Ingest({Firing({{"service", "checkout"}, {"instance", "3"}})}, kT0 + minutes(7))),
-      std::vector<std::string>{"declared"});
-}
-
 TEST_F(EngineTest, LateFiringNoticeDoesNotResurrectAResolvedAlert) {
   SetRules({MakeRule("checkout", "service=\"checkout\"", {"service"})});
   LabelSet l{{"service", "checkout"}};
@@ -263,13 +176,6 @@ TEST_F(EngineTest, LateFiringNoticeDoesNotResurrectAResolvedAlert) {
   Changes c = Ingest({Firing(l)}, kT0 + minutes(2));  // same startsAt: the old episode
   EXPECT_TRUE(c.events.empty());
   EXPECT_EQ(engine_->Stats().firing_alerts, 0u);
-}
-
-TEST_F(EngineTest, ResolvedAlertBeforeItsFiringOneDeclaresNothing) {
-  SetRules({MakeRule("checkout", "service=\"checkout\"", {"service"})});
-  LabelSet l{{"service", "checkout"}};
-  EXPECT_TRUE(Ingest({Resolved(l)}, kT0).events.empty());
-  EXPECT_TRUE(Ingest({Firing(l)}, kT0 + seconds(1)).events.empty());
 }
 
 TEST_F(EngineTest, AlertJoinsEveryMatchingRuleUnlessContinueFalse) {
@@ -286,12 +192,22 @@ TEST_F(EngineTest, AlertJoinsEveryMatchingRuleUnlessContinueFalse) {
   EXPECT_EQ(c.events[0].snapshot.rule, "all-critical");
 }
 
-TEST_F(EngineTest, TitleTemplateRendersCommonLabelsWithoutHtmlEscaping) {
-  Rule r = MakeRule("checkout", "service=\"checkout\"", {"service"});
-  r.title = "{{labels.service}} down in {{labels.cluster}} ({{alert_count}} alerts) <&>";
-  SetRules({r});
-  Changes c = Ingest({Firing({{"service", "checkout"}, {"cluster", "eu&1"}})}, kT0);
-  EXPECT_EQ(c.events.at(0).snapshot.title, "checkout down in eu&1 (1 alerts) <&>");
+TEST_F(EngineTest, RulesApplyInFileOrderUntilContinueFalse) {
+  Rule first = MakeRule("first", "service=\"checkout\"", {});
+  Rule stop = MakeRule("stop", "severity=\"critical\"", {});
+  stop.continue_matching = false;
+  Rule after = MakeRule("after", "service=\"checkout\"", {});
+  Rule unrelated = MakeRule("unrelated", "service=\"cart\"", {});
+  SetRules({first, unrelated, stop, after});
+  Changes c = Ingest({Firing({{"service", "checkout"}, {"severity", "critical"}})}, kT0);
+  ASSERT_EQ(c.events.size(), 2u);
+  EXPECT_EQ(c.events[0].snapshot.rule, "first");
+  EXPECT_EQ(c.events[1].snapshot.rule, "stop");
+  // An alert that the stopping rule does not take goes on to the later rules.
+  c = Ingest({Firing({{"service", "checkout"}, {"severity", "warning"}})}, kT0);
+  ASSERT_EQ(EventNames(c), (Names{"alert_added", "declared"}));
+  EXPECT_EQ(c.events[0].snapshot.rule, "first");
+  EXPECT_EQ(c.events[1].snapshot.rule, "after");
 }
 
 TEST_F(EngineTest, RestoredEngineContinuesTheSameIncidents) {
@@ -325,4 +241,4 @@ TEST_F(EngineTest, RestoredEngineContinuesTheSameIncidents) {
 }
 
 }  // namespace
-}  // namespace ab
+}  // namespace ab::testing

@@ -138,5 +138,48 @@ TEST(RuleSetTest, EmptySetMatchesNothing) {
   EXPECT_THAT(MatchOf(RuleSet(std::vector<Rule>{}), LabelSet{}), IsEmpty());
 }
 
+TEST(RuleSetTest, HeartbeatRulesTakeTheirAlertsWhateverTheOrder) {
+  Rule catch_all = MakeRule("all", R"(alertname=~".+")", /*continue_matching=*/false);
+  Rule heartbeat = MakeRule("watchdog", R"(alertname="Watchdog")");
+  heartbeat.type = RuleType::kHeartbeat;
+  RuleSet set({catch_all, MakeRule("later", R"(alertname="Watchdog")"), heartbeat});
+  EXPECT_THAT(set.heartbeat_rules(), ElementsAre(2));
+  EXPECT_THAT(MatchOf(set, LabelSet{{"alertname", "Watchdog"}}), ElementsAre(2));
+  EXPECT_THAT(MatchOf(set, LabelSet{{"alertname", "DiskFull"}}), ElementsAre(0));
+}
+
+TEST(RuleTest, PriorityAppliesEachRaiseThatHoldsInOrder) {
+  Rule r = MakeRule("r", "x=1");
+  SeverityRaise count;
+  count.min_alerts = 3;
+  count.to = Severity::SEV2;
+  SeverityRaise arr;
+  arr.account_arr_over = 1000;
+  arr.by = 2;
+  r.severity.raise = {count, arr};
+  AccountImpact none;
+  AccountImpact big;
+  big.largest_arr = 1001;
+  const TimePoint now{};
+  EXPECT_EQ(r.PriorityOf(Severity::SEV4, 2, none, now), Severity::SEV4);
+  EXPECT_EQ(r.PriorityOf(Severity::SEV4, 3, none, now), Severity::SEV2);
+  EXPECT_EQ(r.PriorityOf(Severity::SEV4, 2, big, now), Severity::SEV2);
+  EXPECT_EQ(r.PriorityOf(Severity::SEV4, 3, big, now), Severity::SEV1);  // saturates at SEV1
+  big.largest_arr = 1000;                                                // "over" is strict
+  EXPECT_EQ(r.PriorityOf(Severity::SEV4, 2, big, now), Severity::SEV4);
+}
+
+TEST(AccountImpactTest, RenewalWithinIsAnInclusiveWindowFromNow) {
+  AccountImpact impact;
+  impact.Add(Account{"a", 0, std::nullopt, FromMillis(10'000)});
+  impact.Add(Account{"b", 2, 5, FromMillis(1'000)});
+  EXPECT_EQ(impact.highest_tier, 2);
+  EXPECT_EQ(impact.largest_arr, 5);
+  EXPECT_TRUE(impact.RenewsWithin(FromMillis(0), Duration(1'000)));
+  EXPECT_TRUE(impact.RenewsWithin(FromMillis(2'000), Duration(8'000)));
+  EXPECT_FALSE(impact.RenewsWithin(FromMillis(2'000), Duration(7'999)));
+  EXPECT_FALSE(impact.RenewsWithin(FromMillis(10'001), Duration(100'000)));  // both passed
+}
+
 }  // namespace
 }  // namespace ab

@@ -64,6 +64,46 @@ TEST_F(SchemaTest, ReopeningKeepsTheVersionAndData) {
   EXPECT_EQ(MustLoad().alerts.size(), 1u);
 }
 
+// A database written by the first release (schema 1) opens with today's binary: its rows keep
+// their values and the columns added since read as their defaults.
+TEST_F(SchemaTest, MigratesAVersionOneDatabaseKeepingItsRows) {
+  store_.reset();
+  std::string old_path = (dir_ / "v1.db").string();
+  {
+    Result<sqlite::Db> db = sqlite::Db::Open(old_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    Status s = sqlite::MigrateTo(*db, 1);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    s = db->Exec(
+        "INSERT INTO alerts VALUES (42, '{\"alertname\":\"A\"}', '{}', 'firing', 1000, NULL, "
+        "'', 'alertmanager', 2000, 3000, NULL);"
+        "INSERT INTO incidents VALUES (7, 'ab-x-1', 'checkout', '{}', 'x', 1, 'declared', 'SEV2', "
+        "'SEV1', 'title', '', 'payments', 'alice', '', '[\"console\"]', '000000000000002a', 1, "
+        "1000, 2000, NULL, NULL, NULL, 1);");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+  EXPECT_EQ(RawQuery(old_path, "PRAGMA user_version"), "1");
+  Result<std::unique_ptr<IncidentStore>> s = OpenSqliteStore(old_path);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(RawQuery(old_path, "PRAGMA user_version"), std::to_string(sqlite::SchemaVersion()));
+  Result<StoredState> state = (*s)->Load();
+  ASSERT_TRUE(state.ok()) << state.error().message;
+  ASSERT_EQ(state->alerts.size(), 1u);
+  EXPECT_EQ(state->alerts[0].alert.fingerprint, 42u);
+  EXPECT_EQ(state->alerts[0].last_received, FromMillis(3000));
+  EXPECT_EQ(state->alerts[0].alert.stale_at, FromMillis(3000 + 9 * 3'600'000));
+  EXPECT_FALSE(state->alerts[0].stale);
+  ASSERT_EQ(state->incidents.size(), 1u);
+  const Incident& inc = state->incidents[0];
+  EXPECT_EQ(inc.priority, Severity::SEV1);
+  EXPECT_EQ(inc.owner.commander, "alice");
+  EXPECT_EQ(inc.alerts, std::vector<uint64_t>{42});
+  EXPECT_TRUE(inc.accounts.empty());
+  EXPECT_FALSE(inc.trigger_since.has_value());
+  EXPECT_EQ(inc.resolution, "");
+  EXPECT_FALSE(inc.resolved_by_hand || inc.held_open || inc.priority_by_hand);
+}
+
 TEST_F(SchemaTest, AFileThatIsNotADatabaseIsAnErrorThatNamesIt) {
   std::string junk = (dir_ / "junk.db").string();
   std::ofstream(junk) << "this is not an SQLite database, it is a text file that is long enough";

@@ -76,6 +76,8 @@ inline TrackedAlert MakeAlert(std::string_view name, std::string_view instance) 
   t.first_received = At(1);
   t.last_received = At(2);
   t.resolved_at = At(3);
+  t.alert.stale_at = At(4);
+  t.stale = true;
   return t;
 }
 
@@ -110,6 +112,12 @@ inline Incident MakeIncident(int64_t id, std::string rule, LabelSet group, int o
   inc.resolved_at = At(40);
   inc.closed_at = At(50);
   inc.last_seq = 2;
+  inc.accounts = {"globex", "initech"};
+  inc.trigger_since = At(15);
+  inc.resolution = "rolled back release 42";
+  inc.resolved_by_hand = true;
+  inc.held_open = true;
+  inc.priority_by_hand = true;
   return inc;
 }
 
@@ -153,6 +161,8 @@ inline void ExpectSameAlert(const TrackedAlert& want, const TrackedAlert& got) {
   EXPECT_EQ(want.first_received, got.first_received);
   EXPECT_EQ(want.last_received, got.last_received);
   EXPECT_EQ(want.resolved_at, got.resolved_at);
+  EXPECT_EQ(want.alert.stale_at, got.alert.stale_at);
+  EXPECT_EQ(want.stale, got.stale);
 }
 
 inline void ExpectSameEvent(const Event& want, const Event& got) {

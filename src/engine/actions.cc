@@ -1,0 +1,145 @@
+// People's actions on incidents (CONTRACTS.md "Incidents"): idempotent (doing what is already so
+// answers changed=false and adds no event); what the state forbids is a conflict naming it.
+#include "engine/engine.h"
+#include "engine/engine_step.h"
+
+namespace ab {
+
+namespace {
+
+constexpr std::pair<ActionType, std::string_view> kActionNames[] = {
+    {ActionType::kAck, "ack"},          {ActionType::kResolve, "resolve"},
+    {ActionType::kClose, "close"},      {ActionType::kReopen, "reopen"},
+    {ActionType::kNote, "note"},        {ActionType::kAssign, "assign"},
+    {ActionType::kSeverity, "severity"}};
+
+}  // namespace
+
+std::string_view ToString(ActionType t) {
+  for (const auto& [type, name] : kActionNames) {
+    if (type == t) return name;
+  }
+  return "ack";
+}
+
+std::optional<ActionType> ParseActionType(std::string_view text) {
+  for (const auto& [type, name] : kActionNames) {
+    if (name == text) return type;
+  }
+  return std::nullopt;
+}
+
+ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* archived) {
+  using Code = ActionOutcome::Code;
+  ActionOutcome out;
+  const std::string id_text = std::to_string(action.incident_id);
+  Incident* inc = nullptr;
+  Incident copy;
+  if (auto it = incidents_.find(action.incident_id); it != incidents_.end()) {
+    inc = &it->second;
+  } else if (archived != nullptr && archived->id == action.incident_id) {
+    copy = *archived;
+    inc = &copy;
+  } else {
+    out.code = Code::kNotFound;
+    out.error = "no incident " + id_text;
+    out.field = "id";
+    return out;
+  }
+  const bool held = inc != &copy;
+  const std::string verb(ToString(action.type));
+  auto fail = [&](Code code, std::string error, std::string field = {}) {
+    out.code = code;
+    out.error = std::move(error);
+    out.field = std::move(field);
+    out.incident = *inc;
+    return out;
+  };
+  auto conflict = [&](std::string why) {
+    return fail(Code::kConflict, "cannot " + verb + " incident " + id_text + ": " + why);
+  };
+  const IncidentState state = inc->state;
+  if (state == IncidentState::kPending) return conflict("it is pending (its trigger has not held)");
+  const bool closed = state == IncidentState::kClosed;
+
+  Step step;
+  switch (action.type) {
+    case ActionType::kAck:
+      if (state == IncidentState::kAcknowledged) break;
+      if (state != IncidentState::kDeclared)
+        return conflict("it is " + std::string(ToString(state)));
+      inc->state = IncidentState::kAcknowledged;
+      if (!inc->acknowledged_at) inc->acknowledged_at = now;
+      Emit(*inc, EventType::kAcknowledged, now, nlohmann::json::object(), step, action.actor);
+      break;
+    case ActionType::kResolve:
+      if (state == IncidentState::kResolved) break;
+      if (closed) return conflict("it is closed");
+      Resolve(*inc, now, {{"alerts_firing", inc->alerts_firing}}, step, action.actor);
+      break;
+    case ActionType::kClose:
+      if (action.text.empty()) {
+        return fail(Code::kInvalid, "closing needs a resolution", "resolution");
+      }
+      if (closed) break;
+      if (state != IncidentState::kResolved) return conflict("it is open; resolve it first");
+      inc->state = IncidentState::kClosed;
+      inc->closed_at = now;
+      inc->resolution = action.text;
+      Emit(*inc, EventType::kClosed, now, {{"resolution", action.text}}, step, action.actor);
+      break;
+    case ActionType::kReopen:
+      if (IsOpen(state)) break;
+      if (closed) return conflict("it is closed; a new firing declares a new occurrence");
+      if (!held || GroupOf(*inc).current_incident != inc->id) {
+        return conflict("a newer occurrence of its group exists");
+      }
+      Reopen(*inc, now, nlohmann::json::object(), step, action.actor);
+      break;
+    case ActionType::kNote:
+      if (action.text.empty()) return fail(Code::kInvalid, "a note needs a text", "text");
+      Emit(*inc, EventType::kNoteAdded, now, {{"text", action.text}}, step, action.actor);
+      break;
+    case ActionType::kAssign: {
+      if (!action.team && !action.commander) {
+        return fail(Code::kInvalid, "assign needs a team or a commander", "commander");
+      }
+      if (closed) return conflict("it is closed");
+      auto assign = [&](const char* field, std::string& slot,
+                        const std::optional<std::string>& to) {
+        if (!to || *to == slot) return;
+        nlohmann::json details{{"field", field}, {"from", slot}, {"to", *to}};
+        slot = *to;
+        Emit(*inc, EventType::kAssigned, now, std::move(details), step, action.actor);
+      };
+      assign("team", inc->owner.team, action.team);
+      assign("commander", inc->owner.commander, action.commander);
+      break;
+    }
+    case ActionType::kSeverity: {
+      if (!action.priority) return fail(Code::kInvalid, "severity needs a priority", "priority");
+      if (closed) return conflict("it is closed");
+      if (*action.priority == inc->priority) break;
+      Severity from = inc->priority;
+      inc->priority = *action.priority;
+      inc->priority_by_hand = true;
+      Emit(*inc, EventType::kSeverityChanged, now,
+           {{"field", "priority"}, {"from", ToString(from)}, {"to", ToString(inc->priority)}}, step,
+           action.actor);
+      break;
+    }
+  }
+
+  out.changed = !step.changes.events.empty();
+  out.incident = *inc;
+  if (!out.changed) return out;
+  if (held) {
+    out.changes = Finish(step);
+  } else {
+    step.changes.incidents.push_back(copy);
+    out.changes = std::move(step.changes);
+  }
+  return out;
+}
+
+}  // namespace ab

@@ -1,0 +1,24 @@
+// The bookkeeping of one Engine::Ingest, Tick or Act call (private to the engine's .cc files).
+#pragma once
+
+#include <set>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace ab {
+
+class Engine::Step {
+ public:
+  Changes changes;
+  std::set<int64_t> touched_incidents;  // their rows are written at the end of the step
+  std::unordered_set<uint64_t> touched_alerts;
+
+  // A copy, for loops that may touch more incidents.
+  std::vector<int64_t> TouchedIncidents() const {
+    return {touched_incidents.begin(), touched_incidents.end()};
+  }
+};
+
+}  // namespace ab

@@ -23,7 +23,7 @@ struct ApiDeps {
   IngestPipeline* pipeline = nullptr;
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;
-  std::function<void()> wake_outbox;  // after an outbox retry
+  std::function<void()> wake_outbox;  // after an outbox retry or discard
 };
 
 class Api {
@@ -47,8 +47,10 @@ class Api {
   std::optional<HttpResponse> Authenticate(const HttpRequest& req, const SourceConfig& source);
   HttpResponse ListIncidents(const HttpRequest& req);
   HttpResponse GetIncident(std::string_view id);
+  // The outbox routes (api_outbox.cc).
   HttpResponse ListOutbox(const HttpRequest& req);
-  HttpResponse RetryOutbox(std::string_view id);
+  // POST /api/v1/outbox/{id}/{retry,discard}
+  HttpResponse OutboxAction(std::string_view id, std::string_view action);
 
   ApiDeps deps_;
   std::map<std::string, SourceAuthKeys> auth_;

@@ -96,6 +96,12 @@ CREATE TABLE external_refs (
   UNIQUE (incident_id, receiver, type, id)
 );
 )sql",
+      // 2: outbox states `held` and `discarded` (state is free text, so no table change for
+      // them; the version bump keeps an older binary, which cannot read them, off this file),
+      // and when an operator discarded an entry.
+      R"sql(
+ALTER TABLE outbox ADD COLUMN discarded_at INTEGER;
+)sql",
   };
   return kMigrations;
 }

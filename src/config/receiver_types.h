@@ -43,5 +43,6 @@ void ReadDelivery(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 // The type parsers, one per file in receivers/.
 void ParseConsoleReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 void ParseWebhookReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+void ParseEmailReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 
 }  // namespace ab::config_internal

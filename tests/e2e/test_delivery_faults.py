@@ -32,7 +32,7 @@ RECEIVER = """  - name: {name}
     secret: env:E2E_WEBHOOK_SECRET
     timeout: {timeout}
     retry: {{max_attempts: {attempts}, initial_backoff: 100ms, max_backoff: 200ms}}
-    circuit_breaker: {{failures: 1000000}}
+    circuit_breaker: {circuit}
 """
 
 
@@ -50,12 +50,12 @@ class DeliveryFaults(unittest.TestCase):
             hook.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def start(self, names, timeout="10s", attempts=1000):
+    def start(self, names, timeout="10s", attempts=1000, circuit="{failures: 1000000}"):
         receivers = "receivers:\n"
         for name in names:
             self.hooks[name] = WebhookReceiver()
             receivers += RECEIVER.format(name=name, url=self.hooks[name].url(), timeout=timeout,
-                                         attempts=attempts)
+                                         attempts=attempts, circuit=circuit)
         rules = RULES.format(receivers=", ".join(names))
         self.bridge = Alertbridge(ALERTBRIDGE, self.workdir, rules, receivers)
         harness.failure_context = self.bridge.logs
@@ -107,8 +107,31 @@ class DeliveryFaults(unittest.TestCase):
         self.assertEqual(first[1], second[1])
         self.assertEqual((first[2], second[2]), (429, 204))
         self.assertGreaterEqual(second[0] - first[0], 1.95, "retried before Retry-After ended")
+        metrics = self.bridge.metrics()
         self.assertIn('alertbridge_outbox_delivery_attempts_total{receiver="hook",result="retry"} 1',
-                      self.bridge.metrics())
+                      metrics)
+        self.assertIn('alertbridge_outbox_delivery_latency_seconds_count{receiver="hook"} 1',
+                      metrics)
+        # A 429 is an answer, not an outage: the circuit stays closed.
+        self.assertIn('alertbridge_outbox_circuit_state{receiver="hook",state="closed"} 1', metrics)
+        self.assertIn('alertbridge_outbox_circuit_state{receiver="hook",state="open"} 0', metrics)
+
+    def test_circuit_opens_on_a_dead_endpoint_and_closes_when_it_is_back(self):
+        self.start(["hook"], circuit="{failures: 3, cool_down: 1s, max_cool_down: 1s}")
+        hook = self.hooks["hook"]
+        hook.fail_with = 503
+        self.post("firing", ["db-1"])
+        wait_for("circuit open", lambda: 'alertbridge_outbox_circuit_state{receiver="hook",'
+                 'state="open"} 1' in self.bridge.metrics())
+        # Open: at most one probe per cool-down instead of a retry every ~150 ms.
+        opened = len(hook.attempts)
+        wait_for("a probe after the cool-down", lambda: len(hook.attempts) > opened, timeout=10)
+        probes = [t for t, _, _ in hook.attempts[opened - 1:]]
+        self.assertTrue(all(b - a >= 0.9 for a, b in zip(probes, probes[1:])), probes)
+        hook.fail_with = None
+        wait_for("delivered once the endpoint is back", lambda: hook.events, timeout=10)
+        wait_for("circuit closed", lambda: 'alertbridge_outbox_circuit_state{receiver="hook",'
+                 'state="closed"} 1' in self.bridge.metrics())
 
     def test_kill9_with_full_outbox_delivers_everything_once(self):
         self.start(["hook"])

@@ -72,6 +72,7 @@ class DeliveryFaults(unittest.TestCase):
         self.hooks["broken"].fail_with = 500
         self.post("firing", ["db-1"])
 
+        wait_for("the hung receiver holds a request", lambda: self.hooks["hung"].waiting == 1)
         wait_for("the healthy receiver gets the event", lambda: self.hooks["up"].types())
         self.assertEqual(self.hooks["hung"].waiting, 1, "the hung request is still open")
         wait_for("the broken receiver is being retried",

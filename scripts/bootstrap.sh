@@ -11,7 +11,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-alertmanager prometheus
-  python3 python3-jsonschema python3-yaml curl wrk
+  python3 python3-jsonschema python3-yaml python3-aiosmtpd curl wrk
 )
 
 missing=()

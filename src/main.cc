@@ -98,12 +98,22 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
 
   SystemClock clock;
   Metrics metrics;
-  std::map<std::string, RetryPolicy> retry;
-  for (const auto& r : config.receivers) retry[r.name] = r.retry;
-  OutboxMetrics outbox_metrics{[&metrics](const std::string& receiver, const std::string& result) {
+  OutboxMetrics outbox_metrics;
+  outbox_metrics.on_attempt = [&metrics](const std::string& receiver, const std::string& result) {
     metrics.Delivery(receiver, result);
-  }};
-  OutboxWorker worker(**store, std::move(*notifiers), retry, clock, outbox_metrics);
+  };
+  outbox_metrics.on_dead_letter = [&metrics](const std::string& receiver) {
+    metrics.DeadLetter(receiver);
+  };
+  outbox_metrics.on_delivered = [&metrics](const std::string& receiver, double seconds) {
+    metrics.Delivered(receiver, seconds);
+  };
+  outbox_metrics.on_circuit = [&metrics](const std::string& receiver, CircuitState state) {
+    metrics.Circuit(receiver, ToString(state));
+  };
+  for (const auto& r : config.receivers) metrics.Circuit(r.name, ToString(CircuitState::kClosed));
+  OutboxWorker worker(**store, std::move(*notifiers), DeliveryPolicies(config.receivers), clock,
+                      outbox_metrics);
   Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
   IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
   if (Status st = pipeline.Start(); !st.ok()) {
@@ -114,9 +124,9 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   worker.Wake();  // deliver what a previous run left in the outbox
 
   IncidentStore* store_ptr = store->get();
-  metrics.outbox_pending = [store_ptr] {
-    auto n = store_ptr->PendingOutboxCount();
-    return n.ok() ? static_cast<double>(*n) : 0.0;
+  metrics.outbox_counts = [store_ptr] {
+    auto counts = store_ptr->CountOutbox();
+    return counts.ok() ? *counts : OutboxCounts{};
   };
   metrics.firing_alerts = [&pipeline] { return double(pipeline.stats().firing_alerts); };
   metrics.open_incidents = [&pipeline] { return double(pipeline.stats().open_incidents); };

@@ -78,6 +78,33 @@ struct RetryPolicy {
   Duration max_backoff{300'000};
 };
 
+// A token bucket: sends start at most `per_second` on average, with bursts of up to `burst`.
+struct RateLimit {
+  double per_second = 1;
+  int burst = 1;
+};
+
+// After `failures` consecutive failed attempts (connection errors, timeouts, 5xx; not answers
+// that say when to come back) a receiver gets no requests for `cool_down`, then one probe; each
+// failed probe doubles the cool-down up to `max_cool_down`. Entries wait, pending: nothing is lost.
+struct CircuitBreakerPolicy {
+  int failures = 5;
+  Duration cool_down{30'000};
+  Duration max_cool_down{300'000};
+};
+
+// How the outbox worker paces one receiver. Defaults depend on the type (the vendor's limits,
+// see config_internal::DeliveryDefaultsFor); every field can be set per receiver.
+struct DeliveryPolicy {
+  int concurrency = 4;                  // sends in flight at once (different incidents)
+  std::optional<RateLimit> rate_limit;  // none = unlimited
+  CircuitBreakerPolicy circuit_breaker;
+  // Stateful receivers (tickets, pages) must see an incident's events in order with none
+  // missing: a dead entry holds back the incident's later ones until it is retried or
+  // discarded. Stateless ones (chat, email, webhooks) carry on. Set by the type, not the user.
+  bool stateful = false;
+};
+
 // Settings only one receiver type has (Jira's project, PagerDuty's routing key, ...). Each type
 // derives its own struct in src/config/receivers/<type>.h; its notifier reads it back with
 // ReceiverConfig::Settings<T>().
@@ -95,6 +122,7 @@ struct ReceiverConfig {
   std::vector<EventType> events;  // empty in YAML = the default set (CONTRACTS.md)
   RetryPolicy retry;
   Duration timeout{10'000};
+  DeliveryPolicy delivery;
   SourceLocation location;
 
   bool Wants(EventType t) const;

@@ -31,6 +31,8 @@ const std::vector<ReceiverType>& ReceiverTypes() {
   static const std::vector<ReceiverType> kTypes = {
       {"console", {}, ParseConsoleReceiver},
       {"webhook", {"url", "secret", "headers"}, ParseWebhookReceiver},
+      {"email", {"url", "starttls", "auth", "ca_file", "from", "to", "subject"},
+       ParseEmailReceiver},
   };
   return kTypes;
 }

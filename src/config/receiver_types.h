@@ -12,8 +12,8 @@
 namespace ab::config_internal {
 
 // Keys every receiver accepts, whatever its type.
-inline constexpr std::string_view kCommonReceiverKeys[] = {"name", "type", "events", "retry",
-                                                          "timeout"};
+inline constexpr std::string_view kCommonReceiverKeys[] = {
+    "name", "type", "events", "retry", "timeout", "concurrency", "rate_limit", "circuit_breaker"};
 
 struct ReceiverType {
   std::string_view name;
@@ -35,8 +35,14 @@ void ReadReceiverUrl(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 // `headers`: extra HTTP headers (valid names; not the ones alertbridge sets itself).
 void ReadReceiverHeaders(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 
+// Delivery settings (delivery.cc): the type's defaults, and the common keys that override them
+// (retry, timeout, concurrency, rate_limit, circuit_breaker).
+DeliveryPolicy DeliveryDefaultsFor(std::string_view type);
+void ReadDelivery(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+
 // The type parsers, one per file in receivers/.
 void ParseConsoleReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 void ParseWebhookReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+void ParseEmailReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 
 }  // namespace ab::config_internal

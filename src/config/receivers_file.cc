@@ -1,7 +1,6 @@
 // receivers/*.yml: where incident events go. One entry per receiver, its kind chosen by `type:`.
 #include <algorithm>
 #include <cctype>
-#include <climits>
 #include <iterator>
 
 #include "config/parse.h"
@@ -78,19 +77,6 @@ void ParseEvents(const Value& v, Diagnostics& diag, ReceiverConfig* rc) {
   }
 }
 
-void ParseRetry(const Value& v, Diagnostics& diag, RetryPolicy* retry) {
-  MapReader r(v, {"max_attempts", "initial_backoff", "max_backoff"}, diag);
-  r.Int("max_attempts", 1, INT_MAX, &retry->max_attempts);
-  bool initial = r.PositiveDur("initial_backoff", &retry->initial_backoff);
-  bool max = r.PositiveDur("max_backoff", &retry->max_backoff);
-  if ((initial || max) && retry->max_backoff < retry->initial_backoff) {
-    const Value& at = *r.Find(max ? "max_backoff" : "initial_backoff");
-    diag.Add(at.mark, "retry: max_backoff (" + FormatDuration(retry->max_backoff) +
-                          ") is shorter than initial_backoff (" +
-                          FormatDuration(retry->initial_backoff) + ")");
-  }
-}
-
 void ParseReceiver(const Value& item, Diagnostics& diag, std::vector<ParsedReceiver>* out) {
   const ReceiverType* type = PeekType(item, diag);
   MapReader r(item, KeysFor(type), diag);
@@ -109,11 +95,11 @@ void ParseReceiver(const Value& item, Diagnostics& diag, std::vector<ParsedRecei
   }
   if (type != nullptr) {
     rc.type = std::string(type->name);
+    rc.delivery = DeliveryDefaultsFor(rc.type);
     type->parse(r, diag, &rc);
   }
   if (const Value* v = r.Find("events")) ParseEvents(*v, diag, &rc);
-  if (const Value* v = r.Find("retry")) ParseRetry(*v, diag, &rc.retry);
-  r.PositiveDur("timeout", &rc.timeout);
+  ReadDelivery(r, diag, &rc);
   if (named) out->push_back(std::move(parsed));
 }
 

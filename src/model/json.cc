@@ -115,10 +115,21 @@ std::string_view ToString(OutboxState s) {
       return "pending";
     case OutboxState::kDelivered:
       return "delivered";
+    case OutboxState::kHeld:
+      return "held";
     case OutboxState::kDead:
       return "dead";
+    case OutboxState::kDiscarded:
+      return "discarded";
   }
   return "pending";
+}
+
+std::optional<OutboxState> ParseOutboxState(std::string_view text) {
+  for (OutboxState s : kOutboxStates) {
+    if (ToString(s) == text) return s;
+  }
+  return std::nullopt;
 }
 
 }  // namespace ab

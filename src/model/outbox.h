@@ -8,8 +8,16 @@
 
 namespace ab {
 
-enum class OutboxState : uint8_t { kPending, kDelivered, kDead };
+// pending: to be sent (now or at next_attempt_at). held: not sent because an earlier entry of
+// the same incident and stateful receiver is dead (CONTRACTS.md "Events out"); released when
+// that one is retried or discarded. dead: given up on; retry or discard it. discarded: an
+// operator decided it is not to be sent.
+enum class OutboxState : uint8_t { kPending, kHeld, kDelivered, kDead, kDiscarded };
+inline constexpr OutboxState kOutboxStates[] = {OutboxState::kPending, OutboxState::kHeld,
+                                                OutboxState::kDelivered, OutboxState::kDead,
+                                                OutboxState::kDiscarded};
 std::string_view ToString(OutboxState s);
+std::optional<OutboxState> ParseOutboxState(std::string_view text);
 
 // One delivery of one event to one receiver. Created in the same transaction as its event.
 struct OutboxEntry {

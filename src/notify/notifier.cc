@@ -3,6 +3,7 @@
 #include <set>
 
 #include "notify/console/console_notifier.h"
+#include "notify/email/email_notifier.h"
 #include "notify/retry_after.h"
 #include "notify/webhook/webhook_notifier.h"
 
@@ -12,6 +13,7 @@ const std::map<std::string, NotifierFactory>& NotifierTypes() {
   // The one place a receiver type is registered; each lives in its own folder.
   static const std::map<std::string, NotifierFactory> kTypes = {
       {"console", MakeConsoleNotifier},
+      {"email", MakeEmailNotifier},
       {"webhook", MakeWebhookNotifier},
   };
   return kTypes;

@@ -3,9 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <random>
 #include <set>
+#include <thread>
 #include <utility>
 
 namespace ab {
@@ -14,16 +17,14 @@ namespace {
 // Due entries read per pass on top of those already held in memory.
 constexpr size_t kBatch = 256;
 // Entries queued for one receiver before new ones are pushed back in the store instead: bounds
-// memory when a receiver is slow but alive.
+// memory when a receiver is slow, throttled or its circuit is open.
 constexpr size_t kLaneBacklog = 512;
 constexpr Duration kLaneFullDelay{1000};
 // After a failed store write the entry is still pending; wait before sending it again.
 constexpr Duration kStoreErrorDelay{1000};
-// A receiver's Retry-After beyond this is treated as a bug on its side.
-constexpr Duration kMaxRetryAfter{24 * 3'600'000};
 // Pending entries scanned at start to restore per-(incident, receiver) ordering.
 constexpr int kRecoveryScan = 100'000;
-// Real-time waits of the dispatcher when no better deadline is known.
+// Real-time waits when no better deadline is known.
 constexpr std::chrono::milliseconds kIdleRecheck{60'000};
 constexpr std::chrono::milliseconds kHeldRecheck{1000};
 
@@ -34,24 +35,45 @@ double UnitRandom() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
+// A real-time wait for a deadline on the injected clock (tests move a FakeClock and Wake()).
+std::chrono::milliseconds WaitFor(TimePoint until, TimePoint now) {
+  if (until == TimePoint::max()) return kHeldRecheck;
+  return std::clamp<std::chrono::milliseconds>(until - now, std::chrono::milliseconds(1),
+                                               kIdleRecheck);
+}
+
 }  // namespace
+
+std::map<std::string, ReceiverDelivery> DeliveryPolicies(
+    const std::vector<ReceiverConfig>& receivers) {
+  std::map<std::string, ReceiverDelivery> out;
+  for (const ReceiverConfig& r : receivers) out[r.name] = ReceiverDelivery{r.retry, r.delivery};
+  return out;
+}
 
 struct OutboxWorker::Impl {
   Impl(IncidentStore& s, std::map<std::string, std::unique_ptr<Notifier>> n,
-       std::map<std::string, RetryPolicy> r, const Clock& c, OutboxMetrics m, int t)
-      : store(s),
-        notifiers(std::move(n)),
-        retry(std::move(r)),
-        clock(c),
-        metrics(std::move(m)),
-        max_lane_threads(std::max(1, t)) {}
+       std::map<std::string, ReceiverDelivery> p, const Clock& c, OutboxMetrics m)
+      : store(s), notifiers(std::move(n)), policies(std::move(p)), clock(c), metrics(std::move(m)) {}
 
-  // A receiver's own sender threads: a receiver that hangs only ever blocks its own lane.
+  // One receiver: its sender threads, its queue, and what paces it. A receiver that hangs, fails
+  // or is throttled only ever blocks its own lane.
   struct Lane {
+    Lane(std::string n, ReceiverDelivery p)
+        : name(std::move(n)),
+          policy(p),
+          bucket(p.pacing.rate_limit),
+          breaker(p.pacing.circuit_breaker) {}
+    const std::string name;
+    const ReceiverDelivery policy;
     std::deque<OutboxEntry> ready;
     std::vector<std::thread> threads;
     size_t busy = 0;
     std::condition_variable cv;
+    TokenBucket bucket;
+    CircuitBreaker breaker;
+    CircuitState reported = CircuitState::kClosed;
+    TimePoint hold_until{};  // the receiver said Retry-After: nothing goes out before
   };
   // Entries of one key held in memory: at most one in flight, the rest wait in id order.
   struct KeyState {
@@ -66,6 +88,9 @@ struct OutboxWorker::Impl {
   struct Outcome {
     bool reschedule = false;  // the entry stays pending and blocks its key until `next`
     TimePoint next{};
+    bool dead = false;             // dead-lettered now
+    bool endpoint_failed = false;  // counts towards the circuit breaker
+    std::optional<TimePoint> hold_until;
   };
   struct PassResult {
     bool progress = false;
@@ -74,10 +99,9 @@ struct OutboxWorker::Impl {
 
   IncidentStore& store;
   const std::map<std::string, std::unique_ptr<Notifier>> notifiers;  // read-only after start
-  const std::map<std::string, RetryPolicy> retry;
+  const std::map<std::string, ReceiverDelivery> policies;
   const Clock& clock;
   const OutboxMetrics metrics;
-  const size_t max_lane_threads;
 
   std::mutex mu;  // guards everything below
   std::condition_variable dispatcher_cv;
@@ -90,13 +114,11 @@ struct OutboxWorker::Impl {
   std::set<int64_t> known;  // ids held in memory (queued or in flight)
   std::map<std::string, std::unique_ptr<Lane>> lanes;
 
-  RetryPolicy PolicyFor(const std::string& receiver) const {
-    auto it = retry.find(receiver);
-    return it == retry.end() ? RetryPolicy{} : it->second;
-  }
-
   void Metric(const std::string& receiver, const char* result) const {
     if (metrics.on_attempt) metrics.on_attempt(receiver, result);
+  }
+  void DeadLetterMetric(const std::string& receiver) const {
+    if (metrics.on_dead_letter) metrics.on_dead_letter(receiver);
   }
 
   // After a restart the in-memory blocks are gone: an entry backing off would be overtaken by a
@@ -122,17 +144,43 @@ struct OutboxWorker::Impl {
     }
   }
 
+  // mu held.
   Lane& LaneFor(const std::string& receiver) {
     auto& lane = lanes[receiver];
-    if (!lane) lane = std::make_unique<Lane>();
+    if (!lane) {
+      auto p = policies.find(receiver);
+      lane = std::make_unique<Lane>(receiver,
+                                    p == policies.end() ? ReceiverDelivery{} : p->second);
+    }
     return *lane;
+  }
+
+  // When the lane may start its next send: its Retry-After hold, circuit and rate limit. mu held.
+  static TimePoint Gate(Lane& lane, TimePoint now) {
+    return std::max({lane.hold_until, lane.breaker.NextSend(now), lane.bucket.NextFree(now)});
+  }
+
+  // mu held.
+  void ReportCircuit(Lane& lane, TimePoint now) {
+    const CircuitState s = lane.breaker.state(now);
+    if (s == lane.reported) return;
+    if (s == CircuitState::kOpen) {
+      spdlog::warn("outbox: circuit open receiver={}: consecutive failures, no requests until "
+                   "the cool-down ends",
+                   lane.name);
+    } else {
+      spdlog::info("outbox: circuit {} receiver={}", ToString(s), lane.name);
+    }
+    lane.reported = s;
+    if (metrics.on_circuit) metrics.on_circuit(lane.name, s);
   }
 
   // mu held.
   void Enqueue(Lane& lane, OutboxEntry e) {
     lane.ready.push_back(std::move(e));
     const size_t idle = lane.threads.size() - lane.busy;
-    if (!stopping && lane.ready.size() > idle && lane.threads.size() < max_lane_threads) {
+    const size_t max_threads = static_cast<size_t>(std::max(1, lane.policy.pacing.concurrency));
+    if (!stopping && lane.ready.size() > idle && lane.threads.size() < max_threads) {
       lane.threads.emplace_back([this, l = &lane] { LaneLoop(*l); });
     }
     lane.cv.notify_one();
@@ -159,7 +207,23 @@ struct OutboxWorker::Impl {
     }
     spdlog::warn("outbox: dead entry={} incident={} event={} reason=\"{}\"", e.id,
                  e.incident_id, e.event_id, reason);
-    Metric(e.receiver, "dead");
+    DeadLetterMetric(e.receiver);
+  }
+
+  // Stateful receivers: true when the entry is now held behind a dead entry of its key (or
+  // cannot be checked, and so must wait). mu held.
+  bool HeldBehindDead(const OutboxEntry& e) {
+    auto held = store.HoldBehindDead(e.incident_id, e.receiver);
+    if (!held.ok()) {
+      spdlog::error("outbox: cannot check entry={} for a dead predecessor: {}", e.id,
+                    held.error().message);
+      return true;  // still pending: the next pass asks again
+    }
+    if (std::find(held->begin(), held->end(), e.id) == held->end()) return false;
+    spdlog::warn("outbox: held entry={} receiver={} incident={} behind a dead entry of the same "
+                 "incident; retry or discard the dead one",
+                 e.id, e.receiver, e.incident_id);
+    return true;
   }
 
   // Reads due entries and routes each one: to its receiver's lane, behind its key's in-flight
@@ -216,10 +280,15 @@ struct OutboxWorker::Impl {
         continue;
       }
       Lane& lane = LaneFor(e.receiver);
+      if (lane.policy.pacing.stateful && HeldBehindDead(e)) {
+        r.progress = true;
+        continue;
+      }
       if (lane.ready.size() >= kLaneBacklog) {
-        const TimePoint until = now + kLaneFullDelay;
+        const TimePoint until = std::max(now + kLaneFullDelay, Gate(lane, now));
         blocked[key] = Block{e.id, until};
-        Defer(e, until, "receiver backlog full");
+        Defer(e, until == TimePoint::max() ? now + kLaneFullDelay : until,
+              "receiver backlog full");
         r.progress = true;
         continue;
       }
@@ -252,8 +321,7 @@ struct OutboxWorker::Impl {
       } else if (next->has_value()) {
         // Due already means held back here (in flight, queued, or behind its key's head):
         // completions move those along; the recheck is only a safety net.
-        wait = **next <= now ? kHeldRecheck
-                             : std::min<std::chrono::milliseconds>(kIdleRecheck, **next - now);
+        wait = **next <= now ? kHeldRecheck : WaitFor(**next, now);
       }
       const auto deadline = std::chrono::steady_clock::now() + wait;
       const bool woken =
@@ -264,22 +332,38 @@ struct OutboxWorker::Impl {
 
   void LaneLoop(Lane& lane) {
     std::unique_lock<std::mutex> lock(mu);
-    while (true) {
-      lane.cv.wait(lock, [&] { return stopping || !lane.ready.empty(); });
-      if (stopping) return;  // queued entries stay pending in the store for the next start
+    while (!stopping) {
+      if (lane.ready.empty()) {
+        lane.cv.wait(lock);
+        continue;
+      }
+      const TimePoint now = clock.now();
+      ReportCircuit(lane, now);
+      if (const TimePoint gate = Gate(lane, now); gate > now) {
+        lane.cv.wait_for(lock, WaitFor(gate, now));
+        continue;
+      }
+      lane.bucket.Take(now);
+      const bool probe = lane.breaker.OnSend(now);
       OutboxEntry e = std::move(lane.ready.front());
       lane.ready.pop_front();
       ++lane.busy;
       lock.unlock();
-      const Outcome outcome = Deliver(e);
+      const Outcome outcome = Deliver(e, lane.policy);
       lock.lock();
       --lane.busy;
-      Finish(e, outcome);
+      const TimePoint done = clock.now();
+      lane.breaker.OnResult(outcome.endpoint_failed, probe, done);
+      if (outcome.hold_until) lane.hold_until = std::max(lane.hold_until, *outcome.hold_until);
+      ReportCircuit(lane, done);
+      Finish(e, outcome, lane);
+      lane.cv.notify_all();  // the gate may have opened (probe answered) or moved
     }
+    // Queued entries stay pending in the store for the next start.
   }
 
   // One attempt and its record in the store. Runs without the lock.
-  Outcome Deliver(const OutboxEntry& e) {
+  Outcome Deliver(const OutboxEntry& e, const ReceiverDelivery& policy) {
     Notifier& notifier = *notifiers.at(e.receiver);
     SendContext ctx;
     Result<std::vector<ExternalRef>> refs = store.ExternalRefs(e.incident_id, e.receiver);
@@ -287,52 +371,49 @@ struct OutboxWorker::Impl {
       // Sending without them could open a second ticket: wait for the store instead.
       spdlog::error("outbox: cannot read external refs of incident={} receiver={}: {}",
                     e.incident_id, e.receiver, refs.error().message);
-      return Outcome{true, clock.now() + kStoreErrorDelay};
+      Outcome o;
+      o.reschedule = true;
+      o.next = clock.now() + kStoreErrorDelay;
+      return o;
     }
     ctx.refs = std::move(*refs);
     ctx.now = clock.now();
     SendResult result = notifier.Send(e, ctx);
     const TimePoint done = clock.now();
     const int attempts = e.attempts + 1;
-    const RetryPolicy policy = PolicyFor(e.receiver);
-
+    Outcome o;
     if (result.kind == SendResult::Kind::kOk) {
-      // The ref first: if we die before marking the entry delivered, its retry finds the ticket.
-      if (result.ref) {
-        ExternalRef ref = *result.ref;
-        if (ref.receiver.empty()) ref.receiver = e.receiver;
-        Status ref_st = store.AddExternalRef(e.incident_id, ref);
-        if (!ref_st.ok()) {
-          spdlog::error("outbox: cannot store external ref of incident={} receiver={}: {}",
-                        e.incident_id, e.receiver, ref_st.error().message);
-        }
-      }
-      Status st = store.MarkDelivered(e.id, attempts, done);
-      if (!st.ok()) {
-        spdlog::error("outbox: delivered entry={} but cannot record it (it may be sent again): {}",
-                      e.id, st.error().message);
-        return Outcome{true, done + kStoreErrorDelay};
-      }
-      Metric(e.receiver, "ok");
-      return Outcome{};
+      RecordDelivered(e, result, attempts, done, &o);
+      return o;
     }
 
     std::string reason = result.reason.empty() ? "receiver \"" + e.receiver + "\" failed"
                                                : result.reason;
-    if (result.kind == SendResult::Kind::kRetry && attempts < policy.max_attempts) {
-      Duration wait = Backoff(policy, attempts, UnitRandom());
-      if (result.retry_after) wait = std::max(wait, std::min(*result.retry_after, kMaxRetryAfter));
+    std::optional<Duration> retry_after;
+    if (result.retry_after) {
+      retry_after = std::clamp(*result.retry_after, Duration(0), kMaxRetryAfter);
+      // The receiver said when to come back: nothing goes to it before then. It answered, so
+      // this is not a failure for the circuit breaker.
+      o.hold_until = done + *retry_after;
+    } else {
+      o.endpoint_failed = result.kind == SendResult::Kind::kRetry;
+    }
+    if (result.kind == SendResult::Kind::kRetry && attempts < policy.retry.max_attempts) {
+      Duration wait = Backoff(policy.retry, attempts, UnitRandom());
+      if (retry_after) wait = std::max(wait, *retry_after);
       const TimePoint next = done + wait;
       spdlog::warn("outbox: attempt failed receiver={} incident={} entry={} event={} attempt={}/{} "
                    "retry_in={} reason=\"{}\"",
-                   e.receiver, e.incident_id, e.id, e.event_id, attempts, policy.max_attempts,
-                   FormatDuration(wait), reason);
+                   e.receiver, e.incident_id, e.id, e.event_id, attempts,
+                   policy.retry.max_attempts, FormatDuration(wait), reason);
       Status st = store.MarkRetry(e.id, attempts, next, reason);
       if (!st.ok()) {
         spdlog::error("outbox: cannot record retry of entry={}: {}", e.id, st.error().message);
       }
       Metric(e.receiver, "retry");
-      return Outcome{true, next};
+      o.reschedule = true;
+      o.next = next;
+      return o;
     }
 
     if (result.kind == SendResult::Kind::kRetry) {
@@ -344,23 +425,64 @@ struct OutboxWorker::Impl {
     if (!st.ok()) {
       spdlog::error("outbox: cannot mark entry={} dead (it may be sent again): {}", e.id,
                     st.error().message);
-      return Outcome{true, done + kStoreErrorDelay};
+      o.reschedule = true;
+      o.next = done + kStoreErrorDelay;
+      return o;
     }
     Metric(e.receiver, "dead");
-    return Outcome{};
+    DeadLetterMetric(e.receiver);
+    o.dead = true;
+    if (policy.pacing.stateful) {
+      // Its incident's later entries must not overtake it (a resolve before the create).
+      auto held = store.HoldBehindDead(e.incident_id, e.receiver);
+      if (!held.ok()) {
+        spdlog::error("outbox: cannot hold the entries after dead entry={}: {} (the next pass "
+                      "holds them)",
+                      e.id, held.error().message);
+      }
+    }
+    return o;
+  }
+
+  void RecordDelivered(const OutboxEntry& e, const SendResult& result, int attempts,
+                       TimePoint done, Outcome* o) {
+    // The ref first: if we die before marking the entry delivered, its retry finds the ticket.
+    if (result.ref) {
+      ExternalRef ref = *result.ref;
+      if (ref.receiver.empty()) ref.receiver = e.receiver;
+      Status ref_st = store.AddExternalRef(e.incident_id, ref);
+      if (!ref_st.ok()) {
+        spdlog::error("outbox: cannot store external ref of incident={} receiver={}: {}",
+                      e.incident_id, e.receiver, ref_st.error().message);
+      }
+    }
+    Status st = store.MarkDelivered(e.id, attempts, done);
+    if (!st.ok()) {
+      spdlog::error("outbox: delivered entry={} but cannot record it (it may be sent again): {}",
+                    e.id, st.error().message);
+      o->reschedule = true;
+      o->next = done + kStoreErrorDelay;
+      return;
+    }
+    Metric(e.receiver, "ok");
+    if (metrics.on_delivered) {
+      metrics.on_delivered(e.receiver,
+                           std::max(0.0, std::chrono::duration<double>(done - e.created_at).count()));
+    }
   }
 
   // mu held.
-  void Finish(const OutboxEntry& e, const Outcome& outcome) {
+  void Finish(const OutboxEntry& e, const Outcome& outcome, Lane& lane) {
     known.erase(e.id);
     const Key key{e.incident_id, e.receiver};
     auto ks = keys.find(key);
     if (ks == keys.end()) return;  // cannot happen: dispatch always creates the key state
     ks->second.in_flight = false;
-    if (outcome.reschedule) {
-      blocked[key] = Block{e.id, outcome.next};
-      // Its followers must not overtake it: forget them here, and let the next pass push them
-      // back in the store to the head's next attempt (that pass also learns the new due time).
+    const bool hold = outcome.dead && lane.policy.pacing.stateful;
+    if (outcome.reschedule || hold) {
+      if (outcome.reschedule) blocked[key] = Block{e.id, outcome.next};
+      // Its followers must not overtake it: forget them here. The next pass pushes them back in
+      // the store to the head's next attempt, or finds them held behind the dead head.
       for (const auto& [id, entry] : ks->second.waiting) known.erase(id);
       keys.erase(ks);
       if (!stopping) {
@@ -378,16 +500,16 @@ struct OutboxWorker::Impl {
     OutboxEntry next = std::move(first->second);
     ks->second.waiting.erase(first);
     ks->second.in_flight = true;
-    Enqueue(LaneFor(e.receiver), std::move(next));
+    Enqueue(lane, std::move(next));
   }
 };
 
 OutboxWorker::OutboxWorker(IncidentStore& store,
                            std::map<std::string, std::unique_ptr<Notifier>> notifiers,
-                           std::map<std::string, RetryPolicy> retry, const Clock& clock,
-                           OutboxMetrics metrics, int threads)
-    : impl_(std::make_unique<Impl>(store, std::move(notifiers), std::move(retry), clock,
-                                   std::move(metrics), threads)) {}
+                           std::map<std::string, ReceiverDelivery> policies, const Clock& clock,
+                           OutboxMetrics metrics)
+    : impl_(std::make_unique<Impl>(store, std::move(notifiers), std::move(policies), clock,
+                                   std::move(metrics))) {}
 
 OutboxWorker::~OutboxWorker() { Stop(); }
 
@@ -420,6 +542,8 @@ void OutboxWorker::Wake() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->wake = true;
   impl_->dispatcher_cv.notify_one();
+  // Lanes waiting for a deadline on the clock look again (tests move a FakeClock).
+  for (auto& [name, lane] : impl_->lanes) lane->cv.notify_all();
 }
 
 }  // namespace ab

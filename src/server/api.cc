@@ -8,28 +8,19 @@
 #include "common/crypto.h"
 #include "ingest/decode.h"
 #include "model/json.h"
+#include "server/api_helpers.h"
 
 namespace ab {
+
+using api_internal::ParseId;
+using api_internal::Unavailable;
 
 namespace {
 
 enum IngestKind { kAlertmanager, kApiV2, kGeneric };
 
-std::optional<int64_t> ParseId(std::string_view s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
-}
-
-HttpResponse Unavailable(std::string_view why) {
-  HttpResponse r = HttpResponse::Error(503, why);
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
 }
 
 nlohmann::json DecodeErrorsJson(const std::vector<DecodeError>& errors) {
@@ -147,12 +138,16 @@ void Api::Route(HttpRequest&& req,
     return done(path, ListOutbox(req));
   }
   constexpr std::string_view kOutbox = "/api/v1/outbox/";
-  if (StartsWith(path, kOutbox) && path.size() > 6 && path.ends_with("/retry")) {
-    constexpr std::string_view route = "/api/v1/outbox/{id}/retry";
-    if (!post) return method_not_allowed(route);
-    std::string_view id = std::string_view(path).substr(kOutbox.size());
-    id.remove_suffix(6);
-    return done(route, RetryOutbox(id));
+  if (StartsWith(path, kOutbox)) {
+    std::string_view rest = std::string_view(path).substr(kOutbox.size());
+    const size_t slash = rest.find('/');
+    const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+    if (action == "retry" || action == "discard") {
+      const std::string_view route = action == "retry" ? "/api/v1/outbox/{id}/retry"
+                                                       : "/api/v1/outbox/{id}/discard";
+      if (!post) return method_not_allowed(route);
+      return done(route, OutboxAction(rest.substr(0, slash), action));
+    }
   }
   done("other", HttpResponse::Error(404, "no route for " + req.method + " " + path));
 }
@@ -307,44 +302,6 @@ HttpResponse Api::GetIncident(std::string_view id_text) {
   body["alerts"] = std::move(alerts);
   body["timeline"] = std::move(timeline);
   return HttpResponse::Json(200, body.dump());
-}
-
-HttpResponse Api::ListOutbox(const HttpRequest& req) {
-  OutboxQuery q;
-  if (std::string state = req.Query("state"); !state.empty()) {
-    for (auto s : {OutboxState::kPending, OutboxState::kDelivered, OutboxState::kDead}) {
-      if (ToString(s) == state) q.state = s;
-    }
-    if (!q.state)
-      return HttpResponse::Error(400, "unknown outbox state \"" + state + "\"", "state");
-  }
-  auto entries = deps_.store->ListOutbox(q);
-  if (!entries.ok()) return Unavailable(entries.error().message);
-  nlohmann::json list = nlohmann::json::array();
-  for (const OutboxEntry& e : *entries) {
-    list.push_back({{"id", e.id},
-                    {"incident_id", e.incident_id},
-                    {"event_id", e.event_id},
-                    {"type", e.event_type},
-                    {"receiver", e.receiver},
-                    {"state", ToString(e.state)},
-                    {"attempts", e.attempts},
-                    {"created_at", FormatRfc3339(e.created_at)},
-                    {"next_attempt_at", FormatRfc3339(e.next_attempt_at)},
-                    {"last_error", e.last_error}});
-  }
-  return HttpResponse::Json(200, nlohmann::json{{"entries", std::move(list)}}.dump());
-}
-
-HttpResponse Api::RetryOutbox(std::string_view id_text) {
-  auto id = ParseId(id_text);
-  if (!id) return HttpResponse::Error(400, "outbox id must be a positive integer", "id");
-  auto retried = deps_.store->RetryOutbox(*id, deps_.clock->now());
-  if (!retried.ok()) return Unavailable(retried.error().message);
-  if (!*retried)
-    return HttpResponse::Error(404, "no dead outbox entry " + std::string(id_text), "id");
-  if (deps_.wake_outbox) deps_.wake_outbox();
-  return HttpResponse::Json(200, nlohmann::json{{"id", *id}, {"state", "pending"}}.dump());
 }
 
 }  // namespace ab

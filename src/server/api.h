@@ -23,7 +23,7 @@ struct ApiDeps {
   IngestPipeline* pipeline = nullptr;
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;
-  std::function<void()> wake_outbox;  // after an outbox retry
+  std::function<void()> wake_outbox;  // after an outbox retry or discard
 };
 
 class Api {
@@ -50,8 +50,10 @@ class Api {
   // POST /api/v1/incidents/{id}/{action} (incident_actions.cc).
   void Act(HttpRequest&& req, std::string_view id, std::string_view action,
            const std::function<void(HttpResponse)>& done);
+  // The outbox routes (api_outbox.cc).
   HttpResponse ListOutbox(const HttpRequest& req);
-  HttpResponse RetryOutbox(std::string_view id);
+  // POST /api/v1/outbox/{id}/{retry,discard}
+  HttpResponse OutboxAction(std::string_view id, std::string_view action);
 
   ApiDeps deps_;
   std::map<std::string, SourceAuthKeys> auth_;

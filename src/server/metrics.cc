@@ -12,6 +12,15 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   return kBuckets;
 }
 
+// From a send right after the commit (milliseconds) to retries after an outage (hours).
+const prometheus::Histogram::BucketBoundaries& DeliveryBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
+  return kBuckets;
+}
+
+constexpr std::string_view kCircuitStates[] = {"closed", "open", "half_open"};
+
 }  // namespace
 
 Metrics::Metrics()
@@ -46,6 +55,19 @@ Metrics::Metrics()
                       .Name("alertbridge_outbox_delivery_attempts_total")
                       .Help("Delivery attempts, by receiver and result (ok, retry, dead).")
                       .Register(*registry_)),
+      dead_letters_(prometheus::BuildCounter()
+                        .Name("alertbridge_outbox_dead_letters_total")
+                        .Help("Outbox entries given up on (dead-lettered), by receiver.")
+                        .Register(*registry_)),
+      delivery_latency_(prometheus::BuildHistogram()
+                            .Name("alertbridge_outbox_delivery_latency_seconds")
+                            .Help("From an event's commit to its delivery, by receiver.")
+                            .Register(*registry_)),
+      circuit_state_(prometheus::BuildGauge()
+                         .Name("alertbridge_outbox_circuit_state")
+                         .Help("Circuit breaker of each receiver: 1 for its current state "
+                               "(closed, open, half_open), 0 for the others.")
+                         .Register(*registry_)),
       connections_(prometheus::BuildGauge()
                        .Name("alertbridge_http_connections")
                        .Help("Open HTTP connections.")
@@ -61,6 +83,17 @@ Metrics::Metrics()
                           .Help("Outbox entries waiting for delivery (outbox depth).")
                           .Register(*registry_)
                           .Add({})),
+      outbox_held_(prometheus::BuildGauge()
+                       .Name("alertbridge_outbox_held")
+                       .Help("Outbox entries held behind a dead entry of the same incident "
+                             "(stateful receivers).")
+                       .Register(*registry_)
+                       .Add({})),
+      outbox_dead_(prometheus::BuildGauge()
+                       .Name("alertbridge_outbox_dead")
+                       .Help("Outbox entries dead-lettered and not yet retried or discarded.")
+                       .Register(*registry_)
+                       .Add({})),
       firing_alerts_(prometheus::BuildGauge()
                          .Name("alertbridge_alerts_firing")
                          .Help("Alerts currently firing.")
@@ -94,11 +127,31 @@ void Metrics::Delivery(const std::string& receiver, const std::string& result) {
   deliveries_.Add({{"receiver", receiver}, {"result", result}}).Increment();
 }
 
+void Metrics::DeadLetter(const std::string& receiver) {
+  dead_letters_.Add({{"receiver", receiver}}).Increment();
+}
+
+void Metrics::Delivered(const std::string& receiver, double seconds) {
+  delivery_latency_.Add({{"receiver", receiver}}, DeliveryBuckets()).Observe(seconds);
+}
+
+void Metrics::Circuit(const std::string& receiver, std::string_view state) {
+  for (std::string_view s : kCircuitStates) {
+    circuit_state_.Add({{"receiver", receiver}, {"state", std::string(s)}})
+        .Set(s == state ? 1.0 : 0.0);
+  }
+}
+
 void Metrics::Connections(int delta) { connections_.Increment(delta); }
 void Metrics::ConnectionRejected() { connections_rejected_.Increment(); }
 
 std::string Metrics::Serialize() {
-  if (outbox_pending) outbox_pending_.Set(outbox_pending());
+  if (outbox_counts) {
+    const OutboxCounts counts = outbox_counts();
+    outbox_pending_.Set(static_cast<double>(counts.pending));
+    outbox_held_.Set(static_cast<double>(counts.held));
+    outbox_dead_.Set(static_cast<double>(counts.dead));
+  }
   if (firing_alerts) firing_alerts_.Set(firing_alerts());
   if (open_incidents) open_incidents_.Set(open_incidents());
   return prometheus::TextSerializer().Serialize(registry_->Collect());

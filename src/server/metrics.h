@@ -11,6 +11,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include "store/store.h"
 
 namespace ab {
 
@@ -23,11 +26,15 @@ class Metrics {
   void HttpRequest(const std::string& route, int code, double seconds);
   void Commit(double seconds, double batches);
   void Delivery(const std::string& receiver, const std::string& result);
+  void DeadLetter(const std::string& receiver);
+  void Delivered(const std::string& receiver, double seconds);
+  // Sets the receiver's circuit_state series: 1 for `state`, 0 for the others.
+  void Circuit(const std::string& receiver, std::string_view state);
   void Connections(int delta);
   void ConnectionRejected();
 
   // Values read at scrape time.
-  std::function<double()> outbox_pending;
+  std::function<OutboxCounts()> outbox_counts;
   std::function<double()> firing_alerts;
   std::function<double()> open_incidents;
 
@@ -42,9 +49,14 @@ class Metrics {
   prometheus::Histogram& commit_duration_;
   prometheus::Counter& commit_batches_;
   prometheus::Family<prometheus::Counter>& deliveries_;
+  prometheus::Family<prometheus::Counter>& dead_letters_;
+  prometheus::Family<prometheus::Histogram>& delivery_latency_;
+  prometheus::Family<prometheus::Gauge>& circuit_state_;
   prometheus::Gauge& connections_;
   prometheus::Counter& connections_rejected_;
   prometheus::Gauge& outbox_pending_;
+  prometheus::Gauge& outbox_held_;
+  prometheus::Gauge& outbox_dead_;
   prometheus::Gauge& firing_alerts_;
   prometheus::Gauge& open_incidents_;
 };

@@ -45,6 +45,14 @@ struct IncidentDetail {
 struct OutboxQuery {
   std::optional<OutboxState> state;
   int limit = 100;
+  std::string receiver = {};  // empty = any
+};
+
+// Entries waiting or given up on, for the metrics (delivered and discarded ones are history).
+struct OutboxCounts {
+  int64_t pending = 0;
+  int64_t held = 0;
+  int64_t dead = 0;
 };
 
 class IncidentStore {
@@ -70,10 +78,19 @@ class IncidentStore {
   // The refs `receiver` returned for an incident, oldest first (the delivery path's read).
   virtual Result<std::vector<ExternalRef>> ExternalRefs(int64_t incident_id,
                                                         const std::string& receiver) = 0;
-  virtual Result<int64_t> PendingOutboxCount() = 0;
+  // Holds every pending entry of (incident, receiver) that has an earlier dead entry, and returns
+  // the ids it held (none when the key has no dead entry: the usual case, answered by a read).
+  virtual Result<std::vector<int64_t>> HoldBehindDead(int64_t incident_id,
+                                                      const std::string& receiver) = 0;
+  virtual Result<OutboxCounts> CountOutbox() = 0;
   virtual Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& q) = 0;
-  // Dead -> pending, due now. False when no dead entry has that id.
-  virtual Result<bool> RetryOutbox(int64_t id, TimePoint now) = 0;
+  // The operator's actions on one entry, each returning the state the entry was in (none: no such
+  // entry); an entry in any other state is left alone. Both release the entries held behind it
+  // (held -> pending, due now) unless another dead entry of their key still comes first.
+  // Retry: dead -> pending, due now, with a fresh attempt budget.
+  virtual Result<std::optional<OutboxState>> RetryOutbox(int64_t id, TimePoint now) = 0;
+  // Discard: dead or held -> discarded; it will never be sent.
+  virtual Result<std::optional<OutboxState>> DiscardOutbox(int64_t id, TimePoint now) = 0;
 
   // Queries for the HTTP API (safe to call from any thread, concurrently with Commit).
   virtual Result<IncidentPage> ListIncidents(const IncidentQuery& q) = 0;

@@ -90,12 +90,19 @@ def verify_standard_webhook(headers, body, key=WEBHOOK_SECRET_BYTES):
 
 class WebhookReceiver:
     """A local webhook endpoint that rejects unsigned or badly signed requests with 401 and records
-    the good ones. `fail_with` makes it answer that status instead (outage simulation)."""
+    the good ones. `fail_with` makes it answer that status instead (outage simulation), with
+    `retry_after` as its Retry-After header; `hold`, when set to a threading.Event, keeps every
+    request waiting until the event is set (a hung endpoint). `attempts` lists every signed
+    request as (monotonic time, webhook-id, status answered)."""
 
     def __init__(self):
         self.events = []
         self.rejected = []
+        self.attempts = []
         self.fail_with = None
+        self.retry_after = None
+        self.hold = None
+        self.waiting = 0
         self.lock = threading.Lock()
         outer = self
 
@@ -104,18 +111,34 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 hdrs = {k.lower(): v for k, v in self.headers.items()}
                 problem = verify_standard_webhook(hdrs, body)
+                hold = outer.hold
+                if hold is not None and not problem:
+                    with outer.lock:
+                        outer.waiting += 1
+                    hold.wait(60)
+                    with outer.lock:
+                        outer.waiting -= 1
+                retry_after = None
                 with outer.lock:
                     if problem:
                         outer.rejected.append(problem)
                         status = 401
                     elif outer.fail_with:
                         status = outer.fail_with
+                        retry_after = outer.retry_after
                     else:
                         outer.events.append({"id": hdrs["webhook-id"], "body": json.loads(body)})
                         status = 204
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                    if not problem:
+                        outer.attempts.append((time.monotonic(), hdrs["webhook-id"], status))
+                try:
+                    self.send_response(status)
+                    if retry_after is not None:
+                        self.send_header("Retry-After", str(retry_after))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the bridge gave up waiting (its timeout) and closed the connection
 
             def log_message(self, *args):
                 pass
@@ -132,7 +155,13 @@ class WebhookReceiver:
         with self.lock:
             return [e["body"]["type"] for e in self.events]
 
+    def ids(self):
+        with self.lock:
+            return [e["id"] for e in self.events]
+
     def close(self):
+        if self.hold is not None:
+            self.hold.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -191,6 +220,21 @@ class Alertbridge:
     def kill9(self):
         self.proc.kill()
         self.proc.wait(timeout=10)
+        self.log.close()
+
+    def outbox(self, query=""):
+        status, body = http_json("GET", self.base() + "/api/v1/outbox" + query)
+        assert status == 200, body
+        return body["entries"]
+
+    def settled(self):
+        """Every outbox entry delivered or discarded: nothing pending, held or dead."""
+        return all(not self.outbox("?state=" + s) for s in ("pending", "held", "dead"))
+
+    def metrics(self):
+        status, body = http_json("GET", self.base() + "/metrics")
+        assert status == 200, body
+        return body
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -200,6 +244,8 @@ class Alertbridge:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc:
+            self.log.close()
         return self.proc.returncode if self.proc else None
 
 
@@ -262,6 +308,25 @@ class Alertmanager:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def am_payload(status, instances, service="db"):
+    """An Alertmanager webhook (version 4) body: DiskFull alerts of `service`, one per instance."""
+    alerts = []
+    for inst in instances:
+        alerts.append({
+            "status": status,
+            "labels": {"alertname": "DiskFull", "service": service, "instance": inst},
+            "annotations": {"summary": "disk almost full"},
+            "startsAt": "2026-11-22T22:44:03.65557Z",
+            "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-22T23:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph",
+            "fingerprint": "0000000000000000",
+        })
+    return {"receiver": "bridge", "status": status, "alerts": alerts,
+            "groupLabels": {"alertname": "DiskFull"}, "commonLabels": {"alertname": "DiskFull"},
+            "commonAnnotations": {}, "externalURL": "http://am:9093", "version": "4",
+            "groupKey": "{}:{alertname=\"DiskFull\"}", "truncatedAlerts": 0}
 
 
 def new_workdir(name):

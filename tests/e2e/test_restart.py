@@ -11,7 +11,8 @@ import sys
 import unittest
 
 import harness
-from harness import WEBHOOK_SECRET, Alertbridge, WebhookReceiver, http_json, new_workdir, wait_for
+from harness import (WEBHOOK_SECRET, Alertbridge, WebhookReceiver, am_payload, http_json,
+                     new_workdir, wait_for)
 
 ALERTBRIDGE = None
 
@@ -32,24 +33,6 @@ receivers:
     secret: env:E2E_WEBHOOK_SECRET
     retry: {{max_attempts: 1000, initial_backoff: 50ms, max_backoff: 200ms}}
 """
-
-
-def am_payload(status, instances):
-    alerts = []
-    for inst in instances:
-        alerts.append({
-            "status": status,
-            "labels": {"alertname": "DiskFull", "service": "db", "instance": inst},
-            "annotations": {"summary": "disk almost full"},
-            "startsAt": "2026-11-22T22:44:03.65557Z",
-            "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-22T23:00:00Z",
-            "generatorURL": "http://prometheus:9090/graph",
-            "fingerprint": "0000000000000000",
-        })
-    return {"receiver": "bridge", "status": status, "alerts": alerts,
-            "groupLabels": {"alertname": "DiskFull"}, "commonLabels": {"alertname": "DiskFull"},
-            "commonAnnotations": {}, "externalURL": "http://am:9093", "version": "4",
-            "groupKey": "{}:{alertname=\"DiskFull\"}", "truncatedAlerts": 0}
 
 
 class RestartDurability(unittest.TestCase):

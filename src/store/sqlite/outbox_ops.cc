@@ -44,13 +44,24 @@ Result<std::optional<TimePoint>> SqliteStore::NextOutboxDue() {
   return *row ? st->OptTime(0) : std::nullopt;
 }
 
-Result<int64_t> SqliteStore::PendingOutboxCount() {
+Result<OutboxCounts> SqliteStore::CountOutbox() {
   std::lock_guard lock(outbox_.mu);
-  Result<Stmt> st = outbox_.db.Prepare("SELECT count(*) FROM outbox WHERE state = 'pending'");
+  // outbox_due starts with state: each count is a range of the index, not a table scan.
+  Result<Stmt> st = outbox_.db.Prepare(
+      "SELECT state, count(*) FROM outbox WHERE state IN ('pending', 'held', 'dead') "
+      "GROUP BY state");
   if (!st.ok()) return st.error();
-  Result<bool> row = st->Step();
-  if (!row.ok()) return row.error();
-  return *row ? st->Int(0) : 0;
+  OutboxCounts counts;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return counts;
+    const std::string_view state = st->Text(0);
+    int64_t* slot = state == "pending" ? &counts.pending
+                    : state == "held"  ? &counts.held
+                                       : &counts.dead;
+    *slot = st->Int(1);
+  }
 }
 
 Status SqliteStore::UpdateOutboxRow(const std::string& sql, int64_t id, const std::string& what,
@@ -90,19 +101,97 @@ Status SqliteStore::MarkDead(int64_t id, int attempts, const std::string& error)
       "dead-lettering", [&](Stmt& st) { st.Bind(2, int64_t{attempts}).Bind(3, error); });
 }
 
-Result<bool> SqliteStore::RetryOutbox(int64_t id, TimePoint now) {
+Result<std::vector<int64_t>> SqliteStore::HoldBehindDead(int64_t incident_id,
+                                                        const std::string& receiver) {
+  {
+    // The read answers the usual case (no dead entry) without taking the write lock;
+    // outbox_by_incident makes it one index range.
+    std::lock_guard lock(outbox_.mu);
+    Result<Stmt> st = outbox_.db.Prepare(
+        "SELECT 1 FROM outbox WHERE incident_id = ?1 AND receiver = ?2 AND state = 'dead' "
+        "LIMIT 1");
+    if (!st.ok()) return st.error();
+    st->Bind(1, incident_id).Bind(2, receiver);
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return std::vector<int64_t>();
+  }
+  // The update decides again, atomically: an operator may have retried the dead entry since.
   std::lock_guard lock(writer_.mu);
+  Result<Stmt> st = writer_.db.Prepare(
+      "UPDATE outbox SET state = 'held', last_error = 'held behind dead outbox entry ' || "
+      "(SELECT min(d.id) FROM outbox d WHERE d.incident_id = outbox.incident_id AND "
+      "d.receiver = outbox.receiver AND d.state = 'dead') || "
+      "' of the same incident (stateful receiver): retry or discard it' "
+      "WHERE incident_id = ?1 AND receiver = ?2 AND state = 'pending' AND EXISTS "
+      "(SELECT 1 FROM outbox d WHERE d.incident_id = outbox.incident_id AND "
+      "d.receiver = outbox.receiver AND d.state = 'dead' AND d.id < outbox.id) RETURNING id");
+  if (!st.ok()) return st.error();
+  st->Bind(1, incident_id).Bind(2, receiver);
+  std::vector<int64_t> held;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return MakeError("holding outbox entries: " + row.error().message);
+    if (!*row) return held;
+    held.push_back(st->Int(0));
+  }
+}
+
+Result<std::optional<OutboxState>> SqliteStore::OperatorAction(const std::string& sql, int64_t id,
+                                                               TimePoint now,
+                                                               const std::string& what) {
+  std::lock_guard lock(writer_.mu);
+  const std::string context = what + " outbox entry " + std::to_string(id);
+  Result<Transaction> tx = Transaction::Begin(writer_.db, Transaction::Mode::kWrite);
+  if (!tx.ok()) return MakeError(context + ": " + tx.error().message);
+  Result<Stmt> read = writer_.db.Prepare(
+      "SELECT state, incident_id, receiver FROM outbox WHERE id = ?1");
+  if (!read.ok()) return read.error();
+  read->Bind(1, id);
+  Result<bool> row = read->Step();
+  if (!row.ok()) return MakeError(context + ": " + row.error().message);
+  if (!*row) return std::optional<OutboxState>();
+  std::optional<OutboxState> before = ParseOutboxState(read->Text(0));
+  const int64_t incident_id = read->Int(1);
+  const std::string receiver(read->Text(2));
+  read->Reset();
+  if (!before) return MakeError(context + ": stored state is invalid");
+
+  Result<Stmt> change = writer_.db.Prepare(sql);
+  if (!change.ok()) return change.error();
+  change->Bind(1, id).Bind(2, now);
+  if (Status s = change->Run(); !s.ok()) return MakeError(context + ": " + s.error().message);
+  if (writer_.db.ChangedRows() == 0) return before;  // a state the action does not apply to
+
+  // Entries held behind it go back to pending unless another dead entry still comes first.
+  Result<Stmt> release = writer_.db.Prepare(
+      "UPDATE outbox SET state = 'pending', next_attempt_at = ?3, last_error = '' "
+      "WHERE incident_id = ?1 AND receiver = ?2 AND state = 'held' AND NOT EXISTS "
+      "(SELECT 1 FROM outbox d WHERE d.incident_id = outbox.incident_id AND "
+      "d.receiver = outbox.receiver AND d.state = 'dead' AND d.id < outbox.id)");
+  if (!release.ok()) return release.error();
+  release->Bind(1, incident_id).Bind(2, receiver).Bind(3, now);
+  if (Status s = release->Run(); !s.ok()) {
+    return MakeError(context + ": releasing held entries: " + s.error().message);
+  }
+  if (Status s = tx->Commit(); !s.ok()) return MakeError(context + ": " + s.error().message);
+  return before;
+}
+
+Result<std::optional<OutboxState>> SqliteStore::RetryOutbox(int64_t id, TimePoint now) {
   // A fresh attempt budget: the operator retries because the cause is fixed. last_error stays
   // until the next attempt replaces it, so the list still shows why it had died.
-  Result<Stmt> st = writer_.db.Prepare(
+  return OperatorAction(
       "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2 "
-      "WHERE id = ?1 AND state = 'dead'");
-  if (!st.ok()) return st.error();
-  st->Bind(1, id).Bind(2, now);
-  Status s = st->Run();
-  if (!s.ok()) return MakeError("retrying outbox entry " + std::to_string(id) + ": " +
-                                s.error().message);
-  return writer_.db.ChangedRows() > 0;
+      "WHERE id = ?1 AND state = 'dead'",
+      id, now, "retrying");
+}
+
+Result<std::optional<OutboxState>> SqliteStore::DiscardOutbox(int64_t id, TimePoint now) {
+  return OperatorAction(
+      "UPDATE outbox SET state = 'discarded', discarded_at = ?2 "
+      "WHERE id = ?1 AND state IN ('dead', 'held')",
+      id, now, "discarding");
 }
 
 Status SqliteStore::AddExternalRef(int64_t incident_id, const ExternalRef& ref) {
@@ -138,13 +227,15 @@ Result<std::vector<ExternalRef>> SqliteStore::ExternalRefs(int64_t incident_id,
 Result<std::vector<OutboxEntry>> SqliteStore::ListOutbox(const OutboxQuery& q) {
   if (q.limit < 1) return MakeError("limit must be at least 1", "limit");
   std::lock_guard lock(api_.mu);
-  std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outbox";
-  if (q.state) sql += " WHERE state = ?2";
+  std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE 1";
+  if (q.state) sql += " AND state = ?2";
+  if (!q.receiver.empty()) sql += " AND receiver = ?3";
   sql += " ORDER BY id DESC LIMIT ?1";
   Result<Stmt> st = api_.db.Prepare(sql);
   if (!st.ok()) return st.error();
   st->Bind(1, int64_t{q.limit});
   if (q.state) st->Bind(2, ToString(*q.state));
+  if (!q.receiver.empty()) st->Bind(3, q.receiver);
   return ReadEntries(*st);
 }
 

@@ -75,13 +75,6 @@ const char kUpsertExternalRef[] =
 
 namespace {
 
-std::optional<OutboxState> ParseOutboxState(std::string_view text) {
-  for (auto s : {OutboxState::kPending, OutboxState::kDelivered, OutboxState::kDead}) {
-    if (ToString(s) == text) return s;
-  }
-  return std::nullopt;
-}
-
 Error BadColumn(std::string_view row, std::string_view column, std::string_view value) {
   return MakeError("stored " + std::string(row) + ": column " + std::string(column) +
                    " holds an invalid value \"" + std::string(value.substr(0, 200)) + "\"");

@@ -124,6 +124,12 @@ CREATE TABLE incident_alerts (
 ) WITHOUT ROWID;
 ALTER TABLE incidents ADD COLUMN alerts_total INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 4: outbox states `held` and `discarded` (state is free text, so no table change for
+      // them; the version bump keeps an older binary, which cannot read them, off this file),
+      // and when an operator discarded an entry.
+      R"sql(
+ALTER TABLE outbox ADD COLUMN discarded_at INTEGER;
+)sql",
   };
   return kMigrations;
 }

@@ -3,8 +3,10 @@
 // Threads: the committer thread writes, delivery workers read due entries and mark them, HTTP
 // threads query. Each kind gets its own connection with its own mutex, so that a WAL reader never
 // waits for the writer's fsync and a long API query never delays the next delivery:
-//   writer_  Commit, Mark*, RetryOutbox, AddExternalRef, Flush
-//   outbox_  DueOutbox, NextOutboxDue, PendingOutboxCount, ExternalRefs (the delivery path)
+//   writer_  Commit, Mark*, HoldBehindDead (its update), RetryOutbox, DiscardOutbox,
+//            AddExternalRef, Flush
+//   outbox_  DueOutbox, NextOutboxDue, CountOutbox, ExternalRefs, HoldBehindDead (its read)
+//            (the delivery path)
 //   api_     Load, ListIncidents, GetIncident, ListOutbox
 // Every read that touches more than one table runs in one read transaction (one snapshot).
 #pragma once
@@ -36,9 +38,12 @@ class SqliteStore final : public IncidentStore {
   Status AddExternalRef(int64_t incident_id, const ExternalRef& ref) override;
   Result<std::vector<ExternalRef>> ExternalRefs(int64_t incident_id,
                                                 const std::string& receiver) override;
-  Result<int64_t> PendingOutboxCount() override;
+  Result<std::vector<int64_t>> HoldBehindDead(int64_t incident_id,
+                                              const std::string& receiver) override;
+  Result<OutboxCounts> CountOutbox() override;
   Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& q) override;
-  Result<bool> RetryOutbox(int64_t id, TimePoint now) override;
+  Result<std::optional<OutboxState>> RetryOutbox(int64_t id, TimePoint now) override;
+  Result<std::optional<OutboxState>> DiscardOutbox(int64_t id, TimePoint now) override;
 
   Result<IncidentPage> ListIncidents(const IncidentQuery& q) override;
   Result<std::optional<IncidentDetail>> GetIncident(int64_t id) override;
@@ -59,6 +64,10 @@ class SqliteStore final : public IncidentStore {
   // One UPDATE of one outbox row; an error when no row has that id.
   Status UpdateOutboxRow(const std::string& sql, int64_t id, const std::string& what,
                          const std::function<void(Stmt&)>& bind);
+  // An operator's action: `sql` changes entry ?1 (bound with ?2 = now) when its state allows,
+  // then the entries held behind it are released, in one transaction.
+  Result<std::optional<OutboxState>> OperatorAction(const std::string& sql, int64_t id,
+                                                    TimePoint now, const std::string& what);
 
   Connection writer_;
   Connection outbox_;

@@ -120,11 +120,29 @@ class FakeStore final : public IncidentStore {
     }
     return out;
   }
-  Result<int64_t> PendingOutboxCount() override {
+  Result<std::vector<int64_t>> HoldBehindDead(int64_t incident_id,
+                                              const std::string& receiver) override {
     std::lock_guard<std::mutex> lock(mu_);
-    return static_cast<int64_t>(std::count_if(
-        state_.outbox.begin(), state_.outbox.end(),
-        [](const auto& kv) { return kv.second.state == OutboxState::kPending; }));
+    std::vector<int64_t> held;
+    for (auto& [id, e] : state_.outbox) {
+      if (e.incident_id == incident_id && e.receiver == receiver &&
+          e.state == OutboxState::kPending && DeadBefore(e)) {
+        e.state = OutboxState::kHeld;
+        held.push_back(id);
+      }
+    }
+    if (!held.empty()) cv_.notify_all();
+    return held;
+  }
+  Result<OutboxCounts> CountOutbox() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    OutboxCounts c;
+    for (const auto& [id, e] : state_.outbox) {
+      if (e.state == OutboxState::kPending) ++c.pending;
+      if (e.state == OutboxState::kHeld) ++c.held;
+      if (e.state == OutboxState::kDead) ++c.dead;
+    }
+    return c;
   }
   Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& q) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -136,14 +154,21 @@ class FakeStore final : public IncidentStore {
     }
     return out;
   }
-  Result<bool> RetryOutbox(int64_t id, TimePoint now) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = state_.outbox.find(id);
-    if (it == state_.outbox.end() || it->second.state != OutboxState::kDead) return false;
-    it->second.state = OutboxState::kPending;
-    it->second.next_attempt_at = now;
-    cv_.notify_all();
-    return true;
+  Result<std::optional<OutboxState>> RetryOutbox(int64_t id, TimePoint now) override {
+    return OperatorAction(id, now, [&](OutboxEntry& e) {
+      if (e.state != OutboxState::kDead) return false;
+      e.state = OutboxState::kPending;
+      e.attempts = 0;
+      e.next_attempt_at = now;
+      return true;
+    });
+  }
+  Result<std::optional<OutboxState>> DiscardOutbox(int64_t id, TimePoint now) override {
+    return OperatorAction(id, now, [&](OutboxEntry& e) {
+      if (e.state != OutboxState::kDead && e.state != OutboxState::kHeld) return false;
+      e.state = OutboxState::kDiscarded;
+      return true;
+    });
   }
 
   Result<IncidentPage> ListIncidents(const IncidentQuery&) override { return IncidentPage{}; }
@@ -153,6 +178,36 @@ class FakeStore final : public IncidentStore {
   Status Flush() override { return Status::Ok(); }
 
  private:
+  // mu_ held.
+  bool DeadBefore(const OutboxEntry& e) const {
+    for (const auto& [id, d] : state_.outbox) {
+      if (id < e.id && d.incident_id == e.incident_id && d.receiver == e.receiver &&
+          d.state == OutboxState::kDead) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // As the SQLite store: change one entry, then release what it held.
+  Result<std::optional<OutboxState>> OperatorAction(
+      int64_t id, TimePoint now, const std::function<bool(OutboxEntry&)>& change) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = state_.outbox.find(id);
+    if (it == state_.outbox.end()) return std::optional<OutboxState>();
+    const OutboxState before = it->second.state;
+    if (!change(it->second)) return std::optional<OutboxState>(before);
+    for (auto& [other_id, e] : state_.outbox) {
+      if (e.incident_id == it->second.incident_id && e.receiver == it->second.receiver &&
+          e.state == OutboxState::kHeld && !DeadBefore(e)) {
+        e.state = OutboxState::kPending;
+        e.next_attempt_at = now;
+      }
+    }
+    cv_.notify_all();
+    return std::optional<OutboxState>(before);
+  }
+
   Status Update(int64_t id, const std::function<void(OutboxEntry&)>& change) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = state_.outbox.find(id);

@@ -1,148 +1,7 @@
-#include "notify/outbox_worker.h"
+#include "outbox_worker_fixture.h"
 
-#include <gtest/gtest.h>
-
-#include <cstdlib>
-
-#include "common/crypto.h"
-#include "fake_store.h"
-#include "notify/webhook/webhook_notifier.h"
-#include "test_receiver.h"
-
-namespace ab {
+namespace ab::testing {
 namespace {
-
-using testing::FakeStore;
-using testing::ReceivedRequest;
-using testing::Reply;
-using testing::TestReceiver;
-
-constexpr std::chrono::seconds kDeadline{10};
-
-// Counts metric hook calls; tests wait on it because the hook fires after the store is updated.
-class MetricCounts {
- public:
-  OutboxMetrics Hook() {
-    return OutboxMetrics{[this](const std::string& receiver, const std::string& result) {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++counts_[receiver + "/" + result];
-      cv_.notify_all();
-    }};
-  }
-  bool WaitFor(const std::string& key, int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, kDeadline, [&] { return counts_[key] >= n; });
-  }
-  int Get(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return counts_[key];
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, int> counts_;
-};
-
-// A notifier whose answers the test writes; it records the order of event ids it saw.
-class ScriptedNotifier final : public Notifier {
- public:
-  using Script = std::function<SendResult(const OutboxEntry&)>;
-  explicit ScriptedNotifier(Script script) : script_(std::move(script)) {}
-  SendResult Send(const OutboxEntry& entry, const SendContext&) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      seen_.push_back(entry.event_id);
-    }
-    return script_(entry);
-  }
-  std::vector<std::string> Seen() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return seen_;
-  }
-
- private:
-  Script script_;
-  mutable std::mutex mu_;
-  std::vector<std::string> seen_;
-};
-
-std::string EventId(int64_t incident, int seq) {
-  return "ab-inc" + std::to_string(incident) + "-1." + std::to_string(seq);
-}
-
-class OutboxWorkerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    key_bytes_ = Sha256("outbox worker test key");
-    ::setenv("AB_NOTIFY_WORKER_SECRET", ("whsec_" + Base64Encode(key_bytes_)).c_str(), 1);
-  }
-  // The worker goes first: its idle keep-alive connections would otherwise hold each server's
-  // threads until the server's keep-alive timeout.
-  void TearDown() override {
-    worker_.reset();
-    servers_.clear();
-  }
-
-  OutboxEntry Entry(int64_t incident, const std::string& receiver, int seq) {
-    OutboxEntry e;
-    e.incident_id = incident;
-    e.event_seq = seq;
-    e.receiver = receiver;
-    e.event_id = EventId(incident, seq);
-    e.event_type = "status_update";
-    e.payload = R"({"version":"1","id":")" + e.event_id + R"(","type":"status_update"})";
-    e.created_at = clock_.now();
-    e.next_attempt_at = clock_.now();
-    return e;
-  }
-
-  // A receiver server that verifies signatures against the fake clock; the fixture owns it.
-  TestReceiver* Server() {
-    servers_.push_back(
-        std::make_unique<TestReceiver>(key_bytes_, [this] { return clock_.now(); }));
-    return servers_.back().get();
-  }
-
-  std::unique_ptr<Notifier> Webhook(const std::string& name, const std::string& url,
-                                    Duration timeout = Duration(5000)) {
-    ReceiverConfig c;
-    c.name = name;
-    c.type = "webhook";
-    c.url = Secret(url);
-    c.secret = Secret("env:AB_NOTIFY_WORKER_SECRET");
-    c.timeout = timeout;
-    auto n = MakeWebhookNotifier(c);
-    EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().message);
-    return n.ok() ? std::move(n).value() : nullptr;
-  }
-
-  void StartWorker(std::map<std::string, std::unique_ptr<Notifier>> notifiers,
-                   std::map<std::string, RetryPolicy> retry = {}, int threads = 4) {
-    worker_ = std::make_unique<OutboxWorker>(store_, std::move(notifiers), std::move(retry),
-                                             clock_, metrics_.Hook(), threads);
-    worker_->Start();
-  }
-
-  bool WaitEntry(int64_t id, const std::function<bool(const OutboxEntry&)>& pred) {
-    return store_.WaitFor([&](const FakeStore::State& s) { return pred(s.outbox.at(id)); },
-                          kDeadline);
-  }
-  bool WaitState(int64_t id, OutboxState state) {
-    return WaitEntry(id, [&](const OutboxEntry& e) { return e.state == state; });
-  }
-  bool WaitAttempts(int64_t id, int attempts) {
-    return WaitEntry(id, [&](const OutboxEntry& e) { return e.attempts == attempts; });
-  }
-
-  const TimePoint t0_ = ParseRfc3339("2026-03-01T12:00:00Z").value();
-  FakeClock clock_{t0_};
-  FakeStore store_;
-  MetricCounts metrics_;
-  std::string key_bytes_;
-  std::vector<std::unique_ptr<TestReceiver>> servers_;
-  std::unique_ptr<OutboxWorker> worker_;
-};
 
 int64_t Seconds(TimePoint t) { return ToMillis(t) / 1000; }
 
@@ -272,7 +131,7 @@ TEST_F(OutboxWorkerTest, GivesUpAfterMaxAttempts) {
   policy.max_attempts = 3;
   policy.initial_backoff = Duration(1000);
   policy.max_backoff = Duration(4000);
-  StartWorker(std::move(n), {{"ops", policy}});
+  StartWorker(std::move(n), {{"ops", Retry(policy)}});
 
   for (int attempt = 1; attempt < 3; ++attempt) {
     ASSERT_TRUE(WaitAttempts(id, attempt));
@@ -308,7 +167,7 @@ TEST_F(OutboxWorkerTest, KeepsOrderPerIncidentAndReceiverBehindARetry) {
   }
   std::map<std::string, std::unique_ptr<Notifier>> n;
   n["ops"] = Webhook("ops", server->Url());
-  StartWorker(std::move(n), {}, 4);
+  StartWorker(std::move(n), {{"ops", Concurrency(4)}});
 
   // Incident 2 carries on; incident 1 stops behind its failed second entry.
   ASSERT_TRUE(store_.WaitFor([&](const FakeStore::State& s) {
@@ -362,7 +221,7 @@ TEST_F(OutboxWorkerTest, HungReceiverDoesNotDelayAnotherReceiver) {
   std::map<std::string, std::unique_ptr<Notifier>> n;
   n["slow"] = Webhook("slow", slow->Url(), Duration(60'000));
   n["fast"] = Webhook("fast", fast->Url());
-  StartWorker(std::move(n), {}, 2);
+  StartWorker(std::move(n), {{"slow", Concurrency(2)}});
 
   ASSERT_TRUE(slow->WaitForHanging(2));
   ASSERT_TRUE(WaitState(f1, OutboxState::kDelivered));
@@ -385,7 +244,8 @@ TEST_F(OutboxWorkerTest, EntryForRemovedReceiverIsDead) {
   EXPECT_NE(e.last_error.find("\"gone\""), std::string::npos) << e.last_error;
   EXPECT_NE(e.last_error.find("not configured"), std::string::npos) << e.last_error;
   EXPECT_EQ(e.attempts, 0);
-  EXPECT_TRUE(metrics_.WaitFor("gone/dead", 1));
+  EXPECT_TRUE(metrics_.WaitFor("gone/dead_letter", 1));
+  EXPECT_EQ(metrics_.Get("gone/dead"), 0);  // no attempt was made
 }
 
 TEST_F(OutboxWorkerTest, StoresTheExternalRefTheReceiverReturns) {
@@ -504,4 +364,4 @@ TEST_F(OutboxWorkerTest, StopFinishesTheInFlightSend) {
 }
 
 }  // namespace
-}  // namespace ab
+}  // namespace ab::testing

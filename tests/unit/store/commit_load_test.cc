@@ -159,9 +159,9 @@ TEST_F(CommitLoadTest, FailedCommitWritesNothing) {
   Result<std::optional<IncidentDetail>> got = store_->GetIncident(2);
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
-  Result<int64_t> pending = store_->PendingOutboxCount();
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ(*pending, 0);
+  Result<OutboxCounts> counts = store_->CountOutbox();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->pending, 0);
 
   // The failed transaction is gone: the next commit goes through.
   bad.incidents = {fresh};

@@ -98,9 +98,9 @@ TEST_F(ConcurrencyTest, ReadersAndWorkersRunDuringCommitsWithoutErrorsOrTornRead
   EXPECT_TRUE(errors.empty()) << errors.size() << " errors, first: " << errors.front();
   EXPECT_GT(reads.load(), 0);
   EXPECT_EQ(delivered.load(), kIncidents);
-  Result<int64_t> pending = store_->PendingOutboxCount();
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ(*pending, 0);
+  Result<OutboxCounts> counts = store_->CountOutbox();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->pending, 0);
   StoredState state = MustLoad();
   EXPECT_EQ(state.incidents.size(), static_cast<size_t>(kIncidents));
   EXPECT_EQ(state.alerts.size(), static_cast<size_t>(kIncidents));

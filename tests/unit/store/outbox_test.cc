@@ -82,9 +82,9 @@ TEST_F(OutboxTest, LifecyclePendingRetryDeliveredAndDead) {
   ASSERT_EQ(due.size(), 2u);
   int64_t slack = due[0].id;
   int64_t jira = due[1].id;
-  Result<int64_t> pending = store_->PendingOutboxCount();
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ(*pending, 2);
+  Result<OutboxCounts> counts = store_->CountOutbox();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->pending, 2);
 
   ASSERT_TRUE(store_->MarkRetry(slack, 1, At(30), "503 Service Unavailable").ok());
   due = Due(At(29));
@@ -98,9 +98,9 @@ TEST_F(OutboxTest, LifecyclePendingRetryDeliveredAndDead) {
   ASSERT_TRUE(store_->MarkDelivered(slack, 2, At(31)).ok());
   ASSERT_TRUE(store_->MarkDead(jira, 1, "404 Not Found").ok());
   EXPECT_TRUE(Due(At(1000)).empty());
-  pending = store_->PendingOutboxCount();
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ(*pending, 0);
+  counts = store_->CountOutbox();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->pending, 0);
 
   Result<std::vector<OutboxEntry>> delivered = store_->ListOutbox({OutboxState::kDelivered, 10});
   ASSERT_TRUE(delivered.ok());
@@ -133,16 +133,16 @@ TEST_F(OutboxTest, RetryMovesOnlyDeadEntriesBackToDueNow) {
   int64_t b = due[1].id;
   ASSERT_TRUE(store_->MarkDead(a, 5, "401 Unauthorized").ok());
 
-  Result<bool> retried = store_->RetryOutbox(b, At(60));  // pending, not dead
+  Result<std::optional<OutboxState>> retried = store_->RetryOutbox(b, At(60));
   ASSERT_TRUE(retried.ok());
-  EXPECT_FALSE(*retried);
+  EXPECT_EQ(*retried, OutboxState::kPending);  // left alone
   retried = store_->RetryOutbox(12345, At(60));
   ASSERT_TRUE(retried.ok());
-  EXPECT_FALSE(*retried);
+  EXPECT_FALSE(retried->has_value());
 
   retried = store_->RetryOutbox(a, At(60));
   ASSERT_TRUE(retried.ok());
-  EXPECT_TRUE(*retried);
+  EXPECT_EQ(*retried, OutboxState::kDead);
   due = Due(At(60));
   ASSERT_EQ(Ids(due), (std::vector<int64_t>{a, b}));
   EXPECT_EQ(due[0].state, OutboxState::kPending);

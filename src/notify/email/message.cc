@@ -1,0 +1,251 @@
+#include "notify/email/message.h"
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+
+#include "common/crypto.h"
+
+namespace ab {
+namespace {
+
+constexpr std::string_view kCrlf = "\r\n";
+
+std::string Str(const nlohmann::json& j, std::string_view key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// Cuts at `max` bytes without splitting a UTF-8 sequence.
+std::string_view CutUtf8(std::string_view s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end);
+}
+
+// Base64 in lines of 76 characters (RFC 2045).
+std::string Base64Lines(std::string_view data) {
+  const std::string b64 = Base64Encode(data);
+  std::string out;
+  for (size_t i = 0; i < b64.size(); i += 76) {
+    out += b64.substr(i, 76);
+    out += kCrlf;
+  }
+  return out;
+}
+
+// What the mail says about the incident, as (label, value) rows.
+struct Facts {
+  std::string title;
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::string url;
+};
+
+Facts Describe(const nlohmann::json& env) {
+  const nlohmann::json& inc = env.contains("incident") ? env["incident"] : nlohmann::json::object();
+  Facts f;
+  f.title = Str(inc, "title");
+  f.url = Str(inc, "url");
+  std::string group;
+  if (auto g = inc.find("group"); g != inc.end() && g->is_object()) {
+    for (const auto& [k, v] : g->items()) {
+      group += (group.empty() ? "" : ", ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+  }
+  const nlohmann::json owner = inc.contains("owner") ? inc["owner"] : nlohmann::json::object();
+  std::string owner_text = Str(owner, "team");
+  if (std::string c = Str(owner, "commander"); !c.empty()) {
+    owner_text += (owner_text.empty() ? "" : ", commander ") + c;
+  }
+  auto add = [&](std::string label, std::string value) {
+    if (!value.empty()) f.rows.emplace_back(std::move(label), std::move(value));
+  };
+  add("Event", Str(env, "type"));
+  add("Incident", Str(inc, "key") + " (#" + Str(inc, "id") + ")");
+  add("State", Str(inc, "state"));
+  add("Priority", Str(inc, "priority") + " (base severity " + Str(inc, "base_severity") + ")");
+  add("Owner", owner_text);
+  add("Summary", Str(inc, "summary"));
+  add("Alerts firing", Str(inc, "alerts_firing") + " of " + Str(inc, "alerts_total"));
+  add("Group", group);
+  add("Rule", Str(inc, "rule"));
+  add("Runbook", Str(inc, "runbook"));
+  add("Occurred at", Str(env, "occurred_at"));
+  return f;
+}
+
+std::string TextPart(const Facts& f) {
+  std::string out = f.title + "\n\n";
+  for (const auto& [label, value] : f.rows) out += label + ": " + value + "\n";
+  if (!f.url.empty()) out += "\n" + f.url + "\n";
+  out += "\n-- \nSent by alertbridge\n";
+  return out;
+}
+
+std::string HtmlPart(const Facts& f) {
+  std::string out =
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n<h2>" +
+      HtmlEscape(f.title) + "</h2>\n<table>\n";
+  for (const auto& [label, value] : f.rows) {
+    out += "<tr><th align=\"left\">" + HtmlEscape(label) + "</th><td>" + HtmlEscape(value) +
+           "</td></tr>\n";
+  }
+  out += "</table>\n";
+  if (!f.url.empty()) {
+    out += "<p><a href=\"" + HtmlEscape(f.url) + "\">Open the incident</a></p>\n";
+  }
+  out += "<p style=\"color:#888\">Sent by alertbridge</p>\n</body></html>\n";
+  return out;
+}
+
+std::string RenderSubject(std::string_view tmpl, const nlohmann::json& env) {
+  const nlohmann::json& inc = env.contains("incident") ? env["incident"] : nlohmann::json::object();
+  const nlohmann::json owner = inc.contains("owner") ? inc["owner"] : nlohmann::json::object();
+  auto value = [&](std::string_view name) -> std::string {
+    if (name == "event") return Str(env, "type");
+    if (name == "severity") return Str(inc, "base_severity");
+    if (name == "team") return Str(owner, "team");
+    if (name == "commander") return Str(owner, "commander");
+    if (name.rfind("group.", 0) == 0) {
+      auto g = inc.find("group");
+      return g != inc.end() && g->is_object() ? Str(*g, name.substr(6)) : "";
+    }
+    return Str(inc, name);  // key, id, title, summary, priority, state, rule, url
+  };
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    const size_t open = tmpl.find("{{", pos);
+    const size_t close = open == std::string_view::npos ? open : tmpl.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      out += tmpl.substr(pos);
+      return out;
+    }
+    out += tmpl.substr(pos, open - pos);
+    std::string_view name = tmpl.substr(open + 2, close - open - 2);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    out += value(name);
+    pos = close + 2;
+  }
+}
+
+std::string Domain(const std::string& address) { return address.substr(address.find('@') + 1); }
+
+}  // namespace
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string FormatMailDate(TimePoint t) {
+  const std::time_t secs = static_cast<std::time_t>(ToMillis(t) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+std::string MailHeaderText(std::string_view text, size_t max) {
+  std::string clean;
+  bool ascii = true;
+  for (char c : CutUtf8(text, max)) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < ' ' || u == 0x7f) {
+      clean += ' ';
+      continue;
+    }
+    ascii = ascii && u < 0x80;
+    clean += c;
+  }
+  // "=?" could start an encoded-word of our own making: encode such text too.
+  if (ascii && clean.find("=?") == std::string::npos) return clean;
+  // Encoded-words of at most 75 characters: 45 bytes of UTF-8 each, cut on character starts.
+  std::string out;
+  std::string_view rest = clean;
+  while (!rest.empty()) {
+    std::string_view chunk = CutUtf8(rest, 45);
+    if (chunk.empty()) chunk = rest.substr(0, 1);
+    if (!out.empty()) out += "\r\n ";
+    out += "=?UTF-8?B?" + Base64Encode(chunk) + "?=";
+    rest.remove_prefix(chunk.size());
+  }
+  return out;
+}
+
+Result<EmailMessage> BuildEmail(const EmailSettings& settings, const OutboxEntry& entry,
+                                TimePoint now, const std::optional<std::string>& thread_to) {
+  nlohmann::json env = nlohmann::json::parse(entry.payload, nullptr, false);
+  if (env.is_discarded() || !env.is_object()) {
+    return MakeError("outbox entry " + std::to_string(entry.id) + " has no event envelope");
+  }
+  const Facts facts = Describe(env);
+  EmailMessage m;
+  m.message_id = "<" + entry.event_id + "@" + Domain(settings.from.address) + ">";
+  const std::string boundary = "=_alertbridge_" + HexEncode(Sha256(entry.event_id)).substr(0, 24);
+
+  std::string to;
+  for (const Mailbox& mb : settings.to) to += (to.empty() ? "" : ", ") + mb.ToHeader();
+  std::string& d = m.data;
+  auto header = [&](std::string_view name, std::string_view value) {
+    d += name;
+    d += ": ";
+    d += value;
+    d += kCrlf;
+  };
+  header("Date", FormatMailDate(now));
+  header("From", settings.from.ToHeader());
+  header("To", to);
+  header("Subject", MailHeaderText(RenderSubject(settings.subject, env)));
+  header("Message-ID", m.message_id);
+  if (thread_to && *thread_to != m.message_id) {
+    header("In-Reply-To", *thread_to);
+    header("References", *thread_to);
+  }
+  header("MIME-Version", "1.0");
+  header("Auto-Submitted", "auto-generated");
+  header("X-Alertbridge-Event", MailHeaderText(entry.event_type, 64));
+  header("Content-Type", "multipart/alternative; boundary=\"" + boundary + "\"");
+  d += kCrlf;
+  d += "This is a MIME message: a text and an HTML version of the same content.";
+  d += kCrlf;
+  auto part = [&](std::string_view type, const std::string& body) {
+    d += "--" + boundary + std::string(kCrlf);
+    header("Content-Type", std::string(type) + "; charset=utf-8");
+    header("Content-Transfer-Encoding", "base64");
+    d += kCrlf;
+    d += Base64Lines(body);
+  };
+  part("text/plain", TextPart(facts));
+  part("text/html", HtmlPart(facts));
+  d += "--" + boundary + "--" + std::string(kCrlf);
+  return m;
+}
+
+}  // namespace ab

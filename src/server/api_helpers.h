@@ -1,0 +1,28 @@
+// Small pieces shared by the API's route files.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "server/http.h"
+
+namespace ab::api_internal {
+
+// A positive decimal integer (ids, limits, cursors), nothing else.
+inline std::optional<int64_t> ParseId(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+// 503 with Retry-After: the store or a queue is unavailable; the client should try again.
+inline HttpResponse Unavailable(std::string_view why) {
+  HttpResponse r = HttpResponse::Error(503, why);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+}  // namespace ab::api_internal

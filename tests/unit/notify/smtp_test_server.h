@@ -3,7 +3,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,7 +14,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace ab::testing {
@@ -43,25 +44,36 @@ class SmtpTestServer {
     std::vector<char*> argv;  // built before fork: the child may only exec
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    // Watch the folder before the child starts, so the port file's arrival cannot be missed.
+    const int watch = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (watch >= 0) inotify_add_watch(watch, dir_.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
     pid_ = fork();
     if (pid_ == 0) {
       execv(kPython, argv.data());
       _exit(127);
     }
-    // Poll for the port file with a deadline; the server writes it once it listens.
+    // Wait for the port file (the server writes it once it listens), woken by inotify; the
+    // bounded poll also notices a child that died without writing it.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
       std::ifstream in(dir_ + "/port");
-      if (in >> port_) return;
+      if (in >> port_) break;
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
         ADD_FAILURE() << "the SMTP test server exited (is python3-aiosmtpd installed? run "
                          "scripts/bootstrap.sh)";
-        return;
+        break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      pollfd p{watch, POLLIN, 0};
+      if (poll(&p, 1, 100) > 0) {
+        char events[4096];
+        while (read(watch, events, sizeof events) > 0) {
+        }
+      }
     }
+    if (watch >= 0) close(watch);
+    if (port_ > 0 || pid_ < 0) return;
     ADD_FAILURE() << "the SMTP test server did not start listening within 20 s";
   }
 

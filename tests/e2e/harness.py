@@ -350,4 +350,4 @@ def run(module):
     parser.add_argument("--alertbridge", required=True)
     args, rest = parser.parse_known_args()
     module.ALERTBRIDGE = os.path.abspath(args.alertbridge)
-    unittest.main(module=module, argv=[sys.argv[0]] + rest)
+    unittest.main(module=module, argv=[sys.argv[0]] + rest, verbosity=2)

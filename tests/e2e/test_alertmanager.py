@@ -3,7 +3,6 @@ an incident and delivers signed events to a local webhook receiver.
 
 Run: python3 tests/e2e/test_alertmanager.py --alertbridge build/src/alertbridge"""
 
-import argparse
 import os
 import shutil
 import sys
@@ -108,8 +107,4 @@ class AlertmanagerToIncident(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--alertbridge", required=True)
-    args, rest = parser.parse_known_args()
-    ALERTBRIDGE = args.alertbridge
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    harness.run(sys.modules[__name__])

@@ -4,7 +4,6 @@ dead entry is listed, discarded and counted.
 
 Run: python3 tests/e2e/test_delivery_faults.py --alertbridge build/src/alertbridge"""
 
-import argparse
 import os
 import shutil
 import sys
@@ -182,8 +181,4 @@ class DeliveryFaults(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--alertbridge", required=True)
-    args, rest = parser.parse_known_args()
-    ALERTBRIDGE = args.alertbridge
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    harness.run(sys.modules[__name__])

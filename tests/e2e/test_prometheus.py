@@ -4,7 +4,6 @@ with no Alertmanager in between. An always-firing rule must become a declared in
 
 Run: python3 tests/e2e/test_prometheus.py --alertbridge build/src/alertbridge"""
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -180,8 +179,4 @@ class PrometheusToIncident(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--alertbridge", required=True)
-    args, rest = parser.parse_known_args()
-    ALERTBRIDGE = args.alertbridge
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    harness.run(sys.modules[__name__])

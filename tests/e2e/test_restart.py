@@ -4,7 +4,6 @@ and re-sent alerts never declare a second incident.
 
 Run: python3 tests/e2e/test_restart.py --alertbridge build/src/alertbridge"""
 
-import argparse
 import os
 import shutil
 import sys
@@ -104,8 +103,4 @@ class RestartDurability(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--alertbridge", required=True)
-    args, rest = parser.parse_known_args()
-    ALERTBRIDGE = args.alertbridge
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    harness.run(sys.modules[__name__])

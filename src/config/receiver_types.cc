@@ -31,6 +31,15 @@ const std::vector<ReceiverType>& ReceiverTypes() {
   static const std::vector<ReceiverType> kTypes = {
       {"console", {}, ParseConsoleReceiver},
       {"webhook", {"url", "secret", "headers"}, ParseWebhookReceiver},
+      {"jira",
+       {"url", "flavor", "auth", "project", "issue_type", "priorities", "labels", "custom_fields",
+        "transitions", "resolution", "reopen"},
+       ParseJiraReceiver},
+      {"github", {"url", "repository", "token", "labels", "reopen"}, ParseGitHubReceiver},
+      {"servicenow",
+       {"url", "auth", "priorities", "assignment_group", "caller_id", "category", "close_code",
+        "reopen"},
+       ParseServiceNowReceiver},
   };
   return kTypes;
 }

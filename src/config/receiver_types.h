@@ -38,5 +38,8 @@ void ReadReceiverHeaders(const MapReader& r, Diagnostics& diag, ReceiverConfig* 
 // The type parsers, one per file in receivers/.
 void ParseConsoleReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 void ParseWebhookReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+void ParseJiraReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+void ParseGitHubReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+void ParseServiceNowReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 
 }  // namespace ab::config_internal

@@ -3,7 +3,10 @@
 #include <set>
 
 #include "notify/console/console_notifier.h"
+#include "notify/github/github_notifier.h"
+#include "notify/jira/jira_notifier.h"
 #include "notify/retry_after.h"
+#include "notify/servicenow/servicenow_notifier.h"
 #include "notify/webhook/webhook_notifier.h"
 
 namespace ab {
@@ -13,6 +16,9 @@ const std::map<std::string, NotifierFactory>& NotifierTypes() {
   static const std::map<std::string, NotifierFactory> kTypes = {
       {"console", MakeConsoleNotifier},
       {"webhook", MakeWebhookNotifier},
+      {"jira", MakeJiraNotifier},
+      {"github", MakeGitHubNotifier},
+      {"servicenow", MakeServiceNowNotifier},
   };
   return kTypes;
 }

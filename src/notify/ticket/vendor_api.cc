@@ -1,0 +1,188 @@
+#include "notify/ticket/vendor_api.h"
+
+#include <cctype>
+
+#include "common/crypto.h"
+#include "notify/ticket/markup.h"
+
+namespace ab {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr size_t kMaxErrorChars = 300;
+
+// A literal written in the config may itself be the secret, so only references are shown.
+std::string DescribeRef(const Secret& s) {
+  const std::string& ref = s.ref();
+  if (ref.rfind("env:", 0) == 0 || ref.rfind("file:", 0) == 0) return ref;
+  return "(inline value)";
+}
+
+void AppendText(const Json& j, std::string* out) {
+  auto add = [&](const std::string& s) {
+    if (s.empty()) return;
+    if (!out->empty()) *out += "; ";
+    *out += s;
+  };
+  if (j.is_string()) {
+    add(j.get<std::string>());
+  } else if (j.is_array()) {
+    for (const Json& item : j) AppendText(item, out);
+  } else if (j.is_object()) {
+    // GitHub: {"resource","field","code","message"}; Jira: {"field": "message"}.
+    if (j.contains("message") && j["message"].is_string()) {
+      add(j["message"].get<std::string>());
+    } else if (j.contains("field") && j.contains("code")) {
+      add(j["field"].dump() + " " + j["code"].dump());
+    } else {
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (it->is_string()) add(it.key() + ": " + it->get<std::string>());
+      }
+    }
+  }
+}
+
+}  // namespace
+
+VendorApi::VendorApi(std::string who, HttpEndpoint base, Duration timeout, HttpHeaders headers,
+                     Classifier classify)
+    : who_(std::move(who)),
+      headers_(std::move(headers)),
+      classify_(std::move(classify)),
+      client_(base, timeout) {
+  base_path_ = base.path;
+  while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
+  const bool default_port = (base.scheme == "https" && base.port == 443) ||
+                            (base.scheme == "http" && base.port == 80);
+  const bool v6 = base.host.find(':') != std::string::npos;
+  base_url_ = base.scheme + "://" + (v6 ? "[" + base.host + "]" : base.host) +
+              (default_port ? "" : ":" + std::to_string(base.port)) + base_path_;
+  if (!classify_) {
+    classify_ = [](const HttpResponse& res, TimePoint now, const std::string& what) {
+      return ClassifyHttp(res.status, res.retry_after, now, what);
+    };
+  }
+}
+
+SendResult VendorApi::Call(TimePoint now, std::string_view method, const std::string& path,
+                           const Json* body, std::initializer_list<int> accept, Reply* out) {
+  HttpHeaders headers = headers_;
+  std::string payload;
+  if (body != nullptr) {
+    headers.emplace_back("Content-Type", "application/json");
+    payload = body->dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  const HttpResponse res = client_.Send(std::string(method), base_path_ + path, headers, payload);
+  const std::string what =
+      who_ + ": " + std::string(method) + " " + path.substr(0, path.find('?'));
+  for (int status : accept) {
+    if (res.status != status) continue;
+    out->status = res.status;
+    out->json = nullptr;
+    if (res.body.find_first_not_of(" \t\r\n") == std::string::npos) return SendResult::Ok();
+    out->json = Json::parse(res.body, nullptr, false);
+    if (out->json.is_discarded()) {
+      // A proxy's or login page's HTML: not the API we were promised, maybe not for long.
+      return SendResult::Retry(what + ": HTTP " + std::to_string(res.status) +
+                               " with a body that is not JSON");
+    }
+    return SendResult::Ok();
+  }
+  SendResult r = classify_(res, now, what);
+  if (r.kind == SendResult::Kind::kOk) {
+    // A 2xx we did not ask for (201 where 200 was documented, ...) is still not what we expect.
+    r = SendResult::Permanent(what + ": unexpected HTTP " + std::to_string(res.status));
+  }
+  if (res.status == 0 && !res.error.empty()) r.reason += " [" + res.error + "]";
+  const std::string detail = VendorErrorText(res.body);
+  if (!detail.empty()) r.reason += ": " + detail;
+  return r;
+}
+
+std::string UrlEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    }
+  }
+  return out;
+}
+
+std::string VendorErrorText(std::string_view body) {
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return {};
+  std::string out;
+  for (const char* field : {"errorMessages", "errors", "message", "error"}) {
+    if (j.contains(field)) AppendText(j[field], &out);
+  }
+  if (j.contains("error") && j["error"].is_object() && j["error"].contains("detail")) {
+    AppendText(j["error"]["detail"], &out);
+  }
+  return OneLine(out, kMaxErrorChars);
+}
+
+Result<std::string> ResolveSecretFor(const std::string& who, const std::string& what,
+                                     const Secret& secret) {
+  if (secret.empty()) return MakeError(who + ": " + what + " is required", what);
+  Result<std::string> value = secret.Resolve();
+  if (!value.ok()) {
+    return MakeError(who + ": cannot resolve " + what + " " + DescribeRef(secret) + ": " +
+                         value.error().message,
+                     what);
+  }
+  if (value->empty()) return MakeError(who + ": " + what + " " + DescribeRef(secret) + " is empty", what);
+  for (char c : *value) {
+    // A line break would let the value end the header and start another.
+    if (c == '\r' || c == '\n' || c == '\0') {
+      return MakeError(who + ": " + what + " " + DescribeRef(secret) +
+                           " contains a line break or NUL",
+                       what);
+    }
+  }
+  return value;
+}
+
+Result<std::string> AuthorizationHeader(const std::string& who, const TicketAuth& auth) {
+  if (auth.kind == TicketAuth::Kind::kBearer) {
+    auto token = ResolveSecretFor(who, "auth.bearer", auth.token);
+    if (!token.ok()) return token.error();
+    return "Bearer " + *token;
+  }
+  auto user = ResolveSecretFor(who, "auth.basic.user", auth.user);
+  if (!user.ok()) return user.error();
+  auto password = ResolveSecretFor(who, "auth.basic.password", auth.password);
+  if (!password.ok()) return password.error();
+  if (user->find(':') != std::string::npos) {
+    return MakeError(who + ": auth.basic.user " + DescribeRef(auth.user) + " contains ':'",
+                     "auth.basic.user");
+  }
+  return "Basic " + Base64Encode(*user + ":" + *password);
+}
+
+Result<HttpEndpoint> BaseEndpoint(const std::string& who, const Secret& url) {
+  if (url.empty()) return MakeError(who + ": url is required", "url");
+  auto resolved = url.Resolve();
+  if (!resolved.ok()) {
+    return MakeError(who + ": cannot resolve url " + DescribeRef(url) + ": " +
+                         resolved.error().message,
+                     "url");
+  }
+  auto endpoint = ParseHttpUrl(*resolved);
+  if (!endpoint.ok()) {
+    return MakeError(who + ": url " + DescribeRef(url) + ": " + endpoint.error().message, "url");
+  }
+  if (endpoint->path.find('?') != std::string::npos) {
+    return MakeError(who + ": url " + DescribeRef(url) + " must not have a query", "url");
+  }
+  return endpoint;
+}
+
+}  // namespace ab

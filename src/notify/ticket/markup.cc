@@ -19,11 +19,19 @@ constexpr std::string_view kJiraSpecial = "*_?-+^~{}[]|!#()";
 // tables, strikethrough, setext underlines and GitHub's $math$ (`<>&@#` are handled apart).
 constexpr std::string_view kMarkdownSpecial = "\\`*_{}[]()#+-!|~=$";
 
+bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)); }
+
 std::string EscapeJira(std::string_view line) {
   std::string out;
   out.reserve(line.size() + line.size() / 4);
-  for (char c : line) {
-    if (c == '\\') {
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    // -strike- needs a dash at a word boundary: hyphenated words (eu-west-1, OPS-12) stay clean.
+    const bool inner_dash =
+        c == '-' && i > 0 && i + 1 < line.size() && IsAlnum(line[i - 1]) && IsAlnum(line[i + 1]);
+    if (inner_dash) {
+      out += c;
+    } else if (c == '\\') {
       out += "&#92;";
     } else if (c == '&') {
       out += "&amp;";  // or "&copy;"-like entities would render as symbols
@@ -53,9 +61,13 @@ std::string EscapeMarkdown(std::string_view line) {
       out += c;
       out += "&#8203;";
     } else {
-      // "1." would start an ordered list.
+      // "1." would start an ordered list; a dash inside a word starts nothing.
       const bool list_dot = c == '.' && i > 0 && std::isdigit(static_cast<unsigned char>(line[i - 1]));
-      if (list_dot || kMarkdownSpecial.find(c) != std::string_view::npos) out += '\\';
+      const bool inner_dash =
+          c == '-' && i > 0 && i + 1 < line.size() && IsAlnum(line[i - 1]) && IsAlnum(line[i + 1]);
+      if (list_dot || (!inner_dash && kMarkdownSpecial.find(c) != std::string_view::npos)) {
+        out += '\\';
+      }
       out += c;
     }
   }

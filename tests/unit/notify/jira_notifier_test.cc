@@ -5,15 +5,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/crypto.h"
-#include "config/receivers/jira.h"
-#include "ticket_test_util.h"
-#include "vendors/fake_jira.h"
+#include "jira_fixture.h"
 
 namespace ab {
 namespace {
 
+using testing::JiraBasicAuth;
 using testing::Count;
+using testing::JiraConfig;
+using testing::kJiraPat;
 using testing::FakeJira;
 using testing::Fault;
 using testing::IncidentScript;
@@ -23,43 +23,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using Kind = SendResult::Kind;
 
-constexpr char kUser[] = "bot@example.com";
-constexpr char kToken[] = "jira-s3cret-token-value";
-constexpr char kPat[] = "jira-dc-personal-access-token";
-
-std::string BasicAuth() { return "Basic " + Base64Encode(std::string(kUser) + ":" + kToken); }
-
-ReceiverConfig JiraConfig(const FakeJira& fake, bool cloud,
-                          const std::function<void(JiraSettings&)>& edit = nullptr) {
-  ::setenv("AB_TEST_JIRA_USER", kUser, 1);
-  ::setenv("AB_TEST_JIRA_TOKEN", kToken, 1);
-  ::setenv("AB_TEST_JIRA_PAT", kPat, 1);
-  ReceiverConfig c;
-  c.name = "jira-ops";
-  c.type = "jira";
-  c.url = Secret(fake.Url());
-  c.timeout = Duration(2000);
-  auto s = std::make_shared<JiraSettings>();
-  s->flavor = cloud ? JiraSettings::Flavor::kCloud : JiraSettings::Flavor::kDataCenter;
-  if (cloud) {
-    s->auth.kind = TicketAuth::Kind::kBasic;
-    s->auth.user = Secret("env:AB_TEST_JIRA_USER");
-    s->auth.password = Secret("env:AB_TEST_JIRA_TOKEN");
-  } else {
-    s->auth.kind = TicketAuth::Kind::kBearer;
-    s->auth.token = Secret("env:AB_TEST_JIRA_PAT");
-  }
-  s->project = "OPS";
-  s->issue_type = "Incident";
-  s->labels = {"alertbridge"};
-  s->custom_fields = {{"customfield_10010", {{"value", "Production"}}}};
-  if (edit) edit(*s);
-  c.settings = s;
-  return c;
-}
-
 TEST(JiraNotifier, CloudLifecycleDeclareUpdateResolveReopen) {
-  FakeJira jira(true, BasicAuth());
+  FakeJira jira(true, JiraBasicAuth());
   auto n = testing::BuildNotifier(JiraConfig(jira, true));
   ASSERT_NE(n, nullptr);
   IncidentScript inc;
@@ -128,7 +93,7 @@ TEST(JiraNotifier, CloudLifecycleDeclareUpdateResolveReopen) {
 }
 
 TEST(JiraNotifier, DataCenterSearchesWithGetAndAuthenticatesWithABearerToken) {
-  FakeJira jira(false, std::string("Bearer ") + kPat);
+  FakeJira jira(false, std::string("Bearer ") + kJiraPat);
   auto n = testing::BuildNotifier(JiraConfig(jira, false));
   ASSERT_NE(n, nullptr);
   IncidentScript inc;
@@ -149,7 +114,7 @@ TEST(JiraNotifier, DataCenterSearchesWithGetAndAuthenticatesWithABearerToken) {
 }
 
 TEST(JiraNotifier, FindsTheIssueItCreatedWhenTheRefWasNeverRecorded) {
-  FakeJira jira(true, BasicAuth());
+  FakeJira jira(true, JiraBasicAuth());
   auto n = testing::BuildNotifier(JiraConfig(jira, true));
   IncidentScript inc;
   const OutboxEntry declared = inc.Event(EventType::kDeclared);
@@ -167,7 +132,7 @@ TEST(JiraNotifier, FindsTheIssueItCreatedWhenTheRefWasNeverRecorded) {
 }
 
 TEST(JiraNotifier, LostCreateAnswerIsRetriedWithoutASecondIssue) {
-  FakeJira jira(true, BasicAuth());
+  FakeJira jira(true, JiraBasicAuth());
   auto n = testing::BuildNotifier(JiraConfig(jira, true));
   IncidentScript inc;
   const OutboxEntry declared = inc.Event(EventType::kDeclared);
@@ -185,7 +150,7 @@ TEST(JiraNotifier, LostCreateAnswerIsRetriedWithoutASecondIssue) {
 }
 
 TEST(JiraNotifier, LostCommentAnswerIsRetriedWithoutASecondComment) {
-  FakeJira jira(true, BasicAuth());
+  FakeJira jira(true, JiraBasicAuth());
   auto n = testing::BuildNotifier(JiraConfig(jira, true));
   IncidentScript inc;
   RefStore store;
@@ -201,7 +166,7 @@ TEST(JiraNotifier, LostCommentAnswerIsRetriedWithoutASecondComment) {
 }
 
 TEST(JiraNotifier, LostTransitionAnswerLeavesOneResolveComment) {
-  FakeJira jira(true, BasicAuth());
+  FakeJira jira(true, JiraBasicAuth());
   auto n = testing::BuildNotifier(JiraConfig(jira, true));
   IncidentScript inc;
   RefStore store;

@@ -12,8 +12,8 @@
 namespace ab::config_internal {
 
 // Keys every receiver accepts, whatever its type.
-inline constexpr std::string_view kCommonReceiverKeys[] = {"name", "type", "events", "retry",
-                                                          "timeout"};
+inline constexpr std::string_view kCommonReceiverKeys[] = {"name",  "type",    "events",
+                                                          "retry", "timeout", "templates"};
 
 struct ReceiverType {
   std::string_view name;
@@ -22,6 +22,8 @@ struct ReceiverType {
   // Reads those keys from `r` into `rc` (url, secret, headers, settings), reporting problems to
   // `diag`. Never resolves secrets: `check` must not need them.
   void (*parse)(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+  // The names its `templates:` may override (title, text, ...); none = it takes no templates.
+  std::vector<std::string_view> templates = {};
 };
 
 // In the order they are listed in error messages.
@@ -34,6 +36,11 @@ const ReceiverType* FindReceiverType(std::string_view name);
 void ReadReceiverUrl(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 // `headers`: extra HTTP headers (valid names; not the ones alertbridge sets itself).
 void ReadReceiverHeaders(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+
+// `templates:`: a map of the type's template names to Mustache text, each checked against the
+// view receivers render (config/receiver_templates.h), errors at the tag's file:line:col.
+void ReadReceiverTemplates(const Value& v, const ReceiverType& type, Diagnostics& diag,
+                           ReceiverConfig* rc);
 
 // The type parsers, one per file in receivers/.
 void ParseConsoleReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);

@@ -110,6 +110,7 @@ void ParseReceiver(const Value& item, Diagnostics& diag, std::vector<ParsedRecei
   if (type != nullptr) {
     rc.type = std::string(type->name);
     type->parse(r, diag, &rc);
+    if (const Value* v = r.Find("templates")) ReadReceiverTemplates(*v, *type, diag, &rc);
   }
   if (const Value* v = r.Find("events")) ParseEvents(*v, diag, &rc);
   if (const Value* v = r.Find("retry")) ParseRetry(*v, diag, &rc.retry);

@@ -28,18 +28,26 @@ bool IsReservedHeader(std::string_view s) {
 }  // namespace
 
 const std::vector<ReceiverType>& ReceiverTypes() {
+  // Ticket types word the title and the description (written once); comments keep their own
+  // wording, which carries the marker that makes retried comments effectively once.
+  const std::vector<std::string_view> kTicketTemplates = {"title", "body"};
   static const std::vector<ReceiverType> kTypes = {
       {"console", {}, ParseConsoleReceiver},
       {"webhook", {"url", "secret", "headers"}, ParseWebhookReceiver},
       {"jira",
        {"url", "flavor", "auth", "project", "issue_type", "priorities", "labels", "custom_fields",
         "transitions", "resolution", "reopen"},
-       ParseJiraReceiver},
-      {"github", {"url", "repository", "token", "labels", "reopen"}, ParseGitHubReceiver},
+       ParseJiraReceiver,
+       kTicketTemplates},
+      {"github",
+       {"url", "repository", "token", "labels", "reopen"},
+       ParseGitHubReceiver,
+       kTicketTemplates},
       {"servicenow",
        {"url", "auth", "priorities", "assignment_group", "caller_id", "category", "close_code",
         "reopen"},
-       ParseServiceNowReceiver},
+       ParseServiceNowReceiver,
+       kTicketTemplates},
   };
   return kTypes;
 }

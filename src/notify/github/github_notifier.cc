@@ -17,15 +17,17 @@ namespace {
 using Json = nlohmann::json;
 
 // GitHub's limits (characters): title 256, body and comment 65,536.
-constexpr size_t kTitleChars = 256;
-constexpr size_t kBodyChars = 65'536;
+constexpr TicketWording::Limits kLimits{256, 65'536, 65'536};
 // GitHub's advice for a secondary rate limit that names no time: wait at least a minute.
 constexpr Duration kSecondaryLimitWait{60'000};
 
 class GitHubSystem final : public TicketSystem {
  public:
-  GitHubSystem(std::unique_ptr<VendorApi> api, const GitHubSettings& s)
-      : api_(std::move(api)), s_(s), repo_path_("/repos/" + s.owner + "/" + s.repo) {}
+  GitHubSystem(std::unique_ptr<VendorApi> api, const GitHubSettings& s, TicketWording wording)
+      : api_(std::move(api)),
+        s_(s),
+        wording_(std::move(wording)),
+        repo_path_("/repos/" + s.owner + "/" + s.repo) {}
 
   std::string RefType() const override { return "issue"; }
 
@@ -71,9 +73,8 @@ class GitHubSystem final : public TicketSystem {
     }
     std::optional<TicketLink> follows;
     if (previous != nullptr) follows = TicketLink{previous->display, previous->url};
-    const Json body = {{"title", TicketTitle(ev, kTitleChars)},
-                       {"body", TicketBody(Markup::kGitHubMarkdown, ev, follows, kBodyChars)},
-                       {"labels", labels}};
+    const Json body = {
+        {"title", wording_.Title(ev)}, {"body", wording_.Body(ev, follows)}, {"labels", labels}};
     PaceCreates();
     VendorApi::Reply reply;
     SendResult r = api_->Call(now, "POST", repo_path_ + "/issues", &body, {201}, &reply);
@@ -109,8 +110,7 @@ class GitHubSystem final : public TicketSystem {
 
   SendResult Comment(TimePoint now, const Ticket& t, const IncidentEvent& ev,
                      const std::string& headline) override {
-    const Json body = {
-        {"body", TicketComment(Markup::kGitHubMarkdown, ev, headline, kBodyChars)}};
+    const Json body = {{"body", wording_.Comment(ev, headline)}};
     VendorApi::Reply reply;
     return api_->Call(now, "POST", repo_path_ + "/issues/" + t.id + "/comments", &body, {201},
                       &reply);
@@ -173,6 +173,7 @@ class GitHubSystem final : public TicketSystem {
 
   std::unique_ptr<VendorApi> api_;
   GitHubSettings s_;
+  TicketWording wording_;
   std::string repo_path_;
   std::mutex create_mu_;
   std::optional<std::chrono::steady_clock::time_point> last_create_;
@@ -211,6 +212,8 @@ Result<std::unique_ptr<Notifier>> MakeGitHubNotifier(const ReceiverConfig& confi
   if (!endpoint.ok()) return endpoint.error();
   auto token = ResolveSecretFor(who, "token", s->token);
   if (!token.ok()) return token.error();
+  auto wording = TicketWording::Make(config, TextFormat::kGithubMarkdown, kLimits);
+  if (!wording.ok()) return wording.error();
   HttpHeaders headers = {{"Authorization", "Bearer " + *token},
                          {"Accept", "application/vnd.github+json"},
                          {"X-GitHub-Api-Version", "2022-11-28"},
@@ -218,7 +221,8 @@ Result<std::unique_ptr<Notifier>> MakeGitHubNotifier(const ReceiverConfig& confi
   auto api = std::make_unique<VendorApi>(who, std::move(*endpoint), config.timeout,
                                          std::move(headers), ClassifyGitHub);
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(
-      config.name, std::make_unique<GitHubSystem>(std::move(api), *s), s->reopen));
+      config.name, std::make_unique<GitHubSystem>(std::move(api), *s, std::move(*wording)),
+      s->reopen));
 }
 
 }  // namespace ab

@@ -13,8 +13,7 @@ namespace {
 using Json = nlohmann::json;
 
 // Jira's limits (characters): summary 255, text fields (description, comment body) 32,767.
-constexpr size_t kSummaryChars = 255;
-constexpr size_t kTextChars = 32'767;
+constexpr TicketWording::Limits kLimits{255, 32'767, 32'767};
 // Enough to see our own comment for an event: it is among the newest.
 constexpr int kCommentsChecked = 50;
 
@@ -45,8 +44,8 @@ std::string JqlString(std::string_view s) {
 
 class JiraSystem final : public TicketSystem {
  public:
-  JiraSystem(std::unique_ptr<VendorApi> api, const JiraSettings& s)
-      : api_(std::move(api)), s_(s) {}
+  JiraSystem(std::unique_ptr<VendorApi> api, const JiraSettings& s, TicketWording wording)
+      : api_(std::move(api)), s_(s), wording_(std::move(wording)) {}
 
   std::string RefType() const override { return "issue"; }
 
@@ -100,10 +99,10 @@ class JiraSystem final : public TicketSystem {
     Json fields = s_.custom_fields;
     fields["project"] = {{"key", s_.project}};
     fields["issuetype"] = {{"name", s_.issue_type}};
-    fields["summary"] = TicketTitle(ev, kSummaryChars);
+    fields["summary"] = wording_.Title(ev);
     std::optional<TicketLink> follows;
     if (previous != nullptr) follows = TicketLink{previous->display, previous->url};
-    fields["description"] = TicketBody(Markup::kJiraWiki, ev, follows, kTextChars);
+    fields["description"] = wording_.Body(ev, follows);
     Json labels = Json::array({ev.key});
     for (const std::string& l : s_.labels) {
       if (l != ev.key) labels.push_back(l);
@@ -153,7 +152,7 @@ class JiraSystem final : public TicketSystem {
 
   SendResult Comment(TimePoint now, const Ticket& t, const IncidentEvent& ev,
                      const std::string& headline) override {
-    const Json body = {{"body", TicketComment(Markup::kJiraWiki, ev, headline, kTextChars)}};
+    const Json body = {{"body", wording_.Comment(ev, headline)}};
     VendorApi::Reply reply;
     return api_->Call(now, "POST", "/rest/api/2/issue/" + UrlEncode(t.id) + "/comment", &body,
                       {201}, &reply);
@@ -230,6 +229,7 @@ class JiraSystem final : public TicketSystem {
 
   std::unique_ptr<VendorApi> api_;
   JiraSettings s_;
+  TicketWording wording_;
 };
 
 }  // namespace
@@ -242,13 +242,16 @@ Result<std::unique_ptr<Notifier>> MakeJiraNotifier(const ReceiverConfig& config)
   if (!endpoint.ok()) return endpoint.error();
   auto auth = AuthorizationHeader(who, s->auth);
   if (!auth.ok()) return auth.error();
+  auto wording = TicketWording::Make(config, TextFormat::kJiraWiki, kLimits);
+  if (!wording.ok()) return wording.error();
   HttpHeaders headers = {{"Authorization", *auth},
                          {"Accept", "application/json"},
                          {"User-Agent", "alertbridge"}};
   auto api = std::make_unique<VendorApi>(who, std::move(*endpoint), config.timeout,
                                          std::move(headers));
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(
-      config.name, std::make_unique<JiraSystem>(std::move(api), *s), s->reopen));
+      config.name, std::make_unique<JiraSystem>(std::move(api), *s, std::move(*wording)),
+      s->reopen));
 }
 
 }  // namespace ab

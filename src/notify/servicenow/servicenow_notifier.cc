@@ -12,9 +12,9 @@ using Json = nlohmann::json;
 
 constexpr const char* kTable = "/api/now/table/incident";
 constexpr const char* kFields = "sys_id,number,state,close_code";
-// Field lengths of the base `incident` table (characters).
-constexpr size_t kShortDescriptionChars = 160;
-constexpr size_t kTextChars = 4000;  // description, work_notes, close_notes
+// Field lengths of the base `incident` table (characters): short_description 160; description,
+// work_notes and close_notes 4,000.
+constexpr TicketWording::Limits kLimits{160, 4000, 4000};
 // incident.state values.
 constexpr int kInProgress = 2;
 constexpr int kResolved = 6;
@@ -36,8 +36,9 @@ std::string Field(const Json& record, const char* name) {
 
 class ServiceNowSystem final : public TicketSystem {
  public:
-  ServiceNowSystem(std::unique_ptr<VendorApi> api, const ServiceNowSettings& s)
-      : api_(std::move(api)), s_(s) {}
+  ServiceNowSystem(std::unique_ptr<VendorApi> api, const ServiceNowSettings& s,
+                   TicketWording wording)
+      : api_(std::move(api)), s_(s), wording_(std::move(wording)) {}
 
   std::string RefType() const override { return "incident"; }
 
@@ -81,8 +82,8 @@ class ServiceNowSystem final : public TicketSystem {
     const ServiceNowSettings::Levels levels = s_.levels.at(ev.priority);
     std::optional<TicketLink> follows;
     if (previous != nullptr) follows = TicketLink{previous->display, previous->url};
-    Json body = {{"short_description", TicketTitle(ev, kShortDescriptionChars)},
-                 {"description", TicketBody(Markup::kPlain, ev, follows, kTextChars)},
+    Json body = {{"short_description", wording_.Title(ev)},
+                 {"description", wording_.Body(ev, follows)},
                  {"urgency", std::to_string(levels.urgency)},
                  {"impact", std::to_string(levels.impact)},
                  {"correlation_id", ev.key},
@@ -117,16 +118,15 @@ class ServiceNowSystem final : public TicketSystem {
 
   SendResult Comment(TimePoint now, const Ticket& t, const IncidentEvent& ev,
                      const std::string& headline) override {
-    return Patch(now, t, {{"work_notes", TicketComment(Markup::kPlain, ev, headline, kTextChars)}});
+    return Patch(now, t, {{"work_notes", wording_.Comment(ev, headline)}});
   }
 
   SendResult Close(TimePoint now, const Ticket& t, const IncidentEvent& ev) override {
     return Patch(now, t,
                  {{"state", std::to_string(kResolved)},
                   {"close_code", s_.close_code},
-                  {"close_notes", CutText("Resolved by alertbridge: all alerts of incident " +
-                                              ev.key + " resolved.",
-                                          kTextChars)}});
+                  {"close_notes", "Resolved by alertbridge: all alerts of incident " + ev.key +
+                                      " resolved."}});
   }
 
   SendResult Reopen(TimePoint now, const Ticket& t) override {
@@ -177,6 +177,7 @@ class ServiceNowSystem final : public TicketSystem {
 
   std::unique_ptr<VendorApi> api_;
   ServiceNowSettings s_;
+  TicketWording wording_;
 };
 
 }  // namespace
@@ -189,13 +190,16 @@ Result<std::unique_ptr<Notifier>> MakeServiceNowNotifier(const ReceiverConfig& c
   if (!endpoint.ok()) return endpoint.error();
   auto auth = AuthorizationHeader(who, s->auth);
   if (!auth.ok()) return auth.error();
+  auto wording = TicketWording::Make(config, TextFormat::kPlain, kLimits);
+  if (!wording.ok()) return wording.error();
   HttpHeaders headers = {{"Authorization", *auth},
                          {"Accept", "application/json"},
                          {"User-Agent", "alertbridge"}};
   auto api = std::make_unique<VendorApi>(who, std::move(*endpoint), config.timeout,
                                          std::move(headers));
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(
-      config.name, std::make_unique<ServiceNowSystem>(std::move(api), *s), s->reopen));
+      config.name,
+      std::make_unique<ServiceNowSystem>(std::move(api), *s, std::move(*wording)), s->reopen));
 }
 
 }  // namespace ab

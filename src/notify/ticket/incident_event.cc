@@ -1,5 +1,6 @@
 #include "notify/ticket/incident_event.h"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -36,9 +37,11 @@ std::string IncidentEvent::PreviousKey() const {
 }
 
 Result<IncidentEvent> ParseIncidentEvent(std::string_view payload) {
-  Json j = Json::parse(payload, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return MakeError("event payload is not a JSON object");
+  Result<EventView> view = EventView::Parse(payload);
+  if (!view.ok()) return view.error();
   IncidentEvent ev;
+  ev.view = std::move(*view);
+  const Json& j = ev.view.envelope();
   auto id = Required(j, "id", "");
   if (!id.ok()) return id.error();
   ev.id = std::move(*id);
@@ -55,11 +58,7 @@ Result<IncidentEvent> ParseIncidentEvent(std::string_view payload) {
     ev.occurred_at = *at;
   }
 
-  auto inc_it = j.find("incident");
-  if (inc_it == j.end() || !inc_it->is_object()) {
-    return MakeError("incident is missing or not an object", "incident");
-  }
-  const Json& inc = *inc_it;
+  const Json& inc = ev.view.incident();
   const std::string p = "incident.";
   auto key = Required(inc, "key", p);
   if (!key.ok()) return key.error();
@@ -74,6 +73,12 @@ Result<IncidentEvent> ParseIncidentEvent(std::string_view payload) {
                      "incident.key");
   }
   ev.occurrence = occurrence;
+  // The id marks our comments (HasEventMarker): it must be "<key>.<seq>" and nothing else.
+  const std::string seq = ev.id.substr(std::min(ev.id.size(), ev.key.size() + 1));
+  if (ev.id.rfind(ev.key + ".", 0) != 0 || seq.empty() ||
+      seq.find_first_not_of("0123456789") != std::string::npos) {
+    return MakeError("id \"" + ev.id + "\" is not <incident key>.<seq>", "id");
+  }
 
   auto state = Required(inc, "state", p);
   if (!state.ok()) return state.error();
@@ -90,29 +95,15 @@ Result<IncidentEvent> ParseIncidentEvent(std::string_view payload) {
   ev.priority = *sev;
 
   for (auto [field, out] : {std::pair{"title", &ev.title}, std::pair{"summary", &ev.summary},
-                            std::pair{"runbook", &ev.runbook}, std::pair{"url", &ev.url}}) {
+                            std::pair{"runbook", &ev.runbook}}) {
     auto v = Text(inc, field, p);
     if (!v.ok()) return v.error();
     *out = std::move(*v);
   }
-  if (auto owner = inc.find("owner"); owner != inc.end() && owner->is_object()) {
-    auto team = Text(*owner, "team", p + "owner.");
-    auto commander = Text(*owner, "commander", p + "owner.");
-    if (!team.ok()) return team.error();
-    if (!commander.ok()) return commander.error();
-    ev.team = std::move(*team);
-    ev.commander = std::move(*commander);
-  }
-  if (auto accounts = inc.find("accounts"); accounts != inc.end() && accounts->is_array()) {
-    // Names, or account objects with a name (tier and ARR are for rules, not for tickets).
-    for (const Json& a : *accounts) {
-      if (a.is_string()) {
-        ev.accounts.push_back(a.get<std::string>());
-      } else if (a.is_object() && a.contains("name") && a["name"].is_string()) {
-        ev.accounts.push_back(a["name"].get<std::string>());
-      }
-    }
-  }
+  ev.url = ev.view.link();
+  ev.team = ev.view.team();
+  ev.commander = ev.view.commander();
+  ev.accounts = ev.view.accounts();
   ev.alerts_firing = Count(inc, "alerts_firing");
   ev.alerts_total = Count(inc, "alerts_total");
   return ev;

@@ -8,10 +8,12 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "model/incident.h"
+#include "notify/text/event_view.h"
 
 namespace ab {
 
 struct IncidentEvent {
+  EventView view;  // the envelope itself, for receiver templates
   std::string id;  // "<key>.<seq>": the same on every attempt, so it marks our comments
   EventType type = EventType::kDeclared;
   TimePoint occurred_at{};
@@ -27,7 +29,7 @@ struct IncidentEvent {
   std::vector<std::string> accounts;
   int alerts_firing = 0;
   int alerts_total = 0;
-  std::string url;  // the incident in alertbridge's API
+  std::string url;  // where a person looks at the incident (EventView::link())
 
   // The key of the previous occurrence of the same group ("" for the first occurrence).
   std::string PreviousKey() const;

@@ -1,5 +1,6 @@
 // What tickets say: the title, the description written once at creation, and one comment per
 // event, in the vendor's markup with every untrusted value escaped and the vendor's limits kept.
+// A receiver's `templates: {title, body}` replace the built-in title and description.
 #pragma once
 
 #include <cstddef>
@@ -7,8 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
+#include "config/config.h"
+#include "notify/text/escape.h"
+#include "notify/text/template.h"
 #include "notify/ticket/incident_event.h"
-#include "notify/ticket/markup.h"
 
 namespace ab {
 
@@ -18,23 +22,39 @@ struct TicketLink {
   std::string url;
 };
 
-// The incident title on one line (the key when the rule gave none), cut to `max_chars`.
-std::string TicketTitle(const IncidentEvent& ev, size_t max_chars);
+class TicketWording {
+ public:
+  struct Limits {
+    size_t title;    // characters of the title / summary / short description
+    size_t body;     // of the description
+    size_t comment;  // of one comment or work note
+  };
 
-// The description: summary, priority, owner, runbook, accounts, links; at most `max_chars`.
-std::string TicketBody(Markup markup, const IncidentEvent& ev,
-                       const std::optional<TicketLink>& follows, size_t max_chars);
+  // Compiles the receiver's templates (already checked by the config loader; an error here names
+  // the receiver and the template).
+  static Result<TicketWording> Make(const ReceiverConfig& config, TextFormat format, Limits limits);
 
-// A comment: `headline`, the incident's current facts, and the event marker; at most
-// `max_chars`. The marker survives any cut.
-std::string TicketComment(Markup markup, const IncidentEvent& ev, std::string_view headline,
-                          size_t max_chars);
+  TextFormat format() const { return format_; }
+  // The incident title on one line (the key when there is none), or the `title` template.
+  std::string Title(const IncidentEvent& ev) const;
+  // Summary, priority, owner, runbook, accounts, links (or the `body` template), then what the
+  // ticket follows.
+  std::string Body(const IncidentEvent& ev, const std::optional<TicketLink>& follows) const;
+  // `headline`, the incident's current facts and the event marker, which survives any cut.
+  std::string Comment(const IncidentEvent& ev, std::string_view headline) const;
+
+ private:
+  TextFormat format_ = TextFormat::kPlain;
+  Limits limits_{};
+  std::optional<Template> title_;
+  std::optional<Template> body_;
+};
 
 // What a comment says about `ev` when nothing special happened to the ticket.
 std::string EventHeadline(const IncidentEvent& ev);
 
 // Whether `text` (a comment body, or ServiceNow's work notes journal) holds the marker of the
-// event `event_id`, put there by TicketComment().
+// event `event_id`, put there by TicketWording::Comment().
 bool HasEventMarker(std::string_view text, std::string_view event_id);
 
 }  // namespace ab

@@ -78,12 +78,12 @@ TEST(ReceiversFileTest, ReportsEveryErrorOfAFileAtOnce) {
   const std::string f = file + ":";
   EXPECT_THAT(ErrorStrings(r),
               ElementsAre(f + "3:11: type: unknown receiver type \"slack\" (valid: "
-                              "console, webhook)",
+                              "console, webhook, jira, github, servicenow)",
                           f + "6:11: type: unknown receiver type \"carrier-pigeon\" (valid: "
-                              "console, webhook)",
+                              "console, webhook, jira, github, servicenow)",
                           f + "7:5: missing required key \"url\"",
                           f + "11:5: unknown key \"url\" (valid: name, type, events, retry, "
-                              "timeout)",
+                              "timeout, templates)",
                           f + "12:24: events[1]: unknown event \"exploded\"",
                           f + "13:27: retry.max_attempts: must be at least 1, got 0",
                           f + "13:64: retry: max_backoff (1s) is shorter than initial_backoff "
@@ -95,7 +95,8 @@ TEST(ReceiversFileTest, AMissingTypeNamesTheValidOnes) {
   TempDir dir;
   std::string file = dir.Write("r.yml", "receivers:\n  - name: x\n    url: env:X\n");
   EXPECT_THAT(ErrorStrings(CheckPaths({file})),
-              ElementsAre(file + ":2:5: missing required key \"type\" (valid: console, webhook)"));
+              ElementsAre(file + ":2:5: missing required key \"type\" (valid: console, webhook, "
+                                 "jira, github, servicenow)"));
 }
 
 TEST(ReceiversFileTest, RejectsDuplicateNamesAcrossFiles) {

@@ -68,7 +68,7 @@ TEST(JiraNotifier, CloudLifecycleDeclareUpdateResolveReopen) {
   EXPECT_EQ(issue.fields["description"], "edited by a human");
   EXPECT_EQ(issue.fields["priority"]["name"], "Highest");
   ASSERT_EQ(issue.comments.size(), 2u);
-  EXPECT_THAT(issue.comments[0], HasSubstr("*Incident acknowledged \\(commander: alice\\)*"));
+  EXPECT_THAT(issue.comments[0], HasSubstr("*Incident acknowledged (commander: alice)*"));
   EXPECT_THAT(issue.comments[0], HasSubstr("alertbridge event ab-abcdefghijklmnop-1.2"));
   EXPECT_THAT(issue.comments[1], HasSubstr("Priority is now SEV1"));
 

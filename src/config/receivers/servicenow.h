@@ -29,8 +29,8 @@ struct ServiceNowSettings : ReceiverSettings {
   // Resolving needs a close code from the instance's choice list ("Solution provided" on
   // current releases, "Solved (Permanently)" on older ones).
   std::string close_code = "Solution provided";
-  // A Closed (7) or Canceled (8) incident cannot be reopened through the Table API: `reopen`
-  // becomes `new` for those.
+  // Closed (7) and Canceled (8) records are read-only: a recurrence that would reopen or carry on
+  // in one opens a new record instead, and comments on one are skipped.
   ReopenPolicy reopen{ReopenAction::kReopen, ReopenAction::kNew, {"Duplicate", "Canceled"}};
 };
 

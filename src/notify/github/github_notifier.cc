@@ -150,7 +150,6 @@ class GitHubSystem final : public TicketSystem {
                             issue["state_reason"].is_string()
                         ? issue["state_reason"].get<std::string>()
                         : std::string();
-    t->reopenable = true;
     return true;
   }
 

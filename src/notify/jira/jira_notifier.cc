@@ -124,7 +124,7 @@ class JiraSystem final : public TicketSystem {
     if (Failed(r)) return r;
     const std::string key = StringAt(reply.json, Json::json_pointer("/key"));
     if (key.empty()) return SendResult::Retry(api_->who() + ": create answered without a key");
-    *out = Ticket{key, key, Browse(key), false, "", true};
+    *out = Ticket{key, key, Browse(key), false, "", false};
     return r;
   }
 
@@ -193,7 +193,6 @@ class JiraSystem final : public TicketSystem {
     t->closed =
         StringAt(issue, Json::json_pointer("/fields/status/statusCategory/key")) == "done";
     t->resolution = StringAt(issue, Json::json_pointer("/fields/resolution/name"));
-    t->reopenable = true;
     return true;
   }
 

@@ -171,7 +171,7 @@ class ServiceNowSystem final : public TicketSystem {
     const int s = state.empty() ? 0 : std::atoi(state.c_str());
     t->closed = s == kResolved || s == kClosed || s == kCanceled;
     t->resolution = s == kCanceled ? "Canceled" : (t->closed ? Field(record, "close_code") : "");
-    t->reopenable = s == kResolved;  // Closed and Canceled records are read-only by default
+    t->read_only = s == kClosed || s == kCanceled;  // by the default ACLs
     return true;
   }
 

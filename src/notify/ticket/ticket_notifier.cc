@@ -113,7 +113,8 @@ SendResult TicketNotifier::Recur(TimePoint now, const IncidentEvent& ev, const T
                                  ReopenAction action, bool new_key, const SendContext& ctx,
                                  std::optional<ExternalRef>* ref) {
   ReopenAction a = old.closed ? policy_.For(action, old.resolution) : action;
-  if (a == ReopenAction::kReopen && old.closed && !old.reopenable) a = ReopenAction::kNew;
+  // A read-only ticket can neither come back nor carry a new occurrence: only a new one can.
+  if (old.read_only && (a == ReopenAction::kReopen || new_key)) a = ReopenAction::kNew;
   const std::string what = new_key ? "The problem recurred as incident " + ev.key
                                    : std::string("Incident reopened: its alerts are firing again");
 
@@ -163,6 +164,7 @@ SendResult TicketNotifier::Recur(TimePoint now, const IncidentEvent& ev, const T
 
 SendResult TicketNotifier::PostNote(TimePoint now, const Ticket& t, const IncidentEvent& ev,
                                     const std::string& headline) {
+  if (t.read_only) return SendResult::Ok();  // nothing can be added to it any more
   bool found = false;
   if (SendResult r = system_->HasComment(now, t, ev, &found); Failed(r)) return r;
   if (found) return SendResult::Ok();

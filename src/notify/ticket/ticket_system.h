@@ -22,7 +22,8 @@ struct Ticket {
   // Why it is closed (Jira resolution, GitHub state_reason, ServiceNow close code or state name);
   // decides the reopen policy.
   std::string resolution;
-  bool reopenable = true;  // false when the vendor cannot reopen it (ServiceNow Closed)
+  // Closed for good: it can be neither reopened nor commented on (ServiceNow Closed/Canceled).
+  bool read_only = false;
 };
 
 inline bool Failed(const SendResult& r) { return r.kind != SendResult::Kind::kOk; }

@@ -183,6 +183,29 @@ TEST(TicketReceivers, ReportsGitHubProblemsWithoutEchoingSecrets) {
   for (const std::string& e : errors) EXPECT_THAT(e, Not(HasSubstr("ghp_")));
 }
 
+TEST(TicketReceivers, LiteralSecretsAreNeverEchoed) {
+  TempDir dir;
+  std::string file = dir.Write("r.yml", R"(receivers:
+  - name: snow
+    type: servicenow
+    url: https://acme.service-now.com
+    auth: {basic: {user: admin, password: "hunter2-literal"}, bearer: "tok-literal"}
+  - name: j
+    type: jira
+    url: https://acme.atlassian.net
+    auth: {basic: {user: admin, password: "pw-literal", extra: "x-literal"}}
+    project: OPS
+    issue_type: Task
+)");
+  const std::vector<std::string> errors = ErrorStrings(CheckPaths({file}));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_THAT(errors[0], HasSubstr("auth: basic and bearer are exclusive"));
+  EXPECT_THAT(errors[1], HasSubstr("unknown key \"auth.basic.extra\""));
+  for (const std::string& e : errors) {
+    EXPECT_THAT(e, Not(HasSubstr("literal")));
+  }
+}
+
 TEST(TicketReceivers, ParsesServiceNow) {
   TempDir dir;
   std::string file = dir.Write("r.yml", R"(receivers:

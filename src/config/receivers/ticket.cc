@@ -3,21 +3,9 @@
 
 #include <cctype>
 
+#include "common/ascii.h"
+
 namespace ab {
-namespace {
-
-bool SameText(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 std::string_view ToString(ReopenAction a) {
   switch (a) {
@@ -33,7 +21,7 @@ std::string_view ToString(ReopenAction a) {
 
 ReopenAction ReopenPolicy::For(ReopenAction action, std::string_view resolution) const {
   for (const std::string& r : keep_closed) {
-    if (SameText(r, resolution)) return ReopenAction::kComment;
+    if (EqualsIgnoreCase(r, resolution)) return ReopenAction::kComment;
   }
   return action;
 }

@@ -23,10 +23,10 @@ constexpr Duration kSecondaryLimitWait{60'000};
 
 class GitHubSystem final : public TicketSystem {
  public:
-  GitHubSystem(std::unique_ptr<VendorApi> api, const GitHubSettings& s, TicketWording wording)
-      : api_(std::move(api)),
+  GitHubSystem(TicketParts parts, const GitHubSettings& s)
+      : api_(std::move(parts.api)),
         s_(s),
-        wording_(std::move(wording)),
+        wording_(std::move(parts.wording)),
         repo_path_("/repos/" + s.owner + "/" + s.repo) {}
 
   std::string RefType() const override { return "issue"; }
@@ -96,15 +96,7 @@ class GitHubSystem final : public TicketSystem {
     VendorApi::Reply reply;
     SendResult r = api_->Call(now, "GET", path, nullptr, {200}, &reply);
     if (Failed(r)) return r;
-    *found = false;
-    if (reply.json.is_array()) {
-      for (const Json& c : reply.json) {
-        if (c.contains("body") && c["body"].is_string() &&
-            HasEventMarker(c["body"].get<std::string>(), ev.id)) {
-          *found = true;
-        }
-      }
-    }
+    *found = CommentsHaveEventMarker(reply.json, ev.id);
     return r;
   }
 
@@ -207,21 +199,16 @@ Result<std::unique_ptr<Notifier>> MakeGitHubNotifier(const ReceiverConfig& confi
   const std::string who = "receiver \"" + config.name + "\"";
   const GitHubSettings* s = config.Settings<GitHubSettings>();
   if (s == nullptr) return MakeError(who + ": no github settings (repository, token)");
-  auto endpoint = BaseEndpoint(who, config.url);
-  if (!endpoint.ok()) return endpoint.error();
   auto token = ResolveSecretFor(who, "token", s->token);
   if (!token.ok()) return token.error();
-  auto wording = TicketWording::Make(config, TextFormat::kGithubMarkdown, kLimits);
-  if (!wording.ok()) return wording.error();
-  HttpHeaders headers = {{"Authorization", "Bearer " + *token},
-                         {"Accept", "application/vnd.github+json"},
-                         {"X-GitHub-Api-Version", "2022-11-28"},
-                         {"User-Agent", "alertbridge"}};
-  auto api = std::make_unique<VendorApi>(who, std::move(*endpoint), config.timeout,
-                                         std::move(headers), ClassifyGitHub);
+  auto parts = MakeTicketParts(config,
+                               {{"Authorization", "Bearer " + *token},
+                                {"Accept", "application/vnd.github+json"},
+                                {"X-GitHub-Api-Version", "2022-11-28"}},
+                               TextFormat::kGithubMarkdown, kLimits, ClassifyGitHub);
+  if (!parts.ok()) return parts.error();
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(
-      config.name, std::make_unique<GitHubSystem>(std::move(api), *s, std::move(*wording)),
-      s->reopen));
+      config.name, std::make_unique<GitHubSystem>(std::move(*parts), *s), s->reopen));
 }
 
 }  // namespace ab

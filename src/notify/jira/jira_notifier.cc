@@ -1,7 +1,6 @@
 #include "notify/jira/jira_notifier.h"
 
-#include <cctype>
-
+#include "common/ascii.h"
 #include "config/receivers/jira.h"
 #include "notify/ticket/ticket_notifier.h"
 #include "notify/ticket/ticket_text.h"
@@ -16,17 +15,6 @@ using Json = nlohmann::json;
 constexpr TicketWording::Limits kLimits{255, 32'767, 32'767};
 // Enough to see our own comment for an event: it is among the newest.
 constexpr int kCommentsChecked = 50;
-
-bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string StringAt(const Json& j, const Json::json_pointer& p) {
   return j.contains(p) && j[p].is_string() ? j[p].get<std::string>() : std::string();
@@ -44,8 +32,8 @@ std::string JqlString(std::string_view s) {
 
 class JiraSystem final : public TicketSystem {
  public:
-  JiraSystem(std::unique_ptr<VendorApi> api, const JiraSettings& s, TicketWording wording)
-      : api_(std::move(api)), s_(s), wording_(std::move(wording)) {}
+  JiraSystem(TicketParts parts, const JiraSettings& s)
+      : api_(std::move(parts.api)), s_(s), wording_(std::move(parts.wording)) {}
 
   std::string RefType() const override { return "issue"; }
 
@@ -137,16 +125,8 @@ class JiraSystem final : public TicketSystem {
                                   std::to_string(kCommentsChecked),
                               nullptr, {200}, &reply);
     if (Failed(r)) return r;
-    *found = false;
-    if (reply.json.is_object() && reply.json.contains("comments") &&
-        reply.json["comments"].is_array()) {
-      for (const Json& c : reply.json["comments"]) {
-        if (c.contains("body") && c["body"].is_string() &&
-            HasEventMarker(c["body"].get<std::string>(), ev.id)) {
-          *found = true;
-        }
-      }
-    }
+    *found = reply.json.is_object() && reply.json.contains("comments") &&
+             CommentsHaveEventMarker(reply.json["comments"], ev.id);
     return r;
   }
 
@@ -210,7 +190,7 @@ class JiraSystem final : public TicketSystem {
         const std::string tr_name = StringAt(tr, Json::json_pointer("/name"));
         const std::string to = StringAt(tr, Json::json_pointer("/to/name"));
         available += (available.empty() ? "" : ", ") + tr_name;
-        if (id.empty() && (SameName(tr_name, name) || SameName(to, name))) {
+        if (id.empty() && (EqualsIgnoreCase(tr_name, name) || EqualsIgnoreCase(to, name))) {
           id = tr.contains("id") && tr["id"].is_string() ? tr["id"].get<std::string>() : "";
         }
       }
@@ -237,20 +217,13 @@ Result<std::unique_ptr<Notifier>> MakeJiraNotifier(const ReceiverConfig& config)
   const std::string who = "receiver \"" + config.name + "\"";
   const JiraSettings* s = config.Settings<JiraSettings>();
   if (s == nullptr) return MakeError(who + ": no jira settings (project, issue_type, auth)");
-  auto endpoint = BaseEndpoint(who, config.url);
-  if (!endpoint.ok()) return endpoint.error();
   auto auth = AuthorizationHeader(who, s->auth);
   if (!auth.ok()) return auth.error();
-  auto wording = TicketWording::Make(config, TextFormat::kJiraWiki, kLimits);
-  if (!wording.ok()) return wording.error();
-  HttpHeaders headers = {{"Authorization", *auth},
-                         {"Accept", "application/json"},
-                         {"User-Agent", "alertbridge"}};
-  auto api = std::make_unique<VendorApi>(who, std::move(*endpoint), config.timeout,
-                                         std::move(headers));
+  auto parts = MakeTicketParts(config, {{"Authorization", *auth}, {"Accept", "application/json"}},
+                               TextFormat::kJiraWiki, kLimits);
+  if (!parts.ok()) return parts.error();
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(
-      config.name, std::make_unique<JiraSystem>(std::move(api), *s, std::move(*wording)),
-      s->reopen));
+      config.name, std::make_unique<JiraSystem>(std::move(*parts), *s), s->reopen));
 }
 
 }  // namespace ab

@@ -36,9 +36,8 @@ std::string Field(const Json& record, const char* name) {
 
 class ServiceNowSystem final : public TicketSystem {
  public:
-  ServiceNowSystem(std::unique_ptr<VendorApi> api, const ServiceNowSettings& s,
-                   TicketWording wording)
-      : api_(std::move(api)), s_(s), wording_(std::move(wording)) {}
+  ServiceNowSystem(TicketParts parts, const ServiceNowSettings& s)
+      : api_(std::move(parts.api)), s_(s), wording_(std::move(parts.wording)) {}
 
   std::string RefType() const override { return "incident"; }
 
@@ -186,20 +185,13 @@ Result<std::unique_ptr<Notifier>> MakeServiceNowNotifier(const ReceiverConfig& c
   const std::string who = "receiver \"" + config.name + "\"";
   const ServiceNowSettings* s = config.Settings<ServiceNowSettings>();
   if (s == nullptr) return MakeError(who + ": no servicenow settings (auth)");
-  auto endpoint = BaseEndpoint(who, config.url);
-  if (!endpoint.ok()) return endpoint.error();
   auto auth = AuthorizationHeader(who, s->auth);
   if (!auth.ok()) return auth.error();
-  auto wording = TicketWording::Make(config, TextFormat::kPlain, kLimits);
-  if (!wording.ok()) return wording.error();
-  HttpHeaders headers = {{"Authorization", *auth},
-                         {"Accept", "application/json"},
-                         {"User-Agent", "alertbridge"}};
-  auto api = std::make_unique<VendorApi>(who, std::move(*endpoint), config.timeout,
-                                         std::move(headers));
+  auto parts = MakeTicketParts(config, {{"Authorization", *auth}, {"Accept", "application/json"}},
+                               TextFormat::kPlain, kLimits);
+  if (!parts.ok()) return parts.error();
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(
-      config.name,
-      std::make_unique<ServiceNowSystem>(std::move(api), *s, std::move(*wording)), s->reopen));
+      config.name, std::make_unique<ServiceNowSystem>(std::move(*parts), *s), s->reopen));
 }
 
 }  // namespace ab

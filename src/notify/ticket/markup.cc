@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "common/ascii.h"
 #include "notify/text/truncate.h"
 #include "notify/text/utf8.h"
 
@@ -29,20 +30,13 @@ std::string EscapeTicketLine(TextFormat format, std::string_view line) {
   for (size_t at = 0; (at = out.find('[', at)) != std::string::npos; ++at) {
     std::string_view rest = std::string_view(out).substr(at + 1);
     if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
-    std::string word;
-    for (char c : rest.substr(0, 4)) {
-      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (word == "code") out.insert(at + 1, " ");
+    if (EqualsIgnoreCase(rest.substr(0, 4), "code")) out.insert(at + 1, " ");
   }
   return out;
 }
 
 std::string SafeUrl(std::string_view url) {
-  std::string scheme;
-  for (char c : url.substr(0, 8)) {
-    scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  const std::string scheme = AsciiLower(url.substr(0, 8));
   if (scheme.rfind("http://", 0) != 0 && scheme.rfind("https://", 0) != 0) return {};
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -13,7 +13,8 @@
 //   severity_changed  set the ticket's priority (where it has one), then comment.
 //   every other event comment.
 // With no ticket: resolved/closed do nothing (nothing to resolve), anything else opens one. A ticket
-// that was recorded but is gone (deleted) is not recreated.
+// that was recorded but is gone (deleted) is not recreated. A read-only ticket (ServiceNow Closed or
+// Canceled) takes no comments; a recurrence that would reopen it or carry on in it opens a new one.
 //
 // Effectively once: a `declared` retried after a crash finds the ticket it created by the key
 // label; a comment retried after a lost answer is recognised by its event marker and not posted

@@ -212,6 +212,17 @@ std::string EventHeadline(const IncidentEvent& ev) {
   return "Incident updated";
 }
 
+bool CommentsHaveEventMarker(const nlohmann::json& comments, std::string_view event_id) {
+  if (!comments.is_array()) return false;
+  for (const nlohmann::json& c : comments) {
+    if (c.is_object() && c.contains("body") && c["body"].is_string() &&
+        HasEventMarker(c["body"].get_ref<const std::string&>(), event_id)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool HasEventMarker(std::string_view text, std::string_view event_id) {
   const std::string marker = std::string(kMarkerPrefix) + std::string(event_id);
   for (size_t at = text.find(marker); at != std::string_view::npos;

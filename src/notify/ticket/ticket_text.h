@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,5 +57,7 @@ std::string EventHeadline(const IncidentEvent& ev);
 // Whether `text` (a comment body, or ServiceNow's work notes journal) holds the marker of the
 // event `event_id`, put there by TicketWording::Comment().
 bool HasEventMarker(std::string_view text, std::string_view event_id);
+// The same for a list of comments as Jira and GitHub return them: objects with a string "body".
+bool CommentsHaveEventMarker(const nlohmann::json& comments, std::string_view event_id);
 
 }  // namespace ab

@@ -167,7 +167,11 @@ Result<std::string> AuthorizationHeader(const std::string& who, const TicketAuth
   return "Basic " + Base64Encode(*user + ":" + *password);
 }
 
-Result<HttpEndpoint> BaseEndpoint(const std::string& who, const Secret& url) {
+Result<TicketParts> MakeTicketParts(const ReceiverConfig& config, HttpHeaders headers,
+                                    TextFormat format, TicketWording::Limits limits,
+                                    VendorApi::Classifier classify) {
+  const std::string who = "receiver \"" + config.name + "\"";
+  const Secret& url = config.url;
   if (url.empty()) return MakeError(who + ": url is required", "url");
   auto resolved = url.Resolve();
   if (!resolved.ok()) {
@@ -182,7 +186,12 @@ Result<HttpEndpoint> BaseEndpoint(const std::string& who, const Secret& url) {
   if (endpoint->path.find('?') != std::string::npos) {
     return MakeError(who + ": url " + DescribeRef(url) + " must not have a query", "url");
   }
-  return endpoint;
+  auto wording = TicketWording::Make(config, format, limits);
+  if (!wording.ok()) return wording.error();
+  headers.emplace_back("User-Agent", "alertbridge");
+  return TicketParts{std::make_unique<VendorApi>(who, std::move(*endpoint), config.timeout,
+                                                 std::move(headers), std::move(classify)),
+                     std::move(*wording)};
 }
 
 }  // namespace ab

@@ -16,6 +16,7 @@
 #include "config/receivers/ticket.h"
 #include "notify/http_client.h"
 #include "notify/notifier.h"
+#include "notify/ticket/ticket_text.h"
 
 namespace ab {
 
@@ -67,7 +68,15 @@ Result<std::string> ResolveSecretFor(const std::string& who, const std::string& 
 // The Authorization header for `auth`, resolving its secrets.
 Result<std::string> AuthorizationHeader(const std::string& who, const TicketAuth& auth);
 
-// Parses the receiver's base URL (resolving env:/file:); no query allowed.
-Result<HttpEndpoint> BaseEndpoint(const std::string& who, const Secret& url);
+// What every ticket factory builds from the receiver: the API client on the receiver's base URL
+// (env:/file: resolved, no query allowed) sending `headers` and a User-Agent on every request,
+// and the wording (templates compiled) for `format` within `limits`.
+struct TicketParts {
+  std::unique_ptr<VendorApi> api;
+  TicketWording wording;
+};
+Result<TicketParts> MakeTicketParts(const ReceiverConfig& config, HttpHeaders headers,
+                                    TextFormat format, TicketWording::Limits limits,
+                                    VendorApi::Classifier classify = nullptr);
 
 }  // namespace ab

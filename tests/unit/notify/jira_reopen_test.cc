@@ -34,11 +34,18 @@ struct ClosedIssue {
     inc.state = "declared";
     return store.Send(*n, inc.Event(EventType::kReopened));
   }
+  // The group fires again after its dedup window: occurrence 2, a new incident and key.
+  SendResult NextOccurrenceDeclared() {
+    next.key = "ab-abcdefghijklmnop-2";
+    return next_store.Send(*n, next.Event(EventType::kDeclared));
+  }
 
   FakeJira jira;
   std::unique_ptr<Notifier> n;
   IncidentScript inc;
   RefStore store;
+  IncidentScript next;
+  RefStore next_store;
 };
 
 TEST(JiraReopen, DefaultReopensAnIssueClosedAsDone) {
@@ -100,10 +107,7 @@ TEST(JiraReopen, PolicyNewOpensALinkedIssueOnceEvenWhenItsRefIsLost) {
 
 TEST(JiraReopen, NewOccurrenceOpensALinkedIssueByDefault) {
   ClosedIssue c(nullptr);
-  IncidentScript next;
-  next.key = "ab-abcdefghijklmnop-2";
-  RefStore store2;
-  SendResult r = store2.Send(*c.n, next.Event(EventType::kDeclared));
+  SendResult r = c.NextOccurrenceDeclared();
   ASSERT_EQ(r.kind, Kind::kOk) << r.reason;
   EXPECT_EQ(r.ref->id, "OPS-2");
   EXPECT_THAT(c.jira.Get("OPS-2").links, ElementsAre("OPS-1"));
@@ -112,10 +116,7 @@ TEST(JiraReopen, NewOccurrenceOpensALinkedIssueByDefault) {
 
 TEST(JiraReopen, NewOccurrenceCanReopenThePreviousIssue) {
   ClosedIssue c([](JiraSettings& s) { s.reopen.recurrence = ReopenAction::kReopen; });
-  IncidentScript next;
-  next.key = "ab-abcdefghijklmnop-2";
-  RefStore store2;
-  SendResult r = store2.Send(*c.n, next.Event(EventType::kDeclared));
+  SendResult r = c.NextOccurrenceDeclared();
   ASSERT_EQ(r.kind, Kind::kOk) << r.reason;
   EXPECT_EQ(r.ref->id, "OPS-1");
   FakeJira::Issue issue = c.jira.Get("OPS-1");
@@ -126,7 +127,7 @@ TEST(JiraReopen, NewOccurrenceCanReopenThePreviousIssue) {
               HasSubstr("recurred as incident ab\\-abcdefghijklmnop\\-2; ticket reopened"));
   // Sent again without the ref (crash before it was recorded): found by the new key, no change.
   const size_t comments = issue.comments.size();
-  SendResult again = c.n->Send(next.Event(EventType::kDeclared), {SystemClock().now(), {}});
+  SendResult again = c.n->Send(c.next.Event(EventType::kDeclared), {SystemClock().now(), {}});
   ASSERT_EQ(again.kind, Kind::kOk) << again.reason;
   EXPECT_EQ(again.ref->id, "OPS-1");
   EXPECT_EQ(c.jira.Get("OPS-1").comments.size(), comments);
@@ -136,17 +137,14 @@ TEST(JiraReopen, NewOccurrenceCanReopenThePreviousIssue) {
 
 TEST(JiraReopen, NewOccurrenceOfAWontDoIssueOnlyComments) {
   ClosedIssue c([](JiraSettings& s) { s.reopen.recurrence = ReopenAction::kReopen; }, "Won't Do");
-  IncidentScript next;
-  next.key = "ab-abcdefghijklmnop-2";
-  RefStore store2;
-  SendResult r = store2.Send(*c.n, next.Event(EventType::kDeclared));
+  SendResult r = c.NextOccurrenceDeclared();
   ASSERT_EQ(r.kind, Kind::kOk) << r.reason;
   EXPECT_EQ(r.ref->id, "OPS-1");
   EXPECT_EQ(c.jira.Get("OPS-1").status, "Done");
   EXPECT_EQ(c.jira.Issues().size(), 1u);
   // Updates of the new occurrence are comments on the closed issue; its resolve changes nothing.
-  next.state = "resolved";
-  ASSERT_EQ(store2.Send(*c.n, next.Event(EventType::kResolved)).kind, Kind::kOk);
+  c.next.state = "resolved";
+  ASSERT_EQ(c.next_store.Send(*c.n, c.next.Event(EventType::kResolved)).kind, Kind::kOk);
   EXPECT_EQ(c.jira.Get("OPS-1").resolution, "Won't Do");
 }
 

@@ -61,7 +61,8 @@ void ReadTransitions(const MapReader& r, Diagnostics& diag, JiraSettings* s) {
   const Value* v = r.Find("transitions");
   if (v == nullptr) return;
   MapReader t(*v, {"resolve", "reopen"}, diag);
-  if (const Value* resolve = t.Find("resolve")) ReadNonEmpty(*resolve, diag, &s->resolve_transition);
+  if (const Value* resolve = t.Find("resolve"))
+    ReadNonEmpty(*resolve, diag, &s->resolve_transition);
   if (const Value* reopen = t.Find("reopen")) ReadNonEmpty(*reopen, diag, &s->reopen_transition);
 }
 
@@ -72,7 +73,8 @@ void ParseJiraReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc
   ReadReceiverUrl(r, diag, rc);
   std::string flavor;
   if (r.OneOf("flavor", {"cloud", "datacenter"}, &flavor)) {
-    s->flavor = flavor == "cloud" ? JiraSettings::Flavor::kCloud : JiraSettings::Flavor::kDataCenter;
+    s->flavor =
+        flavor == "cloud" ? JiraSettings::Flavor::kCloud : JiraSettings::Flavor::kDataCenter;
   }
   ReadTicketAuth(r, diag, &s->auth);
   if (r.Require("project") && ReadNonEmpty(*r.Find("project"), diag, &s->project)) {

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/config.h"
 #include "config/receivers/ticket.h"
@@ -32,8 +31,8 @@ struct JiraSettings : ReceiverSettings {
   std::string resolve_transition = "Done";
   std::string reopen_transition = "Reopen";
   std::string resolution;  // optional resolution name set with the resolve transition
-  ReopenPolicy reopen{ReopenAction::kReopen, ReopenAction::kNew, {"Won't Do", "Won't Fix",
-                                                                 "Duplicate"}};
+  ReopenPolicy reopen{
+      ReopenAction::kReopen, ReopenAction::kNew, {"Won't Do", "Won't Fix", "Duplicate"}};
 };
 
 }  // namespace ab

@@ -94,8 +94,7 @@ void ReadTicketLabels(const MapReader& r, size_t max_chars, Diagnostics& diag,
       diag.Add(item.mark, item.path + ": " + Describe(item.node) +
                               " must not contain spaces or commas (labels are single words)");
     } else if (chars > max_chars) {
-      diag.Add(item.mark, item.path + ": longer than " + std::to_string(max_chars) +
-                              " characters");
+      diag.Add(item.mark, item.path + ": longer than " + std::to_string(max_chars) + " characters");
     } else {
       out->push_back(std::move(label));
     }

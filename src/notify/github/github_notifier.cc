@@ -138,8 +138,7 @@ class GitHubSystem final : public TicketSystem {
                  ? issue["html_url"].get<std::string>()
                  : std::string();
     t->closed = issue.contains("state") && issue["state"] == "closed";
-    t->resolution = t->closed && issue.contains("state_reason") &&
-                            issue["state_reason"].is_string()
+    t->resolution = t->closed && issue.contains("state_reason") && issue["state_reason"].is_string()
                         ? issue["state_reason"].get<std::string>()
                         : std::string();
     return true;
@@ -173,7 +172,8 @@ class GitHubSystem final : public TicketSystem {
 }  // namespace
 
 SendResult ClassifyGitHub(const HttpResponse& res, TimePoint now, const std::string& what) {
-  if (res.status != 403 && res.status != 429) return ClassifyHttp(res.status, res.retry_after, now, what);
+  if (res.status != 403 && res.status != 429)
+    return ClassifyHttp(res.status, res.retry_after, now, what);
   std::string reason = what + ": HTTP " + std::to_string(res.status);
   if (std::optional<Duration> after = ParseRetryAfter(res.retry_after, now)) {
     return SendResult::Retry(reason + " (rate limited), retry-after " + FormatDuration(*after),

@@ -40,14 +40,13 @@ class JiraSystem final : public TicketSystem {
   ExternalRef RefOf(const Ticket& t) const override { return {"", "issue", t.id, t.url}; }
 
   SendResult FindByKey(TimePoint now, const std::string& key, std::vector<Ticket>* out) override {
-    const std::string jql = "project = " + JqlString(s_.project) + " AND labels = " +
-                            JqlString(key) + " ORDER BY created DESC";
+    const std::string jql = "project = " + JqlString(s_.project) +
+                            " AND labels = " + JqlString(key) + " ORDER BY created DESC";
     VendorApi::Reply reply;
     SendResult r;
     if (s_.flavor == JiraSettings::Flavor::kCloud) {
-      const Json body = {{"jql", jql},
-                         {"fields", {"status", "resolution", "labels"}},
-                         {"maxResults", 20}};
+      const Json body = {
+          {"jql", jql}, {"fields", {"status", "resolution", "labels"}}, {"maxResults", 20}};
       r = api_->Call(now, "POST", "/rest/api/3/search/jql", &body, {200}, &reply);
     } else {
       r = api_->Call(now, "GET",
@@ -69,10 +68,9 @@ class JiraSystem final : public TicketSystem {
 
   SendResult Get(TimePoint now, const ExternalRef& ref, std::optional<Ticket>* out) override {
     VendorApi::Reply reply;
-    SendResult r = api_->Call(now, "GET",
-                              "/rest/api/2/issue/" + UrlEncode(ref.id) +
-                                  "?fields=status,resolution,labels",
-                              nullptr, {200, 404}, &reply);
+    SendResult r = api_->Call(
+        now, "GET", "/rest/api/2/issue/" + UrlEncode(ref.id) + "?fields=status,resolution,labels",
+        nullptr, {200, 404}, &reply);
     if (Failed(r) || reply.status == 404) return r;
     Ticket t;
     if (!Parse(reply.json, &t)) {
@@ -102,10 +100,10 @@ class JiraSystem final : public TicketSystem {
     Json body = {{"fields", fields}};
     if (previous != nullptr) {
       // In the create itself, so that the link cannot be lost between two calls.
-      body["update"] = {{"issuelinks",
-                         {{{"add",
-                            {{"type", {{"name", "Relates"}}},
-                             {"outwardIssue", {{"key", previous->id}}}}}}}}};
+      body["update"] = {
+          {"issuelinks",
+           {{{"add",
+              {{"type", {{"name", "Relates"}}}, {"outwardIssue", {{"key", previous->id}}}}}}}}};
     }
     VendorApi::Reply reply;
     SendResult r = api_->Call(now, "POST", "/rest/api/2/issue", &body, {201}, &reply);
@@ -119,11 +117,11 @@ class JiraSystem final : public TicketSystem {
   SendResult HasComment(TimePoint now, const Ticket& t, const IncidentEvent& ev,
                         bool* found) override {
     VendorApi::Reply reply;
-    SendResult r = api_->Call(now, "GET",
-                              "/rest/api/2/issue/" + UrlEncode(t.id) +
-                                  "/comment?orderBy=-created&maxResults=" +
-                                  std::to_string(kCommentsChecked),
-                              nullptr, {200}, &reply);
+    SendResult r =
+        api_->Call(now, "GET",
+                   "/rest/api/2/issue/" + UrlEncode(t.id) +
+                       "/comment?orderBy=-created&maxResults=" + std::to_string(kCommentsChecked),
+                   nullptr, {200}, &reply);
     if (Failed(r)) return r;
     *found = reply.json.is_object() && reply.json.contains("comments") &&
              CommentsHaveEventMarker(reply.json["comments"], ev.id);
@@ -170,8 +168,7 @@ class JiraSystem final : public TicketSystem {
     t->id = key;
     t->display = key;
     t->url = Browse(key);
-    t->closed =
-        StringAt(issue, Json::json_pointer("/fields/status/statusCategory/key")) == "done";
+    t->closed = StringAt(issue, Json::json_pointer("/fields/status/statusCategory/key")) == "done";
     t->resolution = StringAt(issue, Json::json_pointer("/fields/resolution/name"));
     return true;
   }
@@ -197,9 +194,9 @@ class JiraSystem final : public TicketSystem {
     }
     if (id.empty()) {
       // The workflow does not offer it: a configuration problem that retrying will not fix.
-      return SendResult::Permanent(api_->who() + ": transition \"" + name +
-                                   "\" is not available for " + t.id + " (available: " +
-                                   (available.empty() ? "none" : available) + ")");
+      return SendResult::Permanent(
+          api_->who() + ": transition \"" + name + "\" is not available for " + t.id +
+          " (available: " + (available.empty() ? "none" : available) + ")");
     }
     Json body = {{"transition", {{"id", id}}}};
     if (!resolution.empty()) body["fields"] = {{"resolution", {{"name", resolution}}}};

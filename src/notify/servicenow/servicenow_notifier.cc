@@ -107,8 +107,8 @@ class ServiceNowSystem final : public TicketSystem {
     // The display value of a journal field is its whole history as one text.
     VendorApi::Reply reply;
     SendResult r = api_->Call(
-        now, "GET", Record(t.id) + "?sysparm_fields=work_notes&sysparm_display_value=true",
-        nullptr, {200}, &reply);
+        now, "GET", Record(t.id) + "?sysparm_fields=work_notes&sysparm_display_value=true", nullptr,
+        {200}, &reply);
     if (Failed(r)) return r;
     *found = reply.json.is_object() && reply.json.contains("result") &&
              HasEventMarker(Field(reply.json["result"], "work_notes"), ev.id);
@@ -124,8 +124,8 @@ class ServiceNowSystem final : public TicketSystem {
     return Patch(now, t,
                  {{"state", std::to_string(kResolved)},
                   {"close_code", s_.close_code},
-                  {"close_notes", "Resolved by alertbridge: all alerts of incident " + ev.key +
-                                      " resolved."}});
+                  {"close_notes",
+                   "Resolved by alertbridge: all alerts of incident " + ev.key + " resolved."}});
   }
 
   SendResult Reopen(TimePoint now, const Ticket& t) override {
@@ -139,9 +139,9 @@ class ServiceNowSystem final : public TicketSystem {
 
   SendResult SetPriority(TimePoint now, const Ticket& t, const IncidentEvent& ev) override {
     const ServiceNowSettings::Levels levels = s_.levels.at(ev.priority);
-    return Patch(now, t,
-                 {{"urgency", std::to_string(levels.urgency)},
-                  {"impact", std::to_string(levels.impact)}});
+    return Patch(
+        now, t,
+        {{"urgency", std::to_string(levels.urgency)}, {"impact", std::to_string(levels.impact)}});
   }
 
  private:
@@ -151,8 +151,7 @@ class ServiceNowSystem final : public TicketSystem {
 
   SendResult Patch(TimePoint now, const Ticket& t, const Json& body) {
     VendorApi::Reply reply;
-    return api_->Call(now, "PATCH", Record(t.id) + "?sysparm_fields=sys_id", &body, {200},
-                      &reply);
+    return api_->Call(now, "PATCH", Record(t.id) + "?sysparm_fields=sys_id", &body, {200}, &reply);
   }
 
   bool Parse(const Json& record, Ticket* t) const {

@@ -67,10 +67,9 @@ std::string CutLines(std::string_view text, size_t max_chars, std::string_view n
     if (text[i] == '\n') end = i;
     ++chars;
   }
-  std::string out = end == std::string_view::npos
-                        ? Truncate(text.substr(0, text.find('\n')), budget, LengthUnit::kChars,
-                                   format)
-                        : std::string(text.substr(0, end));
+  std::string out = end == std::string_view::npos ? Truncate(text.substr(0, text.find('\n')),
+                                                             budget, LengthUnit::kChars, format)
+                                                  : std::string(text.substr(0, end));
   if (CountCodePoints(out) + notice_chars > max_chars) {
     return Truncate(out, max_chars, LengthUnit::kChars, format);
   }

@@ -125,9 +125,9 @@ SendResult TicketNotifier::Recur(TimePoint now, const IncidentEvent& ev, const T
       std::vector<Ticket> found;
       if (SendResult r = system_->FindByKey(now, ev.key, &found); Failed(r)) return r;
       for (const Ticket& t : found) {
-        const bool known = t.id == old.id ||
-                           std::any_of(ctx.refs.begin(), ctx.refs.end(),
-                                       [&](const ExternalRef& r) { return r.id == t.id; });
+        const bool known =
+            t.id == old.id || std::any_of(ctx.refs.begin(), ctx.refs.end(),
+                                          [&](const ExternalRef& r) { return r.id == t.id; });
         if (!known) {
           *ref = system_->RefOf(t);
           return SendResult::Ok();
@@ -144,7 +144,8 @@ SendResult TicketNotifier::Recur(TimePoint now, const IncidentEvent& ev, const T
     if (old.closed) {
       if (SendResult r = system_->Reopen(now, old); Failed(r)) return r;
     }
-    const std::string note = what + (old.closed ? "; ticket reopened" : "; carried on in this ticket");
+    const std::string note =
+        what + (old.closed ? "; ticket reopened" : "; carried on in this ticket");
     if (SendResult r = PostNote(now, old, ev, note); Failed(r)) return r;
   } else {
     std::string note = what;

@@ -12,9 +12,10 @@
 //                     or `comment` when its resolution is in `reopen.keep_closed`.
 //   severity_changed  set the ticket's priority (where it has one), then comment.
 //   every other event comment.
-// With no ticket: resolved/closed do nothing (nothing to resolve), anything else opens one. A ticket
-// that was recorded but is gone (deleted) is not recreated. A read-only ticket (ServiceNow Closed or
-// Canceled) takes no comments; a recurrence that would reopen it or carry on in it opens a new one.
+// With no ticket: resolved/closed do nothing (nothing to resolve), anything else opens one. A
+// ticket that was recorded but is gone (deleted) is not recreated. A read-only ticket (ServiceNow
+// Closed or Canceled) takes no comments; a recurrence that would reopen it or carry on in it opens
+// a new one.
 //
 // Effectively once: a `declared` retried after a crash finds the ticket it created by the key
 // label; a comment retried after a lost answer is recognised by its event marker and not posted
@@ -38,8 +39,7 @@ class TicketNotifier final : public Notifier {
 
  private:
   struct Located;
-  SendResult Locate(TimePoint now, const IncidentEvent& ev, const SendContext& ctx,
-                    Located* out);
+  SendResult Locate(TimePoint now, const IncidentEvent& ev, const SendContext& ctx, Located* out);
   SendResult Update(TimePoint now, const IncidentEvent& ev, const Ticket& t);
   // A recurrence meets `old`: the incident was reopened (same key), or a new occurrence found the
   // previous occurrence's ticket (`new_key`: the ticket must then carry the new key too).

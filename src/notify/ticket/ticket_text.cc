@@ -116,9 +116,9 @@ Result<TicketWording> TicketWording::Make(const ReceiverConfig& config, TextForm
     if (it == config.templates.end()) continue;
     Result<Template> t = Template::Compile(it->second);
     if (!t.ok()) {
-      return MakeError("receiver \"" + config.name + "\": templates." + name + ": " +
-                           t.error().message,
-                       std::string("templates.") + name);
+      return MakeError(
+          "receiver \"" + config.name + "\": templates." + name + ": " + t.error().message,
+          std::string("templates.") + name);
     }
     *slot = std::move(*t);
   }
@@ -127,8 +127,8 @@ Result<TicketWording> TicketWording::Make(const ReceiverConfig& config, TextForm
 
 std::string TicketWording::Title(const IncidentEvent& ev) const {
   // Titles are plain text in all three systems: nothing to escape, only line breaks to drop.
-  std::string title = OneLine(title_ ? title_->Render(ev.view, TextFormat::kPlain) : ev.title,
-                              limits_.title);
+  std::string title =
+      OneLine(title_ ? title_->Render(ev.view, TextFormat::kPlain) : ev.title, limits_.title);
   return title.empty() ? OneLine("Incident " + ev.key, limits_.title) : title;
 }
 
@@ -154,8 +154,9 @@ std::string TicketWording::Body(const IncidentEvent& ev,
   if (follows) w.Fact("Follows", w.Link(follows->display, follows->url), true);
   if (!body_) {
     w.Blank();
-    w.Line("Opened by alertbridge. Updates come as comments; this description is not changed "
-           "again.");
+    w.Line(
+        "Opened by alertbridge. Updates come as comments; this description is not changed "
+        "again.");
   }
   // The cut keeps the "Follows" line only when it fits: a link in the system itself (Jira issue
   // link, ServiceNow parent) records it anyway.

@@ -53,8 +53,8 @@ VendorApi::VendorApi(std::string who, HttpEndpoint base, Duration timeout, HttpH
       client_(base, timeout) {
   base_path_ = base.path;
   while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
-  const bool default_port = (base.scheme == "https" && base.port == 443) ||
-                            (base.scheme == "http" && base.port == 80);
+  const bool default_port =
+      (base.scheme == "https" && base.port == 443) || (base.scheme == "http" && base.port == 80);
   const bool v6 = base.host.find(':') != std::string::npos;
   base_url_ = base.scheme + "://" + (v6 ? "[" + base.host + "]" : base.host) +
               (default_port ? "" : ":" + std::to_string(base.port)) + base_path_;
@@ -74,8 +74,7 @@ SendResult VendorApi::Call(TimePoint now, std::string_view method, const std::st
     payload = body->dump(-1, ' ', false, Json::error_handler_t::replace);
   }
   const HttpResponse res = client_.Send(std::string(method), base_path_ + path, headers, payload);
-  const std::string what =
-      who_ + ": " + std::string(method) + " " + path.substr(0, path.find('?'));
+  const std::string what = who_ + ": " + std::string(method) + " " + path.substr(0, path.find('?'));
   for (int status : accept) {
     if (res.status != status) continue;
     out->status = res.status;
@@ -134,17 +133,17 @@ Result<std::string> ResolveSecretFor(const std::string& who, const std::string& 
   if (secret.empty()) return MakeError(who + ": " + what + " is required", what);
   Result<std::string> value = secret.Resolve();
   if (!value.ok()) {
-    return MakeError(who + ": cannot resolve " + what + " " + DescribeRef(secret) + ": " +
-                         value.error().message,
-                     what);
+    return MakeError(
+        who + ": cannot resolve " + what + " " + DescribeRef(secret) + ": " + value.error().message,
+        what);
   }
-  if (value->empty()) return MakeError(who + ": " + what + " " + DescribeRef(secret) + " is empty", what);
+  if (value->empty())
+    return MakeError(who + ": " + what + " " + DescribeRef(secret) + " is empty", what);
   for (char c : *value) {
     // A line break would let the value end the header and start another.
     if (c == '\r' || c == '\n' || c == '\0') {
-      return MakeError(who + ": " + what + " " + DescribeRef(secret) +
-                           " contains a line break or NUL",
-                       what);
+      return MakeError(
+          who + ": " + what + " " + DescribeRef(secret) + " contains a line break or NUL", what);
     }
   }
   return value;
@@ -175,9 +174,8 @@ Result<TicketParts> MakeTicketParts(const ReceiverConfig& config, HttpHeaders he
   if (url.empty()) return MakeError(who + ": url is required", "url");
   auto resolved = url.Resolve();
   if (!resolved.ok()) {
-    return MakeError(who + ": cannot resolve url " + DescribeRef(url) + ": " +
-                         resolved.error().message,
-                     "url");
+    return MakeError(
+        who + ": cannot resolve url " + DescribeRef(url) + ": " + resolved.error().message, "url");
   }
   auto endpoint = ParseHttpUrl(*resolved);
   if (!endpoint.ok()) {

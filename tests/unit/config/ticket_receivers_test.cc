@@ -53,10 +53,9 @@ TEST(TicketReceivers, ParsesJiraWithEveryKey) {
   EXPECT_EQ(s->priorities.at(Severity::SEV2), "High");  // default kept
   EXPECT_EQ(s->priorities.at(Severity::SEV5), "");      // no priority sent
   EXPECT_THAT(s->labels, ElementsAre("alertbridge", "team-payments"));
-  EXPECT_EQ(s->custom_fields,
-            nlohmann::json({{"customfield_10010", {{"value", "Production"}}},
-                            {"customfield_10011", 3},
-                            {"customfield_10012", "3"}}));
+  EXPECT_EQ(s->custom_fields, nlohmann::json({{"customfield_10010", {{"value", "Production"}}},
+                                              {"customfield_10011", 3},
+                                              {"customfield_10012", "3"}}));
   EXPECT_EQ(s->resolve_transition, "Resolve Issue");
   EXPECT_EQ(s->reopen_transition, "Reopen Issue");
   EXPECT_EQ(s->resolution, "Fixed");

@@ -11,16 +11,16 @@ namespace ab {
 namespace {
 
 using testing::Count;
+using ::testing::ElementsAre;
 using testing::FakeGitHub;
 using testing::Fault;
 using testing::GitHubConfig;
+using ::testing::HasSubstr;
 using testing::IncidentScript;
 using testing::kGitHubToken;
+using ::testing::Not;
 using testing::RefStore;
 using testing::VendorAnswer;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using Kind = SendResult::Kind;
 
 const char kListPath[] = "/repos/acme/ops/issues";
@@ -50,9 +50,8 @@ TEST(GitHubNotifier, LifecycleDeclareUpdateResolveReopen) {
   EXPECT_THAT(issue.labels, ElementsAre("ab-abcdefghijklmnop-1", "incident"));
   EXPECT_THAT(issue.body, HasSubstr("> Error rate above 5% for 10 minutes"));
   EXPECT_THAT(issue.body, HasSubstr("- **Priority:** SEV2"));
-  EXPECT_THAT(issue.body,
-              HasSubstr("- **Runbook:** [https://wiki.example/runbooks/checkout]("
-                        "https://wiki.example/runbooks/checkout)"));
+  EXPECT_THAT(issue.body, HasSubstr("- **Runbook:** [https://wiki.example/runbooks/checkout]("
+                                    "https://wiki.example/runbooks/checkout)"));
 
   inc.state = "acknowledged";
   ASSERT_EQ(store.Send(*n, inc.Event(EventType::kAcknowledged)).kind, Kind::kOk);
@@ -120,10 +119,10 @@ TEST(GitHubNotifier, RateLimitsAreRetriesAtTheTimeGitHubNames) {
   const OutboxEntry declared = inc.Event(EventType::kDeclared);
   const TimePoint now = SystemClock().now();
   const int64_t reset = ToMillis(now) / 1000 + 30;
-  gh.FailNext(Fault::Status({403,
-                             {{"message", "API rate limit exceeded"}},
-                             {{"x-ratelimit-remaining", "0"},
-                              {"x-ratelimit-reset", std::to_string(reset)}}}));
+  gh.FailNext(Fault::Status(
+      {403,
+       {{"message", "API rate limit exceeded"}},
+       {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", std::to_string(reset)}}}));
   SendResult r = n->Send(declared, {now, {}});
   EXPECT_EQ(r.kind, Kind::kRetry);
   ASSERT_TRUE(r.retry_after.has_value());
@@ -226,9 +225,8 @@ TEST(GitHubNotifier, TheTokenNeverAppearsInResultsOrErrors) {
   EXPECT_THAT(r.reason, HasSubstr("HTTP 401: bad credentials"));
   EXPECT_THAT(r.reason, Not(HasSubstr(kGitHubToken)));
 
-  ReceiverConfig c = GitHubConfig(gh, [](GitHubSettings& s) {
-    s.token = Secret("file:/nonexistent/alertbridge-test/token");
-  });
+  ReceiverConfig c = GitHubConfig(
+      gh, [](GitHubSettings& s) { s.token = Secret("file:/nonexistent/alertbridge-test/token"); });
   auto bad = NotifierTypes().at("github")(c);
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.error().message,

@@ -9,17 +9,17 @@
 namespace ab {
 namespace {
 
+using ::testing::ElementsAre;
 using testing::FakeJira;
 using testing::Fault;
+using ::testing::HasSubstr;
 using testing::IncidentScript;
 using testing::JiraBasicAuth;
 using testing::JiraConfig;
 using testing::kJiraToken;
 using testing::kJiraUser;
-using testing::RefStore;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::RefStore;
 using Kind = SendResult::Kind;
 
 TEST(JiraFailures, TooManyRequestsIsARetryAfterTheVendorsDelay) {
@@ -74,8 +74,8 @@ TEST(JiraFailures, HangingJiraIsARetryAfterTheReceiverTimeout) {
 
 TEST(JiraFailures, RejectedCreateIsPermanentWithJirasMessage) {
   FakeJira jira(true, JiraBasicAuth());
-  auto n = testing::BuildNotifier(
-      JiraConfig(jira, true, [](JiraSettings& s) { s.issue_type = "Bug"; }));
+  auto n =
+      testing::BuildNotifier(JiraConfig(jira, true, [](JiraSettings& s) { s.issue_type = "Bug"; }));
   IncidentScript inc;
   SendResult r = n->Send(inc.Event(EventType::kDeclared), {SystemClock().now(), {}});
   EXPECT_EQ(r.kind, Kind::kPermanent);

@@ -17,10 +17,12 @@ constexpr char kJiraUser[] = "bot@example.com";
 constexpr char kJiraToken[] = "jira-s3cret-token-value";
 constexpr char kJiraPat[] = "jira-dc-personal-access-token";
 
-inline std::string JiraBasicAuth() { return "Basic " + Base64Encode(std::string(kJiraUser) + ":" + kJiraToken); }
+inline std::string JiraBasicAuth() {
+  return "Basic " + Base64Encode(std::string(kJiraUser) + ":" + kJiraToken);
+}
 
 inline ReceiverConfig JiraConfig(const FakeJira& fake, bool cloud,
-                          const std::function<void(JiraSettings&)>& edit = nullptr) {
+                                 const std::function<void(JiraSettings&)>& edit = nullptr) {
   ::setenv("AB_TEST_JIRA_USER", kJiraUser, 1);
   ::setenv("AB_TEST_JIRA_TOKEN", kJiraToken, 1);
   ::setenv("AB_TEST_JIRA_PAT", kJiraPat, 1);

@@ -10,17 +10,17 @@
 namespace ab {
 namespace {
 
-using testing::JiraBasicAuth;
 using testing::Count;
-using testing::JiraConfig;
-using testing::kJiraPat;
+using ::testing::ElementsAre;
 using testing::FakeJira;
 using testing::Fault;
-using testing::IncidentScript;
-using testing::RefStore;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using testing::IncidentScript;
+using testing::JiraBasicAuth;
+using testing::JiraConfig;
+using testing::kJiraPat;
 using ::testing::Not;
+using testing::RefStore;
 using Kind = SendResult::Kind;
 
 TEST(JiraNotifier, CloudLifecycleDeclareUpdateResolveReopen) {
@@ -38,8 +38,7 @@ TEST(JiraNotifier, CloudLifecycleDeclareUpdateResolveReopen) {
   EXPECT_EQ(r.ref->id, "OPS-1");
   EXPECT_EQ(r.ref->url, jira.Url("/browse/OPS-1"));
   // Searched by label on the Cloud endpoint before creating.
-  EXPECT_THAT(jira.Calls(),
-              ElementsAre("POST /rest/api/3/search/jql", "POST /rest/api/2/issue"));
+  EXPECT_THAT(jira.Calls(), ElementsAre("POST /rest/api/3/search/jql", "POST /rest/api/2/issue"));
   const nlohmann::json search = jira.Requests()[0].json;
   EXPECT_EQ(search["jql"],
             "project = \"OPS\" AND labels = \"ab-abcdefghijklmnop-1\" ORDER BY created DESC");

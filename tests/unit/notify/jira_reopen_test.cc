@@ -8,13 +8,13 @@
 namespace ab {
 namespace {
 
+using ::testing::ElementsAre;
 using testing::FakeJira;
+using ::testing::HasSubstr;
 using testing::IncidentScript;
 using testing::JiraBasicAuth;
 using testing::JiraConfig;
 using testing::RefStore;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using Kind = SendResult::Kind;
 
 // An incident whose issue OPS-1 was created, then closed the way `close_with` says.

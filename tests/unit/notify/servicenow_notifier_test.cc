@@ -11,16 +11,16 @@ namespace ab {
 namespace {
 
 using testing::Count;
+using ::testing::ElementsAre;
 using testing::FakeServiceNow;
 using testing::Fault;
+using ::testing::HasSubstr;
 using testing::IncidentScript;
 using testing::kSnowPassword;
+using ::testing::Not;
 using testing::RefStore;
 using testing::ServiceNowConfig;
 using testing::SnowBasicAuth;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using Kind = SendResult::Kind;
 
 constexpr char kTable[] = "/api/now/table/incident";
@@ -195,10 +195,10 @@ TEST(ServiceNowNotifier, FailuresAreClassifiedAndTheLimitsKept) {
   // A bad close code is ServiceNow's to reject: permanent, with its message.
   FakeServiceNow strict(SnowBasicAuth());
   auto m = testing::BuildNotifier(ServiceNowConfig(strict));
-  strict.FailNext(Fault::Status({400,
-                                 {{"error", {{"message", "Invalid close code"}, {"detail", "x"}}},
-                                  {"status", "failure"}},
-                                 {}}));
+  strict.FailNext(Fault::Status(
+      {400,
+       {{"error", {{"message", "Invalid close code"}, {"detail", "x"}}}, {"status", "failure"}},
+       {}}));
   r = m->Send(declared, {SystemClock().now(), {}});
   EXPECT_EQ(r.kind, Kind::kPermanent);
   EXPECT_THAT(r.reason, HasSubstr("HTTP 400: Invalid close code; x"));
@@ -228,9 +228,8 @@ TEST(ServiceNowNotifier, CredentialsNeverAppearInResultsOrErrors) {
   EXPECT_THAT(r.reason, Not(HasSubstr(SnowBasicAuth().substr(6))));
 
   ::setenv("AB_TEST_SNOW_EMPTY", "", 1);
-  auto bad = NotifierTypes().at("servicenow")(ServiceNowConfig(snow, [](ServiceNowSettings& s) {
-    s.auth.password = Secret("env:AB_TEST_SNOW_EMPTY");
-  }));
+  auto bad = NotifierTypes().at("servicenow")(ServiceNowConfig(
+      snow, [](ServiceNowSettings& s) { s.auth.password = Secret("env:AB_TEST_SNOW_EMPTY"); }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message,
             "receiver \"snow\": cannot resolve auth.basic.password env:AB_TEST_SNOW_EMPTY: "

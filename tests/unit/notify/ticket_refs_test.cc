@@ -95,7 +95,8 @@ TEST(TicketRefs, TheIssueKeyIsStoredOnTheIncidentAndShownByTheApi) {
   const nlohmann::json api = IncidentJson((*store.GetIncident(1))->incident, "http://x");
   EXPECT_EQ(api["external_refs"],
             nlohmann::json::parse(R"([{"receiver": "jira-ops", "type": "issue", "id": "OPS-1",
-                                       "url": ")" + want.url + R"("}])"));
+                                       "url": ")" +
+                                  want.url + R"("}])"));
   EXPECT_EQ(jira.Issues().size(), 1u);
 }
 

@@ -35,21 +35,20 @@ struct IncidentScript {
 
   OutboxEntry Event(EventType type, const std::string& receiver = "tickets") {
     ++seq;
-    nlohmann::json incident = {
-        {"id", 42},
-        {"key", key},
-        {"state", state},
-        {"priority", priority},
-        {"base_severity", priority},
-        {"title", title},
-        {"summary", summary},
-        {"owner", {{"team", team}, {"commander", commander}}},
-        {"runbook", runbook},
-        {"accounts", accounts},
-        {"alerts_firing", alerts_firing},
-        {"alerts_total", alerts_total},
-        {"external_refs", nlohmann::json::array()},
-        {"url", "http://alertbridge.example:9095/api/v1/incidents/42"}};
+    nlohmann::json incident = {{"id", 42},
+                               {"key", key},
+                               {"state", state},
+                               {"priority", priority},
+                               {"base_severity", priority},
+                               {"title", title},
+                               {"summary", summary},
+                               {"owner", {{"team", team}, {"commander", commander}}},
+                               {"runbook", runbook},
+                               {"accounts", accounts},
+                               {"alerts_firing", alerts_firing},
+                               {"alerts_total", alerts_total},
+                               {"external_refs", nlohmann::json::array()},
+                               {"url", "http://alertbridge.example:9095/api/v1/incidents/42"}};
     nlohmann::json envelope = {{"version", "1"},
                                {"id", key + "." + std::to_string(seq)},
                                {"type", std::string(ToString(type))},

@@ -13,8 +13,8 @@
 namespace ab {
 namespace {
 
-using testing::IncidentScript;
 using ::testing::HasSubstr;
+using testing::IncidentScript;
 using ::testing::Not;
 
 IncidentEvent Parsed(const OutboxEntry& e) {
@@ -90,8 +90,8 @@ TEST(TicketMarkup, EventMarkersDoNotMatchALongerSequence) {
   EXPECT_TRUE(HasEventMarker("x\nalertbridge event ab-k-1.5", "ab-k-1.5"));
   EXPECT_TRUE(HasEventMarker("<!-- alertbridge event ab-k-1.5 -->", "ab-k-1.5"));
   EXPECT_FALSE(HasEventMarker("alertbridge event ab-k-1.50", "ab-k-1.5"));
-  EXPECT_TRUE(HasEventMarker("alertbridge event ab-k-1.50\nalertbridge event ab-k-1.5",
-                             "ab-k-1.5"));
+  EXPECT_TRUE(
+      HasEventMarker("alertbridge event ab-k-1.50\nalertbridge event ab-k-1.5", "ab-k-1.5"));
   EXPECT_FALSE(HasEventMarker("ab-k-1.5", "ab-k-1.5"));
 }
 

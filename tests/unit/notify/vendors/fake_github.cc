@@ -90,7 +90,8 @@ VendorAnswer FakeGitHub::Handle(const VendorRequest& req) {
   }
   if (rest[0] != '/') return Violation(404, "Not Found: " + path);
   const size_t slash = rest.find('/', 1);
-  const std::string number = rest.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
+  const std::string number =
+      rest.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
   if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos) {
     return Violation(404, "Not Found: " + path);
   }
@@ -228,13 +229,14 @@ VendorAnswer FakeGitHub::AddLabels(Issue& issue, const VendorRequest& req) {
 Json FakeGitHub::IssueJson(const Issue& issue) const {
   Json labels = Json::array();
   for (const std::string& l : issue.labels) labels.push_back({{"name", l}});
-  Json j = {{"number", issue.number},
-            {"html_url", "https://github.example/acme/ops/issues/" + std::to_string(issue.number)},
-            {"title", issue.title},
-            {"body", issue.body},
-            {"labels", labels},
-            {"state", issue.state},
-            {"state_reason", issue.state_reason.empty() ? Json(nullptr) : Json(issue.state_reason)}};
+  Json j = {
+      {"number", issue.number},
+      {"html_url", "https://github.example/acme/ops/issues/" + std::to_string(issue.number)},
+      {"title", issue.title},
+      {"body", issue.body},
+      {"labels", labels},
+      {"state", issue.state},
+      {"state_reason", issue.state_reason.empty() ? Json(nullptr) : Json(issue.state_reason)}};
   if (issue.pull_request) j["pull_request"] = {{"url", "https://github.example/pr"}};
   return j;
 }

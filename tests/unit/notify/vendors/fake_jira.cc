@@ -13,9 +13,8 @@ using Json = nlohmann::json;
 const std::set<std::string> kIssueTypes = {"Incident", "Task"};
 const std::set<std::string> kPriorities = {"Highest", "High", "Medium", "Low", "Lowest"};
 const std::set<std::string> kResolutions = {"Done", "Won't Do", "Duplicate"};
-const std::set<std::string> kSettableFields = {"project",  "issuetype", "summary",
-                                               "description", "labels", "priority",
-                                               "customfield_10010"};
+const std::set<std::string> kSettableFields = {
+    "project", "issuetype", "summary", "description", "labels", "priority", "customfield_10010"};
 constexpr size_t kTextLimit = 32'767;
 
 struct JqlQuery {
@@ -35,7 +34,8 @@ JqlQuery ParseJql(const std::string& jql) {
   auto word = [&] {
     skip();
     size_t start = i;
-    while (i < jql.size() && (std::isalnum(static_cast<unsigned char>(jql[i])) || jql[i] == '_')) ++i;
+    while (i < jql.size() && (std::isalnum(static_cast<unsigned char>(jql[i])) || jql[i] == '_'))
+      ++i;
     return jql.substr(start, i - start);
   };
   auto value = [&](std::string* out) {
@@ -216,8 +216,9 @@ VendorAnswer FakeJira::CreateIssue(const VendorRequest& req) {
   const Json& f = req.json["fields"];
   for (auto it = f.begin(); it != f.end(); ++it) {
     if (kSettableFields.count(it.key()) == 0) {
-      return Violation(400, "Field '" + it.key() + "' cannot be set. It is not on the "
-                                                     "appropriate screen, or unknown.");
+      return Violation(400, "Field '" + it.key() +
+                                "' cannot be set. It is not on the "
+                                "appropriate screen, or unknown.");
     }
   }
   if (!f.contains("project") || f["project"].value("key", "") != "OPS") {
@@ -226,13 +227,15 @@ VendorAnswer FakeJira::CreateIssue(const VendorRequest& req) {
   if (!f.contains("issuetype") || kIssueTypes.count(f["issuetype"].value("name", "")) == 0) {
     return Violation(400, "issuetype: valid issue type is required");
   }
-  if (!f.contains("summary") || !f["summary"].is_string() || f["summary"].get<std::string>().empty()) {
+  if (!f.contains("summary") || !f["summary"].is_string() ||
+      f["summary"].get<std::string>().empty()) {
     return Violation(400, "summary: You must specify a summary of the issue.");
   }
   const std::string summary = f["summary"];
   if (Chars(summary) > 255) return Violation(400, "summary: must be less than 255 characters.");
   if (summary.find('\n') != std::string::npos) {
-    return Violation(400, "summary: The summary is invalid because it contains newline characters.");
+    return Violation(400,
+                     "summary: The summary is invalid because it contains newline characters.");
   }
   if (f.contains("description") &&
       (!f["description"].is_string() || Chars(f["description"].get<std::string>()) > kTextLimit)) {
@@ -257,16 +260,16 @@ VendorAnswer FakeJira::CreateIssue(const VendorRequest& req) {
       const std::string other = add.value("outwardIssue", Json::object()).value("key", "");
       if (add.value("type", Json::object()).value("name", "") != "Relates" ||
           issues_.count(other) == 0) {
-        return Violation(400, "issuelinks: {add: {type: {name}, outwardIssue: {key}}} with an "
-                              "existing issue expected");
+        return Violation(400,
+                         "issuelinks: {add: {type: {name}, outwardIssue: {key}}} with an "
+                         "existing issue expected");
       }
       issue.links.push_back(other);
     }
   }
   issues_[issue.key] = issue;
-  return VendorAnswer::Json(201, {{"id", issue.id},
-                                  {"key", issue.key},
-                                  {"self", Url("/rest/api/2/issue/" + issue.id)}});
+  return VendorAnswer::Json(
+      201, {{"id", issue.id}, {"key", issue.key}, {"self", Url("/rest/api/2/issue/" + issue.id)}});
 }
 
 VendorAnswer FakeJira::EditIssue(Issue& issue, const VendorRequest& req) {
@@ -312,7 +315,8 @@ VendorAnswer FakeJira::Search(const VendorRequest&, const std::string& jql) {
     if (match) hits.push_back(&issue);
   }
   std::sort(hits.begin(), hits.end(), [&](const Issue* a, const Issue* b) {
-    return q.newest_first ? std::stoi(a->id) > std::stoi(b->id) : std::stoi(a->id) < std::stoi(b->id);
+    return q.newest_first ? std::stoi(a->id) > std::stoi(b->id)
+                          : std::stoi(a->id) < std::stoi(b->id);
   });
   Json issues = Json::array();
   for (const Issue* i : hits) issues.push_back(IssueJson(*i));
@@ -326,10 +330,11 @@ VendorAnswer FakeJira::AddComment(Issue& issue, const VendorRequest& req) {
       req.json["body"].get<std::string>().empty()) {
     return Violation(400, "comment: {body: non-empty string} expected");
   }
-  if (Chars(req.json["body"].get<std::string>()) > kTextLimit) return Violation(400, "comment: body too long");
+  if (Chars(req.json["body"].get<std::string>()) > kTextLimit)
+    return Violation(400, "comment: body too long");
   issue.comments.push_back(req.json["body"]);
-  return VendorAnswer::Json(201, {{"id", std::to_string(issue.comments.size())},
-                                  {"body", req.json["body"]}});
+  return VendorAnswer::Json(
+      201, {{"id", std::to_string(issue.comments.size())}, {"body", req.json["body"]}});
 }
 
 VendorAnswer FakeJira::ListComments(const Issue& issue, const VendorRequest& req) {
@@ -403,9 +408,13 @@ VendorAnswer FakeJira::Transition(Issue& issue, const VendorRequest& req) {
 
 Json FakeJira::IssueJson(const Issue& issue) const {
   Json fields = issue.fields;
-  fields["status"] = {{"name", issue.status}, {"statusCategory", {{"key", Category(issue.status)}}}};
-  fields["resolution"] = issue.resolution.empty() ? Json(nullptr) : Json{{"name", issue.resolution}};
-  return {{"id", issue.id}, {"key", issue.key}, {"self", Url("/rest/api/2/issue/" + issue.id)},
+  fields["status"] = {{"name", issue.status},
+                      {"statusCategory", {{"key", Category(issue.status)}}}};
+  fields["resolution"] =
+      issue.resolution.empty() ? Json(nullptr) : Json{{"name", issue.resolution}};
+  return {{"id", issue.id},
+          {"key", issue.key},
+          {"self", Url("/rest/api/2/issue/" + issue.id)},
           {"fields", fields}};
 }
 

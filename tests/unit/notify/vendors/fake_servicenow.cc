@@ -14,11 +14,20 @@ constexpr char kTable[] = "/api/now/table/incident";
 
 // Field -> max length in characters (0: a choice or reference, checked apart).
 const std::map<std::string, size_t> kFields = {
-    {"short_description", 160}, {"description", 4000},      {"urgency", 0},
-    {"impact", 0},              {"correlation_id", 100},     {"correlation_display", 100},
-    {"caller_id", 32},          {"assignment_group", 32},    {"category", 40},
-    {"parent_incident", 32},    {"state", 0},                {"close_code", 40},
-    {"close_notes", 4000},      {"work_notes", 4000},
+    {"short_description", 160},
+    {"description", 4000},
+    {"urgency", 0},
+    {"impact", 0},
+    {"correlation_id", 100},
+    {"correlation_display", 100},
+    {"caller_id", 32},
+    {"assignment_group", 32},
+    {"category", 40},
+    {"parent_incident", 32},
+    {"state", 0},
+    {"close_code", 40},
+    {"close_notes", 4000},
+    {"work_notes", 4000},
 };
 
 // The Table API takes numbers and numeric strings alike.
@@ -44,9 +53,8 @@ std::vector<FakeServiceNow::Record> FakeServiceNow::Records() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Record> out;
   for (const auto& [id, r] : records_) out.push_back(r);
-  std::sort(out.begin(), out.end(), [](const Record& a, const Record& b) {
-    return a.created < b.created;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const Record& a, const Record& b) { return a.created < b.created; });
   return out;
 }
 
@@ -80,7 +88,8 @@ VendorAnswer FakeServiceNow::Handle(const VendorRequest& req) {
   if (it == records_.end()) {
     return VendorAnswer::Json(404, ErrorBody("No Record found"));
   }
-  if (req.method == "GET") return VendorAnswer::Json(200, {{"result", RecordJson(it->second, req)}});
+  if (req.method == "GET")
+    return VendorAnswer::Json(200, {{"result", RecordJson(it->second, req)}});
   if (req.method == "PATCH" || req.method == "PUT") return Patch(it->second, req);
   return Violation(405, "method not allowed");
 }
@@ -162,9 +171,9 @@ VendorAnswer FakeServiceNow::Query(const VendorRequest& req) {
       newest_first = true;
     } else if (term == "ORDERBYsys_created_on") {
       newest_first = false;
-    } else if (size_t eq = term.find('='); eq != std::string::npos &&
-                                             (term.substr(0, eq) == "correlation_id" ||
-                                              term.substr(0, eq) == "number")) {
+    } else if (size_t eq = term.find('=');
+               eq != std::string::npos &&
+               (term.substr(0, eq) == "correlation_id" || term.substr(0, eq) == "number")) {
       terms.emplace_back(term.substr(0, eq), term.substr(eq + 1));
     } else {
       return Violation(400, "query term not supported: " + term);

@@ -19,7 +19,7 @@ class FakeServiceNow final : public FakeVendor {
   struct Record {
     std::string sys_id;
     std::string number;
-    int created = 0;  // creation order (sys_created_on)
+    int created = 0;                            // creation order (sys_created_on)
     std::map<std::string, std::string> fields;  // state, urgency, correlation_id, ...
     std::vector<std::string> work_notes;
 

@@ -72,9 +72,8 @@ void FakeVendor::Start() {
 void FakeVendor::Serve(VendorRequest& r, VendorAnswer* answer, Fault::Kind* fault) {
   std::unique_lock<std::mutex> lock(mu_);
   auto pending = faults_.begin();
-  while (pending != faults_.end() &&
-         ((!pending->method.empty() && pending->method != r.method) ||
-          (!pending->path.empty() && pending->path != r.path))) {
+  while (pending != faults_.end() && ((!pending->method.empty() && pending->method != r.method) ||
+                                      (!pending->path.empty() && pending->path != r.path))) {
     ++pending;
   }
   if (pending != faults_.end() && pending->fault.kind != Fault::Kind::kLoseAnswer) {

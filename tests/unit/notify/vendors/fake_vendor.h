@@ -2,8 +2,9 @@
 // to: an HTTP server on 127.0.0.1 (free port) that records every request, checks its
 // authentication, and can be told to fail the next requests the ways real services fail (429 with
 // Retry-After, 500, a hang past the client's timeout, a connection closed mid-answer, GitHub's
-// rate-limit 403, an answer lost after the request took effect). A request that breaks the vendor's documented API is answered as the vendor
-// would (400/404/410/422) AND listed in Violations(), which every test expects empty.
+// rate-limit 403, an answer lost after the request took effect). A request that breaks the vendor's
+// documented API is answered as the vendor would (400/404/410/422) AND listed in Violations(),
+// which every test expects empty.
 #pragma once
 
 #include <condition_variable>
@@ -46,7 +47,9 @@ struct VendorAnswer {
   nlohmann::json body;  // null: no body
   std::map<std::string, std::string> headers;
 
-  static VendorAnswer Json(int status, nlohmann::json body) { return {status, std::move(body), {}}; }
+  static VendorAnswer Json(int status, nlohmann::json body) {
+    return {status, std::move(body), {}};
+  }
   static VendorAnswer Empty(int status) { return {status, nullptr, {}}; }
 };
 

@@ -3,7 +3,11 @@
 #include <set>
 
 #include "notify/console/console_notifier.h"
+#include "notify/opsgenie/opsgenie_notifier.h"
+#include "notify/pagerduty/pagerduty_notifier.h"
 #include "notify/retry_after.h"
+#include "notify/slack/slack_notifier.h"
+#include "notify/teams/teams_notifier.h"
 #include "notify/webhook/webhook_notifier.h"
 
 namespace ab {
@@ -13,6 +17,10 @@ const std::map<std::string, NotifierFactory>& NotifierTypes() {
   static const std::map<std::string, NotifierFactory> kTypes = {
       {"console", MakeConsoleNotifier},
       {"webhook", MakeWebhookNotifier},
+      {"slack", MakeSlackNotifier},
+      {"teams", MakeTeamsNotifier},
+      {"pagerduty", MakePagerDutyNotifier},
+      {"opsgenie", MakeOpsgenieNotifier},
   };
   return kTypes;
 }

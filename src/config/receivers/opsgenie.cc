@@ -29,7 +29,7 @@ void ReadTags(const Value& v, Diagnostics& diag, std::vector<std::string>* out) 
 }
 
 void ReadResponders(const Value& v, Diagnostics& diag, std::vector<OpsgenieResponder>* out) {
-  for (const Value& item : EntryItems(v, diag)) {
+  for (const Value& item : ListItems(v, diag)) {
     MapReader m(item, {"type", "name"}, diag);
     OpsgenieResponder resp;
     bool ok = m.Require("type") &&

@@ -176,5 +176,11 @@ TEST(PagingReceivers, NeverEchoesSecretValues) {
   }
 }
 
+TEST(PagingReceivers, TheExampleFileChecksClean) {
+  LoadResult r = CheckPaths({std::string(ALERTBRIDGE_SOURCE_DIR) + "/examples/receivers"});
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(ErrorStrings(r));
+  EXPECT_EQ(r.config.receivers.size(), 6u);
+}
+
 }  // namespace
 }  // namespace ab

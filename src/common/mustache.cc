@@ -128,13 +128,12 @@ std::optional<MustacheError> CheckMustache(std::string_view text, const Mustache
     if (!IsValidName(tag.name)) {
       return MustacheError{tag.offset, "invalid name \"" + tag.name + "\""};
     }
-    const bool free_scope = std::any_of(open.begin(), open.end(), [](const Open& o) {
-      return o.free_scope;
-    });
+    const bool free_scope =
+        std::any_of(open.begin(), open.end(), [](const Open& o) { return o.free_scope; });
     const std::string_view root = std::string_view(tag.name).substr(0, tag.name.find('.'));
     if (!free_scope && tag.name != "." && !Contains(names.roots, root)) {
-      return MustacheError{tag.offset, "unknown name \"" + tag.name + "\" (known: " +
-                                           Join(names.roots) + ")"};
+      return MustacheError{tag.offset,
+                           "unknown name \"" + tag.name + "\" (known: " + Join(names.roots) + ")"};
     }
     if (tag.kind == Kind::kSection || tag.kind == Kind::kInverted) {
       // An inverted section renders only when its value is empty: it pushes no context.
@@ -152,7 +151,8 @@ std::optional<MustacheError> CheckMustache(std::string_view text, const Mustache
 
 std::string DescribeTemplateOffset(std::string_view text, size_t offset) {
   offset = std::min(offset, text.size());
-  const size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + offset, '\n'));
+  const size_t line =
+      1 + static_cast<size_t>(std::count(text.begin(), text.begin() + offset, '\n'));
   const size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
   const size_t col =
       offset - (line_start == std::string_view::npos || offset == 0 ? 0 : line_start + 1) + 1;

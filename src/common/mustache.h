@@ -24,7 +24,7 @@ struct MustacheTag {
     kDelimiter,  // {{=<% %>=}}
   };
   Kind kind = Kind::kVariable;
-  std::string name;  // trimmed; the comment text for kComment
+  std::string name;   // trimmed; the comment text for kComment
   size_t offset = 0;  // of the opening "{{"
   size_t length = 0;  // of the whole tag, braces included
 };

@@ -12,8 +12,7 @@ const MustacheNames& ReceiverTemplateNames() {
   static const MustacheNames kNames{
       {"event", "incident", "labels", "annotations", "group", "accounts", "account_names",
        "account_count", "title", "summary", "severity", "runbook", "key", "link", "owner"},
-      {"account_names", "account_count", "title", "summary", "severity", "runbook", "key",
-       "link"},
+      {"account_names", "account_count", "title", "summary", "severity", "runbook", "key", "link"},
   };
   return kNames;
 }

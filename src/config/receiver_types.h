@@ -3,6 +3,9 @@
 // in receiver_types.cc (and its notifier in src/notify/<type>/).
 #pragma once
 
+#include <array>
+#include <initializer_list>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,7 +16,7 @@ namespace ab::config_internal {
 
 // Keys every receiver accepts, whatever its type.
 inline constexpr std::string_view kCommonReceiverKeys[] = {"name",  "type",    "events",
-                                                          "retry", "timeout", "templates"};
+                                                           "retry", "timeout", "templates"};
 
 struct ReceiverType {
   std::string_view name;
@@ -34,6 +37,15 @@ const ReceiverType* FindReceiverType(std::string_view name);
 // `url`: required; an http(s) URL, env:NAME or file:/path. The value is never echoed: webhook
 // URLs often carry their own token.
 void ReadReceiverUrl(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+// `base_url`: optional; like `url`, and `default_url` when absent (vendor APIs with one public
+// host that can be pointed elsewhere: a regional host, a proxy, a test server).
+void ReadReceiverBaseUrl(const MapReader& r, Diagnostics& diag, std::string_view default_url,
+                         ReceiverConfig* rc);
+// A map from SEV1..SEV5 to a vendor's level, starting from `defaults` (VENDORS.md) so that one
+// line can change one level. `allowed` empty = any non-empty string.
+void ReadSeverityMap(const Value& v, Diagnostics& diag,
+                     std::initializer_list<std::string_view> allowed,
+                     std::array<std::string, 5>* levels);
 // `headers`: extra HTTP headers (valid names; not the ones alertbridge sets itself).
 void ReadReceiverHeaders(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 
@@ -45,6 +57,10 @@ void ReadReceiverTemplates(const Value& v, const ReceiverType& type, Diagnostics
 // The type parsers, one per file in receivers/.
 void ParseConsoleReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 void ParseWebhookReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+void ParseSlackReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+void ParseTeamsReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+void ParsePagerDutyReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
+void ParseOpsgenieReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 void ParseJiraReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 void ParseGitHubReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);
 void ParseServiceNowReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc);

@@ -5,8 +5,12 @@
 #include "notify/console/console_notifier.h"
 #include "notify/github/github_notifier.h"
 #include "notify/jira/jira_notifier.h"
+#include "notify/opsgenie/opsgenie_notifier.h"
+#include "notify/pagerduty/pagerduty_notifier.h"
 #include "notify/retry_after.h"
 #include "notify/servicenow/servicenow_notifier.h"
+#include "notify/slack/slack_notifier.h"
+#include "notify/teams/teams_notifier.h"
 #include "notify/webhook/webhook_notifier.h"
 
 namespace ab {
@@ -16,6 +20,10 @@ const std::map<std::string, NotifierFactory>& NotifierTypes() {
   static const std::map<std::string, NotifierFactory> kTypes = {
       {"console", MakeConsoleNotifier},
       {"webhook", MakeWebhookNotifier},
+      {"slack", MakeSlackNotifier},
+      {"teams", MakeTeamsNotifier},
+      {"pagerduty", MakePagerDutyNotifier},
+      {"opsgenie", MakeOpsgenieNotifier},
       {"jira", MakeJiraNotifier},
       {"github", MakeGitHubNotifier},
       {"servicenow", MakeServiceNowNotifier},

@@ -24,11 +24,7 @@ bool IsRepoPart(std::string_view s) {
 void ParseGitHubReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
   auto s = std::make_shared<GitHubSettings>();
   // The API base URL: api.github.com unless GitHub Enterprise Server (or a test) says otherwise.
-  if (r.Has("url")) {
-    ReadReceiverUrl(r, diag, rc);
-  } else {
-    rc->url = Secret(GitHubSettings::kDefaultApiUrl);
-  }
+  ReadReceiverBaseUrl(r, diag, GitHubSettings::kDefaultApiUrl, rc);
   std::string repository;
   if (r.Require("repository") && r.String("repository", &repository)) {
     const size_t slash = repository.find('/');

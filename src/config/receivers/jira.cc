@@ -88,7 +88,7 @@ void ParseJiraReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc
     }
   }
   if (r.Require("issue_type")) ReadNonEmpty(*r.Find("issue_type"), diag, &s->issue_type);
-  ReadSeverityMap(r, "priorities", diag, [&](Severity sev, const Value& v) {
+  ReadSeverityEntries(r, "priority_map", diag, [&](Severity sev, const Value& v) {
     std::string name;
     if (ReadString(v, diag, &name)) s->priorities[sev] = name;
   });

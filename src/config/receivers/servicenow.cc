@@ -9,7 +9,7 @@ void ParseServiceNowReceiver(const MapReader& r, Diagnostics& diag, ReceiverConf
   auto s = std::make_shared<ServiceNowSettings>();
   ReadReceiverUrl(r, diag, rc);
   ReadTicketAuth(r, diag, &s->auth);
-  ReadSeverityMap(r, "priorities", diag, [&](Severity sev, const Value& v) {
+  ReadSeverityEntries(r, "priority_map", diag, [&](Severity sev, const Value& v) {
     MapReader m(v, {"urgency", "impact"}, diag);
     ServiceNowSettings::Levels levels = s->levels[sev];
     bool ok = m.Require("urgency") && m.Int("urgency", 1, 3, &levels.urgency);

@@ -101,8 +101,8 @@ void ReadTicketLabels(const MapReader& r, size_t max_chars, Diagnostics& diag,
   }
 }
 
-void ReadSeverityMap(const MapReader& r, std::string_view key, Diagnostics& diag,
-                     const std::function<void(Severity, const Value&)>& read) {
+void ReadSeverityEntries(const MapReader& r, std::string_view key, Diagnostics& diag,
+                         const std::function<void(Severity, const Value&)>& read) {
   const Value* v = r.Find(key);
   if (v == nullptr) return;
   for (const MapEntry& e : MapEntries(*v, diag)) {

@@ -199,13 +199,12 @@ Result<std::unique_ptr<Notifier>> MakeGitHubNotifier(const ReceiverConfig& confi
   const std::string who = "receiver \"" + config.name + "\"";
   const GitHubSettings* s = config.Settings<GitHubSettings>();
   if (s == nullptr) return MakeError(who + ": no github settings (repository, token)");
-  auto token = ResolveSecretFor(who, "token", s->token);
+  auto token = ResolveHeaderSecret(config, s->token, "token");
   if (!token.ok()) return token.error();
-  auto parts = MakeTicketParts(config,
-                               {{"Authorization", "Bearer " + *token},
-                                {"Accept", "application/vnd.github+json"},
-                                {"X-GitHub-Api-Version", "2022-11-28"}},
-                               TextFormat::kGithubMarkdown, kLimits, ClassifyGitHub);
+  auto parts = MakeTicketParts(
+      config, "base_url", Credentials{"Bearer " + *token, {*token}},
+      {{"Accept", "application/vnd.github+json"}, {"X-GitHub-Api-Version", "2022-11-28"}},
+      TextFormat::kGithubMarkdown, kLimits, ClassifyGitHub);
   if (!parts.ok()) return parts.error();
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(
       config.name, std::make_unique<GitHubSystem>(std::move(*parts), *s), s->reopen));

@@ -214,9 +214,9 @@ Result<std::unique_ptr<Notifier>> MakeJiraNotifier(const ReceiverConfig& config)
   const std::string who = "receiver \"" + config.name + "\"";
   const JiraSettings* s = config.Settings<JiraSettings>();
   if (s == nullptr) return MakeError(who + ": no jira settings (project, issue_type, auth)");
-  auto auth = AuthorizationHeader(who, s->auth);
-  if (!auth.ok()) return auth.error();
-  auto parts = MakeTicketParts(config, {{"Authorization", *auth}, {"Accept", "application/json"}},
+  auto credentials = ResolveCredentials(config, s->auth);
+  if (!credentials.ok()) return credentials.error();
+  auto parts = MakeTicketParts(config, "url", *credentials, {{"Accept", "application/json"}},
                                TextFormat::kJiraWiki, kLimits);
   if (!parts.ok()) return parts.error();
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(

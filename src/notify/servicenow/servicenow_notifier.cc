@@ -184,9 +184,9 @@ Result<std::unique_ptr<Notifier>> MakeServiceNowNotifier(const ReceiverConfig& c
   const std::string who = "receiver \"" + config.name + "\"";
   const ServiceNowSettings* s = config.Settings<ServiceNowSettings>();
   if (s == nullptr) return MakeError(who + ": no servicenow settings (auth)");
-  auto auth = AuthorizationHeader(who, s->auth);
-  if (!auth.ok()) return auth.error();
-  auto parts = MakeTicketParts(config, {{"Authorization", *auth}, {"Accept", "application/json"}},
+  auto credentials = ResolveCredentials(config, s->auth);
+  if (!credentials.ok()) return credentials.error();
+  auto parts = MakeTicketParts(config, "url", *credentials, {{"Accept", "application/json"}},
                                TextFormat::kPlain, kLimits);
   if (!parts.ok()) return parts.error();
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(

@@ -102,9 +102,8 @@ std::string_view ToString(TextFormat f) {
 }
 
 std::string RepairUtf8(std::string_view text) {
-  return EscapeWith(text, [](std::string_view t, size_t pos, std::string* out) {
-    out->push_back(t[pos]);
-  });
+  return EscapeWith(
+      text, [](std::string_view t, size_t pos, std::string* out) { out->push_back(t[pos]); });
 }
 
 std::string EscapeSlackMrkdwn(std::string_view text) {
@@ -184,7 +183,8 @@ std::string EscapeJsonString(std::string_view text) {
     }
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
       char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      std::snprintf(buf, sizeof buf, "\\u%04x",
+                    static_cast<unsigned>(static_cast<unsigned char>(c)));
       out->append(buf);
       return;
     }

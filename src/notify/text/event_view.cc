@@ -63,7 +63,8 @@ std::vector<std::string> EventView::accounts() const {
   auto it = incident_.find("accounts");
   if (it == incident_.end() || !it->is_array()) return out;
   for (const auto& a : *it) {
-    std::string name = a.is_string() ? a.get<std::string>() : (a.is_object() ? String(a, "name") : "");
+    std::string name =
+        a.is_string() ? a.get<std::string>() : (a.is_object() ? String(a, "name") : "");
     if (!name.empty()) out.push_back(std::move(name));
   }
   return out;

@@ -2,9 +2,6 @@
 
 #include <mstch/mstch.hpp>
 
-#include <cstdio>
-#include <cstdlib>
-
 #include "config/receiver_templates.h"
 
 namespace ab {
@@ -107,14 +104,17 @@ std::string Template::Render(const EventView& event, TextFormat format) const {
   return mstch::render(mstch_text_, Context(event, format));
 }
 
-Template BuiltinTemplate(std::string_view text) {
+Result<Template> ReceiverTemplate(const ReceiverConfig& rc, std::string_view name,
+                                  std::string_view default_text) {
+  auto it = rc.templates.find(std::string(name));
+  const std::string_view text = it == rc.templates.end() ? default_text : it->second;
   auto t = Template::Compile(text);
   if (!t.ok()) {
-    std::fprintf(stderr, "alertbridge bug: built-in template does not compile: %s\n",
-                 t.error().message.c_str());
-    std::abort();
+    return MakeError(
+        "receiver \"" + rc.name + "\": templates." + std::string(name) + ": " + t.error().message,
+        "templates");
   }
-  return std::move(t).value();
+  return t;
 }
 
 }  // namespace ab

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "config/config.h"
 #include "notify/text/escape.h"
 #include "notify/text/event_view.h"
 
@@ -26,12 +27,13 @@ class Template {
   const std::string& source() const { return source_; }
 
  private:
-  std::string source_;    // as written
+  std::string source_;      // as written
   std::string mstch_text_;  // with every {{x}} turned into {{&x}}
 };
 
-// Compiles a template that ships with alertbridge (a type's default wording); a broken one is a
-// bug, so it aborts with the message.
-Template BuiltinTemplate(std::string_view text);
+// The receiver's `templates:` entry `name` when it has one, else `default_text` (the type's own
+// wording). Errors name the receiver and the template.
+Result<Template> ReceiverTemplate(const ReceiverConfig& rc, std::string_view name,
+                                  std::string_view default_text);
 
 }  // namespace ab

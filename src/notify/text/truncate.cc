@@ -51,7 +51,8 @@ size_t UnitLength(std::string_view t, size_t pos, TextFormat format) {
     }
   }
   if (len == 0) len = NextCodePoint(t, pos).length;
-  // Keep a character together with the marks that modify it (é as e + U+0301, 👍🏽, 👩‍💻).
+  // Keep a character together with the marks that modify it (é as e + U+0301, 👍🏽,
+  // 👩‍💻).
   while (pos + len < t.size()) {
     const CodePoint next = NextCodePoint(t, pos + len);
     if (!IsGraphemeExtender(next.value)) break;
@@ -71,8 +72,8 @@ std::string Truncate(std::string_view input, size_t max, LengthUnit unit, TextFo
   const std::string text = RepairUtf8(input);
   const size_t ellipsis = TextLength(kEllipsis, unit);
   const size_t budget = max >= ellipsis ? max - ellipsis : max;  // for the text before "…"
-  size_t length = 0;    // of text[0, pos)
-  size_t fit_end = 0;   // end of the longest whole-unit prefix within `budget`
+  size_t length = 0;                                             // of text[0, pos)
+  size_t fit_end = 0;  // end of the longest whole-unit prefix within `budget`
   size_t pos = 0;
   while (pos < text.size()) {
     const size_t n = UnitLength(text, pos, format);
@@ -83,8 +84,8 @@ std::string Truncate(std::string_view input, size_t max, LengthUnit unit, TextFo
   }
   if (length <= max && pos >= text.size()) return text;
   std::string out = text.substr(0, fit_end);
-  while (!out.empty() && (out.back() == ' ' || out.back() == '\t' || out.back() == '\n' ||
-                          out.back() == '\r')) {
+  while (!out.empty() &&
+         (out.back() == ' ' || out.back() == '\t' || out.back() == '\n' || out.back() == '\r')) {
     out.pop_back();
   }
   if (max >= ellipsis) out.append(kEllipsis);

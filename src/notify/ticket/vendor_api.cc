@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/crypto.h"
+#include "notify/http_receiver.h"
 #include "notify/ticket/markup.h"
 
 namespace ab {
@@ -11,13 +12,6 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr size_t kMaxErrorChars = 300;
-
-// A literal written in the config may itself be the secret, so only references are shown.
-std::string DescribeRef(const Secret& s) {
-  const std::string& ref = s.ref();
-  if (ref.rfind("env:", 0) == 0 || ref.rfind("file:", 0) == 0) return ref;
-  return "(inline value)";
-}
 
 void AppendText(const Json& j, std::string* out) {
   auto add = [&](const std::string& s) {
@@ -46,9 +40,10 @@ void AppendText(const Json& j, std::string* out) {
 }  // namespace
 
 VendorApi::VendorApi(std::string who, HttpEndpoint base, Duration timeout, HttpHeaders headers,
-                     Classifier classify)
+                     std::vector<std::string> secrets, Classifier classify)
     : who_(std::move(who)),
       headers_(std::move(headers)),
+      secrets_(std::move(secrets)),
       classify_(std::move(classify)),
       client_(base, timeout) {
   base_path_ = base.path;
@@ -96,6 +91,9 @@ SendResult VendorApi::Call(TimePoint now, std::string_view method, const std::st
   if (res.status == 0 && !res.error.empty()) r.reason += " [" + res.error + "]";
   const std::string detail = VendorErrorText(res.body);
   if (!detail.empty()) r.reason += ": " + detail;
+  // A vendor that echoes the request (a debugging proxy, an error page) must not leak the
+  // credentials into logs and the outbox's last_error.
+  r.reason = RedactSecrets(std::move(r.reason), secrets_);
   return r;
 }
 
@@ -128,68 +126,59 @@ std::string VendorErrorText(std::string_view body) {
   return OneLine(out, kMaxErrorChars);
 }
 
-Result<std::string> ResolveSecretFor(const std::string& who, const std::string& what,
-                                     const Secret& secret) {
-  if (secret.empty()) return MakeError(who + ": " + what + " is required", what);
-  Result<std::string> value = secret.Resolve();
-  if (!value.ok()) {
-    return MakeError(
-        who + ": cannot resolve " + what + " " + DescribeRef(secret) + ": " + value.error().message,
-        what);
-  }
-  if (value->empty())
-    return MakeError(who + ": " + what + " " + DescribeRef(secret) + " is empty", what);
-  for (char c : *value) {
-    // A line break would let the value end the header and start another.
-    if (c == '\r' || c == '\n' || c == '\0') {
-      return MakeError(
-          who + ": " + what + " " + DescribeRef(secret) + " contains a line break or NUL", what);
-    }
+// Resolves a credential that goes into a header: a line break would end the header and start
+// another.
+Result<std::string> ResolveHeaderSecret(const ReceiverConfig& config, const Secret& secret,
+                                        std::string_view key) {
+  Result<std::string> value = ResolveReceiverSecret(config, secret, key);
+  if (!value.ok()) return value;
+  if (value->find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+    return MakeError("receiver \"" + config.name + "\": " + std::string(key) + " " +
+                         DescribeSecretRef(secret) + " contains a line break or NUL",
+                     std::string(key));
   }
   return value;
 }
 
-Result<std::string> AuthorizationHeader(const std::string& who, const TicketAuth& auth) {
+Result<Credentials> ResolveCredentials(const ReceiverConfig& config, const TicketAuth& auth) {
   if (auth.kind == TicketAuth::Kind::kBearer) {
-    auto token = ResolveSecretFor(who, "auth.bearer", auth.token);
+    auto token = ResolveHeaderSecret(config, auth.token, "auth.bearer");
     if (!token.ok()) return token.error();
-    return "Bearer " + *token;
+    return Credentials{"Bearer " + *token, {*token}};
   }
-  auto user = ResolveSecretFor(who, "auth.basic.user", auth.user);
+  auto user = ResolveHeaderSecret(config, auth.user, "auth.basic.user");
   if (!user.ok()) return user.error();
-  auto password = ResolveSecretFor(who, "auth.basic.password", auth.password);
+  auto password = ResolveHeaderSecret(config, auth.password, "auth.basic.password");
   if (!password.ok()) return password.error();
   if (user->find(':') != std::string::npos) {
-    return MakeError(who + ": auth.basic.user " + DescribeRef(auth.user) + " contains ':'",
+    return MakeError("receiver \"" + config.name + "\": auth.basic.user " +
+                         DescribeSecretRef(auth.user) + " contains ':'",
                      "auth.basic.user");
   }
-  return "Basic " + Base64Encode(*user + ":" + *password);
+  const std::string basic = Base64Encode(*user + ":" + *password);
+  return Credentials{"Basic " + basic, {*password, basic}};
 }
 
-Result<TicketParts> MakeTicketParts(const ReceiverConfig& config, HttpHeaders headers,
+Result<TicketParts> MakeTicketParts(const ReceiverConfig& config, std::string_view url_key,
+                                    const Credentials& credentials, HttpHeaders headers,
                                     TextFormat format, TicketWording::Limits limits,
                                     VendorApi::Classifier classify) {
-  const std::string who = "receiver \"" + config.name + "\"";
-  const Secret& url = config.url;
-  if (url.empty()) return MakeError(who + ": url is required", "url");
-  auto resolved = url.Resolve();
-  if (!resolved.ok()) {
-    return MakeError(
-        who + ": cannot resolve url " + DescribeRef(url) + ": " + resolved.error().message, "url");
-  }
-  auto endpoint = ParseHttpUrl(*resolved);
-  if (!endpoint.ok()) {
-    return MakeError(who + ": url " + DescribeRef(url) + ": " + endpoint.error().message, "url");
-  }
-  if (endpoint->path.find('?') != std::string::npos) {
-    return MakeError(who + ": url " + DescribeRef(url) + " must not have a query", "url");
+  auto url = ResolveReceiverUrl(config, url_key);
+  if (!url.ok()) return url.error();
+  if (url->endpoint.path.find('?') != std::string::npos) {
+    return MakeError("receiver \"" + config.name + "\": " + std::string(url_key) + " " +
+                         DescribeSecretRef(config.url) + " must not have a query",
+                     std::string(url_key));
   }
   auto wording = TicketWording::Make(config, format, limits);
   if (!wording.ok()) return wording.error();
+  headers.emplace_back("Authorization", credentials.authorization);
   headers.emplace_back("User-Agent", "alertbridge");
-  return TicketParts{std::make_unique<VendorApi>(who, std::move(*endpoint), config.timeout,
-                                                 std::move(headers), std::move(classify)),
-                     std::move(*wording)};
+  return TicketParts{
+      std::make_unique<VendorApi>("receiver \"" + config.name + "\"", std::move(url->endpoint),
+                                  config.timeout, std::move(headers), credentials.secrets,
+                                  std::move(classify)),
+      std::move(*wording)};
 }
 
 }  // namespace ab

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "common/time.h"
@@ -30,9 +31,10 @@ class VendorApi {
   using Classifier =
       std::function<SendResult(const HttpResponse&, TimePoint now, const std::string& what)>;
 
-  // `who`: `receiver "name"`. `headers` go on every request (auth, Accept, User-Agent).
+  // `who`: `receiver "name"`. `headers` go on every request (auth, Accept, User-Agent);
+  // `secrets` are redacted from every reason.
   VendorApi(std::string who, HttpEndpoint base, Duration timeout, HttpHeaders headers,
-            Classifier classify = nullptr);
+            std::vector<std::string> secrets, Classifier classify = nullptr);
 
   // `path` is below the base URL's path ("/rest/api/2/issue", with its query). An answer whose
   // status is in `accept` fills `out` and is Ok; anything else is Retry or Permanent.
@@ -48,6 +50,7 @@ class VendorApi {
   std::string base_path_;
   std::string base_url_;
   HttpHeaders headers_;
+  std::vector<std::string> secrets_;
   Classifier classify_;
   HttpClient client_;
 };
@@ -60,22 +63,27 @@ std::string UrlEncode(std::string_view s);
 // ServiceNow error.message/detail), one line, at most 300 characters; "" when there are none.
 std::string VendorErrorText(std::string_view body);
 
-// Resolves a secret for a factory; the error names `who`, `what` ("auth.bearer") and the
-// reference when it is env:/file:, never the value.
-Result<std::string> ResolveSecretFor(const std::string& who, const std::string& what,
-                                     const Secret& secret);
+// The Authorization header of a ticket API and the values to redact from reasons (token,
+// password, the base64 of user:password).
+struct Credentials {
+  std::string authorization;
+  std::vector<std::string> secrets;
+};
+// Resolves `auth` (basic or bearer); errors name the receiver and the reference, never a value.
+Result<Credentials> ResolveCredentials(const ReceiverConfig& config, const TicketAuth& auth);
+// Resolves a secret that goes into a header (a line break in it is an error).
+Result<std::string> ResolveHeaderSecret(const ReceiverConfig& config, const Secret& secret,
+                                        std::string_view key);
 
-// The Authorization header for `auth`, resolving its secrets.
-Result<std::string> AuthorizationHeader(const std::string& who, const TicketAuth& auth);
-
-// What every ticket factory builds from the receiver: the API client on the receiver's base URL
-// (env:/file: resolved, no query allowed) sending `headers` and a User-Agent on every request,
-// and the wording (templates compiled) for `format` within `limits`.
+// What every ticket factory builds from the receiver: the API client on its base URL (written
+// under `url_key`, env:/file: resolved, no query allowed) sending `headers`, the credentials and a
+// User-Agent on every request, and the wording (templates compiled) for `format` within `limits`.
 struct TicketParts {
   std::unique_ptr<VendorApi> api;
   TicketWording wording;
 };
-Result<TicketParts> MakeTicketParts(const ReceiverConfig& config, HttpHeaders headers,
+Result<TicketParts> MakeTicketParts(const ReceiverConfig& config, std::string_view url_key,
+                                    const Credentials& credentials, HttpHeaders headers,
                                     TextFormat format, TicketWording::Limits limits,
                                     VendorApi::Classifier classify = nullptr);
 

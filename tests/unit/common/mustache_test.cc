@@ -14,8 +14,8 @@ std::string ErrorOf(std::string_view text) {
 
 TEST(Mustache, TokenizesEveryKindOfTag) {
   std::vector<MustacheTag> tags;
-  ASSERT_FALSE(TokenizeMustache("a {{x}} {{{y}}} {{& z }} {{#s}}{{^i}}{{/i}}{{/s}}{{! note }}",
-                                &tags));
+  ASSERT_FALSE(
+      TokenizeMustache("a {{x}} {{{y}}} {{& z }} {{#s}}{{^i}}{{/i}}{{/s}}{{! note }}", &tags));
   ASSERT_EQ(tags.size(), 8u);
   using Kind = MustacheTag::Kind;
   EXPECT_EQ(tags[0].kind, Kind::kVariable);

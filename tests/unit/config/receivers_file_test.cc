@@ -13,6 +13,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+const std::string kTypes =
+    "console, webhook, slack, teams, pagerduty, opsgenie, jira, github, servicenow";
+
 TEST(ReceiversFileTest, ParsesConsoleAndWebhook) {
   TempDir dir;
   std::string file = dir.Write("receivers.yml", R"(receivers:
@@ -61,7 +64,7 @@ TEST(ReceiversFileTest, ReportsEveryErrorOfAFileAtOnce) {
   TempDir dir;
   std::string file = dir.Write("receivers.yml", R"(receivers:
   - name: slack-incidents
-    type: slack
+    type: slac
     url: env:SLACK_URL
   - name: weird
     type: carrier-pigeon
@@ -77,10 +80,9 @@ TEST(ReceiversFileTest, ReportsEveryErrorOfAFileAtOnce) {
   LoadResult r = CheckPaths({file});
   const std::string f = file + ":";
   EXPECT_THAT(ErrorStrings(r),
-              ElementsAre(f + "3:11: type: unknown receiver type \"slack\" (valid: "
-                              "console, webhook, jira, github, servicenow)",
-                          f + "6:11: type: unknown receiver type \"carrier-pigeon\" (valid: "
-                              "console, webhook, jira, github, servicenow)",
+              ElementsAre(f + "3:11: type: unknown receiver type \"slac\" (valid: " + kTypes + ")",
+                          f + "6:11: type: unknown receiver type \"carrier-pigeon\" (valid: " +
+                              kTypes + ")",
                           f + "7:5: missing required key \"url\"",
                           f + "11:5: unknown key \"url\" (valid: name, type, events, retry, "
                               "timeout, templates)",
@@ -95,8 +97,7 @@ TEST(ReceiversFileTest, AMissingTypeNamesTheValidOnes) {
   TempDir dir;
   std::string file = dir.Write("r.yml", "receivers:\n  - name: x\n    url: env:X\n");
   EXPECT_THAT(ErrorStrings(CheckPaths({file})),
-              ElementsAre(file + ":2:5: missing required key \"type\" (valid: console, webhook, "
-                                 "jira, github, servicenow)"));
+              ElementsAre(file + ":2:5: missing required key \"type\" (valid: " + kTypes + ")"));
 }
 
 TEST(ReceiversFileTest, RejectsDuplicateNamesAcrossFiles) {

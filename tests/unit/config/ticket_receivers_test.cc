@@ -27,7 +27,7 @@ TEST(TicketReceivers, ParsesJiraWithEveryKey) {
     auth: {basic: {user: env:JIRA_USER, password: env:JIRA_TOKEN}}
     project: OPS
     issue_type: Incident
-    priorities: {SEV1: Blocker, SEV5: ""}
+    priority_map: {SEV1: Blocker, SEV5: ""}
     labels: [alertbridge, team-payments]
     custom_fields:
       customfield_10010: {value: Production}
@@ -95,7 +95,7 @@ TEST(TicketReceivers, ReportsEveryJiraProblemAtOnce) {
     flavor: server
     auth: {basic: {user: env:U}, bearer: env:T}
     project: "OPS TEAM"
-    priorities: {SEV9: High, SEV1: [High]}
+    priority_map: {SEV9: High, SEV1: [High]}
     labels: [has space, ok]
     custom_fields: {summary: x}
     transitions: {resolve: "", close: Done}
@@ -112,8 +112,8 @@ TEST(TicketReceivers, ReportsEveryJiraProblemAtOnce) {
           f + "5:13: flavor: expected one of cloud, datacenter, got \"server\"",
           f + "6:34: auth: basic and bearer are exclusive; choose one",
           f + "7:14: project: expected a project key (letters, digits, _), got \"OPS TEAM\"",
-          f + "8:18: priorities.SEV9: expected a severity SEV1..SEV5 as key",
-          f + "8:36: priorities.SEV1: expected a string, got a list",
+          f + "8:20: priority_map.SEV9: expected a severity SEV1..SEV5 as key",
+          f + "8:38: priority_map.SEV1: expected a string, got a list",
           f + "9:14: labels[0]: \"has space\" must not contain spaces or commas (labels are "
               "single words)",
           f + "10:21: custom_fields.summary: expected a field id like customfield_10010",
@@ -124,7 +124,7 @@ TEST(TicketReceivers, ReportsEveryJiraProblemAtOnce) {
           f + "13:17: templates: unknown template \"comment\" for type jira (valid: title, "
               "body)",
           f + "14:5: unknown key \"colour\" (valid: name, type, events, retry, timeout, "
-              "templates, url, flavor, auth, project, issue_type, priorities, labels, "
+              "templates, url, flavor, auth, project, issue_type, priority_map, labels, "
               "custom_fields, transitions, resolution, reopen)"));
 }
 
@@ -139,7 +139,7 @@ TEST(TicketReceivers, ParsesGitHubWithTheApiHostByDefault) {
     reopen: {keep_closed: [not_planned]}
   - name: ghe
     type: github
-    url: https://ghe.example/api/v3
+    base_url: https://ghe.example/api/v3
     repository: acme/ops
     token: file:/run/secrets/ghe
 )");
@@ -205,6 +205,16 @@ TEST(TicketReceivers, LiteralSecretsAreNeverEchoed) {
   }
 }
 
+TEST(TicketReceivers, TheExampleFileChecksClean) {
+  LoadResult r =
+      CheckPaths({std::string(ALERTBRIDGE_SOURCE_DIR) + "/examples/receivers/tickets.yml"});
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(ErrorStrings(r));
+  ASSERT_EQ(r.config.receivers.size(), 3u);
+  EXPECT_EQ(r.config.receivers[0].type, "jira");
+  EXPECT_EQ(r.config.receivers[1].type, "github");
+  EXPECT_EQ(r.config.receivers[2].type, "servicenow");
+}
+
 TEST(TicketReceivers, ParsesServiceNow) {
   TempDir dir;
   std::string file = dir.Write("r.yml", R"(receivers:
@@ -212,7 +222,7 @@ TEST(TicketReceivers, ParsesServiceNow) {
     type: servicenow
     url: https://acme.service-now.com
     auth: {basic: {user: env:SNOW_USER, password: env:SNOW_PASSWORD}}
-    priorities: {SEV3: {urgency: 1, impact: 3}}
+    priority_map: {SEV3: {urgency: 1, impact: 3}}
     assignment_group: Network
     caller_id: alertbridge.bot
     category: network
@@ -242,15 +252,15 @@ TEST(TicketReceivers, ReportsServiceNowProblems) {
     type: servicenow
     url: https://acme.service-now.com
     auth: {}
-    priorities: {SEV1: {urgency: 0, impact: 4}, SEV2: {urgency: 1}}
+    priority_map: {SEV1: {urgency: 0, impact: 4}, SEV2: {urgency: 1}}
     close_code: ""
 )");
   const std::string f = file + ":";
   EXPECT_THAT(ErrorStrings(CheckPaths({file})),
               ElementsAre(f + "5:11: auth: expected basic: {user, password} or bearer: <token>",
-                          f + "6:34: priorities.SEV1.urgency: must be between 1 and 3, got 0",
-                          f + "6:45: priorities.SEV1.impact: must be between 1 and 3, got 4",
-                          f + "6:55: missing required key \"priorities.SEV2.impact\"",
+                          f + "6:36: priority_map.SEV1.urgency: must be between 1 and 3, got 0",
+                          f + "6:47: priority_map.SEV1.impact: must be between 1 and 3, got 4",
+                          f + "6:57: missing required key \"priority_map.SEV2.impact\"",
                           f + "7:17: close_code: must not be empty"));
 }
 

@@ -47,4 +47,43 @@ inline OutboxEntry EntryFor(const Incident& inc, EventType type, int64_t seq,
   return e;
 }
 
+// One incident told event by event: each Next() applies what the event does to the incident
+// (state, priority) and returns the outbox entry a receiver gets for it.
+class IncidentStory {
+ public:
+  explicit IncidentStory(Incident inc = SampleIncident(), std::string receiver = "rcv")
+      : inc_(std::move(inc)), receiver_(std::move(receiver)) {}
+
+  OutboxEntry Next(EventType type) {
+    switch (type) {
+      case EventType::kDeclared:
+      case EventType::kReopened:
+        inc_.state = IncidentState::kDeclared;
+        break;
+      case EventType::kAcknowledged:
+        inc_.state = IncidentState::kAcknowledged;
+        break;
+      case EventType::kResolved:
+        inc_.state = IncidentState::kResolved;
+        break;
+      case EventType::kClosed:
+        inc_.state = IncidentState::kClosed;
+        break;
+      case EventType::kSeverityChanged:
+      case EventType::kEscalated:
+        inc_.priority = RaiseBy(inc_.priority, 1);
+        break;
+      default:
+        break;
+    }
+    return EntryFor(inc_, type, ++seq_, receiver_);
+  }
+  Incident& incident() { return inc_; }
+
+ private:
+  Incident inc_;
+  std::string receiver_;
+  int64_t seq_ = 0;
+};
+
 }  // namespace ab::testing

@@ -10,6 +10,7 @@
 namespace ab {
 namespace {
 
+using testing::ApiAnswer;
 using testing::Count;
 using ::testing::ElementsAre;
 using testing::FakeGitHub;
@@ -20,7 +21,6 @@ using testing::IncidentScript;
 using testing::kGitHubToken;
 using ::testing::Not;
 using testing::RefStore;
-using testing::VendorAnswer;
 using Kind = SendResult::Kind;
 
 const char kListPath[] = "/repos/acme/ops/issues";
@@ -223,6 +223,15 @@ TEST(GitHubNotifier, TheTokenNeverAppearsInResultsOrErrors) {
   SendResult r = n->Send(inc.Event(EventType::kDeclared), {SystemClock().now(), {}});
   EXPECT_EQ(r.kind, Kind::kPermanent);
   EXPECT_THAT(r.reason, HasSubstr("HTTP 401: bad credentials"));
+  EXPECT_THAT(r.reason, Not(HasSubstr(kGitHubToken)));
+  // A proxy that echoes the request in its error page does not leak the token either.
+  gh.FailNext(Fault::Status(
+      {502,
+       {{"message", std::string("upstream said: Authorization: Bearer ") + kGitHubToken}},
+       {}}));
+  r = n->Send(inc.Event(EventType::kDeclared), {SystemClock().now(), {}});
+  EXPECT_EQ(r.kind, Kind::kRetry);
+  EXPECT_THAT(r.reason, HasSubstr("Authorization: Bearer [redacted]"));
   EXPECT_THAT(r.reason, Not(HasSubstr(kGitHubToken)));
 
   ReceiverConfig c = GitHubConfig(

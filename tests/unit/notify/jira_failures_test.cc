@@ -148,6 +148,10 @@ TEST(JiraFailures, SecretsNeverAppearInResultsOrFactoryErrors) {
   EXPECT_THAT(r.reason, HasSubstr("HTTP 401"));
   EXPECT_THAT(r.reason, Not(HasSubstr(kJiraToken)));
   EXPECT_THAT(r.reason, Not(HasSubstr(JiraBasicAuth().substr(6))));
+  jira.FailNext(Fault::Status({500, {{"errorMessages", {"echo: " + JiraBasicAuth()}}}, {}}));
+  r = n->Send(inc.Event(EventType::kDeclared), {SystemClock().now(), {}});
+  EXPECT_EQ(r.kind, Kind::kRetry);
+  EXPECT_THAT(r.reason, HasSubstr("echo: Basic [redacted]"));
 
   ReceiverConfig c = JiraConfig(jira, true, [](JiraSettings& s) {
     s.auth.password = Secret("env:AB_TEST_JIRA_TOKEN_UNSET");

@@ -73,8 +73,8 @@ TEST(Template, RendersTheViewNames) {
                    "{{#event.is_resolved}}down{{/event.is_resolved}}",
                    v, TextFormat::kPlain),
             "up");
-  EXPECT_EQ(Render("{{#runbook}}RB {{runbook}}{{/runbook}}{{^annotations.x}}-{{/annotations.x}}",
-                   v, TextFormat::kPlain),
+  EXPECT_EQ(Render("{{#runbook}}RB {{runbook}}{{/runbook}}{{^annotations.x}}-{{/annotations.x}}", v,
+                   TextFormat::kPlain),
             "RB https://wiki.example/runbooks/checkout-");
 }
 
@@ -109,8 +109,8 @@ TEST(Template, ViewProvidesEveryDeclaredRoot) {
   Incident inc = SampleIncident();
   EventView v = View(inc);
   for (std::string_view root : ReceiverTemplateNames().roots) {
-    const std::string t = "{{#" + std::string(root) + "}}y{{/" + std::string(root) + "}}" +
-                          "{{^" + std::string(root) + "}}n{{/" + std::string(root) + "}}";
+    const std::string t = "{{#" + std::string(root) + "}}y{{/" + std::string(root) + "}}" + "{{^" +
+                          std::string(root) + "}}n{{/" + std::string(root) + "}}";
     const std::string out = Render(t, v, TextFormat::kPlain);
     if (root == "accounts" || root == "annotations" || root == "account_names") continue;
     EXPECT_EQ(out, "y") << root;

@@ -25,9 +25,9 @@ TEST(Truncate, CutsWithEllipsisWithinTheLimit) {
   EXPECT_EQ(Truncate("hello world", 8, LengthUnit::kChars), "hello w…");
   EXPECT_EQ(Truncate("hello world", 8, LengthUnit::kBytes), "hello…");  // "…" is 3 bytes
   EXPECT_EQ(Truncate("hello world", 7, LengthUnit::kChars), "hello…");  // trailing space dropped
-  EXPECT_EQ(TextLength(Truncate(std::string(5000, 'x'), 3000, LengthUnit::kChars),
-                       LengthUnit::kChars),
-            3000u);
+  EXPECT_EQ(
+      TextLength(Truncate(std::string(5000, 'x'), 3000, LengthUnit::kChars), LengthUnit::kChars),
+      3000u);
 }
 
 TEST(Truncate, NeverSplitsAMultiByteCharacter) {
@@ -42,9 +42,9 @@ TEST(Truncate, NeverSplitsAMultiByteCharacter) {
 }
 
 TEST(Truncate, KeepsGraphemesWhole) {
-  const std::string thumbs = "\U0001F44D\U0001F3FD";            // 👍🏽
-  const std::string coder = "\U0001F469\u200D\U0001F4BB";       // 👩‍💻
-  const std::string accented = "e\u0301";                       // é as e + combining acute
+  const std::string thumbs = "\U0001F44D\U0001F3FD";       // 👍🏽
+  const std::string coder = "\U0001F469\u200D\U0001F4BB";  // 👩‍💻
+  const std::string accented = "e\u0301";                  // é as e + combining acute
   EXPECT_EQ(Truncate("ab" + thumbs + "cd", 4, LengthUnit::kChars), "ab…");
   EXPECT_EQ(Truncate("ab" + coder + "cd", 5, LengthUnit::kChars), "ab…");
   EXPECT_EQ(Truncate("ab" + coder + "cd", 6, LengthUnit::kChars), "ab" + coder + "…");

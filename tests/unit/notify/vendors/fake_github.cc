@@ -18,7 +18,7 @@ bool Has(const std::vector<std::string>& v, const std::string& s) {
 
 }  // namespace
 
-FakeGitHub::FakeGitHub(std::string token) : FakeVendor("Bearer " + token) { Start(); }
+FakeGitHub::FakeGitHub(std::string token) : FakeTicketApi("Bearer " + token) { Start(); }
 
 FakeGitHub::~FakeGitHub() { Stop(); }
 
@@ -27,7 +27,7 @@ Json FakeGitHub::ErrorBody(const std::string& message) const {
           {"documentation_url", "https://docs.github.com/rest/issues/issues"}};
 }
 
-std::string FakeGitHub::CheckHeaders(const VendorRequest& req) const {
+std::string FakeGitHub::CheckHeaders(const ApiRequest& req) const {
   if (req.Header("accept") != "application/vnd.github+json") {
     return "Accept must be application/vnd.github+json";
   }
@@ -79,7 +79,7 @@ std::string FakeGitHub::CheckLabels(const Json& labels) {
   return {};
 }
 
-VendorAnswer FakeGitHub::Handle(const VendorRequest& req) {
+ApiAnswer FakeGitHub::Handle(const ApiRequest& req) {
   const std::string& path = req.path;
   if (path.rfind(kRepo, 0) != 0) return Violation(404, "Not Found: " + path);
   const std::string rest = path.substr(sizeof(kRepo) - 1);
@@ -96,10 +96,10 @@ VendorAnswer FakeGitHub::Handle(const VendorRequest& req) {
     return Violation(404, "Not Found: " + path);
   }
   auto it = issues_.find(std::stoi(number));
-  if (it == issues_.end()) return VendorAnswer::Json(404, ErrorBody("Not Found"));
+  if (it == issues_.end()) return ApiAnswer::Json(404, ErrorBody("Not Found"));
   Issue& issue = it->second;
   const std::string sub = slash == std::string::npos ? "" : rest.substr(slash);
-  if (sub.empty() && req.method == "GET") return VendorAnswer::Json(200, IssueJson(issue));
+  if (sub.empty() && req.method == "GET") return ApiAnswer::Json(200, IssueJson(issue));
   if (sub.empty() && req.method == "PATCH") return Update(issue, req);
   if (sub == "/comments" && req.method == "POST") return AddComment(issue, req);
   if (sub == "/comments" && req.method == "GET") return ListComments(issue, req);
@@ -107,7 +107,7 @@ VendorAnswer FakeGitHub::Handle(const VendorRequest& req) {
   return Violation(404, "Not Found: " + req.method + " " + path);
 }
 
-VendorAnswer FakeGitHub::Create(const VendorRequest& req) {
+ApiAnswer FakeGitHub::Create(const ApiRequest& req) {
   const Json& j = req.json;
   if (!j.is_object() || !j.contains("title") || !j["title"].is_string() ||
       j["title"].get<std::string>().empty()) {
@@ -134,13 +134,13 @@ VendorAnswer FakeGitHub::Create(const VendorRequest& req) {
   issue.title = j["title"];
   issue.body = j.value("body", "");
   issues_[issue.number] = issue;
-  return VendorAnswer::Json(201, IssueJson(issue));
+  return ApiAnswer::Json(201, IssueJson(issue));
 }
 
-VendorAnswer FakeGitHub::List(const VendorRequest& req) const {
+ApiAnswer FakeGitHub::List(const ApiRequest& req) const {
   const std::string state = req.Param("state").empty() ? "open" : req.Param("state");
   if (state != "open" && state != "closed" && state != "all") {
-    return VendorAnswer::Json(422, ErrorBody("Validation Failed: state"));
+    return ApiAnswer::Json(422, ErrorBody("Validation Failed: state"));
   }
   std::vector<std::string> wanted;
   const std::string labels = req.Param("labels");
@@ -159,10 +159,10 @@ VendorAnswer FakeGitHub::List(const VendorRequest& req) const {
     if (match) out.push_back(IssueJson(issue));
   }
   if (newest_first) std::reverse(out.begin(), out.end());
-  return VendorAnswer::Json(200, out);
+  return ApiAnswer::Json(200, out);
 }
 
-VendorAnswer FakeGitHub::Update(Issue& issue, const VendorRequest& req) {
+ApiAnswer FakeGitHub::Update(Issue& issue, const ApiRequest& req) {
   const Json& j = req.json;
   if (!j.is_object()) return Violation(422, "Validation Failed: object expected");
   const std::string state = j.value("state", issue.state);
@@ -178,10 +178,10 @@ VendorAnswer FakeGitHub::Update(Issue& issue, const VendorRequest& req) {
   }
   issue.state = state;
   issue.state_reason = state == "open" ? (reason.empty() ? "" : reason) : reason;
-  return VendorAnswer::Json(200, IssueJson(issue));
+  return ApiAnswer::Json(200, IssueJson(issue));
 }
 
-VendorAnswer FakeGitHub::AddComment(Issue& issue, const VendorRequest& req) {
+ApiAnswer FakeGitHub::AddComment(Issue& issue, const ApiRequest& req) {
   const Json& j = req.json;
   if (!j.is_object() || !j.contains("body") || !j["body"].is_string() ||
       j["body"].get<std::string>().empty()) {
@@ -192,14 +192,14 @@ VendorAnswer FakeGitHub::AddComment(Issue& issue, const VendorRequest& req) {
   }
   issue.comments.push_back(j["body"]);
   issue.comment_times.push_back(FormatRfc3339(SystemClock().now()));
-  return VendorAnswer::Json(201, {{"id", issue.comments.size()}, {"body", j["body"]}});
+  return ApiAnswer::Json(201, {{"id", issue.comments.size()}, {"body", j["body"]}});
 }
 
-VendorAnswer FakeGitHub::ListComments(const Issue& issue, const VendorRequest& req) const {
+ApiAnswer FakeGitHub::ListComments(const Issue& issue, const ApiRequest& req) const {
   TimePoint since{};
   if (!req.Param("since").empty()) {
     Result<TimePoint> t = ParseRfc3339(req.Param("since"));
-    if (!t.ok()) return VendorAnswer::Json(422, ErrorBody("since must be ISO 8601"));
+    if (!t.ok()) return ApiAnswer::Json(422, ErrorBody("since must be ISO 8601"));
     since = *t;
   }
   Json out = Json::array();
@@ -210,10 +210,10 @@ VendorAnswer FakeGitHub::ListComments(const Issue& issue, const VendorRequest& r
                    {"created_at", issue.comment_times[i]},
                    {"updated_at", issue.comment_times[i]}});
   }
-  return VendorAnswer::Json(200, out);
+  return ApiAnswer::Json(200, out);
 }
 
-VendorAnswer FakeGitHub::AddLabels(Issue& issue, const VendorRequest& req) {
+ApiAnswer FakeGitHub::AddLabels(Issue& issue, const ApiRequest& req) {
   if (!req.json.is_object() || !req.json.contains("labels")) {
     return Violation(422, "Validation Failed: labels is required");
   }
@@ -223,7 +223,7 @@ VendorAnswer FakeGitHub::AddLabels(Issue& issue, const VendorRequest& req) {
   }
   Json out = Json::array();
   for (const std::string& l : issue.labels) out.push_back({{"name", l}});
-  return VendorAnswer::Json(200, out);
+  return ApiAnswer::Json(200, out);
 }
 
 Json FakeGitHub::IssueJson(const Issue& issue) const {

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "fake_vendor.h"
+#include "fake_ticket_api.h"
 
 namespace ab::testing {
 
-class FakeGitHub final : public FakeVendor {
+class FakeGitHub final : public FakeTicketApi {
  public:
   struct Issue {
     int number = 0;
@@ -39,16 +39,16 @@ class FakeGitHub final : public FakeVendor {
   void AddPullRequest(const std::string& label);
 
  private:
-  VendorAnswer Handle(const VendorRequest& req) override;
-  std::string CheckHeaders(const VendorRequest& req) const override;
+  ApiAnswer Handle(const ApiRequest& req) override;
+  std::string CheckHeaders(const ApiRequest& req) const override;
   nlohmann::json ErrorBody(const std::string& message) const override;
 
-  VendorAnswer Create(const VendorRequest& req);
-  VendorAnswer List(const VendorRequest& req) const;
-  VendorAnswer Update(Issue& issue, const VendorRequest& req);
-  VendorAnswer AddComment(Issue& issue, const VendorRequest& req);
-  VendorAnswer ListComments(const Issue& issue, const VendorRequest& req) const;
-  VendorAnswer AddLabels(Issue& issue, const VendorRequest& req);
+  ApiAnswer Create(const ApiRequest& req);
+  ApiAnswer List(const ApiRequest& req) const;
+  ApiAnswer Update(Issue& issue, const ApiRequest& req);
+  ApiAnswer AddComment(Issue& issue, const ApiRequest& req);
+  ApiAnswer ListComments(const Issue& issue, const ApiRequest& req) const;
+  ApiAnswer AddLabels(Issue& issue, const ApiRequest& req);
   nlohmann::json IssueJson(const Issue& issue) const;
   // The problem with `labels` (a list of names), or "".
   static std::string CheckLabels(const nlohmann::json& labels);

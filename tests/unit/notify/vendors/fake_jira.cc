@@ -113,7 +113,7 @@ std::string Category(const std::string& status) {
 }  // namespace
 
 FakeJira::FakeJira(bool cloud, std::string authorization)
-    : FakeVendor(std::move(authorization)), cloud_(cloud) {
+    : FakeTicketApi(std::move(authorization)), cloud_(cloud) {
   Start();
 }
 
@@ -153,7 +153,7 @@ void FakeJira::HumanEditDescription(const std::string& key, const std::string& t
   issues_.at(key).fields["description"] = text;
 }
 
-VendorAnswer FakeJira::Handle(const VendorRequest& req) {
+ApiAnswer FakeJira::Handle(const ApiRequest& req) {
   const std::vector<std::string> p = Split(req.path);
   const bool v2 = p.size() >= 3 && p[0] == "rest" && p[1] == "api" && p[2] == "2";
   const bool v3 = p.size() >= 3 && p[0] == "rest" && p[1] == "api" && p[2] == "3";
@@ -178,12 +178,12 @@ VendorAnswer FakeJira::Handle(const VendorRequest& req) {
   }
   auto it = issues_.find(p[4]);
   if (it == issues_.end()) {
-    return VendorAnswer::Json(
+    return ApiAnswer::Json(
         404, ErrorBody("Issue does not exist or you do not have permission to see it."));
   }
   Issue& issue = it->second;
   if (p.size() == 5) {
-    if (req.method == "GET") return VendorAnswer::Json(200, IssueJson(issue));
+    if (req.method == "GET") return ApiAnswer::Json(200, IssueJson(issue));
     if (req.method == "PUT") return EditIssue(issue, req);
     return Violation(405, "issue/{key}: GET or PUT");
   }
@@ -192,7 +192,7 @@ VendorAnswer FakeJira::Handle(const VendorRequest& req) {
     if (req.method == "POST") return AddComment(issue, req);
   }
   if (p.size() == 6 && p[5] == "transitions") {
-    if (req.method == "GET") return VendorAnswer::Json(200, TransitionsFrom(issue));
+    if (req.method == "GET") return ApiAnswer::Json(200, TransitionsFrom(issue));
     if (req.method == "POST") return Transition(issue, req);
   }
   return Violation(404, "unknown path " + req.method + " " + req.path);
@@ -209,7 +209,7 @@ std::string FakeJira::CheckLabels(const Json& labels) const {
   return {};
 }
 
-VendorAnswer FakeJira::CreateIssue(const VendorRequest& req) {
+ApiAnswer FakeJira::CreateIssue(const ApiRequest& req) {
   if (!req.json.is_object() || !req.json.contains("fields") || !req.json["fields"].is_object()) {
     return Violation(400, "create: body must be {fields: {...}}");
   }
@@ -268,11 +268,11 @@ VendorAnswer FakeJira::CreateIssue(const VendorRequest& req) {
     }
   }
   issues_[issue.key] = issue;
-  return VendorAnswer::Json(
+  return ApiAnswer::Json(
       201, {{"id", issue.id}, {"key", issue.key}, {"self", Url("/rest/api/2/issue/" + issue.id)}});
 }
 
-VendorAnswer FakeJira::EditIssue(Issue& issue, const VendorRequest& req) {
+ApiAnswer FakeJira::EditIssue(Issue& issue, const ApiRequest& req) {
   if (!req.json.is_object()) return Violation(400, "edit: JSON object expected");
   if (req.json.contains("fields")) {
     for (auto it = req.json["fields"].begin(); it != req.json["fields"].end(); ++it) {
@@ -293,10 +293,10 @@ VendorAnswer FakeJira::EditIssue(Issue& issue, const VendorRequest& req) {
       }
     }
   }
-  return VendorAnswer::Empty(204);
+  return ApiAnswer::Empty(204);
 }
 
-VendorAnswer FakeJira::Search(const VendorRequest&, const std::string& jql) {
+ApiAnswer FakeJira::Search(const ApiRequest&, const std::string& jql) {
   JqlQuery q = ParseJql(jql);
   if (!q.error.empty()) return Violation(400, "JQL: " + q.error + " in: " + jql);
   std::vector<const Issue*> hits;
@@ -320,12 +320,12 @@ VendorAnswer FakeJira::Search(const VendorRequest&, const std::string& jql) {
   });
   Json issues = Json::array();
   for (const Issue* i : hits) issues.push_back(IssueJson(*i));
-  if (cloud_) return VendorAnswer::Json(200, {{"issues", issues}, {"isLast", true}});
-  return VendorAnswer::Json(
+  if (cloud_) return ApiAnswer::Json(200, {{"issues", issues}, {"isLast", true}});
+  return ApiAnswer::Json(
       200, {{"startAt", 0}, {"maxResults", 50}, {"total", issues.size()}, {"issues", issues}});
 }
 
-VendorAnswer FakeJira::AddComment(Issue& issue, const VendorRequest& req) {
+ApiAnswer FakeJira::AddComment(Issue& issue, const ApiRequest& req) {
   if (!req.json.is_object() || !req.json.contains("body") || !req.json["body"].is_string() ||
       req.json["body"].get<std::string>().empty()) {
     return Violation(400, "comment: {body: non-empty string} expected");
@@ -333,11 +333,11 @@ VendorAnswer FakeJira::AddComment(Issue& issue, const VendorRequest& req) {
   if (Chars(req.json["body"].get<std::string>()) > kTextLimit)
     return Violation(400, "comment: body too long");
   issue.comments.push_back(req.json["body"]);
-  return VendorAnswer::Json(
+  return ApiAnswer::Json(
       201, {{"id", std::to_string(issue.comments.size())}, {"body", req.json["body"]}});
 }
 
-VendorAnswer FakeJira::ListComments(const Issue& issue, const VendorRequest& req) {
+ApiAnswer FakeJira::ListComments(const Issue& issue, const ApiRequest& req) {
   const std::string order = req.Param("orderBy");
   Json comments = Json::array();
   for (size_t i = 0; i < issue.comments.size(); ++i) {
@@ -347,7 +347,7 @@ VendorAnswer FakeJira::ListComments(const Issue& issue, const VendorRequest& req
   const std::string max = req.Param("maxResults");
   const size_t limit = max.empty() ? 5000 : std::stoul(max);
   if (comments.size() > limit) comments.erase(comments.begin() + limit, comments.end());
-  return VendorAnswer::Json(200, {{"startAt", 0},
+  return ApiAnswer::Json(200, {{"startAt", 0},
                                   {"maxResults", limit},
                                   {"total", issue.comments.size()},
                                   {"comments", comments}});
@@ -382,7 +382,7 @@ void FakeJira::Apply(Issue& issue, const std::string& id) {
   }
 }
 
-VendorAnswer FakeJira::Transition(Issue& issue, const VendorRequest& req) {
+ApiAnswer FakeJira::Transition(Issue& issue, const ApiRequest& req) {
   if (!req.json.is_object() || !req.json.contains("transition") ||
       !req.json["transition"].contains("id") || !req.json["transition"]["id"].is_string()) {
     return Violation(400, "transition: {transition: {id: \"<id>\"}} expected");
@@ -403,7 +403,7 @@ VendorAnswer FakeJira::Transition(Issue& issue, const VendorRequest& req) {
   }
   Apply(issue, id);
   if (!resolution.empty()) issue.resolution = resolution;
-  return VendorAnswer::Empty(204);
+  return ApiAnswer::Empty(204);
 }
 
 Json FakeJira::IssueJson(const Issue& issue) const {

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "fake_vendor.h"
+#include "fake_ticket_api.h"
 
 namespace ab::testing {
 
-class FakeJira final : public FakeVendor {
+class FakeJira final : public FakeTicketApi {
  public:
   struct Issue {
     std::string id;
@@ -38,15 +38,15 @@ class FakeJira final : public FakeVendor {
   void HumanEditDescription(const std::string& key, const std::string& text);
 
  private:
-  VendorAnswer Handle(const VendorRequest& req) override;
+  ApiAnswer Handle(const ApiRequest& req) override;
   nlohmann::json ErrorBody(const std::string& message) const override;
 
-  VendorAnswer CreateIssue(const VendorRequest& req);
-  VendorAnswer EditIssue(Issue& issue, const VendorRequest& req);
-  VendorAnswer Search(const VendorRequest& req, const std::string& jql);
-  VendorAnswer AddComment(Issue& issue, const VendorRequest& req);
-  VendorAnswer ListComments(const Issue& issue, const VendorRequest& req);
-  VendorAnswer Transition(Issue& issue, const VendorRequest& req);
+  ApiAnswer CreateIssue(const ApiRequest& req);
+  ApiAnswer EditIssue(Issue& issue, const ApiRequest& req);
+  ApiAnswer Search(const ApiRequest& req, const std::string& jql);
+  ApiAnswer AddComment(Issue& issue, const ApiRequest& req);
+  ApiAnswer ListComments(const Issue& issue, const ApiRequest& req);
+  ApiAnswer Transition(Issue& issue, const ApiRequest& req);
   nlohmann::json IssueJson(const Issue& issue) const;
   nlohmann::json TransitionsFrom(const Issue& issue) const;
   // The label problems of `labels`, or "".

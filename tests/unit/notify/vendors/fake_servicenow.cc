@@ -39,7 +39,7 @@ std::string Scalar(const Json& v) {
 
 }  // namespace
 
-FakeServiceNow::FakeServiceNow(std::string authorization) : FakeVendor(std::move(authorization)) {
+FakeServiceNow::FakeServiceNow(std::string authorization) : FakeTicketApi(std::move(authorization)) {
   Start();
 }
 
@@ -76,7 +76,7 @@ void FakeServiceNow::HumanSetState(const std::string& sys_id, int state,
   }
 }
 
-VendorAnswer FakeServiceNow::Handle(const VendorRequest& req) {
+ApiAnswer FakeServiceNow::Handle(const ApiRequest& req) {
   const std::string table = kTable;
   if (req.path == table) {
     if (req.method == "POST") return Create(req);
@@ -86,10 +86,10 @@ VendorAnswer FakeServiceNow::Handle(const VendorRequest& req) {
   if (req.path.rfind(table + "/", 0) != 0) return Violation(400, "Invalid table: " + req.path);
   auto it = records_.find(req.path.substr(table.size() + 1));
   if (it == records_.end()) {
-    return VendorAnswer::Json(404, ErrorBody("No Record found"));
+    return ApiAnswer::Json(404, ErrorBody("No Record found"));
   }
   if (req.method == "GET")
-    return VendorAnswer::Json(200, {{"result", RecordJson(it->second, req)}});
+    return ApiAnswer::Json(200, {{"result", RecordJson(it->second, req)}});
   if (req.method == "PATCH" || req.method == "PUT") return Patch(it->second, req);
   return Violation(405, "method not allowed");
 }
@@ -128,7 +128,7 @@ std::string FakeServiceNow::Apply(const Json& body, Record* r) const {
   return {};
 }
 
-VendorAnswer FakeServiceNow::Create(const VendorRequest& req) {
+ApiAnswer FakeServiceNow::Create(const ApiRequest& req) {
   Record r;
   r.created = next_++;
   char id[33];
@@ -140,13 +140,13 @@ VendorAnswer FakeServiceNow::Create(const VendorRequest& req) {
   r.fields["state"] = "1";
   if (std::string bad = Apply(req.json, &r); !bad.empty()) return Violation(400, bad);
   records_[r.sys_id] = r;
-  return VendorAnswer::Json(201, {{"result", RecordJson(r, req)}});
+  return ApiAnswer::Json(201, {{"result", RecordJson(r, req)}});
 }
 
-VendorAnswer FakeServiceNow::Patch(Record& r, const VendorRequest& req) {
+ApiAnswer FakeServiceNow::Patch(Record& r, const ApiRequest& req) {
   const std::string state = r.Field("state");
   if (state == "7" || state == "8") {
-    return VendorAnswer::Json(
+    return ApiAnswer::Json(
         403, {{"error",
                {{"message", "Operation Failed"},
                 {"detail", "ACL Exception Update Failed due to security constraints"}}},
@@ -155,10 +155,10 @@ VendorAnswer FakeServiceNow::Patch(Record& r, const VendorRequest& req) {
   Record copy = r;
   if (std::string bad = Apply(req.json, &copy); !bad.empty()) return Violation(400, bad);
   r = copy;
-  return VendorAnswer::Json(200, {{"result", RecordJson(r, req)}});
+  return ApiAnswer::Json(200, {{"result", RecordJson(r, req)}});
 }
 
-VendorAnswer FakeServiceNow::Query(const VendorRequest& req) {
+ApiAnswer FakeServiceNow::Query(const ApiRequest& req) {
   std::vector<std::pair<std::string, std::string>> terms;
   bool newest_first = false;
   const std::string q = req.Param("sysparm_query");
@@ -192,10 +192,10 @@ VendorAnswer FakeServiceNow::Query(const VendorRequest& req) {
   });
   Json out = Json::array();
   for (const Record* r : hits) out.push_back(RecordJson(*r, req));
-  return VendorAnswer::Json(200, {{"result", out}});
+  return ApiAnswer::Json(200, {{"result", out}});
 }
 
-Json FakeServiceNow::RecordJson(const Record& r, const VendorRequest& req) const {
+Json FakeServiceNow::RecordJson(const Record& r, const ApiRequest& req) const {
   Json all = {{"sys_id", r.sys_id}, {"number", r.number}};
   for (const auto& [k, v] : r.fields) all[k] = v;
   // A journal field reads as "" unless display values are asked for: then its whole history.

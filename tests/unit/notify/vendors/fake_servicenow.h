@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "fake_vendor.h"
+#include "fake_ticket_api.h"
 
 namespace ab::testing {
 
-class FakeServiceNow final : public FakeVendor {
+class FakeServiceNow final : public FakeTicketApi {
  public:
   struct Record {
     std::string sys_id;
@@ -38,15 +38,15 @@ class FakeServiceNow final : public FakeVendor {
   void HumanSetState(const std::string& sys_id, int state, const std::string& close_code = "");
 
  private:
-  VendorAnswer Handle(const VendorRequest& req) override;
+  ApiAnswer Handle(const ApiRequest& req) override;
   nlohmann::json ErrorBody(const std::string& message) const override;
 
-  VendorAnswer Create(const VendorRequest& req);
-  VendorAnswer Query(const VendorRequest& req);
-  VendorAnswer Patch(Record& r, const VendorRequest& req);
+  ApiAnswer Create(const ApiRequest& req);
+  ApiAnswer Query(const ApiRequest& req);
+  ApiAnswer Patch(Record& r, const ApiRequest& req);
   // Validates and applies `body` to `r` (a copy when the request may still fail).
   std::string Apply(const nlohmann::json& body, Record* r) const;
-  nlohmann::json RecordJson(const Record& r, const VendorRequest& req) const;
+  nlohmann::json RecordJson(const Record& r, const ApiRequest& req) const;
 
   std::map<std::string, Record> records_;  // by sys_id
   int next_ = 1;

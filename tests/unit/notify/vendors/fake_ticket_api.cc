@@ -1,4 +1,4 @@
-#include "fake_vendor.h"
+#include "fake_ticket_api.h"
 
 #include <httplib.h>
 
@@ -21,12 +21,12 @@ size_t Chars(const std::string& s) {
   return n;
 }
 
-FakeVendor::FakeVendor(std::string authorization)
+FakeTicketApi::FakeTicketApi(std::string authorization)
     : authorization_(std::move(authorization)), server_(std::make_unique<httplib::Server>()) {}
 
-FakeVendor::~FakeVendor() { Stop(); }
+FakeTicketApi::~FakeTicketApi() { Stop(); }
 
-void FakeVendor::Stop() {
+void FakeTicketApi::Stop() {
   ReleaseHangs();
   if (thread_.joinable()) {
     server_->stop();
@@ -34,11 +34,11 @@ void FakeVendor::Stop() {
   }
 }
 
-void FakeVendor::Start() {
+void FakeTicketApi::Start() {
   server_->new_task_queue = [] { return new httplib::ThreadPool(16); };
   server_->set_tcp_nodelay(true);  // small answers: no Nagle + delayed-ACK stalls
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-    VendorRequest r;
+    ApiRequest r;
     r.method = req.method;
     r.path = req.path;
     for (const auto& [name, value] : req.params) r.params.emplace(name, value);
@@ -46,7 +46,7 @@ void FakeVendor::Start() {
     r.body = req.body;
     r.json = nlohmann::json::parse(r.body, nullptr, false);
     if (r.json.is_discarded()) r.json = nullptr;
-    VendorAnswer answer;
+    ApiAnswer answer;
     Fault::Kind fault = Fault::Kind::kStatus;
     Serve(r, &answer, &fault);
     if (fault == Fault::Kind::kClose || fault == Fault::Kind::kLoseAnswer) {
@@ -69,7 +69,7 @@ void FakeVendor::Start() {
   thread_ = std::thread([this] { server_->listen_after_bind(); });
 }
 
-void FakeVendor::Serve(VendorRequest& r, VendorAnswer* answer, Fault::Kind* fault) {
+void FakeTicketApi::Serve(ApiRequest& r, ApiAnswer* answer, Fault::Kind* fault) {
   std::unique_lock<std::mutex> lock(mu_);
   auto pending = faults_.begin();
   while (pending != faults_.end() && ((!pending->method.empty() && pending->method != r.method) ||
@@ -84,7 +84,7 @@ void FakeVendor::Serve(VendorRequest& r, VendorAnswer* answer, Fault::Kind* faul
     requests_.push_back(r);
     if (f.kind == Fault::Kind::kHang) {
       cv_.wait(lock, [this] { return released_; });
-      *answer = VendorAnswer::Json(503, ErrorBody("released"));
+      *answer = ApiAnswer::Json(503, ErrorBody("released"));
     } else {
       *answer = f.answer;
     }
@@ -95,7 +95,7 @@ void FakeVendor::Serve(VendorRequest& r, VendorAnswer* answer, Fault::Kind* faul
     *fault = Fault::Kind::kClose;  // after Handle() below has made the change
   }
   if (r.Header("authorization") != authorization_) {
-    *answer = VendorAnswer::Json(401, ErrorBody("bad credentials"));
+    *answer = ApiAnswer::Json(401, ErrorBody("bad credentials"));
     violations_.push_back(r.method + " " + r.path + ": wrong or missing Authorization");
   } else if (std::string problem = CheckHeaders(r); !problem.empty()) {
     *answer = Violation(400, problem);
@@ -109,39 +109,39 @@ void FakeVendor::Serve(VendorRequest& r, VendorAnswer* answer, Fault::Kind* faul
   requests_.push_back(r);
 }
 
-VendorAnswer FakeVendor::Violation(int status, const std::string& message) {
+ApiAnswer FakeTicketApi::Violation(int status, const std::string& message) {
   violations_.push_back(message);
-  return VendorAnswer::Json(status, ErrorBody(message));
+  return ApiAnswer::Json(status, ErrorBody(message));
 }
 
-std::string FakeVendor::Url(const std::string& path) const {
+std::string FakeTicketApi::Url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
-void FakeVendor::FailNext(Fault fault, int times, const std::string& method,
-                          const std::string& path) {
+void FakeTicketApi::FailNext(Fault fault, int times, const std::string& method,
+                             const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
   for (int i = 0; i < times; ++i) faults_.push_back({fault, method, path});
 }
 
-std::vector<VendorRequest> FakeVendor::Requests() const {
+std::vector<ApiRequest> FakeTicketApi::Requests() const {
   std::lock_guard<std::mutex> lock(mu_);
   return requests_;
 }
 
-std::vector<std::string> FakeVendor::Calls() const {
+std::vector<std::string> FakeTicketApi::Calls() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
-  for (const VendorRequest& r : requests_) out.push_back(r.method + " " + r.path);
+  for (const ApiRequest& r : requests_) out.push_back(r.method + " " + r.path);
   return out;
 }
 
-std::vector<std::string> FakeVendor::Violations() const {
+std::vector<std::string> FakeTicketApi::Violations() const {
   std::lock_guard<std::mutex> lock(mu_);
   return violations_;
 }
 
-void FakeVendor::ReleaseHangs() {
+void FakeTicketApi::ReleaseHangs() {
   std::lock_guard<std::mutex> lock(mu_);
   released_ = true;
   cv_.notify_all();

@@ -23,7 +23,7 @@ class Server;
 
 namespace ab::testing {
 
-struct VendorRequest {
+struct ApiRequest {
   std::string method;
   std::string path;                            // without the query
   std::map<std::string, std::string> params;   // decoded query parameters
@@ -42,15 +42,13 @@ struct VendorRequest {
   }
 };
 
-struct VendorAnswer {
+struct ApiAnswer {
   int status = 200;
   nlohmann::json body;  // null: no body
   std::map<std::string, std::string> headers;
 
-  static VendorAnswer Json(int status, nlohmann::json body) {
-    return {status, std::move(body), {}};
-  }
-  static VendorAnswer Empty(int status) { return {status, nullptr, {}}; }
+  static ApiAnswer Json(int status, nlohmann::json body) { return {status, std::move(body), {}}; }
+  static ApiAnswer Empty(int status) { return {status, nullptr, {}}; }
 };
 
 struct Fault {
@@ -58,25 +56,25 @@ struct Fault {
   // or a network cut between the vendor's commit and ours).
   enum class Kind { kStatus, kHang, kClose, kLoseAnswer };
   Kind kind = Kind::kStatus;
-  VendorAnswer answer;  // kStatus: what to answer instead
+  ApiAnswer answer;  // kStatus: what to answer instead
 
   static Fault TooManyRequests(const std::string& retry_after) {
     return {Kind::kStatus, {429, {{"message", "slow down"}}, {{"Retry-After", retry_after}}}};
   }
   static Fault ServerError() { return {Kind::kStatus, {500, {{"message", "boom"}}, {}}}; }
-  static Fault Status(VendorAnswer a) { return {Kind::kStatus, std::move(a)}; }
+  static Fault Status(ApiAnswer a) { return {Kind::kStatus, std::move(a)}; }
   static Fault Hang() { return {Kind::kHang, {}}; }
   static Fault Close() { return {Kind::kClose, {}}; }
   static Fault LoseAnswer() { return {Kind::kLoseAnswer, {}}; }
 };
 
-class FakeVendor {
+class FakeTicketApi {
  public:
   // `authorization`: the exact Authorization header every request must carry.
-  explicit FakeVendor(std::string authorization);
-  virtual ~FakeVendor();
-  FakeVendor(const FakeVendor&) = delete;
-  FakeVendor& operator=(const FakeVendor&) = delete;
+  explicit FakeTicketApi(std::string authorization);
+  virtual ~FakeTicketApi();
+  FakeTicketApi(const FakeTicketApi&) = delete;
+  FakeTicketApi& operator=(const FakeTicketApi&) = delete;
 
   std::string Url(const std::string& path = "") const;
 
@@ -84,7 +82,7 @@ class FakeVendor {
   // answer; they change nothing in the fake's state (but kLoseAnswer).
   void FailNext(Fault fault, int times = 1, const std::string& method = "",
                 const std::string& path = "");
-  std::vector<VendorRequest> Requests() const;
+  std::vector<ApiRequest> Requests() const;
   // "METHOD /path" of each request, for compact assertions.
   std::vector<std::string> Calls() const;
   std::vector<std::string> Violations() const;
@@ -97,17 +95,17 @@ class FakeVendor {
   void Stop();
   // Answers a well-authenticated request; called with mu_ held. Report API violations with
   // Violation() and answer what the vendor answers.
-  virtual VendorAnswer Handle(const VendorRequest& req) = 0;
+  virtual ApiAnswer Handle(const ApiRequest& req) = 0;
   // Vendor-specific header checks (Accept, API version, ...): "" when fine.
-  virtual std::string CheckHeaders(const VendorRequest&) const { return {}; }
+  virtual std::string CheckHeaders(const ApiRequest&) const { return {}; }
   // An error body in the vendor's shape.
   virtual nlohmann::json ErrorBody(const std::string& message) const = 0;
-  VendorAnswer Violation(int status, const std::string& message);
+  ApiAnswer Violation(int status, const std::string& message);
 
   mutable std::mutex mu_;
 
  private:
-  void Serve(VendorRequest& req, VendorAnswer* answer, Fault::Kind* fault);
+  void Serve(ApiRequest& req, ApiAnswer* answer, Fault::Kind* fault);
 
   std::string authorization_;
   std::unique_ptr<httplib::Server> server_;
@@ -120,7 +118,7 @@ class FakeVendor {
     std::string path;
   };
   std::deque<PendingFault> faults_;
-  std::vector<VendorRequest> requests_;
+  std::vector<ApiRequest> requests_;
   std::vector<std::string> violations_;
   bool released_ = false;
 };

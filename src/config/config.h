@@ -118,6 +118,9 @@ struct ReceiverConfig {
   Secret url;     // endpoint or base URL, for the types that have one
   Secret secret;  // webhook signing secret (Standard Webhooks; `whsec_` prefix = base64 key)
   std::map<std::string, std::string> headers;
+  // `templates:` by name (title, text, body, ...), each already checked; absent = the type's
+  // default wording.
+  std::map<std::string, std::string> templates;
   std::shared_ptr<const ReceiverSettings> settings;  // null for types without extra settings
   std::vector<EventType> events;  // empty in YAML = the default set (CONTRACTS.md)
   RetryPolicy retry;

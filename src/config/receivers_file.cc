@@ -97,6 +97,7 @@ void ParseReceiver(const Value& item, Diagnostics& diag, std::vector<ParsedRecei
     rc.type = std::string(type->name);
     rc.delivery = DeliveryDefaultsFor(rc.type);
     type->parse(r, diag, &rc);
+    if (const Value* v = r.Find("templates")) ReadReceiverTemplates(*v, *type, diag, &rc);
   }
   if (const Value* v = r.Find("events")) ParseEvents(*v, diag, &rc);
   ReadDelivery(r, diag, &rc);

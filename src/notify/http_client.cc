@@ -82,6 +82,11 @@ Result<HttpEndpoint> ParseHttpUrl(std::string_view url) {
   return ep;
 }
 
+std::string HttpResponse::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
 HttpClient::HttpClient(HttpEndpoint endpoint, Duration timeout)
     : endpoint_(std::move(endpoint)), timeout_(timeout) {}
 
@@ -145,6 +150,7 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& path
   }
   out.status = res.status;
   out.retry_after = res.get_header_value("Retry-After");
+  for (const auto& [name, value] : res.headers) out.headers.emplace(Lower(name), value);
   Release(std::move(client));
   return out;
 }

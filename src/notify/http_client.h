@@ -3,6 +3,7 @@
 // handled once.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,11 @@ struct HttpResponse {
   std::string error;
   std::string body;         // at most kMaxResponseBody bytes
   std::string retry_after;  // the Retry-After header, if any
+  // Every response header, names lower-cased (rate-limit headers such as GitHub's
+  // x-ratelimit-reset). A repeated header keeps its first value.
+  std::map<std::string, std::string> headers;
+
+  std::string Header(const std::string& lower_name) const;
 };
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;

@@ -4,7 +4,14 @@
 
 #include "notify/console/console_notifier.h"
 #include "notify/email/email_notifier.h"
+#include "notify/github/github_notifier.h"
+#include "notify/jira/jira_notifier.h"
+#include "notify/opsgenie/opsgenie_notifier.h"
+#include "notify/pagerduty/pagerduty_notifier.h"
 #include "notify/retry_after.h"
+#include "notify/servicenow/servicenow_notifier.h"
+#include "notify/slack/slack_notifier.h"
+#include "notify/teams/teams_notifier.h"
 #include "notify/webhook/webhook_notifier.h"
 
 namespace ab {
@@ -15,6 +22,13 @@ const std::map<std::string, NotifierFactory>& NotifierTypes() {
       {"console", MakeConsoleNotifier},
       {"email", MakeEmailNotifier},
       {"webhook", MakeWebhookNotifier},
+      {"slack", MakeSlackNotifier},
+      {"teams", MakeTeamsNotifier},
+      {"pagerduty", MakePagerDutyNotifier},
+      {"opsgenie", MakeOpsgenieNotifier},
+      {"jira", MakeJiraNotifier},
+      {"github", MakeGitHubNotifier},
+      {"servicenow", MakeServiceNowNotifier},
   };
   return kTypes;
 }

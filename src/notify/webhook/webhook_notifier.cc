@@ -2,7 +2,10 @@
 
 #include <cctype>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
+#include "model/json.h"
+#include "notify/http_receiver.h"
 #include "notify/webhook/standard_webhooks.h"
 
 namespace ab {
@@ -19,26 +22,59 @@ bool SameHeaderName(std::string_view a, std::string_view b) {
   return true;
 }
 
-// A literal written in the config may itself be the secret (a URL with a token in it), so only
-// env:/file: references are safe to show.
-std::string DescribeRef(const Secret& s) {
-  const std::string& ref = s.ref();
-  if (ref.rfind("env:", 0) == 0 || ref.rfind("file:", 0) == 0) return ref;
-  return "(inline value)";
+// Renders `body` and checks that the result is JSON; the error says where it broke.
+Result<std::string> RenderJson(const Template& body, const EventView& event) {
+  std::string out = body.Render(event, TextFormat::kJsonString);
+  try {
+    const nlohmann::json parsed = nlohmann::json::parse(out);
+  } catch (const nlohmann::json::parse_error& e) {
+    return MakeError("body template did not render JSON (byte " + std::to_string(e.byte) + ")");
+  }
+  return out;
+}
+
+// An event with every field the view offers filled in, to try a body template on at start-up.
+std::string SampleEventPayload() {
+  Incident inc;
+  inc.id = 1;
+  inc.rule = "sample-rule";
+  inc.group = LabelSet{{"service", "sample \"service\""}};
+  inc.key = IncidentKey(inc.rule, inc.group, 1);
+  inc.state = IncidentState::kDeclared;
+  inc.title = "Sample \"title\" with \\ and\nline";
+  inc.summary = "sample summary";
+  inc.owner = Owner{"team", "commander"};
+  inc.runbook = "https://runbooks.example/sample";
+  inc.declared_at = FromMillis(0);
+  Event ev;
+  ev.seq = 1;
+  ev.type = EventType::kDeclared;
+  return EventEnvelope(ev, inc, "http://127.0.0.1:9095").dump();
 }
 
 }  // namespace
 
 WebhookNotifier::WebhookNotifier(std::string receiver, HttpEndpoint endpoint,
                                  std::optional<std::string> signing_key, HttpHeaders headers,
-                                 Duration timeout)
+                                 Duration timeout, std::optional<Template> body)
     : receiver_(std::move(receiver)),
       signing_key_(std::move(signing_key)),
       headers_(std::move(headers)),
+      body_(std::move(body)),
       client_(std::move(endpoint), timeout) {}
+
+Result<std::string> WebhookNotifier::Body(const OutboxEntry& entry) const {
+  if (!body_) return entry.payload;
+  auto event = EventView::Parse(entry.payload);
+  if (!event.ok()) return event.error();
+  return RenderJson(*body_, *event);
+}
 
 SendResult WebhookNotifier::Send(const OutboxEntry& entry, const SendContext& ctx) {
   const TimePoint now = ctx.now;
+  const std::string what = "receiver \"" + receiver_ + "\"";
+  const Result<std::string> body = Body(entry);
+  if (!body.ok()) return SendResult::Permanent(what + ": " + body.error().message);
   HttpHeaders headers = headers_;
   headers.emplace_back("Content-Type", "application/json");
   if (signing_key_) {
@@ -47,10 +83,9 @@ SendResult WebhookNotifier::Send(const OutboxEntry& entry, const SendContext& ct
     headers.emplace_back("webhook-id", entry.event_id);
     headers.emplace_back("webhook-timestamp", std::to_string(ts));
     headers.emplace_back("webhook-signature",
-                         StandardWebhookSignature(*signing_key_, entry.event_id, ts, entry.payload));
+                         StandardWebhookSignature(*signing_key_, entry.event_id, ts, *body));
   }
-  const HttpResponse res = client_.Send("POST", client_.endpoint().path, headers, entry.payload);
-  const std::string what = "receiver \"" + receiver_ + "\"";
+  const HttpResponse res = client_.Send("POST", client_.endpoint().path, headers, *body);
   SendResult result = ClassifyHttp(res.status, res.retry_after, now, what);
   if (res.status == 0 && !res.error.empty()) result.reason += " [" + res.error + "]";
   return result;
@@ -58,43 +93,26 @@ SendResult WebhookNotifier::Send(const OutboxEntry& entry, const SendContext& ct
 
 Result<std::unique_ptr<Notifier>> MakeWebhookNotifier(const ReceiverConfig& config) {
   const std::string who = "receiver \"" + config.name + "\"";
-  if (config.url.empty()) return MakeError(who + ": url is required for type webhook", "url");
-  auto url = config.url.Resolve();
-  if (!url.ok()) {
-    return MakeError(who + ": cannot resolve url " + DescribeRef(config.url) + ": " +
-                         url.error().message,
-                     "url");
-  }
-  auto endpoint = ParseHttpUrl(*url);
-  if (!endpoint.ok()) {
-    return MakeError(who + ": url " + DescribeRef(config.url) + ": " + endpoint.error().message,
-                     "url");
-  }
+  auto url = ResolveReceiverUrl(config, "url");
+  if (!url.ok()) return url.error();
 
   std::optional<std::string> key;
   if (!config.secret.empty()) {
-    auto secret = config.secret.Resolve();
-    if (!secret.ok()) {
-      return MakeError(who + ": cannot resolve secret " + DescribeRef(config.secret) + ": " +
-                           secret.error().message,
-                       "secret");
-    }
-    if (secret->empty()) {
-      return MakeError(who + ": secret " + DescribeRef(config.secret) + " is empty", "secret");
-    }
+    auto secret = ResolveReceiverSecret(config, config.secret, "secret");
+    if (!secret.ok()) return secret.error();
     auto decoded = StandardWebhookKey(*secret);
     if (!decoded.ok()) {
-      return MakeError(who + ": secret " + DescribeRef(config.secret) + ": " +
-                           decoded.error().message,
-                       "secret");
+      return MakeError(
+          who + ": secret " + DescribeSecretRef(config.secret) + ": " + decoded.error().message,
+          "secret");
     }
     key = std::move(decoded).value();
   }
 
   // Headers we own: overriding them would break the body's type or the signature.
   static constexpr std::string_view kReserved[] = {
-      "content-type", "content-length", "host", "webhook-id", "webhook-timestamp",
-      "webhook-signature"};
+      "content-type", "content-length",    "host",
+      "webhook-id",   "webhook-timestamp", "webhook-signature"};
   HttpHeaders headers;
   bool user_agent = false;
   for (const auto& [name, value] : config.headers) {
@@ -108,9 +126,23 @@ Result<std::unique_ptr<Notifier>> MakeWebhookNotifier(const ReceiverConfig& conf
   }
   if (!user_agent) headers.emplace_back("User-Agent", "alertbridge");
 
-  return std::unique_ptr<Notifier>(std::make_unique<WebhookNotifier>(
-      config.name, std::move(endpoint).value(), std::move(key), std::move(headers),
-      config.timeout));
+  std::optional<Template> body;
+  if (config.templates.count("body") != 0) {
+    auto compiled = ReceiverTemplate(config, "body", "");
+    if (!compiled.ok()) return compiled.error();
+    auto sample = EventView::Parse(SampleEventPayload());
+    auto rendered = RenderJson(*compiled, *sample);
+    if (!rendered.ok()) {
+      return MakeError(who + ": templates.body: " + rendered.error().message +
+                           " for a sample event; quote string values (\"{{title}}\")",
+                       "templates");
+    }
+    body = std::move(compiled).value();
+  }
+
+  return std::unique_ptr<Notifier>(
+      std::make_unique<WebhookNotifier>(config.name, std::move(url->endpoint), std::move(key),
+                                        std::move(headers), config.timeout, std::move(body)));
 }
 
 }  // namespace ab

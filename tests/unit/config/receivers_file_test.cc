@@ -13,6 +13,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+const std::string kTypes =
+    "console, webhook, email, slack, teams, pagerduty, opsgenie, jira, github, servicenow";
+
 TEST(ReceiversFileTest, ParsesConsoleAndWebhook) {
   TempDir dir;
   std::string file = dir.Write("receivers.yml", R"(receivers:
@@ -61,7 +64,7 @@ TEST(ReceiversFileTest, ReportsEveryErrorOfAFileAtOnce) {
   TempDir dir;
   std::string file = dir.Write("receivers.yml", R"(receivers:
   - name: slack-incidents
-    type: slack
+    type: slac
     url: env:SLACK_URL
   - name: weird
     type: carrier-pigeon
@@ -77,13 +80,12 @@ TEST(ReceiversFileTest, ReportsEveryErrorOfAFileAtOnce) {
   LoadResult r = CheckPaths({file});
   const std::string f = file + ":";
   EXPECT_THAT(ErrorStrings(r),
-              ElementsAre(f + "3:11: type: unknown receiver type \"slack\" (valid: "
-                              "console, webhook, email)",
-                          f + "6:11: type: unknown receiver type \"carrier-pigeon\" (valid: "
-                              "console, webhook, email)",
+              ElementsAre(f + "3:11: type: unknown receiver type \"slac\" (valid: " + kTypes + ")",
+                          f + "6:11: type: unknown receiver type \"carrier-pigeon\" (valid: " +
+                              kTypes + ")",
                           f + "7:5: missing required key \"url\"",
                           f + "11:5: unknown key \"url\" (valid: name, type, events, retry, "
-                              "timeout, concurrency, rate_limit, circuit_breaker)",
+                              "timeout, concurrency, rate_limit, circuit_breaker, templates)",
                           f + "12:24: events[1]: unknown event \"exploded\"",
                           f + "13:27: retry.max_attempts: must be at least 1, got 0",
                           f + "13:64: retry: max_backoff (1s) is shorter than initial_backoff "
@@ -95,8 +97,7 @@ TEST(ReceiversFileTest, AMissingTypeNamesTheValidOnes) {
   TempDir dir;
   std::string file = dir.Write("r.yml", "receivers:\n  - name: x\n    url: env:X\n");
   EXPECT_THAT(ErrorStrings(CheckPaths({file})),
-              ElementsAre(file + ":2:5: missing required key \"type\" (valid: console, webhook, "
-                                 "email)"));
+              ElementsAre(file + ":2:5: missing required key \"type\" (valid: " + kTypes + ")"));
 }
 
 TEST(ReceiversFileTest, RejectsDuplicateNamesAcrossFiles) {

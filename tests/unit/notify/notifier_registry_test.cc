@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "config/receiver_types.h"
 #include "notify/notifier.h"
 
 namespace ab {
@@ -17,6 +18,12 @@ TEST(NotifierTypes, RegistersConsoleAndWebhook) {
   const auto& types = NotifierTypes();
   EXPECT_EQ(types.count("console"), 1u);
   EXPECT_EQ(types.count("webhook"), 1u);
+}
+
+TEST(NotifierTypes, EveryTypeTheConfigAcceptsCanBeBuilt) {
+  for (const auto& t : config_internal::ReceiverTypes()) {
+    EXPECT_EQ(NotifierTypes().count(std::string(t.name)), 1u) << t.name;
+  }
 }
 
 TEST(BuildNotifiers, BuildsOnePerReceiver) {

@@ -1,0 +1,23 @@
+// type: pagerduty — Events API v2: trigger, acknowledge and resolve one alert per incident, the
+// incident key as dedup_key.
+#include "config/receivers/pagerduty.h"
+
+#include "config/receiver_types.h"
+
+namespace ab::config_internal {
+
+void ParsePagerDutyReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
+  auto s = std::make_shared<PagerDutySettings>();
+  if (r.Require("routing_key")) r.SecretRef("routing_key", &s->routing_key);
+  ReadReceiverBaseUrl(r, diag, kPagerDutyDefaultBaseUrl, rc);
+  if (const Value* v = r.Find("severity_map")) {
+    ReadSeverityMap(*v, diag, {"critical", "error", "warning", "info"}, &s->severity);
+  }
+  if (r.Has("source")) {
+    std::string source;
+    if (ReadNonEmpty(*r.Find("source"), diag, &source)) s->source = std::move(source);
+  }
+  rc->settings = std::move(s);
+}
+
+}  // namespace ab::config_internal

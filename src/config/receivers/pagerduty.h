@@ -1,0 +1,20 @@
+// type: pagerduty — PagerDuty Events API v2.
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "config/config.h"
+
+namespace ab {
+
+inline constexpr std::string_view kPagerDutyDefaultBaseUrl = "https://events.pagerduty.com";
+
+struct PagerDutySettings : ReceiverSettings {
+  Secret routing_key;  // the integration key of a service or ruleset (32 characters)
+  // payload.severity for SEV1..SEV5 (VENDORS.md): critical | error | warning | info.
+  std::array<std::string, 5> severity{"critical", "error", "warning", "warning", "info"};
+  std::string source = "alertbridge";  // payload.source: where the problem is
+};
+
+}  // namespace ab

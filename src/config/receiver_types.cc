@@ -47,8 +47,8 @@ const std::vector<ReceiverType>& ReceiverTypes() {
   static const std::vector<ReceiverType> kTypes = {
       {"console", {}, ParseConsoleReceiver},
       {"webhook", {"url", "secret", "headers"}, ParseWebhookReceiver, {"body"}},
-      {"email", {"url", "starttls", "auth", "ca_file", "from", "to", "subject"},
-       ParseEmailReceiver},
+      {"email", {"url", "starttls", "auth", "ca_file", "from", "to"}, ParseEmailReceiver,
+       {"subject"}},
       {"slack", {"url"}, ParseSlackReceiver, {"title", "text"}},
       {"teams", {"url"}, ParseTeamsReceiver, {"title", "text"}},
       {"pagerduty",

@@ -41,7 +41,7 @@ receivers:
     ca_file: {ca}
     from: "alertbridge <bridge@alerts.example>"
     to: [oncall@example.com]
-    subject: "[{{{{priority}}}}] {{{{title}}}} ({{{{event}}}})"
+    templates: {{subject: "[{{{{severity}}}}] {{{{title}}}} ({{{{event.type}}}})"}}
   - name: mail-wrong-password
     type: email
     url: env:E2E_SMTP_URL

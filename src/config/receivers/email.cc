@@ -60,31 +60,6 @@ std::optional<Mailbox> ParseMailbox(std::string_view text) {
   return m;
 }
 
-std::string CheckEmailSubject(std::string_view text) {
-  size_t pos = 0;
-  while (true) {
-    const size_t open = text.find("{{", pos);
-    const size_t stray = text.find("}}", pos);
-    if (open == std::string_view::npos) {
-      return stray == std::string_view::npos ? "" : "\"}}\" without an opening \"{{\"";
-    }
-    if (stray < open) return "\"}}\" without an opening \"{{\"";
-    const size_t close = text.find("}}", open + 2);
-    if (close == std::string_view::npos) return "\"{{\" without a closing \"}}\"";
-    std::string_view name = text.substr(open + 2, close - open - 2);
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    bool known = name.rfind("group.", 0) == 0 && name.size() > 6;
-    for (std::string_view v : kEmailSubjectVariables) known = known || v == name;
-    if (!known) {
-      std::string list;
-      for (std::string_view v : kEmailSubjectVariables) list += std::string(v) + ", ";
-      return "unknown variable {{" + std::string(name) + "}} (known: " + list + "group.LABEL)";
-    }
-    pos = close + 2;
-  }
-}
-
 namespace config_internal {
 
 void ParseEmailReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
@@ -121,11 +96,6 @@ void ParseEmailReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* r
       diag.Add(r.Find("to")->mark, "to: needs at least one address");
     }
     for (const Value& item : items) mailbox(item, &settings->to.emplace_back());
-  }
-  if (r.String("subject", &settings->subject)) {
-    if (std::string problem = CheckEmailSubject(settings->subject); !problem.empty()) {
-      diag.Add(r.Find("subject")->mark, "subject: " + problem);
-    }
   }
   if (const Value* v = r.Find("auth")) {
     MapReader auth(*v, {"user", "password"}, diag);

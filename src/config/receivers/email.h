@@ -20,18 +20,9 @@ struct Mailbox {
 };
 std::optional<Mailbox> ParseMailbox(std::string_view text);
 
-// Variables of the subject template, each written {{name}}; plus {{group.LABEL}}.
-inline constexpr std::string_view kEmailSubjectVariables[] = {
-    "event", "key", "id", "title", "summary", "priority", "severity", "state", "rule", "team",
-    "commander", "url"};
-inline constexpr std::string_view kDefaultEmailSubject = "[{{priority}}] {{title}} ({{event}})";
-// Empty when `text` only uses known variables with balanced braces, else what is wrong.
-std::string CheckEmailSubject(std::string_view text);
-
 struct EmailSettings final : ReceiverSettings {
   Mailbox from;
   std::vector<Mailbox> to;
-  std::string subject{kDefaultEmailSubject};
   bool starttls = true;  // smtp:// only: require STARTTLS before anything else is sent
   struct Auth {
     Secret user;

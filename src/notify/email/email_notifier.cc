@@ -67,10 +67,11 @@ Result<EmailNotifier::Endpoint> ParseSmtpUrl(const std::string& url) {
 }  // namespace
 
 EmailNotifier::EmailNotifier(std::string receiver, Endpoint endpoint, EmailSettings settings,
-                             Duration timeout)
+                             Template subject, Duration timeout)
     : receiver_(std::move(receiver)),
       endpoint_(std::move(endpoint)),
       settings_(std::move(settings)),
+      subject_(std::move(subject)),
       timeout_(timeout) {}
 
 SendResult ClassifySmtp(int curl_code, long smtp_code, const std::string& detail,
@@ -103,7 +104,7 @@ SendResult EmailNotifier::Send(const OutboxEntry& entry, const SendContext& ctx)
       break;
     }
   }
-  Result<EmailMessage> mail = BuildEmail(settings_, entry, ctx.now, thread_to);
+  Result<EmailMessage> mail = BuildEmail(settings_, subject_, entry, ctx.now, thread_to);
   if (!mail.ok()) return SendResult::Permanent(what + ": " + mail.error().message);
 
   CurlHandle h;
@@ -184,8 +185,11 @@ Result<std::unique_ptr<Notifier>> MakeEmailNotifier(const ReceiverConfig& config
       *out = std::move(*value);
     }
   }
+  auto subject = ReceiverTemplate(config, "subject", kDefaultEmailSubject);
+  if (!subject.ok()) return subject.error();
   return std::unique_ptr<Notifier>(std::make_unique<EmailNotifier>(
-      config.name, std::move(endpoint).value(), *settings, config.timeout));
+      config.name, std::move(endpoint).value(), *settings, std::move(subject).value(),
+      config.timeout));
 }
 
 }  // namespace ab

@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "config/receivers/email.h"
 #include "notify/notifier.h"
+#include "notify/text/template.h"
 
 namespace ab {
 
@@ -21,7 +22,8 @@ class EmailNotifier final : public Notifier {
     std::string user;
     std::string password;
   };
-  EmailNotifier(std::string receiver, Endpoint endpoint, EmailSettings settings, Duration timeout);
+  EmailNotifier(std::string receiver, Endpoint endpoint, EmailSettings settings, Template subject,
+                Duration timeout);
 
   // Ok with the Message-ID as a ref for the incident's first mail (later ones thread to it);
   // SMTP 4xx and connection problems are retried, 5xx are permanent.
@@ -31,6 +33,7 @@ class EmailNotifier final : public Notifier {
   std::string receiver_;
   Endpoint endpoint_;
   EmailSettings settings_;
+  Template subject_;
   Duration timeout_;
 };
 

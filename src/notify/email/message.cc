@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "common/crypto.h"
+#include "notify/text/escape.h"
 
 namespace ab {
 namespace {
@@ -87,81 +88,22 @@ std::string TextPart(const Facts& f) {
 std::string HtmlPart(const Facts& f) {
   std::string out =
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n<h2>" +
-      HtmlEscape(f.title) + "</h2>\n<table>\n";
+      EscapeHtml(f.title) + "</h2>\n<table>\n";
   for (const auto& [label, value] : f.rows) {
-    out += "<tr><th align=\"left\">" + HtmlEscape(label) + "</th><td>" + HtmlEscape(value) +
+    out += "<tr><th align=\"left\">" + EscapeHtml(label) + "</th><td>" + EscapeHtml(value) +
            "</td></tr>\n";
   }
   out += "</table>\n";
   if (!f.url.empty()) {
-    out += "<p><a href=\"" + HtmlEscape(f.url) + "\">Open the incident</a></p>\n";
+    out += "<p><a href=\"" + EscapeHtml(f.url) + "\">Open the incident</a></p>\n";
   }
   out += "<p style=\"color:#888\">Sent by alertbridge</p>\n</body></html>\n";
   return out;
 }
 
-std::string RenderSubject(std::string_view tmpl, const nlohmann::json& env) {
-  const nlohmann::json& inc = env.contains("incident") ? env["incident"] : nlohmann::json::object();
-  const nlohmann::json owner = inc.contains("owner") ? inc["owner"] : nlohmann::json::object();
-  auto value = [&](std::string_view name) -> std::string {
-    if (name == "event") return Str(env, "type");
-    if (name == "severity") return Str(inc, "base_severity");
-    if (name == "team") return Str(owner, "team");
-    if (name == "commander") return Str(owner, "commander");
-    if (name.rfind("group.", 0) == 0) {
-      auto g = inc.find("group");
-      return g != inc.end() && g->is_object() ? Str(*g, name.substr(6)) : "";
-    }
-    return Str(inc, name);  // key, id, title, summary, priority, state, rule, url
-  };
-  std::string out;
-  size_t pos = 0;
-  while (true) {
-    const size_t open = tmpl.find("{{", pos);
-    const size_t close = open == std::string_view::npos ? open : tmpl.find("}}", open + 2);
-    if (close == std::string_view::npos) {
-      out += tmpl.substr(pos);
-      return out;
-    }
-    out += tmpl.substr(pos, open - pos);
-    std::string_view name = tmpl.substr(open + 2, close - open - 2);
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    out += value(name);
-    pos = close + 2;
-  }
-}
-
 std::string Domain(const std::string& address) { return address.substr(address.find('@') + 1); }
 
 }  // namespace
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string FormatMailDate(TimePoint t) {
   const std::time_t secs = static_cast<std::time_t>(ToMillis(t) / 1000);
@@ -199,13 +141,14 @@ std::string MailHeaderText(std::string_view text, size_t max) {
   return out;
 }
 
-Result<EmailMessage> BuildEmail(const EmailSettings& settings, const OutboxEntry& entry,
-                                TimePoint now, const std::optional<std::string>& thread_to) {
-  nlohmann::json env = nlohmann::json::parse(entry.payload, nullptr, false);
-  if (env.is_discarded() || !env.is_object()) {
-    return MakeError("outbox entry " + std::to_string(entry.id) + " has no event envelope");
+Result<EmailMessage> BuildEmail(const EmailSettings& settings, const Template& subject,
+                                const OutboxEntry& entry, TimePoint now,
+                                const std::optional<std::string>& thread_to) {
+  Result<EventView> view = EventView::Parse(entry.payload);
+  if (!view.ok()) {
+    return MakeError("outbox entry " + std::to_string(entry.id) + ": " + view.error().message);
   }
-  const Facts facts = Describe(env);
+  const Facts facts = Describe(view->envelope());
   EmailMessage m;
   m.message_id = "<" + entry.event_id + "@" + Domain(settings.from.address) + ">";
   const std::string boundary = "=_alertbridge_" + HexEncode(Sha256(entry.event_id)).substr(0, 24);
@@ -222,7 +165,7 @@ Result<EmailMessage> BuildEmail(const EmailSettings& settings, const OutboxEntry
   header("Date", FormatMailDate(now));
   header("From", settings.from.ToHeader());
   header("To", to);
-  header("Subject", MailHeaderText(RenderSubject(settings.subject, env)));
+  header("Subject", MailHeaderText(subject.Render(*view, TextFormat::kPlain)));
   header("Message-ID", m.message_id);
   if (thread_to && *thread_to != m.message_id) {
     header("In-Reply-To", *thread_to);

@@ -10,6 +10,7 @@
 #include "config/receivers/email.h"
 #include "model/outbox.h"
 #include "notify/notifier.h"
+#include "notify/text/template.h"
 
 namespace ab {
 
@@ -18,14 +19,15 @@ struct EmailMessage {
   std::string data;        // the whole message, CRLF line ends, ready for DATA
 };
 
-// `thread_to`: the Message-ID of the incident's first mail to this receiver, if one was sent.
-// Fails only when the entry's payload is not an event envelope.
-Result<EmailMessage> BuildEmail(const EmailSettings& settings, const OutboxEntry& entry,
-                                TimePoint now, const std::optional<std::string>& thread_to);
+// The subject when the receiver's `templates:` has none.
+inline constexpr std::string_view kDefaultEmailSubject = "[{{severity}}] {{title}} ({{event.type}})";
 
-// Minimal HTML escaping of untrusted text (& < > " '). To be unified with the per-format
-// escaping of src/notify/text/ once both are merged.
-std::string HtmlEscape(std::string_view text);
+// `subject`: the receiver's subject template (plain text). `thread_to`: the Message-ID of the
+// incident's first mail to this receiver, if one was sent. Fails only when the entry's payload is
+// not an event envelope.
+Result<EmailMessage> BuildEmail(const EmailSettings& settings, const Template& subject,
+                                const OutboxEntry& entry, TimePoint now,
+                                const std::optional<std::string>& thread_to);
 
 // "Mon, 23 Nov 2026 12:00:00 +0000" (RFC 5322 date-time, UTC).
 std::string FormatMailDate(TimePoint t);

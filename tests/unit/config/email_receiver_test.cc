@@ -24,7 +24,7 @@ TEST(EmailReceiverTest, ParsesEverySetting) {
     ca_file: /etc/ssl/internal-ca.pem
     from: "alertbridge <bridge@alerts.example>"
     to: [oncall@example.com, "Ops <ops@example.com>"]
-    subject: "{{priority}} {{title}} [{{group.service}}]"
+    templates: {subject: "{{severity}} {{title}} [{{group.service}}]"}
   - name: plain
     type: email
     url: env:SMTP_URL
@@ -45,13 +45,14 @@ TEST(EmailReceiverTest, ParsesEverySetting) {
   EXPECT_EQ(s->auth->user.ref(), "env:SMTP_USER");
   EXPECT_EQ(s->auth->password.ref(), "file:/run/secrets/smtp");
   EXPECT_EQ(s->ca_file, "/etc/ssl/internal-ca.pem");
-  EXPECT_EQ(s->subject, "{{priority}} {{title}} [{{group.service}}]");
+  EXPECT_EQ(r.config.receivers[0].templates.at("subject"),
+            "{{severity}} {{title}} [{{group.service}}]");
   EXPECT_EQ(r.config.receivers[0].delivery.concurrency, 2);
   EXPECT_FALSE(r.config.receivers[0].delivery.stateful);
 
   const EmailSettings* plain = r.config.receivers[1].Settings<EmailSettings>();
   ASSERT_NE(plain, nullptr);
-  EXPECT_EQ(plain->subject, kDefaultEmailSubject);
+  EXPECT_TRUE(r.config.receivers[1].templates.empty());
   EXPECT_TRUE(plain->starttls);
   EXPECT_FALSE(plain->auth.has_value());
 }
@@ -64,7 +65,7 @@ TEST(EmailReceiverTest, ReportsEveryProblemWithoutEchoingSecrets) {
     url: http://mail.internal
     from: not-an-address
     to: ["ops@example.com, dev@example.com", "a\r\nBcc: x@y.z"]
-    subject: "{{title}} {{password}}"
+    templates: {subject: "{{title}} {{password}}"}
   - name: clear
     type: email
     url: smtp://mail.internal:25
@@ -91,8 +92,9 @@ TEST(EmailReceiverTest, ReportsEveryProblemWithoutEchoingSecrets) {
               "ops@example.com or \"Ops <ops@example.com>\"",
           f + "6:46: to[1]: \"a\r\nBcc: x@y.z\" is not an address like ops@example.com or "
               "\"Ops <ops@example.com>\"",
-          f + "7:14: subject: unknown variable {{password}} (known: event, key, id, title, "
-              "summary, priority, severity, state, rule, team, commander, url, group.LABEL)",
+          f + "7:37: templates.subject: unknown name \"password\" (known: event, incident, "
+              "labels, annotations, group, accounts, account_names, account_count, title, "
+              "summary, severity, runbook, key, link, owner)",
           f + "12:11: auth: would send the password in clear; use smtps:// or starttls: true",
           f + "14:9: to: needs at least one address",
           f + "15:5: missing required key \"from\"", f + "15:5: missing required key \"to\"",

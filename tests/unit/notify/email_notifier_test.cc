@@ -232,15 +232,6 @@ TEST(EmailMessageTest, HeaderTextIsOneLineAndEncodedWhenNotAscii) {
   EXPECT_EQ(encoded.rfind("=?UTF-8?B?", 0), 0u) << encoded;
   EXPECT_EQ(encoded.find('\n'), encoded.find("\r\n "));  // folded only between encoded-words
   EXPECT_EQ(MailHeaderText(std::string(300, 'x')).size(), 200u);
-  EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-}
-
-TEST(EmailMessageTest, SubjectTemplateChecks) {
-  EXPECT_EQ(CheckEmailSubject("[{{priority}}] {{ title }} {{group.service}}"), "");
-  EXPECT_NE(CheckEmailSubject("{{nope}}").find("unknown variable {{nope}}"), std::string::npos);
-  EXPECT_NE(CheckEmailSubject("{{title").find("without a closing"), std::string::npos);
-  EXPECT_NE(CheckEmailSubject("title}}").find("without an opening"), std::string::npos);
 }
 
 }  // namespace

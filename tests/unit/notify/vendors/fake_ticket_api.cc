@@ -76,7 +76,10 @@ void FakeTicketApi::Serve(ApiRequest& r, ApiAnswer* answer, Fault::Kind* fault) 
                                       (!pending->path.empty() && pending->path != r.path))) {
     ++pending;
   }
-  if (pending != faults_.end() && pending->fault.kind != Fault::Kind::kLoseAnswer) {
+  const auto applies = [](Fault::Kind k) {
+    return k == Fault::Kind::kLoseAnswer || k == Fault::Kind::kApplyThenHang;
+  };
+  if (pending != faults_.end() && !applies(pending->fault.kind)) {
     const Fault f = pending->fault;
     faults_.erase(pending);
     *fault = f.kind;
@@ -90,9 +93,12 @@ void FakeTicketApi::Serve(ApiRequest& r, ApiAnswer* answer, Fault::Kind* fault) 
     }
     return;
   }
+  bool hang_after = false;
   if (pending != faults_.end()) {
+    hang_after = pending->fault.kind == Fault::Kind::kApplyThenHang;
+    // kLoseAnswer: the connection drops after Handle() below has made the change.
+    if (!hang_after) *fault = Fault::Kind::kClose;
     faults_.erase(pending);
-    *fault = Fault::Kind::kClose;  // after Handle() below has made the change
   }
   if (r.Header("authorization") != authorization_) {
     *answer = ApiAnswer::Json(401, ErrorBody("bad credentials"));
@@ -107,6 +113,7 @@ void FakeTicketApi::Serve(ApiRequest& r, ApiAnswer* answer, Fault::Kind* fault) 
   }
   r.status = answer->status;
   requests_.push_back(r);
+  if (hang_after) cv_.wait(lock, [this] { return released_; });
 }
 
 ApiAnswer FakeTicketApi::Violation(int status, const std::string& message) {

@@ -53,8 +53,9 @@ struct ApiAnswer {
 
 struct Fault {
   // kLoseAnswer: the request takes effect, then the connection drops before the answer (a crash
-  // or a network cut between the vendor's commit and ours).
-  enum class Kind { kStatus, kHang, kClose, kLoseAnswer };
+  // or a network cut between the vendor's commit and ours). kApplyThenHang: the request takes
+  // effect, then the answer waits for ReleaseHangs() (the caller is killed while it waits).
+  enum class Kind { kStatus, kHang, kClose, kLoseAnswer, kApplyThenHang };
   Kind kind = Kind::kStatus;
   ApiAnswer answer;  // kStatus: what to answer instead
 
@@ -66,6 +67,7 @@ struct Fault {
   static Fault Hang() { return {Kind::kHang, {}}; }
   static Fault Close() { return {Kind::kClose, {}}; }
   static Fault LoseAnswer() { return {Kind::kLoseAnswer, {}}; }
+  static Fault ApplyThenHang() { return {Kind::kApplyThenHang, {}}; }
 };
 
 class FakeTicketApi {

@@ -51,6 +51,12 @@ bool ReceiverConfig::Wants(EventType t) const {
   return false;
 }
 
+std::string ReceiverConfig::RateLimitKey() const {
+  std::string by = settings ? settings->RateLimitedBy() : "";
+  if (by.empty()) by = url.ref();
+  return by.empty() ? "" : type + " " + by;
+}
+
 const SourceConfig* Config::FindSource(std::string_view name) const {
   for (const SourceConfig& s : sources) {
     if (s.name == name) return &s;

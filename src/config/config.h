@@ -110,6 +110,9 @@ struct DeliveryPolicy {
 // ReceiverConfig::Settings<T>().
 struct ReceiverSettings {
   virtual ~ReceiverSettings() = default;
+  // The credential the vendor counts requests against (PagerDuty: the routing key), as its
+  // reference (env:NAME, file:/path or the value as written); "" = the receiver's URL.
+  virtual std::string RateLimitedBy() const { return ""; }
 };
 
 struct ReceiverConfig {
@@ -129,6 +132,9 @@ struct ReceiverConfig {
   SourceLocation location;
 
   bool Wants(EventType t) const;
+  // What the vendor rate-limits, as "type destination" with the destination's reference (never
+  // resolved): receivers naming the same one share one rate limit. "" = nothing shared (console).
+  std::string RateLimitKey() const;
   // The type-specific settings, or null when they are not a T (or the type has none).
   template <typename T>
   const T* Settings() const {

@@ -47,7 +47,21 @@ std::chrono::milliseconds WaitFor(TimePoint until, TimePoint now) {
 std::map<std::string, ReceiverDelivery> DeliveryPolicies(
     const std::vector<ReceiverConfig>& receivers) {
   std::map<std::string, ReceiverDelivery> out;
-  for (const ReceiverConfig& r : receivers) out[r.name] = ReceiverDelivery{r.retry, r.delivery};
+  std::map<std::string, std::optional<RateLimit>> strictest;
+  for (const ReceiverConfig& r : receivers) {
+    const std::string key = r.RateLimitKey();
+    out[r.name] = ReceiverDelivery{r.retry, r.delivery, key};
+    if (key.empty() || !r.delivery.rate_limit) continue;
+    auto [it, first] = strictest.try_emplace(key, r.delivery.rate_limit);
+    if (!first) {
+      it->second->per_second = std::min(it->second->per_second, r.delivery.rate_limit->per_second);
+      it->second->burst = std::min(it->second->burst, r.delivery.rate_limit->burst);
+    }
+  }
+  for (auto& [name, d] : out) {
+    auto it = strictest.find(d.rate_limit_key);
+    if (it != strictest.end()) d.pacing.rate_limit = it->second;
+  }
   return out;
 }
 
@@ -62,7 +76,7 @@ struct OutboxWorker::Impl {
     Lane(std::string n, ReceiverDelivery p)
         : name(std::move(n)),
           policy(p),
-          bucket(p.pacing.rate_limit),
+          own_bucket(p.pacing.rate_limit),
           breaker(p.pacing.circuit_breaker) {}
     const std::string name;
     const ReceiverDelivery policy;
@@ -70,7 +84,8 @@ struct OutboxWorker::Impl {
     std::vector<std::thread> threads;
     size_t busy = 0;
     std::condition_variable cv;
-    TokenBucket bucket;
+    TokenBucket own_bucket;
+    TokenBucket* bucket = &own_bucket;  // or the one shared by its rate_limit_key
     CircuitBreaker breaker;
     CircuitState reported = CircuitState::kClosed;
     TimePoint hold_until{};  // the receiver said Retry-After: nothing goes out before
@@ -113,6 +128,7 @@ struct OutboxWorker::Impl {
   std::map<Key, Block> blocked;
   std::set<int64_t> known;  // ids held in memory (queued or in flight)
   std::map<std::string, std::unique_ptr<Lane>> lanes;
+  std::map<std::string, std::unique_ptr<TokenBucket>> buckets;  // by rate_limit_key
 
   void Metric(const std::string& receiver, const char* result) const {
     if (metrics.on_attempt) metrics.on_attempt(receiver, result);
@@ -151,13 +167,18 @@ struct OutboxWorker::Impl {
       auto p = policies.find(receiver);
       lane = std::make_unique<Lane>(receiver,
                                     p == policies.end() ? ReceiverDelivery{} : p->second);
+      if (const std::string& key = lane->policy.rate_limit_key; !key.empty()) {
+        auto& shared = buckets[key];
+        if (!shared) shared = std::make_unique<TokenBucket>(lane->policy.pacing.rate_limit);
+        lane->bucket = shared.get();
+      }
     }
     return *lane;
   }
 
   // When the lane may start its next send: its Retry-After hold, circuit and rate limit. mu held.
   static TimePoint Gate(Lane& lane, TimePoint now) {
-    return std::max({lane.hold_until, lane.breaker.NextSend(now), lane.bucket.NextFree(now)});
+    return std::max({lane.hold_until, lane.breaker.NextSend(now), lane.bucket->NextFree(now)});
   }
 
   // mu held.
@@ -343,7 +364,7 @@ struct OutboxWorker::Impl {
         lane.cv.wait_for(lock, WaitFor(gate, now));
         continue;
       }
-      lane.bucket.Take(now);
+      lane.bucket->Take(now);
       const bool probe = lane.breaker.OnSend(now);
       OutboxEntry e = std::move(lane.ready.front());
       lane.ready.pop_front();

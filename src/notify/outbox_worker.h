@@ -34,7 +34,12 @@ struct OutboxMetrics {
 struct ReceiverDelivery {
   RetryPolicy retry;
   DeliveryPolicy pacing;
+  // Receivers with the same non-empty key share one token bucket: two receivers posting to one
+  // Slack webhook or one PagerDuty routing key stay within the vendor's limit together.
+  std::string rate_limit_key;
 };
+// Per receiver; receivers that share a destination (ReceiverConfig::RateLimitKey) share its
+// rate limit, at the strictest rate and burst any of them sets.
 std::map<std::string, ReceiverDelivery> DeliveryPolicies(
     const std::vector<ReceiverConfig>& receivers);
 

@@ -10,7 +10,7 @@ import unittest
 
 import harness
 from harness import (WEBHOOK_SECRET, Alertbridge, Alertmanager, WebhookReceiver, http_json,
-                     new_workdir, wait_for)
+                     new_workdir, signed_webhook_receivers, wait_for)
 
 ALERTBRIDGE = None
 
@@ -28,15 +28,6 @@ rules:
     receivers: [hook]
 """
 
-RECEIVERS = """
-receivers:
-  - name: hook
-    type: webhook
-    url: {url}
-    secret: env:E2E_WEBHOOK_SECRET
-    retry: {{max_attempts: 50, initial_backoff: 100ms, max_backoff: 500ms}}
-"""
-
 
 def labels(instance, severity="critical"):
     return {"alertname": "HighErrorRate", "service": "checkout", "severity": severity,
@@ -49,7 +40,7 @@ class AlertmanagerToIncident(unittest.TestCase):
         self.workdir = new_workdir("am")
         self.hook = WebhookReceiver()
         self.bridge = Alertbridge(ALERTBRIDGE, self.workdir, RULES,
-                                  RECEIVERS.format(url=self.hook.url()))
+                                  signed_webhook_receivers(self.hook.url()))
         harness.failure_context = self.bridge.logs
         self.bridge.start()
         self.am = Alertmanager(self.workdir,

@@ -11,7 +11,7 @@ import unittest
 
 import harness
 from harness import (WEBHOOK_SECRET, Alertbridge, WebhookReceiver, am_payload, http_json,
-                     new_workdir, wait_for)
+                     new_workdir, signed_webhook_receivers, wait_for)
 
 ALERTBRIDGE = None
 
@@ -24,15 +24,6 @@ rules:
     receivers: [hook]
 """
 
-RECEIVERS = """
-receivers:
-  - name: hook
-    type: webhook
-    url: {url}
-    secret: env:E2E_WEBHOOK_SECRET
-    retry: {{max_attempts: 1000, initial_backoff: 50ms, max_backoff: 200ms}}
-"""
-
 
 class RestartDurability(unittest.TestCase):
     def setUp(self):
@@ -40,7 +31,7 @@ class RestartDurability(unittest.TestCase):
         self.workdir = new_workdir("restart")
         self.hook = WebhookReceiver()
         self.bridge = Alertbridge(ALERTBRIDGE, self.workdir, RULES,
-                                  RECEIVERS.format(url=self.hook.url()))
+                                  signed_webhook_receivers(self.hook.url()))
         harness.failure_context = self.bridge.logs
 
     def tearDown(self):

@@ -22,6 +22,7 @@ struct OpsgenieSettings : ReceiverSettings {
   std::array<std::string, 5> priority{"P1", "P2", "P3", "P4", "P5"};  // for SEV1..SEV5
   std::vector<std::string> tags;
   std::vector<OpsgenieResponder> responders;
+  std::string RateLimitedBy() const override { return api_key.ref(); }
 };
 
 }  // namespace ab

@@ -15,6 +15,7 @@ struct PagerDutySettings : ReceiverSettings {
   // payload.severity for SEV1..SEV5 (VENDORS.md): critical | error | warning | info.
   std::array<std::string, 5> severity{"critical", "error", "warning", "warning", "info"};
   std::string source = "alertbridge";  // payload.source: where the problem is
+  std::string RateLimitedBy() const override { return routing_key.ref(); }
 };
 
 }  // namespace ab

@@ -1,6 +1,7 @@
 // The worker's per-receiver pacing (rate limit, circuit breaker, Retry-After hold, concurrency)
 // and the stateful receivers' hold behind a dead entry. Time is a FakeClock: a send's ctx.now says
 // when the worker let it go.
+#include <algorithm>
 #include <atomic>
 
 #include "outbox_worker_fixture.h"
@@ -57,6 +58,57 @@ TEST_F(OutboxPacingTest, RateLimitSpacesSendsAndNeverSlowsAnotherReceiver) {
   ASSERT_TRUE(WaitDelivered({s3}));
   EXPECT_EQ(slack->Times(), (std::vector<TimePoint>{t0_, t0_ + Duration(1000),
                                                     t0_ + Duration(2000)}));
+}
+
+TEST_F(OutboxPacingTest, ReceiversOfOneDestinationShareItsRateLimit) {
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  ScriptedNotifier* ops = Add(n, "slack-ops", Ok);
+  ScriptedNotifier* dev = Add(n, "slack-dev", Ok);
+  ReceiverDelivery shared;
+  shared.pacing.rate_limit = RateLimit{1, 1};
+  shared.rate_limit_key = "slack env:SLACK_URL";
+  const int64_t o1 = store_.Add(Entry(1, "slack-ops", 1));
+  const int64_t d1 = store_.Add(Entry(2, "slack-dev", 1));
+  StartWorker(std::move(n), {{"slack-ops", shared}, {"slack-dev", shared}});
+
+  // One token for both: one of them goes now, the other a second later.
+  ASSERT_TRUE(store_.WaitFor(
+      [&](const FakeStore::State& st) {
+        return st.outbox.at(o1).state == OutboxState::kDelivered ||
+               st.outbox.at(d1).state == OutboxState::kDelivered;
+      },
+      kDeadline));
+  EXPECT_EQ(ops->Times().size() + dev->Times().size(), 1u);
+  AdvanceTo(t0_ + Duration(1000));
+  ASSERT_TRUE(WaitDelivered({o1, d1}));
+  std::vector<TimePoint> times = ops->Times();
+  const std::vector<TimePoint> dev_times = dev->Times();
+  times.insert(times.end(), dev_times.begin(), dev_times.end());
+  std::sort(times.begin(), times.end());
+  EXPECT_EQ(times, (std::vector<TimePoint>{t0_, t0_ + Duration(1000)}));
+}
+
+TEST(DeliveryPoliciesTest, SharedDestinationsGetTheStrictestLimit) {
+  std::vector<ReceiverConfig> rs(3);
+  for (ReceiverConfig& r : rs) r.type = "slack";
+  rs[0].name = "a";
+  rs[0].url = Secret("env:SLACK_URL");
+  rs[0].delivery.rate_limit = RateLimit{2, 5};
+  rs[1].name = "b";
+  rs[1].url = Secret("env:SLACK_URL");
+  rs[1].delivery.rate_limit = RateLimit{1, 8};
+  rs[2].name = "c";
+  rs[2].url = Secret("env:OTHER_URL");
+  rs[2].delivery.rate_limit = RateLimit{3, 3};
+  const auto p = DeliveryPolicies(rs);
+  EXPECT_EQ(p.at("a").rate_limit_key, "slack env:SLACK_URL");
+  EXPECT_EQ(p.at("a").rate_limit_key, p.at("b").rate_limit_key);
+  EXPECT_NE(p.at("a").rate_limit_key, p.at("c").rate_limit_key);
+  for (const char* name : {"a", "b"}) {
+    EXPECT_EQ(p.at(name).pacing.rate_limit->per_second, 1) << name;
+    EXPECT_EQ(p.at(name).pacing.rate_limit->burst, 5) << name;
+  }
+  EXPECT_EQ(p.at("c").pacing.rate_limit->per_second, 3);
 }
 
 TEST_F(OutboxPacingTest, CircuitOpensStopsSendingThenProbesOnce) {

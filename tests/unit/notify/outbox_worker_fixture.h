@@ -138,7 +138,7 @@ class OutboxWorkerTest : public ::testing::Test {
                                              clock_, metrics_.Hook());
     worker_->Start();
   }
-  static ReceiverDelivery Retry(RetryPolicy retry) { return ReceiverDelivery{retry, {}}; }
+  static ReceiverDelivery Retry(RetryPolicy retry) { return ReceiverDelivery{retry, {}, {}}; }
   static ReceiverDelivery Concurrency(int n) {
     ReceiverDelivery d;
     d.pacing.concurrency = n;

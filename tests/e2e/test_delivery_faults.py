@@ -107,6 +107,8 @@ class DeliveryFaults(unittest.TestCase):
         self.assertEqual(first[1], second[1])
         self.assertEqual((first[2], second[2]), (429, 204))
         self.assertGreaterEqual(second[0] - first[0], 1.95, "retried before Retry-After ended")
+        # The receiver has the event; alertbridge records the delivery when the answer is in.
+        wait_for("outbox settled", self.bridge.settled)
         metrics = self.bridge.metrics()
         self.assertIn('alertbridge_outbox_delivery_attempts_total{receiver="hook",result="retry"} 1',
                       metrics)
@@ -161,8 +163,9 @@ class DeliveryFaults(unittest.TestCase):
         self.post("firing", ["db-1"])
         dead = wait_for("dead-lettered", lambda: self.bridge.outbox("?state=dead"))
         self.assertIn("HTTP 400", dead[0]["last_error"])
-        self.assertIn('alertbridge_outbox_dead_letters_total{receiver="hook"} 1',
-                      self.bridge.metrics())
+        # Counted right after the entry is marked dead in the store.
+        wait_for("the dead letter counted", lambda: 'alertbridge_outbox_dead_letters_total'
+                 '{receiver="hook"} 1' in self.bridge.metrics())
         self.assertIn("alertbridge_outbox_dead 1", self.bridge.metrics())
         base = f"{self.bridge.base()}/api/v1/outbox/{dead[0]['id']}"
 

@@ -1,7 +1,7 @@
 // Configuration written inside another YAML file — a rule test file (src/ruletest) holds inline
-// `rules:`, `receivers:` and `sources:` lists and an `accounts:` table and names rule and receiver files. LoadEmbedded
-// validates all of it exactly like `check` does: strict keys, every error with file:line:col,
-// names unique across files and inline lists.
+// `rules:`, `receivers:` and `sources:` lists and an `accounts:` table and names rule and receiver
+// files. LoadEmbedded validates all of it exactly like `check` does: strict keys, every error with
+// file:line:col, names unique across files and inline lists.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

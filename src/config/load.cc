@@ -226,8 +226,8 @@ class Loader {
   // A rule test file: checked as a whole by the ruletest layer, apart from the config.
   void CheckRuleTest(const std::string& file, const RuleTestChecker& check_tests) {
     if (!check_tests) {
-      AddAt({file, 0, 0}, "a rule test file (it has tests:); run it with `alertbridge test " +
-                              file + "`");
+      AddAt({file, 0, 0},
+            "a rule test file (it has tests:); run it with `alertbridge test " + file + "`");
       return;
     }
     RuleTestCheck checked = check_tests(file);

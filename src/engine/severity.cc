@@ -113,8 +113,8 @@ void Engine::ScheduleRaise(const Incident& inc, const Rule& rule, TimePoint now)
   for (const SeverityRaise& r : rule.severity.raise) {
     if (!r.renewal_within) continue;
     // Renewals are sorted: the first whose window opens after now is the earliest.
-    auto it = std::upper_bound(impact.renewals.begin(), impact.renewals.end(),
-                               now + *r.renewal_within);
+    auto it =
+        std::upper_bound(impact.renewals.begin(), impact.renewals.end(), now + *r.renewal_within);
     if (it != impact.renewals.end()) {
       TimePoint opens = *it - *r.renewal_within;
       next = next ? std::min(*next, opens) : opens;

@@ -83,8 +83,8 @@ class TestRun {
   // occurrence) is acted on from its stored row. One the engine refuses fails the test.
   void Act(const TestAction& a, TestOffset t, TimePoint now) {
     auto stored = incidents_.find(a.action.incident_id);
-    ActionOutcome out = engine_.Act(a.action, now,
-                                    stored == incidents_.end() ? nullptr : &stored->second);
+    ActionOutcome out =
+        engine_.Act(a.action, now, stored == incidents_.end() ? nullptr : &stored->second);
     if (out.code == ActionOutcome::Code::kOk) {
       Apply(std::move(out.changes));
       return;

@@ -144,8 +144,8 @@ class TestFileReader {
       if (list == nullptr) return;
       std::vector<ci::Value> items = ci::ListItems(*list, diag_);
       if (items.empty() && (list->node.IsSequence() || list->node.IsNull())) {
-        diag_.Add(list->mark, list->path + ": list at least one " + what +
-                                  " (time passes by itself)");
+        diag_.Add(list->mark,
+                  list->path + ": list at least one " + what + " (time passes by itself)");
       }
       for (const ci::Value& v : items) (this->*read_one)(v, &in);
     };
@@ -162,13 +162,13 @@ class TestFileReader {
     ci::MapReader m(item, kKeys, diag_);
     TestAction a;
     a.location = diag_.Location(item.mark);
-    bool ok = m.Require("incident") && m.Int("incident", int64_t{1}, INT64_MAX,
-                                              &a.action.incident_id);
+    bool ok =
+        m.Require("incident") && m.Int("incident", int64_t{1}, INT64_MAX, &a.action.incident_id);
     std::string verb;
-    ok = m.Require("do") &&
-         m.OneOf("do", {"ack", "resolve", "close", "reopen", "note", "assign", "severity"},
-                 &verb) &&
-         ok;
+    ok =
+        m.Require("do") &&
+        m.OneOf("do", {"ack", "resolve", "close", "reopen", "note", "assign", "severity"}, &verb) &&
+        ok;
     if (std::optional<ActionType> type = ParseActionType(verb)) a.action.type = *type;
     std::string actor;
     if (m.String("actor", &actor)) {
@@ -330,8 +330,10 @@ void LoadInto(const std::string& path, RuleTestFile* out, std::vector<ConfigErro
                      "evaluation_interval", "tests"},
                     diag);
   if (const ci::Value* v = top.Find("accounts"); v && !v->node.IsMap() && !v->node.IsNull()) {
-    diag.Add(v->mark, "accounts: expected the accounts table itself (key_label:, tiers:, "
-                      "accounts:, as in accounts.yml), got " + ci::Describe(v->node));
+    diag.Add(v->mark,
+             "accounts: expected the accounts table itself (key_label:, tiers:, "
+             "accounts:, as in accounts.yml), got " +
+                 ci::Describe(v->node));
   }
   std::string base = fs::path(path).parent_path().string();
   EmbeddedConfig embedded;

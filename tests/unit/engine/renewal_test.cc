@@ -109,8 +109,7 @@ TEST_F(RenewalTest, RaisesOnlyOpenIncidentsWhosePriorityNoPersonSet) {
   Rule web = MakeRule("web", "service=\"web\"", {"service"});
   web.severity = RenewalRule(7 * kDay).severity;
   SetRules({RenewalRule(7 * kDay), web}, Accounts());
-  Ingest({Firing(Api("globex")),
-          Firing(LabelSet{{"service", "web"}, {"customer", "globex"}})},
+  Ingest({Firing(Api("globex")), Firing(LabelSet{{"service", "web"}, {"customer", "globex"}})},
          clock_.now());
   Tick(clock_.now());
   // A person sets the api incident's priority; the web incident resolves.

@@ -255,20 +255,21 @@ TEST(RuleTestRunnerTest, AnActionTheEngineRefusesFailsTheTest) {
 
 TEST(RuleTestRunnerTest, ActsOnAnOlderOccurrenceOfTheGroup) {
   TempDir dir;
-  std::string f = dir.Write("t.yml",
-                            "rules:\n"
-                            "  - {name: r, match: ['a=\"b\"']}\n"
-                            "tests:\n"
-                            "  - name: t\n"
-                            "    input:\n"
-                            "      - {at: 0s, alerts: [{labels: {a: b}}]}\n"
-                            "      - {at: 1m, alerts: [{labels: {a: b}, status: resolved}]}\n"
-                            "      - {at: 2m, alerts: [{labels: {a: b}}]}\n"
-                            "      - {at: 3m, actions: [{incident: 1, do: close, resolution: x}]}\n"
-                            "    expect:\n"
-                            "      - at: 3m\n"
-                            "        incidents: [{id: 1, state: closed}, {id: 2, state: declared}]\n"
-                            "        events: [{type: closed, incident: 1}]\n");
+  std::string f =
+      dir.Write("t.yml",
+                "rules:\n"
+                "  - {name: r, match: ['a=\"b\"']}\n"
+                "tests:\n"
+                "  - name: t\n"
+                "    input:\n"
+                "      - {at: 0s, alerts: [{labels: {a: b}}]}\n"
+                "      - {at: 1m, alerts: [{labels: {a: b}, status: resolved}]}\n"
+                "      - {at: 2m, alerts: [{labels: {a: b}}]}\n"
+                "      - {at: 3m, actions: [{incident: 1, do: close, resolution: x}]}\n"
+                "    expect:\n"
+                "      - at: 3m\n"
+                "        incidents: [{id: 1, state: closed}, {id: 2, state: declared}]\n"
+                "        events: [{type: closed, incident: 1}]\n");
   Outcome r = RunFiles({f});
   EXPECT_EQ(r.code, kTestsPassed) << r.out << r.err;
 }
@@ -332,10 +333,12 @@ TEST(RuleTestRunnerTest, RulesSeeTheTestsAccounts) {
 TEST(RuleTestRunnerTest, CheckReadsATestFileWithoutRunningIt) {
   TempDir dir;
   // Its expectation is wrong, which only running finds.
-  RuleTestCheck ok = CheckRuleTestFile(dir.Write("ok.yml", HoldTest("      - {at: 1m, incidents: []}\n")));
+  RuleTestCheck ok =
+      CheckRuleTestFile(dir.Write("ok.yml", HoldTest("      - {at: 1m, incidents: []}\n")));
   EXPECT_THAT(ok.errors, ::testing::IsEmpty());
   EXPECT_EQ(ok.tests, 1u);
-  std::string bad = dir.Write("bad.yml", HoldTest("      - {at: 1m, incidents: [], colour: red}\n"));
+  std::string bad =
+      dir.Write("bad.yml", HoldTest("      - {at: 1m, incidents: [], colour: red}\n"));
   RuleTestCheck checked = CheckRuleTestFile(bad);
   ASSERT_EQ(checked.errors.size(), 1u);
   EXPECT_EQ(checked.errors[0].ToString(),

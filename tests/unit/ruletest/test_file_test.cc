@@ -273,11 +273,11 @@ TEST(RuleTestFileTest, ReportsProblemsOfTheAccountsTable) {
                           HasSubstr("t.yml:5:11: accounts: expected the accounts table itself "
                                     "(key_label:, tiers:, accounts:, as in accounts.yml), got "
                                     "\"accounts.yml\"")));
-  EXPECT_THAT(Load(dir, std::string(kRules) + "accounts: {key_label: customer, colour: red}\n" +
-                            kOneTest)
-                  .errors,
-              ElementsAre(HasSubstr("t.yml:4:11: missing required key \"tiers\""),
-                          HasSubstr("t.yml:4:34: unknown key \"colour\"")));
+  EXPECT_THAT(
+      Load(dir, std::string(kRules) + "accounts: {key_label: customer, colour: red}\n" + kOneTest)
+          .errors,
+      ElementsAre(HasSubstr("t.yml:4:11: missing required key \"tiers\""),
+                  HasSubstr("t.yml:4:34: unknown key \"colour\"")));
 }
 
 TEST(RuleTestFileTest, ReadsPeoplesActionsAsTimedInputs) {

@@ -118,8 +118,8 @@ TEST_F(RenewalTest, RaisesOnlyOpenIncidentsWhosePriorityNoPersonSet) {
   set.type = ActionType::kSeverity;
   set.priority = Severity::SEV4;
   ASSERT_EQ(engine_->Act(set, clock_.now() + seconds(1)).code, ActionOutcome::Code::kOk);
-  Alert web = Resolved(LabelSet{{"service", "web"}, {"customer", "globex"}});
-  Changes resolved = Ingest({web}, clock_.now() + seconds(1));
+  Alert web_ok = Resolved(LabelSet{{"service", "web"}, {"customer", "globex"}});
+  Changes resolved = Ingest({web_ok}, clock_.now() + seconds(1));
   ASSERT_EQ(EventNames(resolved), (Names{"alert_resolved", "resolved"}));
   clock_.advance(3 * kDay);
   EXPECT_TRUE(Tick(clock_.now()).events.empty());

@@ -264,11 +264,11 @@ TEST(RuleTestFileTest, ReportsProblemsOfTheAccountsTable) {
                             "  accounts: [{name: globex, tier: platinum, renewal: soon}]\n" +
                             kOneTest)
                   .errors,
-              ElementsAre(HasSubstr("t.yml:4:33: account_tier: \"gold\" is not a tier of "),
+              ElementsAre(HasSubstr("t.yml:4:46: account_tier: \"gold\" is not a tier of "),
                           HasSubstr("t.yml:8:35: tier: \"platinum\" is not one of tiers"),
                           HasSubstr("t.yml:8:54: renewal: expected a date YYYY-MM-DD")));
   EXPECT_THAT(Load(dir, std::string(kRaiseRules) + "accounts: accounts.yml\n" + kOneTest).errors,
-              ElementsAre(HasSubstr("t.yml:4:33: severity.raise: account conditions need an "
+              ElementsAre(HasSubstr("t.yml:4:46: severity.raise: account conditions need an "
                                     "accounts: table in the test file"),
                           HasSubstr("t.yml:5:11: accounts: expected the accounts table itself "
                                     "(key_label:, tiers:, accounts:, as in accounts.yml), got "
@@ -277,7 +277,7 @@ TEST(RuleTestFileTest, ReportsProblemsOfTheAccountsTable) {
       Load(dir, std::string(kRules) + "accounts: {key_label: customer, colour: red}\n" + kOneTest)
           .errors,
       ElementsAre(HasSubstr("t.yml:4:11: missing required key \"tiers\""),
-                  HasSubstr("t.yml:4:34: unknown key \"colour\"")));
+                  HasSubstr("t.yml:4:33: unknown key \"colour\" (valid: key_label, tiers, accounts)")));
 }
 
 TEST(RuleTestFileTest, ReadsPeoplesActionsAsTimedInputs) {
@@ -347,18 +347,18 @@ TEST(RuleTestFileTest, ReportsActionsThatCannotBeDone) {
   EXPECT_THAT(
       l.errors,
       ElementsAre(
-          HasSubstr("t.yml:10:26: input[0].actions[0].incident: must be at least 1"),
-          HasSubstr("t.yml:11:33: input[0].actions[1].do: expected one of ack, resolve, close, "
+          HasSubstr("t.yml:9:24: input[0].actions[0].incident: must be at least 1"),
+          HasSubstr("t.yml:10:31: input[0].actions[1].do: expected one of ack, resolve, close, "
                     "reopen, note, assign, severity, got \"escalate\""),
-          HasSubstr("t.yml:12:13: missing required key \"input[0].actions[2].resolution\""),
-          HasSubstr("t.yml:13:34: text: ack does not take it (it takes actor)"),
-          HasSubstr("t.yml:13:51: actor: must not be empty"),
-          HasSubstr("t.yml:14:13: assign needs team:, commander: or both"),
-          HasSubstr("t.yml:15:45: input[0].actions[5].priority: expected a severity SEV1..SEV5"),
-          HasSubstr("t.yml:16:13: missing required key \"input[0].actions[6].incident\""),
-          HasSubstr("t.yml:16:29: input[0].actions[6].text: must not be empty"),
-          HasSubstr("t.yml:17:9: an input needs alerts:, actions: or both"),
-          HasSubstr("t.yml:18:26: input[2].actions: list at least one action")));
+          HasSubstr("t.yml:11:13: missing required key \"input[0].actions[2].resolution\""),
+          HasSubstr("t.yml:12:36: text: ack does not take it (it takes actor)"),
+          HasSubstr("t.yml:12:53: actor: must not be empty"),
+          HasSubstr("t.yml:13:13: assign needs team:, commander: or both"),
+          HasSubstr("t.yml:14:51: input[0].actions[5].priority: expected a severity SEV1..SEV5"),
+          HasSubstr("t.yml:15:13: missing required key \"input[0].actions[6].incident\""),
+          HasSubstr("t.yml:15:30: input[0].actions[6].text: must not be empty"),
+          HasSubstr("t.yml:16:9: an input needs alerts:, actions: or both"),
+          HasSubstr("t.yml:17:27: input[2].actions: list at least one action")));
   EXPECT_TRUE(l.file.tests.at(0).input.at(0).actions.empty());
 }
 

@@ -204,7 +204,7 @@ class SchemasRejectMistakes(unittest.TestCase):
     def test_heartbeat_rules_and_raises(self):
         s = "rules.schema.json"
         beat = {"type": "heartbeat", "interval": "5m", "severity": {"default": "SEV1"},
-                "group_by": ["cluster"], "title": "down", "receivers": ["pager"]}
+                "group_by": ["cluster"], "title": "down"}
         self.accepts(s, rule(**beat))
         self.accepts(s, rule(type="incident", severity={"default": "SEV4", "raise": [
             {"when": {"min_alerts": 10}, "to": "SEV1"},

@@ -18,7 +18,7 @@ check(0 "0 rules, 0 receivers, 1 rule test file (6 tests; run them with alertbri
 # Wrong expectations are no config error: check passes what only running can fail.
 check(0 "1 rule test file (3 tests;" tests/scenarios/must_fail/human_actions.yml)
 check(0 "rule test files (" tests/scenarios/)
-check(0 "2 rules, 0 receivers, 1 rule test file (" rules/ tests/scenarios/default_rules.yml)
+check(0 "2 rules, 1 receivers, 1 rule test file (" rules/ receivers/ tests/scenarios/default_rules.yml)
 
 file(MAKE_DIRECTORY ${WORK_DIR})
 file(WRITE ${WORK_DIR}/bad_test.yml [=[
@@ -37,8 +37,8 @@ tests:
       - {at: 1m, incidents: [{state: open}]}
 ]=])
 set(bad ${WORK_DIR}/bad_test.yml)
-check(1 "${bad}:4:33: account_tier: \"gold\" is not a tier of ${bad}" ${bad})
-check(1 "${bad}:10:43: unknown key \"colour\"" ${bad})
-check(1 "${bad}:11:20: missing required key \"resolution\"" ${bad})
-check(1 "${bad}:13:38: state: unknown incident state \"open\"" ${bad})
+check(1 "${bad}:4:46: account_tier: \"gold\" is not a tier of ${bad}" ${bad})
+check(1 "${bad}:10:42: unknown key \"input[0].alerts[0].colour\"" ${bad})
+check(1 "${bad}:11:19: missing required key \"input[0].actions[0].resolution\"" ${bad})
+check(1 "${bad}:13:38: expect[0].incidents[0].state: unknown incident state \"open\"" ${bad})
 check(1 "4 errors" ${bad})

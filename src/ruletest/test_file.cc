@@ -216,25 +216,24 @@ class TestFileReader {
       diag_.Add(item.mark, "assign needs team:, commander: or both");
       ok = false;
     }
-    auto text = [&](std::string_view key, auto assign) {
+    for (std::string_view key : fields) {
       const ci::Value* v = m.Find(key);
-      std::string value;
-      if (v == nullptr) return;
-      if (ci::ReadNonEmpty(*v, diag_, &value)) {
-        assign(std::move(value));
-      } else {
-        ok = false;
+      if (v == nullptr) continue;
+      if (key == "priority") {
+        Severity priority = Severity::SEV5;
+        ok = ci::ReadSeverity(*v, diag_, &priority) && ok;
+        a.action.priority = priority;
+        continue;
       }
-    };
-    text("resolution", [&](std::string v) { a.action.text = std::move(v); });
-    text("text", [&](std::string v) { a.action.text = std::move(v); });
-    text("team", [&](std::string v) { a.action.team = std::move(v); });
-    text("commander", [&](std::string v) { a.action.commander = std::move(v); });
-    Severity priority = Severity::SEV5;
-    if (m.Sev("priority", &priority)) {
-      a.action.priority = priority;
-    } else if (m.Has("priority")) {
-      ok = false;
+      std::string value;
+      ok = ci::ReadNonEmpty(*v, diag_, &value) && ok;
+      if (key == "team") {
+        a.action.team = value;
+      } else if (key == "commander") {
+        a.action.commander = value;
+      } else {
+        a.action.text = value;  // close's resolution, note's text
+      }
     }
     if (ok) in->actions.push_back(std::move(a));
   }

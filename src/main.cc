@@ -181,14 +181,20 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
 }
 
 int Check(const std::string& config_flag, const std::vector<std::string>& paths) {
-  LoadResult loaded =
-      paths.empty() ? LoadConfig(DefaultConfigFile(config_flag)) : CheckPaths(paths);
+  LoadResult loaded = paths.empty() ? LoadConfig(DefaultConfigFile(config_flag))
+                                    : CheckPaths(paths, CheckRuleTestFile);
   if (!loaded.ok()) {
     PrintErrors(loaded.errors);
     return kExitConfig;
   }
   std::cout << loaded.config.rules.size() << " rules, " << loaded.config.receivers.size()
-            << " receivers OK\n";
+            << " receivers";
+  if (loaded.rule_test_files > 0) {
+    std::cout << ", " << loaded.rule_test_files << " rule test file"
+              << (loaded.rule_test_files == 1 ? "" : "s") << " (" << loaded.rule_tests << " test"
+              << (loaded.rule_tests == 1 ? "" : "s") << "; run them with alertbridge test)";
+  }
+  std::cout << " OK\n";
   return kExitOk;
 }
 

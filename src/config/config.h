@@ -3,6 +3,7 @@
 // Every problem is collected as a ConfigError with file:line:col; loading never stops at the first.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -175,8 +176,20 @@ struct Config {
 struct LoadResult {
   Config config;
   std::vector<ConfigError> errors;
+  size_t rule_test_files = 0;  // CheckPaths: rule test files checked
+  size_t rule_tests = 0;       // and the tests in them
   bool ok() const { return errors.empty(); }
 };
+
+// A rule test file (`alertbridge test`) checked for `check`: its errors (file:line:col) and how
+// many tests it holds.
+struct RuleTestCheck {
+  std::vector<ConfigError> errors;
+  size_t tests = 0;
+};
+// Reads and checks one rule test file. The rule test reader sits above config (src/ruletest), so
+// `check` hands it in.
+using RuleTestChecker = std::function<RuleTestCheck(const std::string& file)>;
 
 // Loads `config_file` (empty: embedded defaults, with rule and receiver folders relative to the
 // working directory), then every rule and receiver file it names. Relative paths inside a config
@@ -184,8 +197,11 @@ struct LoadResult {
 LoadResult LoadConfig(const std::string& config_file);
 
 // For `alertbridge check [paths]`: each path is an alertbridge.yml, a rules file, a receivers file,
-// an accounts file, or a folder of them (kind decided by the top-level keys: rules:, receivers:,
-// key_label:/tiers:, else alertbridge.yml).
-LoadResult CheckPaths(const std::vector<std::string>& paths);
+// an accounts file, a rule test file, or a folder of them (kind decided by the top-level keys:
+// tests:, rules:, receivers:, key_label:/tiers:, else alertbridge.yml). A rule test file is
+// checked on its own (its rules are not the config's) by `check_tests`; without one it is an error
+// that names `alertbridge test`.
+LoadResult CheckPaths(const std::vector<std::string>& paths,
+                      const RuleTestChecker& check_tests = nullptr);
 
 }  // namespace ab

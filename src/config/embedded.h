@@ -1,7 +1,7 @@
 // Configuration written inside another YAML file — a rule test file (src/ruletest) holds inline
-// `rules:`, `receivers:` and `sources:` lists and names rule and receiver files. LoadEmbedded
-// validates all of it exactly like `check` does: strict keys, every error with file:line:col,
-// names unique across files and inline lists.
+// `rules:`, `receivers:` and `sources:` lists and an `accounts:` table and names rule and receiver
+// files. LoadEmbedded validates all of it exactly like `check` does: strict keys, every error with
+// file:line:col, names unique across files and inline lists.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -26,6 +26,7 @@ struct EmbeddedConfig {
   YAML::Node rules;      // like a rules file's `rules:`
   YAML::Node receivers;  // like a receivers file's `receivers:`
   YAML::Node sources;    // like alertbridge.yml's `sources:`
+  YAML::Node accounts;   // a map like accounts.yml: key_label, tiers, accounts
   // Whether a rule naming a receiver that is not loaded is an error. Rule tests deliver nothing,
   // so they may leave receivers out; when they load some, the names are checked.
   bool check_receiver_refs = true;

@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace ci = config_internal;
 
-enum class FileKind { kMain, kRules, kReceivers, kAccounts };
+enum class FileKind { kMain, kRules, kReceivers, kAccounts, kRuleTest };
 
 bool IsYamlName(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -52,6 +52,7 @@ std::vector<std::string> FilesAt(const std::string& path, bool* missing, std::st
 // with nothing but an empty `rules:` or `receivers:` is taken as that kind of file.
 FileKind Classify(const YAML::Node& root) {
   if (!root.IsMap()) return FileKind::kMain;
+  if (root["tests"]) return FileKind::kRuleTest;  // no config file has `tests:`
   auto holds_maps = [&](const char* key) {
     for (auto it = root.begin(); it != root.end(); ++it) {
       const YAML::Node name = it->first;  // copies: the iterator's pair is a temporary
@@ -113,6 +114,8 @@ class Loader {
       case FileKind::kMain:
         LoadMain(file, root, diag);
         break;
+      case FileKind::kRuleTest:  // only CheckPaths meets them, and hands them to CheckRuleTest
+        break;
       case FileKind::kAccounts:
         if (result_.config.accounts != nullptr) {
           diag.AddAt({file, 0, 0},
@@ -143,7 +146,8 @@ class Loader {
     }
   }
 
-  // An inline list (the value of `rules:`, `receivers:` or `sources:`) read from `file`.
+  // An inline list (the value of `rules:`, `receivers:` or `sources:`) or accounts table read
+  // from `file`.
   void LoadInline(const std::string& file, FileKind kind, const YAML::Node& list) {
     if (!list.IsDefined() || list.IsNull()) return;
     ci::Diagnostics diag(file, &result_.errors);
@@ -160,8 +164,11 @@ class Loader {
       case FileKind::kMain:
         ci::ParseSources(ci::Value{list, list.Mark(), "sources"}, diag, &result_.config.sources);
         break;
-      case FileKind::kAccounts:  // an accounts table is a file of its own, never an inline list
-        diag.Add(list.Mark(), "an inline accounts table is not supported; name an accounts file");
+      case FileKind::kRuleTest:  // never inline
+        break;
+      case FileKind::kAccounts:  // the table itself, as an accounts file holds it
+        result_.config.accounts = ci::ParseAccountsFile(list, diag);
+        result_.config.accounts_path = file;
         break;
     }
   }
@@ -216,10 +223,25 @@ class Loader {
     return std::move(result_);
   }
 
+  // A rule test file: checked as a whole by the ruletest layer, apart from the config.
+  void CheckRuleTest(const std::string& file, const RuleTestChecker& check_tests) {
+    if (!check_tests) {
+      AddAt({file, 0, 0},
+            "a rule test file (it has tests:); run it with `alertbridge test " + file + "`");
+      return;
+    }
+    RuleTestCheck checked = check_tests(file);
+    result_.errors.insert(result_.errors.end(), checked.errors.begin(), checked.errors.end());
+    ++result_.rule_test_files;
+    result_.rule_tests += checked.tests;
+  }
+
   LoadResult& result() { return result_; }
   bool have_main() const { return have_main_; }
   // `alertbridge check rules/` alone cannot know the tiers: rules naming them are not faulted.
   void set_partial_check() { partial_check_ = true; }
+  // Config embedded in a rule test file: errors point at what the test file can hold.
+  void set_embedded() { embedded_ = true; }
 
  private:
   // A raise on account conditions needs accounts.yml, and its tier must be one listed there.
@@ -229,9 +251,10 @@ class Loader {
       if (!raise.UsesAccounts()) continue;
       if (table == nullptr) {
         if (!partial_check_ || have_main_) {
-          AddAt(raise.location,
-                "severity.raise: account conditions need an accounts file (accounts: in "
-                "alertbridge.yml)");
+          AddAt(raise.location, embedded_ ? "severity.raise: account conditions need an "
+                                            "accounts: table in the test file"
+                                          : "severity.raise: account conditions need an "
+                                            "accounts file (accounts: in alertbridge.yml)");
         }
         continue;
       }
@@ -291,6 +314,7 @@ class Loader {
   std::set<std::string> seen_;
   bool have_main_ = false;
   bool partial_check_ = false;
+  bool embedded_ = false;
 };
 
 }  // namespace
@@ -318,7 +342,7 @@ LoadResult LoadConfig(const std::string& config_file) {
   return loader.Finish();
 }
 
-LoadResult CheckPaths(const std::vector<std::string>& paths) {
+LoadResult CheckPaths(const std::vector<std::string>& paths, const RuleTestChecker& check_tests) {
   if (paths.empty()) {
     std::error_code ec;
     return LoadConfig(fs::exists("alertbridge.yml", ec) ? "alertbridge.yml" : "");
@@ -334,7 +358,12 @@ LoadResult CheckPaths(const std::vector<std::string>& paths) {
     for (const std::string& file : files) {
       YAML::Node root;
       if (!loader.FirstVisit(file) || !loader.Read(file, &root)) continue;
-      loader.LoadFile(file, Classify(root), root);
+      FileKind kind = Classify(root);
+      if (kind == FileKind::kRuleTest) {
+        loader.CheckRuleTest(file, check_tests);
+      } else {
+        loader.LoadFile(file, kind, root);
+      }
     }
   }
   return loader.Finish();
@@ -342,6 +371,7 @@ LoadResult CheckPaths(const std::vector<std::string>& paths) {
 
 LoadResult LoadEmbedded(const EmbeddedConfig& in) {
   Loader loader;
+  loader.set_embedded();
   auto refs = [](const std::vector<EmbeddedConfig::Path>& paths) {
     std::vector<ci::PathRef> out;
     for (const EmbeddedConfig::Path& p : paths) out.push_back({p.path, p.location});
@@ -352,6 +382,7 @@ LoadResult LoadEmbedded(const EmbeddedConfig& in) {
   loader.LoadPaths(refs(in.receiver_files), FileKind::kReceivers, true);
   loader.LoadInline(in.file, FileKind::kReceivers, in.receivers);
   loader.LoadInline(in.file, FileKind::kMain, in.sources);
+  loader.LoadInline(in.file, FileKind::kAccounts, in.accounts);
   return loader.Finish(in.check_receiver_refs);
 }
 

@@ -75,6 +75,9 @@ void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> inc
   quiet_.clear();
   stale_at_.clear();
   impact_.clear();
+  raise_unscheduled_.clear();
+  raise_at_.clear();
+  raise_due_.clear();
   epoch_.reset();
   next_id_ = 1;
   for (auto& a : alerts) {
@@ -171,6 +174,7 @@ Changes Engine::Tick(TimePoint now) {
       step.touched_incidents.erase(id);
     }
   }
+  RaiseDue(now, step);
   CheckHeartbeats(now, step);
   return Finish(step);
 }
@@ -390,6 +394,7 @@ void Engine::Reevaluate(int64_t id, TimePoint now, Step& step) {
 }
 
 void Engine::UpdateTimers(int64_t id) {
+  WatchRaises(id);
   auto it = incidents_.find(id);
   if (it == incidents_.end()) {
     pending_.erase(id);

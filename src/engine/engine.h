@@ -78,7 +78,8 @@ class Engine {
   void Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> incidents);
 
   Changes Ingest(const std::vector<Alert>& batch, TimePoint now);
-  // Time-driven decisions: trigger holds and windows, quiet periods, stale alerts, heartbeats.
+  // Time-driven decisions: trigger holds and windows, quiet periods, stale alerts, heartbeats,
+  // priority raises that come to hold as time passes (an account's renewal nearing).
   Changes Tick(TimePoint now);
   // A person's action. An incident the engine no longer holds (an older occurrence after a
   // restart) is acted on from `archived`, its stored row, when the caller passes it.
@@ -144,6 +145,9 @@ class Engine {
   Severity BaseSeverityOf(const Incident& inc, const Rule& rule) const;
   void RaiseBase(Incident& inc, Severity candidate, TimePoint now, Step& step);
   void RaisePriority(Incident& inc, const Rule* rule, TimePoint now, Step& step);
+  void WatchRaises(int64_t id);
+  void ScheduleRaise(const Incident& inc, const Rule& rule, TimePoint now);
+  void RaiseDue(TimePoint now, Step& step);
 
   // staleness.cc
   void IndexStale(uint64_t fp, std::optional<TimePoint> before, std::optional<TimePoint> after);
@@ -179,6 +183,11 @@ class Engine {
 
   // The affected-account impact of open incidents, kept as accounts join (rebuilt on demand).
   std::unordered_map<int64_t, AccountImpact> impact_;
+  // Raises that come to hold as time passes (`renewal_within`: an affected account's renewal
+  // enters the window): open incidents to evaluate at the next Tick, and when each is due next.
+  std::set<int64_t> raise_unscheduled_;
+  std::set<std::pair<TimePoint, int64_t>> raise_at_;
+  std::unordered_map<int64_t, TimePoint> raise_due_;  // id -> its entry in raise_at_
   std::vector<size_t> matched_;  // scratch for RuleSet::Match
 };
 

@@ -1,6 +1,7 @@
 // Severity and priority: the worst member severity is the base; `raise` rules (alert count,
 // customer impact from accounts.yml) give the priority. While an incident is open neither ever
-// drops by itself, and each rise is a `severity_changed` event.
+// drops by itself, and each rise is a `severity_changed` event. Raises on time (an account's
+// renewal coming within `renewal_within`) are looked at again on Tick, when they come due.
 #include <algorithm>
 
 #include "engine/engine.h"
@@ -13,6 +14,12 @@ namespace {
 bool UsesAccounts(const Rule& rule) {
   return std::any_of(rule.severity.raise.begin(), rule.severity.raise.end(),
                      [](const SeverityRaise& r) { return r.UsesAccounts(); });
+}
+
+// Whether some raise of the rule can come to hold by time passing alone.
+bool HasTimedRaise(const Rule& rule) {
+  return std::any_of(rule.severity.raise.begin(), rule.severity.raise.end(),
+                     [](const SeverityRaise& r) { return r.renewal_within.has_value(); });
 }
 
 const AccountImpact kNoImpact;
@@ -73,6 +80,70 @@ void Engine::RaisePriority(Incident& inc, const Rule* rule, TimePoint now, Step&
   inc.priority = p;
   Emit(inc, EventType::kSeverityChanged, now,
        {{"field", "priority"}, {"from", ToString(from)}, {"to", ToString(p)}}, step);
+}
+
+// Keeps an open incident whose priority may rise as time passes on the list Tick looks at; any
+// other drops off it. Called for every incident a step touched, so its next due time is worked
+// out afresh (its accounts or state may have changed).
+void Engine::WatchRaises(int64_t id) {
+  if (auto due = raise_due_.find(id); due != raise_due_.end()) {
+    raise_at_.erase({due->second, id});
+    raise_due_.erase(due);
+  }
+  auto it = incidents_.find(id);
+  bool watch = false;
+  if (it != incidents_.end() && rules_->accounts() != nullptr) {
+    const Incident& inc = it->second;
+    const Rule* rule = rules_->Find(inc.rule);
+    watch = IsOpen(inc.state) && !inc.priority_by_hand && !inc.accounts.empty() &&
+            rule != nullptr && HasTimedRaise(*rule);
+  }
+  if (watch) {
+    raise_unscheduled_.insert(id);
+  } else {
+    raise_unscheduled_.erase(id);
+  }
+}
+
+// The next time after `now` at which an affected account's renewal enters a `renewal_within`
+// window of the rule, if any.
+void Engine::ScheduleRaise(const Incident& inc, const Rule& rule, TimePoint now) {
+  const AccountImpact& impact = ImpactOf(inc, rule);
+  std::optional<TimePoint> next;
+  for (const SeverityRaise& r : rule.severity.raise) {
+    if (!r.renewal_within) continue;
+    // Renewals are sorted: the first whose window opens after now is the earliest.
+    auto it =
+        std::upper_bound(impact.renewals.begin(), impact.renewals.end(), now + *r.renewal_within);
+    if (it != impact.renewals.end()) {
+      TimePoint opens = *it - *r.renewal_within;
+      next = next ? std::min(*next, opens) : opens;
+    }
+  }
+  if (!next) return;
+  raise_at_.insert({*next, inc.id});
+  raise_due_[inc.id] = *next;
+}
+
+// Evaluates the raises of the incidents that came due (or newly need watching) and schedules
+// each one's next look.
+void Engine::RaiseDue(TimePoint now, Step& step) {
+  std::vector<int64_t> due(raise_unscheduled_.begin(), raise_unscheduled_.end());
+  raise_unscheduled_.clear();
+  while (!raise_at_.empty() && raise_at_.begin()->first <= now) {
+    int64_t id = raise_at_.begin()->second;
+    raise_at_.erase(raise_at_.begin());
+    raise_due_.erase(id);
+    due.push_back(id);
+  }
+  for (int64_t id : due) {
+    auto it = incidents_.find(id);
+    if (it == incidents_.end() || !IsOpen(it->second.state)) continue;
+    const Rule* rule = rules_->Find(it->second.rule);
+    if (rule == nullptr) continue;
+    RaisePriority(it->second, rule, now, step);
+    ScheduleRaise(it->second, *rule, now);
+  }
 }
 
 }  // namespace ab

@@ -198,7 +198,7 @@ bool ReadExpectedIncident(const ci::Value& v, ci::Diagnostics& diag, Record* out
 }
 
 bool ReadExpectedEvent(const ci::Value& v, ci::Diagnostics& diag, Record* out) {
-  RecordReader r(v, {"type", "incident", "key", "rule", "group", "details"}, diag);
+  RecordReader r(v, {"type", "incident", "key", "rule", "group", "actor", "details"}, diag);
   const ci::MapReader& m = r.map();
   m.Require("type");
   r.Enum("type", kAllEvents, "event type");
@@ -206,6 +206,7 @@ bool ReadExpectedEvent(const ci::Value& v, ci::Diagnostics& diag, Record* out) {
   r.Text("key");
   r.Text("rule");
   r.Labels("group");
+  r.Text("actor");  // "rule:<name>" when the engine did it, "user:<name>" for a person
   if (const ci::Value* details = m.Find("details")) {
     for (const ci::MapEntry& e : ci::MapEntries(*details, diag)) {
       std::string text;
@@ -246,6 +247,7 @@ Record EventRecordOf(const Event& event, const Incident& snapshot) {
   r.fields.push_back({"key", QuoteText(snapshot.key)});
   r.fields.push_back({"rule", QuoteText(snapshot.rule)});
   r.fields.push_back({"group", FormatLabelMap(snapshot.group)});
+  r.fields.push_back({"actor", QuoteText(event.actor)});
   if (event.details.is_object()) {
     for (const auto& [name, value] : event.details.items()) {
       r.fields.push_back({"details." + name, QuoteText(DetailText(value))});

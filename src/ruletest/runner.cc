@@ -15,7 +15,9 @@ namespace {
 class TestRun {
  public:
   TestRun(const RuleTestFile& file, const RuleTestCase& test)
-      : file_(file), test_(test), engine_(std::make_shared<RuleSet>(file.config.rules, file.config.accounts)) {}
+      : file_(file),
+        test_(test),
+        engine_(std::make_shared<RuleSet>(file.config.rules, file.config.accounts)) {}
 
   std::vector<std::string> Run() {
     const std::vector<TestInput>& inputs = test_.input;
@@ -29,7 +31,9 @@ class TestRun {
       TimePoint now = test_.start + t;
       events_.clear();  // expectations see the events of exactly this moment
       for (; next_input < inputs.size() && inputs[next_input].at == t; ++next_input) {
-        Apply(engine_.Ingest(Batch(inputs[next_input]), now));
+        const TestInput& in = inputs[next_input];
+        if (!in.alerts.empty()) Apply(engine_.Ingest(Batch(in, now), now));
+        for (const TestAction& a : in.actions) Act(a, t, now);
       }
       if (t == next_tick) {
         Apply(engine_.Tick(now));
@@ -43,7 +47,10 @@ class TestRun {
   }
 
  private:
-  std::vector<Alert> Batch(const TestInput& in) const {
+  // The alerts as the server hands them to the engine, staleness deadline included (CONTRACTS.md
+  // "Staleness"): a firing alert that carries an ends_at is an API v2 alert and goes stale then;
+  // any other goes stale when not refreshed for its source's stale_after.
+  std::vector<Alert> Batch(const TestInput& in, TimePoint now) const {
     std::vector<Alert> batch;
     for (const TestAlert& ta : in.alerts) {
       Alert a;
@@ -59,9 +66,32 @@ class TestRun {
       }
       a.generator_url = ta.generator_url;
       a.source = ta.source;
+      if (a.firing()) {
+        const SourceConfig* source = file_.config.FindSource(ta.source);
+        if (ta.ends_at) {
+          a.stale_at = a.ends_at;
+        } else if (source != nullptr) {
+          a.stale_at = now + source->stale_after;
+        }
+      }
       batch.push_back(std::move(a));
     }
     return batch;
+  }
+
+  // A person's action, as the server runs it: an incident the engine no longer holds (an older
+  // occurrence) is acted on from its stored row. One the engine refuses fails the test.
+  void Act(const TestAction& a, TestOffset t, TimePoint now) {
+    auto stored = incidents_.find(a.action.incident_id);
+    ActionOutcome out =
+        engine_.Act(a.action, now, stored == incidents_.end() ? nullptr : &stored->second);
+    if (out.code == ActionOutcome::Code::kOk) {
+      Apply(std::move(out.changes));
+      return;
+    }
+    failures_.push_back("test \"" + test_.name + "\" at " + FormatDuration(t) + " (" +
+                        config_internal::FormatLocation(a.location) + "): action " +
+                        std::string(ToString(a.action.type)) + " refused: " + out.error + "\n");
   }
 
   // Keeps what the store would hold: the latest row of every incident, minus pending groups that
@@ -121,6 +151,12 @@ class TestRun {
 
 std::vector<std::string> RunRuleTest(const RuleTestFile& file, const RuleTestCase& test) {
   return TestRun(file, test).Run();
+}
+
+RuleTestCheck CheckRuleTestFile(const std::string& path) {
+  RuleTestCheck out;
+  out.tests = LoadRuleTestFile(path, &out.errors).tests.size();
+  return out;
 }
 
 int RunRuleTestFiles(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err) {

@@ -26,4 +26,8 @@ std::vector<std::string> RunRuleTest(const RuleTestFile& file, const RuleTestCas
 // others still run).
 int RunRuleTestFiles(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);
 
+// For `alertbridge check`: reads and checks one rule test file (its rules, inputs and
+// expectations) without running it.
+RuleTestCheck CheckRuleTestFile(const std::string& path);
+
 }  // namespace ab

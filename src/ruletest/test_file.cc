@@ -3,6 +3,7 @@
 #include "ruletest/test_file.h"
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -132,18 +133,109 @@ class TestFileReader {
   }
 
   void ReadInput(const ci::Value& item, RuleTestCase* test) {
-    ci::MapReader m(item, {"at", "alerts"}, diag_);
+    ci::MapReader m(item, {"at", "alerts", "actions"}, diag_);
     TestInput in;
     ReadAt(m, &in.at);
-    if (m.Require("alerts")) {
-      const ci::Value& list = *m.Find("alerts");
-      std::vector<ci::Value> alerts = ci::ListItems(list, diag_);
-      if (alerts.empty() && (list.node.IsSequence() || list.node.IsNull())) {
-        diag_.Add(list.mark, list.path + ": list at least one alert (time passes by itself)");
-      }
-      for (const ci::Value& a : alerts) ReadAlert(a, &in);
+    if (!m.Has("alerts") && !m.Has("actions") && (item.node.IsMap() || item.node.IsNull())) {
+      diag_.Add(item.mark, "an input needs alerts:, actions: or both (time passes by itself)");
     }
+    auto read_list = [&](const char* key, const char* what, auto read_one) {
+      const ci::Value* list = m.Find(key);
+      if (list == nullptr) return;
+      std::vector<ci::Value> items = ci::ListItems(*list, diag_);
+      if (items.empty() && (list->node.IsSequence() || list->node.IsNull())) {
+        diag_.Add(list->mark,
+                  list->path + ": list at least one " + what + " (time passes by itself)");
+      }
+      for (const ci::Value& v : items) (this->*read_one)(v, &in);
+    };
+    read_list("alerts", "alert", &TestFileReader::ReadAlert);
+    read_list("actions", "action", &TestFileReader::ReadAction);
     test->input.push_back(std::move(in));
+  }
+
+  // {incident: 1, do: ack|resolve|close|reopen|note|assign|severity, actor: alice, ...}: what a
+  // person does through the API, with the same fields (CONTRACTS.md "Human actions").
+  void ReadAction(const ci::Value& item, TestInput* in) {
+    static const std::vector<std::string_view> kKeys = {
+        "incident", "do", "actor", "resolution", "text", "team", "commander", "priority"};
+    ci::MapReader m(item, kKeys, diag_);
+    TestAction a;
+    a.location = diag_.Location(item.mark);
+    bool ok =
+        m.Require("incident") && m.Int("incident", int64_t{1}, INT64_MAX, &a.action.incident_id);
+    std::string verb;
+    ok =
+        m.Require("do") &&
+        m.OneOf("do", {"ack", "resolve", "close", "reopen", "note", "assign", "severity"}, &verb) &&
+        ok;
+    if (std::optional<ActionType> type = ParseActionType(verb)) a.action.type = *type;
+    std::string actor;
+    if (m.String("actor", &actor)) {
+      if (actor.empty()) {
+        diag_.Add(m.Find("actor")->mark, "actor: must not be empty");
+        ok = false;
+      }
+      a.action.actor = "user:" + actor;
+    }
+    if (verb.empty()) return;  // its other keys cannot be judged
+    // The fields each action takes besides actor (the API's body fields), and the one it needs.
+    std::vector<std::string_view> fields;
+    std::string_view needed;
+    switch (a.action.type) {
+      case ActionType::kClose:
+        fields = {"resolution"};
+        needed = "resolution";
+        break;
+      case ActionType::kNote:
+        fields = {"text"};
+        needed = "text";
+        break;
+      case ActionType::kAssign:
+        fields = {"team", "commander"};
+        break;
+      case ActionType::kSeverity:
+        fields = {"priority"};
+        needed = "priority";
+        break;
+      default:
+        break;
+    }
+    for (std::string_view key : kKeys) {
+      if (key == "incident" || key == "do" || key == "actor") continue;
+      const YAML::Node* k = m.KeyNode(key);
+      if (k == nullptr || std::find(fields.begin(), fields.end(), key) != fields.end()) continue;
+      std::string takes = "actor";
+      for (std::string_view f : fields) takes += ", " + std::string(f);
+      diag_.Add(*k, std::string(key) + ": " + verb + " does not take it (it takes " + takes + ")");
+      ok = false;
+    }
+    if (!needed.empty() && !m.Require(needed)) ok = false;
+    if (a.action.type == ActionType::kAssign && !m.Has("team") && !m.Has("commander") &&
+        item.node.IsMap()) {
+      diag_.Add(item.mark, "assign needs team:, commander: or both");
+      ok = false;
+    }
+    for (std::string_view key : fields) {
+      const ci::Value* v = m.Find(key);
+      if (v == nullptr) continue;
+      if (key == "priority") {
+        Severity priority = Severity::SEV5;
+        ok = ci::ReadSeverity(*v, diag_, &priority) && ok;
+        a.action.priority = priority;
+        continue;
+      }
+      std::string value;
+      ok = ci::ReadNonEmpty(*v, diag_, &value) && ok;
+      if (key == "team") {
+        a.action.team = value;
+      } else if (key == "commander") {
+        a.action.commander = value;
+      } else {
+        a.action.text = value;  // close's resolution, note's text
+      }
+    }
+    if (ok) in->actions.push_back(std::move(a));
   }
 
   void ReadAlert(const ci::Value& item, TestInput* in) {
@@ -236,9 +328,11 @@ void LoadInto(const std::string& path, RuleTestFile* out, std::vector<ConfigErro
                     {"rule_files", "rules", "receiver_files", "receivers", "sources", "accounts",
                      "evaluation_interval", "tests"},
                     diag);
-  if (const YAML::Node* k = top.KeyNode("accounts")) {
-    // Reserved for customer-impact rules: accepting it now would silently test nothing.
-    diag.Add(*k, "accounts: customer accounts are not supported by this alertbridge yet");
+  if (const ci::Value* v = top.Find("accounts"); v && !v->node.IsMap() && !v->node.IsNull()) {
+    diag.Add(v->mark,
+             "accounts: expected the accounts table itself (key_label:, tiers:, "
+             "accounts:, as in accounts.yml), got " +
+                 ci::Describe(v->node));
   }
   std::string base = fs::path(path).parent_path().string();
   EmbeddedConfig embedded;
@@ -250,6 +344,7 @@ void LoadInto(const std::string& path, RuleTestFile* out, std::vector<ConfigErro
   if (const ci::Value* v = top.Find("rules")) embedded.rules = v->node;
   if (const ci::Value* v = top.Find("receivers")) embedded.receivers = v->node;
   if (const ci::Value* v = top.Find("sources")) embedded.sources = v->node;
+  if (const ci::Value* v = top.Find("accounts"); v && v->node.IsMap()) embedded.accounts = v->node;
   embedded.check_receiver_refs = top.Has("receivers") || top.Has("receiver_files");
   if (!top.Has("rules") && !top.Has("rule_files") && root.IsMap()) {
     diag.Add(root.Mark(), "a test file names its rules: rule_files:, rules: or both");

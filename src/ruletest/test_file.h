@@ -9,6 +9,7 @@
 
 #include "common/time.h"
 #include "config/config.h"
+#include "engine/action.h"
 #include "model/alert.h"
 #include "model/labels.h"
 
@@ -28,10 +29,17 @@ struct TestAlert {
   SourceLocation source_location;  // of `source:`, to report a source the config lacks
 };
 
-// One request's worth of alerts, ingested as one batch.
+// A person's action (`actions:` of an input), as the API would pass it to the engine.
+struct TestAction {
+  Action action;
+  SourceLocation location;  // of the list item, to report an action the engine refused
+};
+
+// One request's worth of alerts, ingested as one batch, then people's actions in order.
 struct TestInput {
   TestOffset at{0};
   std::vector<TestAlert> alerts;
+  std::vector<TestAction> actions;
 };
 
 // One field of an incident or event in canonical text form (see expectations.h), so comparing
@@ -67,7 +75,7 @@ struct RuleTestCase {
 
 struct RuleTestFile {
   std::string path;
-  Config config;                       // rules, receivers and sources under test
+  Config config;                       // rules, receivers, sources and accounts under test
   Duration evaluation_interval{1000};  // the engine ticks at every multiple of it
   std::vector<RuleTestCase> tests;
 };

@@ -5,12 +5,20 @@ mistakes users make must not (so the schemas are known to reject something).
 Uses python3-jsonschema and python3-yaml (Debian packages). YAML is read with the YAML 1.2 core
 rules alertbridge itself uses (yaml-cpp): yes/no/on/off and dates stay strings.
 
-Run: python3 tests/e2e/test_schemas.py"""
+With --alertbridge BINARY, every document the "rejects mistakes" cases accept or reject is also
+given to `alertbridge check`, which must decide the same: the schemas mirror the parser.
 
+Run: python3 tests/e2e/test_schemas.py [--alertbridge build/alertbridge]"""
+
+import argparse
+import functools
 import json
+import os
 import pathlib
 import re
+import subprocess
 import sys
+import tempfile
 import unittest
 
 import jsonschema
@@ -46,6 +54,7 @@ def load_schema(name):
         return json.load(f)
 
 
+@functools.lru_cache(maxsize=None)
 def validator(name):
     """A validator for schemas/<name> whose relative $refs resolve to the other files there."""
     schema = load_schema(name)
@@ -101,6 +110,30 @@ def errors_of(schema_name, doc):
     return sorted(e.message for e in validator(schema_name).iter_errors(doc))
 
 
+ALERTBRIDGE = None  # --alertbridge: the binary whose `check` the schemas must agree with
+
+# The file name `alertbridge check` is given each kind of document under (it tells them apart by
+# their keys; alertbridge.yml by elimination).
+CHECK_FILE = {"rules.schema.json": "rules.yml", "receivers.schema.json": "receivers.yml",
+              "alertbridge.schema.json": "alertbridge.yml", "accounts.schema.json": "customers.yml",
+              "rule-test.schema.json": "rule_test.yml"}
+
+ACCOUNTS_YML = "key_label: customer\ntiers: [free, enterprise]\naccounts: []\n"
+
+
+def check_decides(schema_name, doc):
+    """(valid, stderr) of `alertbridge check` on the document written as YAML (JSON is YAML)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = pathlib.Path(d) / CHECK_FILE[schema_name]
+        path.write_text("" if doc is None else json.dumps(doc))
+        (pathlib.Path(d) / "accounts.yml").write_text(ACCOUNTS_YML)  # alertbridge.yml may name it
+        r = subprocess.run([ALERTBRIDGE, "check", str(path)], cwd=d, capture_output=True,
+                           text=True, timeout=30)
+        if r.returncode not in (0, 1):
+            raise AssertionError(f"check exited {r.returncode}: {r.stderr}")
+        return r.returncode == 0, r.stderr
+
+
 class ShippedFilesValidate(unittest.TestCase):
     def test_every_shipped_yaml_file_validates(self):
         checked = {}
@@ -134,9 +167,19 @@ def rule(**extra):
 class SchemasRejectMistakes(unittest.TestCase):
     def rejects(self, schema, doc, why):
         self.assertNotEqual(errors_of(schema, doc), [], f"{schema} accepted {why}: {doc}")
+        self.parser_agrees(schema, doc, False, why)
 
     def accepts(self, schema, doc):
         self.assertEqual(errors_of(schema, doc), [], f"{schema} rejected {doc}")
+        self.parser_agrees(schema, doc, True, "a valid document")
+
+    def parser_agrees(self, schema, doc, valid, why):
+        if ALERTBRIDGE is None:
+            return
+        ok, err = check_decides(schema, doc)
+        self.assertEqual(ok, valid, f"alertbridge check {'rejected' if valid else 'accepted'} "
+                                    f"{why} that {schema} {'accepts' if valid else 'rejects'}: "
+                                    f"{doc}\n{err}")
 
     def test_rules(self):
         s = "rules.schema.json"
@@ -158,6 +201,37 @@ class SchemasRejectMistakes(unittest.TestCase):
         self.rejects(s, rule(group_by=["a", "a"]), "a label listed twice")
         self.rejects(s, rule(resolve={"when_alerts_resolved": "yes"}), "yes for a boolean")
 
+    def test_heartbeat_rules_and_raises(self):
+        s = "rules.schema.json"
+        beat = {"type": "heartbeat", "interval": "5m", "severity": {"default": "SEV1"},
+                "group_by": ["cluster"], "title": "down"}
+        self.accepts(s, rule(**beat))
+        self.accepts(s, rule(type="incident", severity={"default": "SEV4", "raise": [
+            {"when": {"min_alerts": 10}, "to": "SEV1"},
+            {"when": {"account_tier": "enterprise", "account_arr_over": 500000}, "by": 1},
+            {"when": {"renewal_within": "30d"}, "by": 2}]}))
+        self.rejects(s, rule(type="heartbeat"), "a heartbeat without interval")
+        self.rejects(s, rule(type="hearbeat", interval="5m"), "a misspelt type")
+        self.rejects(s, rule(interval="5m"), "an interval on an incident rule")
+        self.rejects(s, rule(**dict(beat, interval="0s")), "a zero interval")
+        for key, value in (("trigger", {"for": "1m"}), ("dedup_window", "1h"),
+                           ("resolve", {"after": "1m"}), ("continue", False)):
+            self.rejects(s, rule(**beat, **{key: value}), f"{key} on a heartbeat rule")
+        self.rejects(s, rule(**dict(beat, severity={"raise": [{"when": {"min_alerts": 2},
+                                                                "by": 1}]})),
+                     "a raise on a heartbeat rule")
+        raise_ = lambda r: rule(severity={"raise": [r]})
+        self.rejects(s, raise_({"when": {"min_alerts": 2}}), "a raise without to or by")
+        self.rejects(s, raise_({"when": {"min_alerts": 2}, "to": "SEV1", "by": 1}),
+                     "a raise with both to and by")
+        self.rejects(s, raise_({"when": {}, "by": 1}), "a raise without conditions")
+        self.rejects(s, raise_({"when": {"min_alert": 2}, "by": 1}), "a misspelt condition")
+        self.rejects(s, raise_({"when": {"min_alerts": 2}, "by": 5}), "by more than 4 levels")
+        self.rejects(s, raise_({"when": {"renewal_within": "0d"}, "by": 1}), "a zero window")
+        self.rejects(s, raise_({"when": {"account_arr_over": -1}, "by": 1}), "a negative ARR")
+        self.rejects(s, raise_({"when": {"min_alerts": 2}, "by": 1, "then": "page"}),
+                     "an unknown key in a raise")
+
     def test_receivers(self):
         s = "receivers.schema.json"
         self.accepts(s, {"receivers": [
@@ -166,8 +240,8 @@ class SchemasRejectMistakes(unittest.TestCase):
              "headers": {"X-Team": "ops"}, "retry": {"max_attempts": 3, "max_backoff": "1m"},
              "timeout": "5s"},
             {"name": "jira-ops", "type": "jira", "url": "https://acme.atlassian.net",
-             "project": "OPS", "auth": {"basic": {"user": "env:JIRA_USER",
-                                                  "password": "env:JIRA_TOKEN"}}},
+             "project": "OPS", "issue_type": "Incident",
+             "auth": {"basic": {"user": "env:JIRA_USER", "password": "env:JIRA_TOKEN"}}},
         ]})
         self.rejects(s, {"receivers": [{"name": "c", "type": "console", "url": "http://x"}]},
                      "a console receiver with a url")
@@ -186,6 +260,118 @@ class SchemasRejectMistakes(unittest.TestCase):
         self.rejects(s, {"receivers": [{"name": "p", "type": "pagerduty"}]},
                      "pagerduty without routing_key")
 
+    # Per type: the smallest valid receiver, one with every key it takes, and a misspelt key.
+    RECEIVERS = {
+        "console": ({}, {"events": ["declared"], "concurrency": 1}, "evnets"),
+        "webhook": ({"url": "https://hooks.example/x"},
+                    {"secret": "whsec_abc", "headers": {"X-A": "b"},
+                     "templates": {"body": "{{title}}"}}, "header"),
+        "email": ({"url": "smtp://mail.example:587", "from": "Ops <ops@example.com>",
+                   "to": ["oncall@example.com"]},
+                  {"starttls": True, "auth": {"user": "env:SMTP_USER", "password": "env:SMTP_PW"},
+                   "ca_file": "/etc/ssl/ca.pem", "subject": "[{{priority}}] {{group.service}}"},
+                  "ca-file"),
+        "slack": ({"url": "env:SLACK_URL"}, {"templates": {"title": "t", "text": "x"}},
+                  "template"),
+        "teams": ({"url": "file:/run/teams-url"}, {"templates": {"text": "x"}}, "urls"),
+        "pagerduty": ({"routing_key": "env:PD_KEY"},
+                      {"base_url": "http://127.0.0.1:9", "source": "alertbridge",
+                       "severity_map": {"SEV1": "critical", "SEV5": "info"},
+                       "templates": {"summary": "{{title}}"}}, "serverity_map"),
+        "opsgenie": ({"api_key": "env:OG_KEY"},
+                     {"base_url": "https://api.eu.opsgenie.example", "tags": ["db"],
+                      "priority_map": {"SEV1": "P1"},
+                      "responders": [{"type": "team", "name": "ops"}],
+                      "templates": {"message": "m", "description": "d", "note": "n"}},
+                     "responder"),
+        "jira": ({"url": "https://acme.example", "project": "OPS", "issue_type": "Incident",
+                  "auth": {"bearer": "env:JIRA_PAT"}},
+                 {"flavor": "datacenter", "priority_map": {"SEV1": "Highest"},
+                  "labels": ["alertbridge"], "custom_fields": {"customfield_10010": {"id": "1"}},
+                  "transitions": {"resolve": "Done", "reopen": "Reopen"}, "resolution": "Fixed",
+                  "reopen": {"reopened": "reopen", "recurrence": "new",
+                             "keep_closed": ["Won't Do"]},
+                  "templates": {"title": "t", "body": "b"}}, "issuetype"),
+        "github": ({"repository": "acme/ops", "token": "env:GH_TOKEN"},
+                   {"base_url": "https://ghe.example/api/v3", "labels": ["incident"],
+                    "reopen": {"recurrence": "comment"}, "templates": {"body": "b"}}, "repo"),
+        "servicenow": ({"url": "https://acme.service-now.example",
+                        "auth": {"basic": {"user": "env:SN_USER", "password": "env:SN_PW"}}},
+                       {"priority_map": {"SEV1": {"urgency": 1, "impact": 1}},
+                        "assignment_group": "ops", "caller_id": "abc", "category": "software",
+                        "close_code": "Solved", "reopen": {"reopened": "comment"},
+                        "templates": {"title": "t"}}, "assignment-group"),
+    }
+    COMMON = {"retry": {"max_attempts": 2, "initial_backoff": "1s", "max_backoff": "1m"},
+              "timeout": "5s", "rate_limit": {"rate": "120/m", "burst": 10},
+              "circuit_breaker": {"failures": 3, "cool_down": "10s", "max_cool_down": "1m"}}
+
+    def test_every_receiver_type_is_strict(self):
+        s = "receivers.schema.json"
+        for rtype, (minimal, full, misspelt) in self.RECEIVERS.items():
+            with self.subTest(type=rtype):
+                base = dict(name="r", type=rtype, **minimal)
+                self.accepts(s, {"receivers": [base]})
+                self.accepts(s, {"receivers": [dict(base, **full, **self.COMMON)]})
+                self.rejects(s, {"receivers": [dict(base, **{misspelt: "x"})]},
+                             f"a misspelt key {misspelt} for {rtype}")
+                other = "routing_key" if rtype != "pagerduty" else "project"
+                self.rejects(s, {"receivers": [dict(base, **{other: "x"})]},
+                             f"another type's key {other} for {rtype}")
+                for key in minimal:
+                    less = {k: v for k, v in base.items() if k != key}
+                    self.rejects(s, {"receivers": [less]}, f"{rtype} without {key}")
+                templates = {"slack": "body", "teams": "body"}.get(rtype, "text")
+                self.rejects(s, {"receivers": [dict(base, templates={templates: "x"})]},
+                             f"a template {templates} that {rtype} does not have")
+
+    def test_receiver_values(self):
+        s = "receivers.schema.json"
+        r = lambda **kw: {"receivers": [dict(name="r", **kw)]}
+        jira = dict(type="jira", url="https://j.example", project="OPS", issue_type="Bug")
+        email = {"type": "email", "url": "smtps://mail.example", "from": "a@example.com",
+                 "to": ["b@example.com"]}
+        self.rejects(s, r(**jira, auth={"bearer_token": "env:T"}), "auth bearer_token (bearer)")
+        self.rejects(s, r(**jira, auth={"basic": {"user": "u", "password": "p"}, "bearer": "t"}),
+                     "both basic and bearer auth")
+        self.rejects(s, r(**dict(jira, project="OPS-1"), auth={"bearer": "t"}),
+                     "a project key with -")
+        self.rejects(s, r(**jira, auth={"bearer": "t"}, transitions={"close": "Done"}),
+                     "a transition other than resolve and reopen")
+        self.rejects(s, r(**jira, auth={"bearer": "t"}, labels=["two words"]), "a label with a space")
+        self.rejects(s, r(**jira, auth={"bearer": "t"}, custom_fields={"priority": 1}),
+                     "a custom field that is no customfield_N")
+        self.rejects(s, r(**jira, auth={"bearer": "t"}, reopen={"reopened": "ignore"}),
+                     "an unknown reopen action")
+        self.rejects(s, r(type="pagerduty", routing_key="k", severity_map={"SEV1": "high"}),
+                     "a PagerDuty severity that does not exist")
+        self.rejects(s, r(type="pagerduty", routing_key="k", severity_map={"P1": "critical"}),
+                     "a severity map key that is no SEVn")
+        self.rejects(s, r(type="opsgenie", api_key="k", tags=[f"t{i}" for i in range(21)]),
+                     "more than 20 Opsgenie tags")
+        self.rejects(s, r(type="opsgenie", api_key="k", responders=[{"type": "group", "name": "x"}]),
+                     "an unknown responder type")
+        self.rejects(s, r(type="servicenow", url="https://s.example", auth={"bearer": "t"},
+                          priority_map={"SEV1": {"urgency": 4, "impact": 1}}), "urgency 4")
+        self.rejects(s, r(type="github", repository="acme", token="t"), "a repository without owner")
+        self.rejects(s, r(type="github", repository="acme/ops"), "github without token")
+        self.rejects(s, r(**email, starttls=True), "starttls with smtps://")
+        self.rejects(s, r(**dict(email, to=["not an address"])), "a to: that is no address")
+        self.rejects(s, r(**dict(email, to=[])), "an empty to:")
+        self.accepts(s, r(**dict(email, to=["Ops Team <ops@example.com>", "x@y.z"])))
+        self.rejects(s, r(**dict(email, url="smtp://mail.example"), starttls=False,
+                          auth={"user": "u", "password": "p"}), "a password sent in clear")
+        self.rejects(s, r(**email, subject="{{incident_id}}"), "an unknown subject variable")
+        self.rejects(s, r(type="console", templates={"title": "x"}), "templates for console")
+        self.rejects(s, r(type="slack", url="env:U", templates={"text": ""}), "an empty template")
+        self.rejects(s, r(type="console", rate_limit="1.5/s"), "a fractional rate")
+        self.rejects(s, r(type="console", rate_limit="2/0s"), "a rate per no time")
+        self.rejects(s, r(type="console", concurrency=65), "concurrency over 64")
+        self.rejects(s, r(type="console", circuit_breaker={"failures": 0}), "0 failures")
+        self.accepts(s, r(type="console", rate_limit="none"))
+        self.accepts(s, r(type="console", rate_limit="10/5s"))
+        self.accepts(s, r(type="slack", url="env:U", rate_limit="1/s", events=["escalated"]))
+
     def test_alertbridge_yml(self):
         s = "alertbridge.schema.json"
         self.accepts(s, None)
@@ -202,6 +388,15 @@ class SchemasRejectMistakes(unittest.TestCase):
                      "a pointer without a leading /")
         self.rejects(s, {"log": {"level": "verbose"}}, "an unknown log level")
         self.rejects(s, {"storage": {"postgres": {}}}, "an unknown storage")
+        self.accepts(s, {"accounts": "accounts.yml", "rules": [], "receivers": [],
+                         "server": {"threads": 4, "max_header_bytes": 2048},
+                         "log": {"format": "json", "level": "warn"}})
+        self.rejects(s, {"accounts": ""}, "an empty accounts path")
+        self.rejects(s, {"account": "accounts.yml"}, "a misspelt accounts")
+        self.rejects(s, {"sources": [{"name": "alertmanager", "type": "webhook",
+                                      "mapping": {"labels": {"a": "/a"}}}]},
+                     "a source named alertmanager of another type")
+        self.rejects(s, {"server": {"thread": 4}}, "a misspelt server key")
 
     def test_accounts(self):
         s = "accounts.schema.json"
@@ -214,6 +409,13 @@ class SchemasRejectMistakes(unittest.TestCase):
                                                                 "renewal": "15.01.2027"}]},
                      "a renewal that is no ISO date")
         self.rejects(s, {"accounts": []}, "no key_label")
+        self.rejects(s, {"key_label": "customer", "accounts": []}, "no tiers")
+        self.rejects(s, {"key_label": "customer", "tiers": ["a"], "accounts": [{"name": "x"}]},
+                     "an account without tier")
+        self.rejects(s, {"key_label": "customer", "tiers": ["a"],
+                         "accounts": [{"name": "x", "tier": "a", "arr": 1.5}]},
+                     "a fractional ARR")
+        self.rejects(s, {"key_label": "customer", "tiers": []}, "no tiers listed")
 
     def test_rule_tests(self):
         s = "rule-test.schema.json"
@@ -244,6 +446,62 @@ tests:
         self.rejects(s, dict(good, tests=[{"name": "t", "input": [{"at": "0s", "alerts": [
             {"labels": {}}]}], "expect": [{"at": "1m", "events": []}]}]), "an alert without labels")
 
+    def test_rule_tests_with_accounts_and_actions(self):
+        s = "rule-test.schema.json"
+        good = load_yaml("""
+rules:
+  - name: r
+    match: ['a="b"']
+    severity: {raise: [{when: {account_tier: enterprise}, by: 1}]}
+accounts:
+  key_label: customer
+  tiers: [free, enterprise]
+  accounts: [{name: globex, tier: enterprise, arr: 1200000, renewal: 2027-01-15}]
+tests:
+  - name: t
+    input:
+      - at: 0s
+        alerts: [{labels: {a: b, customer: globex}}]
+        actions: [{incident: 1, do: ack, actor: alice}]
+      - at: 1m
+        actions:
+          - {incident: 1, do: assign, team: dba, commander: carol}
+          - {incident: 1, do: note, text: looking}
+          - {incident: 1, do: severity, priority: SEV1}
+          - {incident: 1, do: resolve}
+          - {incident: 1, do: reopen}
+          - {incident: 1, do: resolve}
+          - {incident: 1, do: close, resolution: fixed}
+    expect:
+      - at: 1m
+        events: [{type: closed, actor: "user:api", details: {resolution: fixed}}]
+""")
+        self.accepts(s, good)
+
+        def with_action(**action):
+            doc = json.loads(json.dumps(good))
+            doc["tests"][0]["input"][1]["actions"] = [dict(incident=1, **action)]
+            return doc
+        self.rejects(s, with_action(do="close"), "close without resolution")
+        self.rejects(s, with_action(do="close", resolutoin="x"), "a misspelt resolution")
+        self.rejects(s, with_action(do="ack", text="x"), "ack with a text")
+        self.rejects(s, with_action(do="note"), "note without text")
+        self.rejects(s, with_action(do="assign"), "assign without team or commander")
+        self.rejects(s, with_action(do="severity", priority="P1"), "a priority that is no SEVn")
+        self.rejects(s, with_action(do="escalate"), "an unknown action")
+        self.rejects(s, with_action(do="ack", actor=""), "an empty actor")
+        self.rejects(s, dict(good, accounts={"key_label": "customer"}), "accounts without tiers")
+        self.rejects(s, dict(good, accounts=dict(good["accounts"], colour="red")),
+                     "an unknown key in accounts")
+        no_input = json.loads(json.dumps(good))
+        no_input["tests"][0]["input"][1] = {"at": "2m"}
+        self.rejects(s, no_input, "an input with neither alerts nor actions")
+
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--alertbridge")
+    args, rest = parser.parse_known_args()
+    if args.alertbridge:
+        ALERTBRIDGE = os.path.abspath(args.alertbridge)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

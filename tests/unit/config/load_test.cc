@@ -191,5 +191,37 @@ TEST(ShippedDefaultsTest, WorkingDirectoryDefaultsLoadFromTheCheckout) {
   EXPECT_FALSE(r.config.rules.empty());
 }
 
+TEST(CheckPathsTest, RuleTestFilesGoToTheirCheckerApartFromTheConfig) {
+  TempDir dir;
+  std::string rules = dir.Write("rules/r.yml", "rules:\n  - {name: a, match: ['x=\"y\"']}\n");
+  // Inline rules in a test file are not the config's rules (and no alertbridge.yml key).
+  std::string test = dir.Write("rules/r_test.yml",
+                               "rules:\n  - {name: a, match: ['x=\"y\"']}\n"
+                               "tests:\n  - {name: t, expect: [{at: 0s, incidents: []}]}\n");
+  std::vector<std::string> asked;
+  RuleTestChecker checker = [&asked](const std::string& file) {
+    asked.push_back(file);
+    RuleTestCheck c;
+    c.tests = 3;
+    c.errors.push_back({file, 4, 5, "from the checker"});
+    return c;
+  };
+  LoadResult r = CheckPaths({dir.Path("rules")}, checker);
+  EXPECT_THAT(asked, ElementsAre(test));
+  EXPECT_THAT(RuleNames(r.config), ElementsAre("a"));
+  EXPECT_THAT(ErrorStrings(r), ElementsAre(test + ":4:5: from the checker"));
+  EXPECT_EQ(r.rule_test_files, 1u);
+  EXPECT_EQ(r.rule_tests, 3u);
+
+  // Without a checker, a test file is an error that says what to do with it.
+  LoadResult alone = CheckPaths({rules, test});
+  EXPECT_THAT(ErrorStrings(alone),
+              ElementsAre(test +
+                          ":0:0: a rule test file (it has tests:); run it with "
+                          "`alertbridge test " +
+                          test + "`"));
+  EXPECT_EQ(alone.rule_test_files, 0u);
+}
+
 }  // namespace
 }  // namespace ab

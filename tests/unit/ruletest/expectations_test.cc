@@ -48,6 +48,7 @@ TEST(RuleTestRecordsTest, EventRecordFlattensDetailsAsText) {
           {}, "rule:r", {{"field", "priority"}, {"n", 2}, {"ok", true}}};
   EXPECT_EQ(FormatRecord(EventRecordOf(e, snap), true),
             "{type: severity_changed, incident: 3, key: \"ab-k-1\", rule: \"r\", group: {}, "
+            "actor: \"rule:r\", "
             "details: {field: \"priority\", n: \"2\", ok: \"true\"}}");
 }
 

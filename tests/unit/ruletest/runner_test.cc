@@ -197,5 +197,153 @@ TEST(RuleTestRunnerTest, AFileWithOnlyPassingTestsAmongFailingOnesCountsThem) {
   EXPECT_THAT(r.out, Not(HasSubstr("test \"good\"")));
 }
 
+TEST(RuleTestRunnerTest, ActionsRunAfterTheInputsAlertsAndBeforeTheTick) {
+  TempDir dir;
+  std::string f = dir.Write("t.yml",
+                            "rules:\n"
+                            "  - {name: r, match: ['a=\"b\"'], resolve: {after: 1m}}\n"
+                            "tests:\n"
+                            "  - name: t\n"
+                            "    input:\n"
+                            "      - at: 0s\n"
+                            "        alerts: [{labels: {a: b}}]\n"
+                            "        actions: [{incident: 1, do: ack, actor: alice}]\n"
+                            "      - {at: 1m, actions: [{incident: 1, do: resolve, actor: bob}]}\n"
+                            "    expect:\n"
+                            "      - at: 0s\n"
+                            "        incidents: [{state: acknowledged}]\n"
+                            "        events: [{type: declared, actor: 'rule:r'},\n"
+                            "                 {type: acknowledged, actor: 'user:alice'}]\n"
+                            "      - at: 1m\n"
+                            "        incidents: [{state: resolved, alerts_firing: 1}]\n"
+                            "        events: [{type: resolved, actor: 'user:bob'}]\n");
+  Outcome r = RunFiles({f});
+  EXPECT_EQ(r.code, kTestsPassed) << r.out << r.err;
+}
+
+TEST(RuleTestRunnerTest, AnActionTheEngineRefusesFailsTheTest) {
+  TempDir dir;
+  std::string f = dir.Write("t.yml",
+                            "rules:\n"
+                            "  - {name: r, match: ['a=\"b\"']}\n"
+                            "tests:\n"
+                            "  - name: t\n"
+                            "    input:\n"
+                            "      - at: 0s\n"
+                            "        alerts: [{labels: {a: b}, status: resolved}]\n"
+                            "      - at: 1m\n"
+                            "        alerts: [{labels: {a: b}}]\n"
+                            "        actions:\n"
+                            "          - {incident: 1, do: close, resolution: done}\n"
+                            "          - {incident: 1, do: resolve}\n"
+                            "          - {incident: 1, do: close, resolution: done}\n"
+                            "          - {incident: 1, do: ack}\n"
+                            "    expect: [{at: 1m, incidents: [{state: closed}]}]\n");
+  Outcome r = RunFiles({f});
+  EXPECT_EQ(r.code, kTestsFailed) << r.out;
+  EXPECT_THAT(r.out,
+              HasSubstr("  FAILED (1 of 1 test):\n"
+                        "    test \"t\" at 1m (" +
+                        f +
+                        ":11:13): action close refused: cannot close incident 1: it is open; "
+                        "resolve it first\n"
+                        "    test \"t\" at 1m (" +
+                        f + ":14:13): action ack refused: cannot ack incident 1: it is closed\n"));
+  // The expectation itself held: resolve and the second close went through.
+  EXPECT_THAT(r.out, Not(HasSubstr("incidents differ")));
+}
+
+TEST(RuleTestRunnerTest, ActsOnAnOlderOccurrenceOfTheGroup) {
+  TempDir dir;
+  std::string f =
+      dir.Write("t.yml",
+                "rules:\n"
+                "  - {name: r, match: ['a=\"b\"']}\n"
+                "tests:\n"
+                "  - name: t\n"
+                "    input:\n"
+                "      - {at: 0s, alerts: [{labels: {a: b}}]}\n"
+                "      - {at: 1m, alerts: [{labels: {a: b}, status: resolved}]}\n"
+                "      - {at: 2m, alerts: [{labels: {a: b}}]}\n"
+                "      - {at: 3m, actions: [{incident: 1, do: close, resolution: x}]}\n"
+                "    expect:\n"
+                "      - at: 3m\n"
+                "        incidents: [{id: 1, state: closed}, {id: 2, state: declared}]\n"
+                "        events: [{type: closed, incident: 1}]\n");
+  Outcome r = RunFiles({f});
+  EXPECT_EQ(r.code, kTestsPassed) << r.out << r.err;
+}
+
+TEST(RuleTestRunnerTest, AlertsGoStaleByTheirSource) {
+  TempDir dir;
+  std::string f = dir.Write("t.yml",
+                            "rules:\n"
+                            "  - {name: r, match: ['a=\"b\"']}\n"
+                            "sources:\n"
+                            "  - {name: hook, type: webhook, mapping: {labels: {a: /a}},\n"
+                            "     stale_after: 2m}\n"
+                            "tests:\n"
+                            "  - name: t\n"
+                            "    input:\n"
+                            "      - at: 0s\n"
+                            "        alerts:\n"
+                            "          - {labels: {a: b, n: '1'}, source: hook}\n"
+                            "          - {labels: {a: b, n: '2'}, ends_at: 3m}\n"
+                            "          - {labels: {a: b, n: '3'}}\n"
+                            "    expect:\n"
+                            "      - {at: 1m59s, incidents: [{alerts_firing: 3}], events: []}\n"
+                            "      - {at: 2m, incidents: [{alerts_firing: 2}],\n"
+                            "         events: [{type: alert_stale}]}\n"
+                            "      - {at: 3m, incidents: [{alerts_firing: 1}],\n"
+                            "         events: [{type: alert_stale}]}\n"
+                            "      - {at: 8h59m59s, incidents: [{state: declared}]}\n"
+                            "      - {at: 9h, incidents: [{state: resolved}],\n"
+                            "         events: [{type: alert_stale}, {type: resolved}]}\n");
+  Outcome r = RunFiles({f});
+  EXPECT_EQ(r.code, kTestsPassed) << r.out << r.err;
+}
+
+TEST(RuleTestRunnerTest, RulesSeeTheTestsAccounts) {
+  TempDir dir;
+  std::string f = dir.Write("t.yml",
+                            "rules:\n"
+                            "  - name: r\n"
+                            "    match: ['a=\"b\"']\n"
+                            "    severity: {raise: [{when: {account_arr_over: 100}, to: SEV1}]}\n"
+                            "accounts:\n"
+                            "  key_label: customer\n"
+                            "  tiers: [any]\n"
+                            "  accounts: [{name: big, tier: any, arr: 101},\n"
+                            "             {name: small, tier: any, arr: 100}]\n"
+                            "tests:\n"
+                            "  - name: t\n"
+                            "    input:\n"
+                            "      - {at: 0s, alerts: [{labels: {a: b, customer: small}}]}\n"
+                            "      - {at: 1m, alerts: [{labels: {a: b, customer: big}}]}\n"
+                            "    expect:\n"
+                            "      - {at: 0s, incidents: [{severity: SEV3, priority: SEV3}]}\n"
+                            "      - at: 1m\n"
+                            "        incidents: [{severity: SEV3, priority: SEV1}]\n"
+                            "        events: [{type: alert_added},\n"
+                            "                 {type: severity_changed, details: {to: SEV1}}]\n");
+  Outcome r = RunFiles({f});
+  EXPECT_EQ(r.code, kTestsPassed) << r.out << r.err;
+}
+
+TEST(RuleTestRunnerTest, CheckReadsATestFileWithoutRunningIt) {
+  TempDir dir;
+  // Its expectation is wrong, which only running finds.
+  RuleTestCheck ok =
+      CheckRuleTestFile(dir.Write("ok.yml", HoldTest("      - {at: 1m, incidents: []}\n")));
+  EXPECT_THAT(ok.errors, ::testing::IsEmpty());
+  EXPECT_EQ(ok.tests, 1u);
+  std::string bad =
+      dir.Write("bad.yml", HoldTest("      - {at: 1m, incidents: [], colour: red}\n"));
+  RuleTestCheck checked = CheckRuleTestFile(bad);
+  ASSERT_EQ(checked.errors.size(), 1u);
+  EXPECT_EQ(checked.errors[0].ToString(),
+            bad + ":14:33: unknown key \"expect[0].colour\" (valid: at, incidents, events)");
+}
+
 }  // namespace
 }  // namespace ab

@@ -221,14 +221,145 @@ TEST(RuleTestFileTest, TestNamesAreUnique) {
   EXPECT_THAT(l.errors, ElementsAre(HasSubstr("t.yml:6:12: name: a second test named \"same\"")));
 }
 
-TEST(RuleTestFileTest, AccountsAreReservedUntilTheEngineHasThem) {
+constexpr const char* kRaiseRules =
+    "rules:\n"
+    "  - name: db\n"
+    "    match: ['service=\"db\"']\n"
+    "    severity: {raise: [{when: {account_tier: gold}, by: 1}]}\n";
+
+constexpr const char* kOneTest =
+    "tests:\n"
+    "  - {name: t, expect: [{at: 0s, incidents: []}]}\n";
+
+TEST(RuleTestFileTest, ReadsAnAccountsTableAsAccountsYmlHoldsIt) {
+  TempDir dir;
+  Loaded l = Load(dir, std::string(kRaiseRules) +
+                           "accounts:\n"
+                           "  key_label: customer\n"
+                           "  tiers: [silver, gold]\n"
+                           "  accounts:\n"
+                           "    - {name: globex, tier: gold, arr: 1200000, renewal: 2027-01-15}\n"
+                           "    - {name: hooli, tier: silver}\n" +
+                           kOneTest);
+  ASSERT_THAT(l.errors, ElementsAre());
+  const AccountTable* accounts = l.file.config.accounts.get();
+  ASSERT_NE(accounts, nullptr);
+  EXPECT_EQ(accounts->key_label(), "customer");
+  EXPECT_EQ(accounts->size(), 2u);
+  ASSERT_NE(accounts->Find("globex"), nullptr);
+  EXPECT_EQ(accounts->Find("globex")->tier, 1);
+  EXPECT_EQ(accounts->Find("globex")->arr, 1'200'000);
+  EXPECT_EQ(accounts->Find("globex")->renewal, *ParseRfc3339("2027-01-15T00:00:00Z"));
+  // The rules under test see its tiers.
+  ASSERT_EQ(l.file.config.rules.size(), 1u);
+  EXPECT_EQ(l.file.config.rules[0].severity.raise.at(0).account_tier_rank, 1);
+}
+
+TEST(RuleTestFileTest, ReportsProblemsOfTheAccountsTable) {
+  TempDir dir;
+  EXPECT_THAT(Load(dir, std::string(kRaiseRules) +
+                            "accounts:\n"
+                            "  key_label: customer\n"
+                            "  tiers: [silver]\n"
+                            "  accounts: [{name: globex, tier: platinum, renewal: soon}]\n" +
+                            kOneTest)
+                  .errors,
+              ElementsAre(HasSubstr("t.yml:4:46: account_tier: \"gold\" is not a tier of "),
+                          HasSubstr("t.yml:8:35: tier: \"platinum\" is not one of tiers"),
+                          HasSubstr("t.yml:8:54: renewal: expected a date YYYY-MM-DD")));
+  EXPECT_THAT(Load(dir, std::string(kRaiseRules) + "accounts: accounts.yml\n" + kOneTest).errors,
+              ElementsAre(HasSubstr("t.yml:4:46: severity.raise: account conditions need an "
+                                    "accounts: table in the test file"),
+                          HasSubstr("t.yml:5:11: accounts: expected the accounts table itself "
+                                    "(key_label:, tiers:, accounts:, as in accounts.yml), got "
+                                    "\"accounts.yml\"")));
+  EXPECT_THAT(
+      Load(dir, std::string(kRules) + "accounts: {key_label: customer, colour: red}\n" + kOneTest)
+          .errors,
+      ElementsAre(HasSubstr("t.yml:4:11: missing required key \"tiers\""),
+                  HasSubstr("t.yml:4:33: unknown key \"colour\" (valid: key_label, tiers, accounts)")));
+}
+
+TEST(RuleTestFileTest, ReadsPeoplesActionsAsTimedInputs) {
   TempDir dir;
   Loaded l = Load(dir, std::string(kRules) +
-                           "accounts: {key_label: customer}\n"
                            "tests:\n"
-                           "  - {name: t, expect: [{at: 0s, incidents: []}]}\n");
-  EXPECT_THAT(l.errors, ElementsAre(HasSubstr("t.yml:4:1: accounts: customer accounts are not "
-                                              "supported by this alertbridge yet")));
+                           "  - name: t\n"
+                           "    input:\n"
+                           "      - at: 1m\n"
+                           "        actions:\n"
+                           "          - {incident: 1, do: ack, actor: alice}\n"
+                           "          - {incident: 1, do: assign, team: dba}\n"
+                           "          - {incident: 1, do: note, text: hi}\n"
+                           "          - {incident: 1, do: severity, priority: SEV1}\n"
+                           "          - {incident: 1, do: resolve}\n"
+                           "          - {incident: 1, do: close, resolution: fixed}\n"
+                           "          - {incident: 2, do: reopen}\n"
+                           "      - at: 0s\n"
+                           "        alerts: [{labels: {service: db}}]\n"
+                           "        actions: [{incident: 3, do: assign, commander: carol}]\n"
+                           "    expect: [{at: 2m, incidents: []}]\n");
+  ASSERT_THAT(l.errors, ElementsAre());
+  const RuleTestCase& t = l.file.tests.at(0);
+  ASSERT_EQ(t.input.size(), 2u);
+  ASSERT_EQ(t.input[0].actions.size(), 1u);  // 0s first: alerts, then its action
+  EXPECT_EQ(t.input[0].alerts.size(), 1u);
+  const Action& assign = t.input[0].actions[0].action;
+  EXPECT_EQ(assign.incident_id, 3);
+  EXPECT_EQ(assign.type, ActionType::kAssign);
+  EXPECT_EQ(assign.commander, "carol");
+  EXPECT_EQ(assign.team, std::nullopt);
+  EXPECT_EQ(t.input[0].actions[0].location.line, 18);
+  const std::vector<TestAction>& a = t.input[1].actions;
+  ASSERT_EQ(a.size(), 7u);
+  EXPECT_TRUE(t.input[1].alerts.empty());
+  EXPECT_EQ(a[0].action.type, ActionType::kAck);
+  EXPECT_EQ(a[0].action.actor, "user:alice");
+  EXPECT_EQ(a[1].action.team, "dba");
+  EXPECT_EQ(a[1].action.actor, "user:api");  // as the API without an actor
+  EXPECT_EQ(a[2].action.type, ActionType::kNote);
+  EXPECT_EQ(a[2].action.text, "hi");
+  EXPECT_EQ(a[3].action.priority, Severity::SEV1);
+  EXPECT_EQ(a[4].action.type, ActionType::kResolve);
+  EXPECT_EQ(a[5].action.text, "fixed");
+  EXPECT_EQ(a[6].action.type, ActionType::kReopen);
+  EXPECT_EQ(a[6].action.incident_id, 2);
+}
+
+TEST(RuleTestFileTest, ReportsActionsThatCannotBeDone) {
+  TempDir dir;
+  Loaded l = Load(dir, std::string(kRules) +
+                           "tests:\n"
+                           "  - name: t\n"
+                           "    input:\n"
+                           "      - at: 1m\n"
+                           "        actions:\n"
+                           "          - {incident: 0, do: ack}\n"
+                           "          - {incident: 1, do: escalate}\n"
+                           "          - {incident: 1, do: close}\n"
+                           "          - {incident: 1, do: ack, text: hi, actor: ''}\n"
+                           "          - {incident: 1, do: assign}\n"
+                           "          - {incident: 1, do: severity, priority: P1}\n"
+                           "          - {do: note, text: ''}\n"
+                           "      - at: 2m\n"
+                           "      - {at: 3m, actions: []}\n"
+                           "    expect: [{at: 2m, incidents: []}]\n");
+  EXPECT_THAT(
+      l.errors,
+      ElementsAre(
+          HasSubstr("t.yml:9:24: input[0].actions[0].incident: must be at least 1"),
+          HasSubstr("t.yml:10:31: input[0].actions[1].do: expected one of ack, resolve, close, "
+                    "reopen, note, assign, severity, got \"escalate\""),
+          HasSubstr("t.yml:11:13: missing required key \"input[0].actions[2].resolution\""),
+          HasSubstr("t.yml:12:36: text: ack does not take it (it takes actor)"),
+          HasSubstr("t.yml:12:53: actor: must not be empty"),
+          HasSubstr("t.yml:13:13: assign needs team:, commander: or both"),
+          HasSubstr("t.yml:14:51: input[0].actions[5].priority: expected a severity SEV1..SEV5"),
+          HasSubstr("t.yml:15:13: missing required key \"input[0].actions[6].incident\""),
+          HasSubstr("t.yml:15:30: input[0].actions[6].text: must not be empty"),
+          HasSubstr("t.yml:16:9: an input needs alerts:, actions: or both"),
+          HasSubstr("t.yml:17:27: input[2].actions: list at least one action")));
+  EXPECT_TRUE(l.file.tests.at(0).input.at(0).actions.empty());
 }
 
 TEST(RuleTestFileTest, BoundsTheNumberOfEvaluationSteps) {

@@ -269,7 +269,8 @@ class SchemasRejectMistakes(unittest.TestCase):
         "email": ({"url": "smtp://mail.example:587", "from": "Ops <ops@example.com>",
                    "to": ["oncall@example.com"]},
                   {"starttls": True, "auth": {"user": "env:SMTP_USER", "password": "env:SMTP_PW"},
-                   "ca_file": "/etc/ssl/ca.pem", "subject": "[{{priority}}] {{group.service}}"},
+                   "ca_file": "/etc/ssl/ca.pem",
+                   "templates": {"subject": "[{{severity}}] {{group.service}}"}},
                   "ca-file"),
         "slack": ({"url": "env:SLACK_URL"}, {"templates": {"title": "t", "text": "x"}},
                   "template"),
@@ -361,7 +362,8 @@ class SchemasRejectMistakes(unittest.TestCase):
         self.accepts(s, r(**dict(email, to=["Ops Team <ops@example.com>", "x@y.z"])))
         self.rejects(s, r(**dict(email, url="smtp://mail.example"), starttls=False,
                           auth={"user": "u", "password": "p"}), "a password sent in clear")
-        self.rejects(s, r(**email, subject="{{incident_id}}"), "an unknown subject variable")
+        self.rejects(s, r(**email, subject="{{title}}"), "subject outside templates:")
+        self.rejects(s, r(**email, templates={"title": "x"}), "a template email does not have")
         self.rejects(s, r(type="console", templates={"title": "x"}), "templates for console")
         self.rejects(s, r(type="slack", url="env:U", templates={"text": ""}), "an empty template")
         self.rejects(s, r(type="console", rate_limit="1.5/s"), "a fractional rate")

@@ -92,7 +92,7 @@ void ParseEmailReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* r
   if (r.Require("from")) mailbox(*r.Find("from"), &settings->from);
   if (r.Require("to")) {
     const std::vector<Value> items = ListItems(*r.Find("to"), diag);
-    if (items.empty() && r.Find("to")->node.IsSequence()) {
+    if (items.empty() && (r.Find("to")->node.IsSequence() || r.Find("to")->node.IsNull())) {
       diag.Add(r.Find("to")->mark, "to: needs at least one address");
     }
     for (const Value& item : items) mailbox(item, &settings->to.emplace_back());

@@ -57,6 +57,19 @@ TEST(EmailReceiverTest, ParsesEverySetting) {
   EXPECT_FALSE(plain->auth.has_value());
 }
 
+TEST(EmailReceiverTest, BlankToIsNoRecipients) {
+  TempDir dir;
+  std::string file = dir.Write("receivers.yml", R"(receivers:
+  - name: blank
+    type: email
+    url: smtp://mail.internal:587
+    from: bridge@alerts.example
+    to:
+)");
+  LoadResult r = CheckPaths({file});
+  EXPECT_THAT(ErrorStrings(r), ElementsAre(file + ":6:5: to: needs at least one address"));
+}
+
 TEST(EmailReceiverTest, ReportsEveryProblemWithoutEchoingSecrets) {
   TempDir dir;
   std::string file = dir.Write("receivers.yml", R"(receivers:

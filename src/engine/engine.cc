@@ -21,10 +21,10 @@ void InsertSorted(std::vector<uint64_t>& sorted, uint64_t fp) {
 }
 
 // A new member: kept in the engine's sorted list and reported once as a membership row.
-void AddMember(Incident& inc, uint64_t fp, Changes& changes) {
-  InsertSorted(inc.alerts, fp);
+void AddMember(Incident& inc, const TrackedAlert& alert, Changes& changes) {
+  InsertSorted(inc.alerts, alert.alert.fingerprint);
   inc.alerts_total = static_cast<int>(inc.alerts.size());
-  changes.joined.emplace_back(inc.id, fp);
+  changes.joined.push_back({inc.id, alert.alert.fingerprint, alert.id});
 }
 
 }  // namespace
@@ -77,8 +77,11 @@ void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> inc
   impact_.clear();
   epoch_.reset();
   next_id_ = 1;
+  next_alert_id_ = 1;
+  for (const auto& a : alerts) next_alert_id_ = std::max(next_alert_id_, a.id + 1);
   for (auto& a : alerts) {
     uint64_t fp = a.alert.fingerprint;
+    if (a.id == 0) a.id = next_alert_id_++;  // never stored with one (hand-made state)
     if (a.alert.firing()) IndexStale(fp, std::nullopt, a.alert.stale_at);
     alerts_.emplace(fp, std::move(a));
   }
@@ -183,6 +186,7 @@ Engine::Change Engine::Receive(const Alert& in, TimePoint now, Step& step) {
   std::optional<TimePoint> indexed;  // the staleness deadline indexed before this receipt
   Change change = Change::kNone;
   if (inserted) {
+    t.id = next_alert_id_++;
     t.alert = in;
     t.first_received = t.last_received = now;
     if (in.firing()) {
@@ -285,7 +289,7 @@ void Engine::Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, 
         now < *inc->resolved_at + rule.resolve.after) {
       // Firing inside the quiet period after a person resolved it: part of what they resolved.
       if (!member) {
-        AddMember(*inc, fp, step.changes);
+        AddMember(*inc, alert, step.changes);
         AddAccount(*inc, alert.alert.labels);
       }
       step.touched_incidents.insert(inc->id);
@@ -302,7 +306,7 @@ void Engine::Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, 
   }
   step.touched_incidents.insert(inc->id);
   if (!member) {
-    AddMember(*inc, fp, step.changes);
+    AddMember(*inc, alert, step.changes);
     auto& ms = memberships_[fp];
     if (std::find(ms.begin(), ms.end(), inc->id) == ms.end()) ms.push_back(inc->id);
     AddAccount(*inc, alert.alert.labels);

@@ -30,12 +30,20 @@ struct EventRecord {
   std::vector<std::string> notify;  // receiver names (before each receiver's `events` filter)
 };
 
+// An alert that joined an incident; the store keeps it as a row of its own.
+struct Membership {
+  int64_t incident_id = 0;
+  uint64_t fingerprint = 0;
+  int64_t alert_id = 0;  // TrackedAlert::id
+  bool operator==(const Membership&) const = default;
+};
+
 // Everything one ingest, tick or action changed; committed to the store in one transaction.
 struct Changes {
   std::vector<TrackedAlert> alerts;        // upserted alert rows
   std::vector<Incident> incidents;         // upserted incident rows (state after the step)
   std::vector<int64_t> removed_incidents;  // pending groups that vanished before declaring
-  std::vector<std::pair<int64_t, uint64_t>> joined;  // (incident id, fingerprint): new members
+  std::vector<Membership> joined;          // new members
   std::vector<EventRecord> events;         // in order
 
   bool empty() const {
@@ -163,6 +171,7 @@ class Engine {
   // rules' incidents.
   std::unordered_map<uint64_t, std::vector<int64_t>> memberships_;
   int64_t next_id_ = 1;
+  int64_t next_alert_id_ = 1;  // TrackedAlert::id
 
   // Timers: what Tick has to look at, so that it never walks every alert or incident.
   std::set<int64_t> pending_;  // pending incidents

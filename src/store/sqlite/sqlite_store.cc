@@ -187,12 +187,12 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
   if (!changes.joined.empty()) {
     Result<Stmt> st = db.Prepare(kInsertMembership);
     if (!st.ok()) return st.error();
-    for (const auto& [incident_id, fp] : changes.joined) {
-      st->Bind(1, incident_id).Bind(2, static_cast<int64_t>(fp));
+    for (const Membership& m : changes.joined) {
+      st->Bind(1, m.incident_id).Bind(2, m.alert_id).Bind(3, static_cast<int64_t>(m.fingerprint));
       Status s = st->Run();
       if (!s.ok()) {
-        return WithContext(s, "alert " + FormatFingerprint(fp) + " joining incident " +
-                                  std::to_string(incident_id));
+        return WithContext(s, "alert " + FormatFingerprint(m.fingerprint) + " joining incident " +
+                                  std::to_string(m.incident_id));
       }
     }
   }

@@ -66,8 +66,9 @@ inline std::vector<Incident> Stored(const Changes& c) {
     rows[inc.id] = inc;
     rows[inc.id].alerts = members;
   }
-  for (const auto& [id, fp] : c.joined) {
-    auto it = rows.find(id);
+  for (const Membership& joined : c.joined) {
+    const uint64_t fp = joined.fingerprint;
+    auto it = rows.find(joined.incident_id);
     if (it == rows.end()) continue;
     auto& m = it->second.alerts;
     if (std::find(m.begin(), m.end(), fp) == m.end())

@@ -127,8 +127,14 @@ EngineStats Engine::Stats() const {
 }
 
 Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
+  Changes out;
+  Ingest(batch, now, out);
+  return out;
+}
+
+void Engine::Ingest(const std::vector<Alert>& batch, TimePoint now, Changes& into) {
   if (!epoch_) epoch_ = now;
-  Step step;
+  Step step(into);
   for (const Alert& in : batch) {
     const uint64_t fp = in.fingerprint;
     switch (Receive(in, now, step)) {
@@ -148,12 +154,18 @@ Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
     }
   }
   for (int64_t id : step.TouchedIncidents()) Reevaluate(id, now, step);
-  return Finish(step);
+  Finish(step);
 }
 
 Changes Engine::Tick(TimePoint now) {
+  Changes out;
+  Tick(now, out);
+  return out;
+}
+
+void Engine::Tick(TimePoint now, Changes& into) {
   if (!epoch_) epoch_ = now;
-  Step step;
+  Step step(into);
   ExpireStale(now, step);
   // Only time-dependent decisions can change on a tick: a pending trigger's hold or window, a
   // quiet period before resolving. What did not change is not written back.
@@ -175,7 +187,7 @@ Changes Engine::Tick(TimePoint now) {
     }
   }
   CheckHeartbeats(now, step);
-  return Finish(step);
+  Finish(step);
 }
 
 // Updates the tracked alert from what was received and says how it changed.
@@ -416,14 +428,13 @@ void Engine::UpdateTimers(int64_t id) {
   if (!IsOpen(inc.state)) impact_.erase(id);
 }
 
-Changes Engine::Finish(Step& step) {
+void Engine::Finish(Step& step) {
   for (int64_t id : step.touched_incidents) UpdateTimers(id);
   for (uint64_t fp : step.touched_alerts) step.changes.alerts.push_back(alerts_.at(fp));
   for (int64_t id : step.touched_incidents) {
     auto it = incidents_.find(id);
     if (it != incidents_.end()) step.changes.incidents.push_back(CopyWithoutMembers(it->second));
   }
-  return std::move(step.changes);
 }
 
 }  // namespace ab

@@ -86,8 +86,12 @@ class Engine {
   void Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> incidents);
 
   Changes Ingest(const std::vector<Alert>& batch, TimePoint now);
+  // The same, appending to `into` (the changes of one group commit) instead of moving the rows of
+  // every batch into it afterwards.
+  void Ingest(const std::vector<Alert>& batch, TimePoint now, Changes& into);
   // Time-driven decisions: trigger holds and windows, quiet periods, stale alerts, heartbeats.
   Changes Tick(TimePoint now);
+  void Tick(TimePoint now, Changes& into);
   // A person's action. An incident the engine no longer holds (an older occurrence after a
   // restart) is acted on from `archived`, its stored row, when the caller passes it.
   ActionOutcome Act(const Action& action, TimePoint now, const Incident* archived = nullptr);
@@ -132,7 +136,7 @@ class Engine {
             std::string actor = {});
   void Reevaluate(int64_t id, TimePoint now, Step& step);
   void UpdateTimers(int64_t id);
-  Changes Finish(Step& step);
+  void Finish(Step& step);
   GroupState& GroupOf(const Incident& inc);
 
   // triggers.cc

@@ -147,9 +147,13 @@ void IngestPipeline::CommitStep(std::vector<Batch>& batches, bool tick) {
   Changes changes;
   std::map<int64_t, Incident> archived;
   for (Batch& b : batches) {
-    changes.Merge(b.action ? RunAction(b, now, archived) : engine_.Ingest(b.alerts, now));
+    if (b.action) {
+      changes.Merge(RunAction(b, now, archived));
+    } else {
+      engine_.Ingest(b.alerts, now, changes);
+    }
   }
-  if (tick) changes.Merge(engine_.Tick(now));
+  if (tick) engine_.Tick(now, changes);
 
   Status status;
   if (!changes.empty()) {

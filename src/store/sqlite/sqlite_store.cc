@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "store/sqlite/rows.h"
 #include "store/sqlite/schema.h"
@@ -53,6 +54,20 @@ Status EnableWal(Db& db) {
 Status RunEach(Stmt& st, int64_t id) {
   st.Bind(1, id);
   return st.Run();
+}
+
+// A group commit holds one row per step that touched a row: only the last one of each id is
+// written (the ones before it would be overwritten in the same transaction anyway).
+template <typename Row, typename IdOf>
+std::vector<const Row*> LastRowOfEachId(const std::vector<Row>& rows, IdOf id_of) {
+  std::vector<const Row*> out;
+  out.reserve(rows.size());
+  std::unordered_set<int64_t> seen;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    if (seen.insert(id_of(*it)).second) out.push_back(&*it);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
@@ -160,10 +175,11 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
   if (!changes.alerts.empty()) {
     Result<Stmt> st = db.Prepare(kUpsertAlert);
     if (!st.ok()) return st.error();
-    for (const TrackedAlert& a : changes.alerts) {
-      BindAlert(*st, a);
+    for (const TrackedAlert* a :
+         LastRowOfEachId(changes.alerts, [](const TrackedAlert& t) { return t.id; })) {
+      BindAlert(*st, *a);
       Status s = st->Run();
-      if (!s.ok()) return WithContext(s, "alert " + FormatFingerprint(a.alert.fingerprint));
+      if (!s.ok()) return WithContext(s, "alert " + FormatFingerprint(a->alert.fingerprint));
     }
   }
 
@@ -172,7 +188,9 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
     if (!st.ok()) return st.error();
     Result<Stmt> ref_st = db.Prepare(kUpsertExternalRef);
     if (!ref_st.ok()) return ref_st.error();
-    for (const Incident& inc : changes.incidents) {
+    for (const Incident* row :
+         LastRowOfEachId(changes.incidents, [](const Incident& inc) { return inc.id; })) {
+      const Incident& inc = *row;
       BindIncident(*st, inc);
       Status s = st->Run();
       // Refs only accumulate here; AddExternalRef is their usual way in.

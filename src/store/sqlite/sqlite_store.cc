@@ -12,7 +12,9 @@
 namespace ab {
 
 Result<std::unique_ptr<IncidentStore>> OpenSqliteStore(const std::string& path) {
-  return sqlite::SqliteStore::Open(path);
+  Result<std::unique_ptr<sqlite::SqliteStore>> store = sqlite::SqliteStore::Open(path);
+  if (!store.ok()) return store.error();
+  return std::unique_ptr<IncidentStore>(std::move(*store));
 }
 
 namespace sqlite {
@@ -32,6 +34,8 @@ Result<Db> OpenConnection(const std::string& path, bool create, bool read_only) 
   if (!db.ok()) return db;
   sqlite3_busy_timeout(db->raw(), kBusyTimeoutMs);
   // query_only: the read connections must never take the write lock by accident.
+  // synchronous=FULL on the writer (each commit syncs the WAL: an acknowledged alert survives
+  // power loss) and on the checkpointer (the database file is synced before the WAL is reused).
   Status s = db->Exec(read_only ? "PRAGMA foreign_keys = ON; PRAGMA query_only = ON"
                                 : "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL");
   if (!s.ok()) return s.error();
@@ -72,7 +76,8 @@ std::vector<const Row*> LastRowOfEachId(const std::vector<Row>& rows, IdOf id_of
 
 }  // namespace
 
-Result<std::unique_ptr<IncidentStore>> SqliteStore::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                       CheckpointOptions checkpoints) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;
@@ -93,8 +98,11 @@ Result<std::unique_ptr<IncidentStore>> SqliteStore::Open(const std::string& path
   if (!outbox.ok()) return outbox.error();
   Result<Db> api = OpenConnection(path, false, /*read_only=*/true);
   if (!api.ok()) return api.error();
-  return std::unique_ptr<IncidentStore>(
-      new SqliteStore(std::move(*writer), std::move(*outbox), std::move(*api)));
+  Result<Db> checkpoint = OpenConnection(path, false, /*read_only=*/false);
+  if (!checkpoint.ok()) return checkpoint.error();
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*writer), std::move(*outbox),
+                                                      std::move(*api), std::move(*checkpoint),
+                                                      checkpoints));
 }
 
 Result<StoredState> SqliteStore::Load() {
@@ -253,6 +261,7 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
 
 Status SqliteStore::Flush() {
   std::lock_guard lock(writer_.mu);
+  auto background = checkpointer_->Hold();
   int wal_frames = 0;
   int checkpointed = 0;
   int rc = sqlite3_wal_checkpoint_v2(writer_.db.raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,

@@ -62,7 +62,8 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
   if (state == IncidentState::kPending) return conflict("it is pending (its trigger has not held)");
   const bool closed = state == IncidentState::kClosed;
 
-  Step step;
+  Changes changes;
+  Step step(changes);
   switch (action.type) {
     case ActionType::kAck:
       if (state == IncidentState::kAcknowledged) break;
@@ -130,15 +131,15 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
     }
   }
 
-  out.changed = !step.changes.events.empty();
+  out.changed = !changes.events.empty();
   out.incident = *inc;
   if (!out.changed) return out;
   if (held) {
-    out.changes = Finish(step);
+    Finish(step);
   } else {
-    step.changes.incidents.push_back(copy);
-    out.changes = std::move(step.changes);
+    changes.incidents.push_back(copy);
   }
+  out.changes = std::move(changes);
   return out;
 }
 

@@ -9,26 +9,6 @@
 
 namespace ab {
 
-namespace {
-
-bool Contains(const std::vector<uint64_t>& sorted, uint64_t fp) {
-  return std::binary_search(sorted.begin(), sorted.end(), fp);
-}
-
-void InsertSorted(std::vector<uint64_t>& sorted, uint64_t fp) {
-  auto it = std::lower_bound(sorted.begin(), sorted.end(), fp);
-  if (it == sorted.end() || *it != fp) sorted.insert(it, fp);
-}
-
-// A new member: kept in the engine's sorted list and reported once as a membership row.
-void AddMember(Incident& inc, uint64_t fp, Changes& changes) {
-  InsertSorted(inc.alerts, fp);
-  inc.alerts_total = static_cast<int>(inc.alerts.size());
-  changes.joined.emplace_back(inc.id, fp);
-}
-
-}  // namespace
-
 Incident CopyWithoutMembers(Incident& inc) {
   std::vector<uint64_t> members = std::move(inc.alerts);
   Incident copy = inc;
@@ -62,6 +42,8 @@ Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) 
 void Engine::SetRules(std::shared_ptr<const RuleSet> rules) {
   rules_ = std::move(rules);
   impact_.clear();  // the accounts table may have changed with them
+  // A pending trigger counts by its rule's window, which may have changed.
+  for (int64_t id : pending_) tallies_[id] = BuildTally(incidents_.at(id));
   RebuildHeartbeats();
   for (const auto& [id, inc] : incidents_) UpdateTimers(id);
 }
@@ -71,7 +53,10 @@ void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> inc
   incidents_.clear();
   groups_.clear();
   memberships_.clear();
+  tallies_.clear();
+  firing_alerts_ = 0;
   pending_.clear();
+  open_.clear();
   quiet_.clear();
   stale_at_.clear();
   impact_.clear();
@@ -80,9 +65,15 @@ void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> inc
   raise_due_.clear();
   epoch_.reset();
   next_id_ = 1;
+  next_alert_id_ = 1;
+  for (const auto& a : alerts) next_alert_id_ = std::max(next_alert_id_, a.id + 1);
   for (auto& a : alerts) {
     uint64_t fp = a.alert.fingerprint;
-    if (a.alert.firing()) IndexStale(fp, std::nullopt, a.alert.stale_at);
+    if (a.id == 0) a.id = next_alert_id_++;  // never stored with one (hand-made state)
+    if (a.alert.firing()) {
+      IndexStale(fp, std::nullopt, a.alert.stale_at);
+      ++firing_alerts_;
+    }
     alerts_.emplace(fp, std::move(a));
   }
   std::sort(incidents.begin(), incidents.end(),
@@ -101,9 +92,10 @@ void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> inc
     incidents_[id] = std::move(inc);
   }
   for (auto& [id, inc] : incidents_) {
+    AddMemberships(inc);  // each is its group's current incident
     if (inc.state == IncidentState::kPending || IsOpen(inc.state)) {
-      AddMemberships(inc);
       if (IsOpen(inc.state)) inc.alerts_firing = FiringCount(inc);
+      tallies_.emplace(id, BuildTally(inc));
     }
   }
   RebuildHeartbeats();
@@ -118,20 +110,25 @@ const Incident* Engine::FindIncident(int64_t id) const {
 EngineStats Engine::Stats() const {
   EngineStats s;
   s.tracked_alerts = alerts_.size();
-  for (const auto& [fp, a] : alerts_) s.firing_alerts += a.alert.firing() ? 1 : 0;
-  for (const auto& [id, inc] : incidents_) {
-    if (IsOpen(inc.state)) ++s.open_incidents;
-  }
+  s.firing_alerts = firing_alerts_;
+  s.open_incidents = open_.size();
   s.pending_incidents = pending_.size();
   return s;
 }
 
 Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
+  Changes out;
+  Ingest(batch, now, out);
+  return out;
+}
+
+void Engine::Ingest(const std::vector<Alert>& batch, TimePoint now, Changes& into) {
   if (!epoch_) epoch_ = now;
-  Step step;
+  Step step(into);
   for (const Alert& in : batch) {
     const uint64_t fp = in.fingerprint;
-    switch (Receive(in, now, step)) {
+    PriorEpisode prior;
+    switch (Receive(in, now, step, &prior)) {
       case Change::kNone:
         break;
       case Change::kEnded:
@@ -139,7 +136,7 @@ Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
                     step);
         break;
       case Change::kStarted:
-        MemberStarted(fp, step);
+        MemberStarted(fp, prior, step);
         Route(fp, Change::kStarted, now, step);
         break;
       case Change::kRepeat:
@@ -148,12 +145,18 @@ Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
     }
   }
   for (int64_t id : step.TouchedIncidents()) Reevaluate(id, now, step);
-  return Finish(step);
+  Finish(step);
 }
 
 Changes Engine::Tick(TimePoint now) {
+  Changes out;
+  Tick(now, out);
+  return out;
+}
+
+void Engine::Tick(TimePoint now, Changes& into) {
   if (!epoch_) epoch_ = now;
-  Step step;
+  Step step(into);
   ExpireStale(now, step);
   // Only time-dependent decisions can change on a tick: a pending trigger's hold or window, a
   // quiet period before resolving. What did not change is not written back.
@@ -176,21 +179,24 @@ Changes Engine::Tick(TimePoint now) {
   }
   RaiseDue(now, step);
   CheckHeartbeats(now, step);
-  return Finish(step);
+  Finish(step);
 }
 
 // Updates the tracked alert from what was received and says how it changed.
-Engine::Change Engine::Receive(const Alert& in, TimePoint now, Step& step) {
+// `prior` gets the alert's previous firing episode when a new one starts.
+Engine::Change Engine::Receive(const Alert& in, TimePoint now, Step& step, PriorEpisode* prior) {
   const uint64_t fp = in.fingerprint;
   auto [it, inserted] = alerts_.try_emplace(fp);
   TrackedAlert& t = it->second;
   std::optional<TimePoint> indexed;  // the staleness deadline indexed before this receipt
   Change change = Change::kNone;
   if (inserted) {
+    t.id = next_alert_id_++;
     t.alert = in;
     t.first_received = t.last_received = now;
     if (in.firing()) {
       change = Change::kStarted;
+      ++firing_alerts_;
     } else {
       t.resolved_at = now;
     }
@@ -211,12 +217,15 @@ Engine::Change Engine::Receive(const Alert& in, TimePoint now, Step& step) {
     t.alert.stale_at = in.stale_at;
     t.last_received = now;
     if (in.firing() && !was_firing) {
+      *prior = {t.first_received, t.resolved_at};
+      ++firing_alerts_;
       t.alert.status = AlertStatus::kFiring;
       t.first_received = now;
       t.resolved_at.reset();
       t.stale = false;
       change = Change::kStarted;
     } else if (!in.firing() && was_firing) {
+      --firing_alerts_;
       t.alert.status = AlertStatus::kResolved;
       t.resolved_at = now;
       change = Change::kEnded;
@@ -229,35 +238,6 @@ Engine::Change Engine::Receive(const Alert& in, TimePoint now, Step& step) {
   IndexStale(fp, indexed, t.alert.firing() ? t.alert.stale_at : std::nullopt);
   step.touched_alerts.insert(fp);
   return change;
-}
-
-// A member alert fires again: the live incidents that hold it count it as firing.
-void Engine::MemberStarted(uint64_t fp, Step& step) {
-  auto it = memberships_.find(fp);
-  if (it == memberships_.end()) return;
-  for (int64_t id : it->second) {
-    Incident& inc = incidents_.at(id);
-    if (IsOpen(inc.state)) {
-      ++inc.alerts_firing;
-      inc.held_open = false;
-    }
-    step.touched_incidents.insert(id);
-  }
-}
-
-// A member alert resolved or went stale.
-void Engine::MemberEnded(uint64_t fp, EventType type, nlohmann::json details, TimePoint now,
-                         Step& step) {
-  auto it = memberships_.find(fp);
-  if (it == memberships_.end()) return;
-  for (int64_t id : it->second) {
-    Incident& inc = incidents_.at(id);
-    if (IsOpen(inc.state)) {
-      inc.alerts_firing = std::max(0, inc.alerts_firing - 1);
-      Emit(inc, type, now, details, step);
-    }
-    step.touched_incidents.insert(id);
-  }
 }
 
 void Engine::Route(uint64_t fp, Change change, TimePoint now, Step& step) {
@@ -279,7 +259,7 @@ void Engine::Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, 
                   Step& step) {
   GroupState& gs = groups_[GroupKey{rule.name, group}];
   Incident* inc = gs.current_incident ? &incidents_.at(gs.current_incident) : nullptr;
-  bool member = inc != nullptr && Contains(inc->alerts, fp);
+  bool member = inc != nullptr && IsMember(*inc, fp);
   // A repeat notification of an alert the incident already holds changes nothing, whatever the
   // incident's state (it may have been resolved by hand while the alert kept firing).
   if (member && change == Change::kRepeat) return;
@@ -289,7 +269,7 @@ void Engine::Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, 
         now < *inc->resolved_at + rule.resolve.after) {
       // Firing inside the quiet period after a person resolved it: part of what they resolved.
       if (!member) {
-        AddMember(*inc, fp, step.changes);
+        AddMember(*inc, alert, step);
         AddAccount(*inc, alert.alert.labels);
       }
       step.touched_incidents.insert(inc->id);
@@ -306,14 +286,14 @@ void Engine::Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, 
   }
   step.touched_incidents.insert(inc->id);
   if (!member) {
-    AddMember(*inc, fp, step.changes);
-    auto& ms = memberships_[fp];
-    if (std::find(ms.begin(), ms.end(), inc->id) == ms.end()) ms.push_back(inc->id);
-    AddAccount(*inc, alert.alert.labels);
     if (IsOpen(inc->state)) {
       ++inc->alerts_firing;
       inc->held_open = false;
+    } else if (auto& trigger = TallyOf(*inc).trigger) {
+      trigger->Fired(fp, alert.first_received, std::nullopt, std::nullopt);
     }
+    AddMember(*inc, alert, step);
+    AddAccount(*inc, alert.alert.labels);
   }
   if (!IsOpen(inc->state)) return;  // pending: the trigger decides in Reevaluate
   Emit(*inc, EventType::kAlertAdded, now,
@@ -333,7 +313,14 @@ Incident& Engine::NewIncident(const Rule& rule, const LabelSet& group, GroupStat
   inc.state = IncidentState::kPending;
   inc.created_at = now;
   inc.base_severity = inc.priority = rule.severity.default_severity;
+  // The group's previous occurrence is done with alerts: only the current one holds members.
+  if (auto old = incidents_.find(gs.current_incident); old != incidents_.end()) {
+    DropMemberships(old->second);
+  }
   gs.current_incident = inc.id;
+  MemberTally& tally = tallies_[inc.id];
+  tally = MemberTally{};
+  if (!rule.heartbeat()) tally.trigger.emplace(rule.trigger.within);
   step.touched_incidents.insert(inc.id);
   int64_t id = inc.id;
   return incidents_[id] = std::move(inc);
@@ -341,31 +328,6 @@ Incident& Engine::NewIncident(const Rule& rule, const LabelSet& group, GroupStat
 
 Engine::GroupState& Engine::GroupOf(const Incident& inc) {
   return groups_[GroupKey{inc.rule, inc.group}];
-}
-
-void Engine::AddMemberships(const Incident& inc) {
-  for (uint64_t fp : inc.alerts) {
-    auto& ms = memberships_[fp];
-    if (std::find(ms.begin(), ms.end(), inc.id) == ms.end()) ms.push_back(inc.id);
-  }
-}
-
-void Engine::DropMemberships(const Incident& inc) {
-  for (uint64_t fp : inc.alerts) {
-    auto it = memberships_.find(fp);
-    if (it == memberships_.end()) continue;
-    std::erase(it->second, inc.id);
-    if (it->second.empty()) memberships_.erase(it);
-  }
-}
-
-int Engine::FiringCount(const Incident& inc) const {
-  int n = 0;
-  for (uint64_t fp : inc.alerts) {
-    auto it = alerts_.find(fp);
-    if (it != alerts_.end() && it->second.alert.firing()) ++n;
-  }
-  return n;
 }
 
 void Engine::Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json details, Step& step,
@@ -398,6 +360,7 @@ void Engine::UpdateTimers(int64_t id) {
   auto it = incidents_.find(id);
   if (it == incidents_.end()) {
     pending_.erase(id);
+    open_.erase(id);
     quiet_.erase(id);
     impact_.erase(id);
     return;
@@ -408,6 +371,11 @@ void Engine::UpdateTimers(int64_t id) {
   } else {
     pending_.erase(id);
   }
+  if (IsOpen(inc.state)) {
+    open_.insert(id);
+  } else {
+    open_.erase(id);
+  }
   bool quiet = IsOpen(inc.state) && inc.alerts_firing == 0 && !inc.held_open && !IsHeartbeat(inc);
   if (quiet) {
     quiet_.insert(id);
@@ -417,14 +385,13 @@ void Engine::UpdateTimers(int64_t id) {
   if (!IsOpen(inc.state)) impact_.erase(id);
 }
 
-Changes Engine::Finish(Step& step) {
+void Engine::Finish(Step& step) {
   for (int64_t id : step.touched_incidents) UpdateTimers(id);
   for (uint64_t fp : step.touched_alerts) step.changes.alerts.push_back(alerts_.at(fp));
   for (int64_t id : step.touched_incidents) {
     auto it = incidents_.find(id);
     if (it != incidents_.end()) step.changes.incidents.push_back(CopyWithoutMembers(it->second));
   }
-  return std::move(step.changes);
 }
 
 }  // namespace ab

@@ -17,6 +17,7 @@
 
 #include "common/time.h"
 #include "engine/action.h"
+#include "engine/member_tally.h"
 #include "model/alert.h"
 #include "model/incident.h"
 #include "rules/rule.h"
@@ -30,12 +31,20 @@ struct EventRecord {
   std::vector<std::string> notify;  // receiver names (before each receiver's `events` filter)
 };
 
+// An alert that joined an incident; the store keeps it as a row of its own.
+struct Membership {
+  int64_t incident_id = 0;
+  uint64_t fingerprint = 0;
+  int64_t alert_id = 0;  // TrackedAlert::id
+  bool operator==(const Membership&) const = default;
+};
+
 // Everything one ingest, tick or action changed; committed to the store in one transaction.
 struct Changes {
   std::vector<TrackedAlert> alerts;        // upserted alert rows
   std::vector<Incident> incidents;         // upserted incident rows (state after the step)
   std::vector<int64_t> removed_incidents;  // pending groups that vanished before declaring
-  std::vector<std::pair<int64_t, uint64_t>> joined;  // (incident id, fingerprint): new members
+  std::vector<Membership> joined;          // new members
   std::vector<EventRecord> events;         // in order
 
   bool empty() const {
@@ -78,9 +87,13 @@ class Engine {
   void Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> incidents);
 
   Changes Ingest(const std::vector<Alert>& batch, TimePoint now);
+  // The same, appending to `into` (the changes of one group commit) instead of moving the rows of
+  // every batch into it afterwards.
+  void Ingest(const std::vector<Alert>& batch, TimePoint now, Changes& into);
   // Time-driven decisions: trigger holds and windows, quiet periods, stale alerts, heartbeats,
   // priority raises that come to hold as time passes (an account's renewal nearing).
   Changes Tick(TimePoint now);
+  void Tick(TimePoint now, Changes& into);
   // A person's action. An incident the engine no longer holds (an older occurrence after a
   // restart) is acted on from `archived`, its stored row, when the caller passes it.
   ActionOutcome Act(const Action& action, TimePoint now, const Incident* archived = nullptr);
@@ -106,26 +119,37 @@ class Engine {
   };
   // How a received alert changed.
   enum class Change : uint8_t { kNone, kStarted, kRepeat, kEnded };
+  // A tracked alert's previous firing episode, as it was before a receipt started a new one.
+  struct PriorEpisode {
+    std::optional<TimePoint> first_received;  // none: the alert is new
+    std::optional<TimePoint> resolved_at;
+  };
 
   class Step;  // one Ingest/Tick/Act: accumulates Changes
 
   // engine.cc
-  Change Receive(const Alert& in, TimePoint now, Step& step);
-  void MemberStarted(uint64_t fp, Step& step);
+  Change Receive(const Alert& in, TimePoint now, Step& step, PriorEpisode* prior);
+  void MemberStarted(uint64_t fp, const PriorEpisode& prior, Step& step);
   void MemberEnded(uint64_t fp, EventType type, nlohmann::json details, TimePoint now, Step& step);
   void Route(uint64_t fp, Change change, TimePoint now, Step& step);
   void Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, TimePoint now,
             Step& step);
   Incident& NewIncident(const Rule& rule, const LabelSet& group, GroupState& gs, TimePoint now,
                         Step& step);
+  bool IsMember(const Incident& inc, uint64_t fp) const;
+  void AddMember(Incident& inc, const TrackedAlert& alert, Step& step);
   void AddMemberships(const Incident& inc);
   void DropMemberships(const Incident& inc);
   int FiringCount(const Incident& inc) const;
+  // The tally of a live incident; built from its members as they are now when it has none yet
+  // (*built says so: the change being applied is then already in it).
+  MemberTally& TallyOf(const Incident& inc, bool* built = nullptr);
+  MemberTally BuildTally(const Incident& inc) const;
   void Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json details, Step& step,
             std::string actor = {});
   void Reevaluate(int64_t id, TimePoint now, Step& step);
   void UpdateTimers(int64_t id);
-  Changes Finish(Step& step);
+  void Finish(Step& step);
   GroupState& GroupOf(const Incident& inc);
 
   // triggers.cc
@@ -163,13 +187,18 @@ class Engine {
   std::unordered_map<uint64_t, TrackedAlert> alerts_;
   std::map<int64_t, Incident> incidents_;  // by id
   std::unordered_map<GroupKey, GroupState, GroupKeyHash> groups_;
-  // Which live (pending or open) incidents each alert belongs to; an alert can join several
-  // rules' incidents.
+  // Which incidents each alert belongs to, among each group's current incident (of any state;
+  // older occurrences are let go of); an alert can join several rules' incidents.
   std::unordered_map<uint64_t, std::vector<int64_t>> memberships_;
+  // Live (pending or open) incidents' member counts, kept as members change (member_tally.h).
+  std::unordered_map<int64_t, MemberTally> tallies_;
+  size_t firing_alerts_ = 0;
   int64_t next_id_ = 1;
+  int64_t next_alert_id_ = 1;  // TrackedAlert::id
 
   // Timers: what Tick has to look at, so that it never walks every alert or incident.
   std::set<int64_t> pending_;  // pending incidents
+  std::set<int64_t> open_;     // declared or acknowledged incidents (for Stats)
   std::set<int64_t> quiet_;    // open incidents with no firing alert, awaiting their quiet period
   std::set<std::pair<TimePoint, uint64_t>> stale_at_;  // firing alerts by staleness deadline
 

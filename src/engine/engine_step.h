@@ -11,7 +11,10 @@ namespace ab {
 
 class Engine::Step {
  public:
-  Changes changes;
+  // Appends to `out`, which may already hold earlier steps' changes (a group commit).
+  explicit Step(Changes& out) : changes(out) {}
+
+  Changes& changes;
   std::set<int64_t> touched_incidents;  // their rows are written at the end of the step
   std::unordered_set<uint64_t> touched_alerts;
 

@@ -22,6 +22,7 @@ void Engine::ExpireStale(TimePoint now, Step& step) {
     t.alert.status = AlertStatus::kResolved;
     t.resolved_at = now;
     t.stale = true;
+    --firing_alerts_;
     step.touched_alerts.insert(fp);
     MemberEnded(fp, EventType::kAlertStale,
                 {{"fingerprint", FormatFingerprint(fp)},

@@ -21,38 +21,30 @@ void Engine::EvaluatePending(Incident& inc, const Rule* rule, TimePoint now, Ste
   }
   const Trigger& trigger = rule->trigger;
   const size_t need = static_cast<size_t>(std::max(1, trigger.min_alerts));
-  thread_local std::vector<TimePoint> starts;  // when each counting alert began to count
-  starts.clear();
-  int firing = 0;
-  size_t before_now = 0;
-  for (uint64_t fp : inc.alerts) {
-    const TrackedAlert& a = alerts_.at(fp);
-    bool counts = a.alert.firing() || (trigger.within.count() > 0 && a.resolved_at &&
-                                       *a.resolved_at + trigger.within >= now);
-    if (!counts) continue;
-    firing += a.alert.firing() ? 1 : 0;
-    starts.push_back(a.first_received);
-    before_now += a.first_received < now ? 1 : 0;
-  }
+  // What counts is kept as members change (member_tally.h): an alert counts while it fires and,
+  // with a `within` window, until `within` after it resolved, from when it began to count.
+  MemberTally& tally = TallyOf(inc);
+  if (!tally.trigger) tally = BuildTally(inc);
+  TriggerCount& count = *tally.trigger;
+  count.Expire(now);
+  const int firing = count.firing();
   inc.alerts_firing = firing;
-  if (starts.empty()) {
+  if (count.counting() == 0) {
     RemovePending(inc, step);  // the group went quiet before its trigger held
     return;
   }
-  if (starts.size() < need) {
+  if (count.counting() < need) {
     inc.trigger_since.reset();
     return;
   }
   // Between two evaluations no alert arrives (an arrival is an evaluation), so the count can
   // only fall as the window slides. If it held at the last evaluation and enough of the alerts
-  // counting now were counting before this instant, it held throughout; else it holds since the
-  // need-th alert began to count. An alert that fires again starts to count afresh, so a flap
-  // can only make a declaration later, never earlier.
-  if (!inc.trigger_since || before_now < need) {
-    std::nth_element(starts.begin(), starts.begin() + static_cast<ptrdiff_t>(need - 1),
-                     starts.end());
-    inc.trigger_since = starts[need - 1];
-  }
+  // counting now were counting before this instant (the need-th earliest start is before now),
+  // it held throughout; else it holds since the need-th alert began to count. An alert that
+  // fires again starts to count afresh, so a flap can only make a declaration later, never
+  // earlier.
+  const TimePoint nth = count.NthStart(need);
+  if (!inc.trigger_since || nth >= now) inc.trigger_since = nth;
   if (now < *inc.trigger_since + trigger.hold || firing == 0) return;
   Declare(inc, *rule, now, step);
 }
@@ -60,6 +52,7 @@ void Engine::EvaluatePending(Incident& inc, const Rule* rule, TimePoint now, Ste
 void Engine::RemovePending(Incident& inc, Step& step) {
   const int64_t id = inc.id;
   DropMemberships(inc);
+  tallies_.erase(id);
   step.changes.removed_incidents.push_back(id);
   GroupOf(inc).current_incident = 0;
   incidents_.erase(id);  // `inc` dangles from here on
@@ -70,7 +63,9 @@ void Engine::Declare(Incident& inc, const Rule& rule, TimePoint now, Step& step)
   inc.state = IncidentState::kDeclared;
   inc.declared_at = now;
   inc.trigger_since.reset();
-  inc.alerts_firing = FiringCount(inc);
+  MemberTally& tally = TallyOf(inc);
+  inc.alerts_firing = tally.trigger ? tally.trigger->firing() : FiringCount(inc);
+  tally.trigger.reset();
   inc.base_severity = BaseSeverityOf(inc, rule);
   inc.priority = inc.base_severity;
   if (!rule.severity.raise.empty()) {
@@ -104,11 +99,8 @@ void Engine::RenderText(Incident& inc, const Rule& rule) const {
 void Engine::MaybeResolve(Incident& inc, const Rule* rule, TimePoint now, Step& step) {
   if (inc.alerts_firing > 0 || inc.held_open) return;
   if (rule != nullptr && (rule->heartbeat() || !rule->resolve.when_alerts_resolved)) return;
-  TimePoint quiet_since{};
-  for (uint64_t fp : inc.alerts) {
-    const TrackedAlert& a = alerts_.at(fp);
-    if (a.resolved_at) quiet_since = std::max(quiet_since, *a.resolved_at);
-  }
+  // No member fires, so every member has resolved: quiet since the last of them did.
+  const TimePoint quiet_since = TallyOf(inc).last_member_end;
   Duration after = rule != nullptr ? rule->resolve.after : Duration(0);
   if (now < quiet_since + after) return;
   Resolve(inc, now, {{"alerts_total", inc.alerts.size()}}, step);
@@ -120,7 +112,7 @@ void Engine::Resolve(Incident& inc, TimePoint now, nlohmann::json details, Step&
   inc.resolved_at = now;
   inc.held_open = false;
   inc.resolved_by_hand = !actor.empty();
-  DropMemberships(inc);
+  tallies_.erase(inc.id);  // memberships stay while it is its group's current incident
   Emit(inc, EventType::kResolved, now, std::move(details), step, std::move(actor));
 }
 
@@ -134,6 +126,7 @@ void Engine::Reopen(Incident& inc, TimePoint now, nlohmann::json details, Step& 
   inc.held_open = !actor.empty();
   AddMemberships(inc);
   inc.alerts_firing = FiringCount(inc);
+  tallies_[inc.id] = BuildTally(inc);
   if (inc.alerts_firing > 0) inc.held_open = false;
   Emit(inc, EventType::kReopened, now, std::move(details), step, std::move(actor));
 }

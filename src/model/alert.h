@@ -33,6 +33,10 @@ struct Alert {
 // An alert as the engine tracks it: what was last received plus when alertbridge received it.
 // Trigger windows and staleness run on received times, never on the sender's startsAt.
 struct TrackedAlert {
+  // Storage order: assigned by the engine when it first tracks the fingerprint, never reused.
+  // The store keys alert rows by it, so that a storm of new alerts appends rows at the end of
+  // the table instead of scattering them over it by random fingerprint.
+  int64_t id = 0;
   Alert alert;
   TimePoint first_received{};  // first firing receipt of the current firing episode
   TimePoint last_received{};

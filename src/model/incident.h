@@ -72,8 +72,8 @@ struct Incident {
   Owner owner;
   std::string runbook;
   std::vector<std::string> receivers;  // from the rule at declaration
-  // Member fingerprints, sorted. Kept by the engine; the store keeps memberships as rows of their
-  // own (written once, when an alert joins) and fills this in on Load.
+  // Member fingerprints. Kept by the engine (in joining order); the store keeps memberships as
+  // rows of their own (written once, when an alert joins) and fills this in, sorted, on Load.
   std::vector<uint64_t> alerts;
   int alerts_total = 0;  // alerts.size() where the list is known; always set
   int alerts_firing = 0;

@@ -53,7 +53,8 @@ Status IngestPipeline::Start() {
   stats_ = engine_.Stats();
   spdlog::info("msg=\"state restored\" alerts={} incidents={} firing={} open_incidents={}", alerts,
                incidents, stats_.firing_alerts, stats_.open_incidents);
-  thread_ = std::thread([this] { Run(); });
+  store_thread_ = std::thread([this] { RunStore(); });
+  thread_ = std::thread([this] { RunEngine(); });
   return Status::Ok();
 }
 
@@ -64,7 +65,13 @@ void IngestPipeline::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) thread_.join();  // it commits what is queued, then stops the store
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    store_stop_ = true;
+  }
+  store_cv_.notify_all();
+  if (store_thread_.joinable()) store_thread_.join();
 }
 
 bool IngestPipeline::Submit(std::vector<Alert> alerts, Done done) {
@@ -117,84 +124,162 @@ EngineStats IngestPipeline::stats() const {
   return stats_;
 }
 
-void IngestPipeline::Run() {
+void IngestPipeline::Apply(Batch& b, Group& group, TimePoint now) {
+  if (b.action) {
+    group.changes.Merge(RunAction(b, now, group.archived));
+  } else {
+    engine_.Ingest(b.alerts, now, group.changes);
+  }
+  group.batches.push_back(std::move(b));
+}
+
+bool IngestPipeline::HandOff(Group& group) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !store_busy_ || store_failed_; });
+  if (store_failed_) return false;
+  if (group.empty()) return true;
+  handed_ = std::move(group);
+  group = Group{};
+  store_busy_ = true;
+  store_cv_.notify_one();
+  return true;
+}
+
+bool IngestPipeline::WaitForStore() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !store_busy_ || store_failed_; });
+  return !store_failed_;
+}
+
+void IngestPipeline::Recover(Group& group, const Status& status) {
+  // The engine ran ahead of what is durable: rebuild it from the store, so that the senders'
+  // retries (they get a 503) are applied to the committed state, not to lost changes.
+  Answer(group, status);
+  group = Group{};
+  auto state = store_.Load();
+  if (state.ok()) {
+    engine_.Restore(std::move(state->alerts), std::move(state->incidents));
+  } else {
+    spdlog::error("msg=\"store reload failed\" error=\"{}\"", state.error().message);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  store_failed_.reset();
+  stats_ = engine_.Stats();
+}
+
+void IngestPipeline::RunEngine() {
   TimePoint next_tick = clock_.now() + options_.tick_interval;
-  std::vector<Batch> batches;
+  Group group;
+  std::vector<Batch> taken;
   for (;;) {
-    bool tick = false;
+    bool stop = false;
+    std::optional<Status> failed;
     {
       std::unique_lock<std::mutex> lock(mu_);
       // Timers need wall time to pass; the wait is bounded by the next tick.
-      cv_.wait_for(lock, options_.tick_interval, [&] { return stopping_ || !queue_.empty(); });
-      while (!queue_.empty() && batches.size() < options_.max_batches_per_commit) {
-        batches.push_back(std::move(queue_.front()));
+      cv_.wait_for(lock, options_.tick_interval, [&] {
+        return stopping_ || store_failed_ || !queue_.empty() || (!group.empty() && !store_busy_);
+      });
+      failed = store_failed_;
+      while (!failed && !queue_.empty() &&
+             group.batches.size() + taken.size() < options_.max_batches_per_commit) {
+        taken.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      if (batches.empty() && stopping_) return;
+      stop = stopping_ && queue_.empty() && taken.empty();
     }
-    TimePoint now = clock_.now();
+    if (failed) {
+      Recover(group, *failed);
+      continue;
+    }
+    const TimePoint now = clock_.now();
+    size_t applied = 0;
+    for (; applied < taken.size(); ++applied) {
+      Batch& b = taken[applied];
+      // An action may read an incident from the store: everything before it is committed first.
+      // Should that commit fail, the rest waits for the recovery.
+      if (b.action && !(HandOff(group) && WaitForStore())) break;
+      Apply(b, group, now);
+    }
+    taken.erase(taken.begin(), taken.begin() + static_cast<std::ptrdiff_t>(applied));
+    if (!taken.empty()) continue;
     if (now >= next_tick) {
-      tick = true;
+      engine_.Tick(now, group.changes);
       next_tick = now + options_.tick_interval;
     }
-    if (!batches.empty() || tick) CommitStep(batches, tick);
-    batches.clear();
+    {
+      EngineStats s = engine_.Stats();
+      std::lock_guard<std::mutex> lock(mu_);
+      stats_ = s;
+      if (!store_busy_ && !group.empty()) {
+        handed_ = std::move(group);
+        group = Group{};
+        store_busy_ = true;
+        store_cv_.notify_one();
+      }
+    }
+    if (stop) {
+      if (HandOff(group) && WaitForStore()) return;
+      continue;  // a commit failed on the way: recover and answer, then stop
+    }
   }
 }
 
-void IngestPipeline::CommitStep(std::vector<Batch>& batches, bool tick) {
-  const TimePoint now = clock_.now();
-  Changes changes;
-  std::map<int64_t, Incident> archived;
-  for (Batch& b : batches) {
-    changes.Merge(b.action ? RunAction(b, now, archived) : engine_.Ingest(b.alerts, now));
+void IngestPipeline::RunStore() {
+  for (;;) {
+    Group group;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      store_cv_.wait(lock, [&] { return handed_.has_value() || store_stop_; });
+      if (!handed_) return;
+      group = std::move(*handed_);
+      handed_.reset();
+    }
+    Status status = Commit(group);
+    Answer(group, status);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      store_busy_ = false;
+      if (!status.ok()) store_failed_ = status;
+    }
+    cv_.notify_all();
   }
-  if (tick) changes.Merge(engine_.Tick(now));
+}
 
-  Status status;
-  if (!changes.empty()) {
-    std::vector<OutboxEntry> outbox = PlanOutbox(changes, config_, now);
-    auto started = std::chrono::steady_clock::now();
-    status = store_.Commit(changes, outbox);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (status.ok()) {
-      healthy_ = true;
-      if (metrics_ != nullptr) {
-        metrics_->Commit(secs, static_cast<double>(batches.size()));
-        for (const EventRecord& rec : changes.events) {
-          if (rec.event.type == EventType::kDeclared) {
-            metrics_->IncidentDeclared(rec.snapshot.rule,
-                                       std::string(ToString(rec.snapshot.priority)));
-          }
-        }
-      }
-      for (const EventRecord& rec : changes.events) {
-        spdlog::info(
-            "msg=\"incident event\" event={} incident={} key={} rule={} state={} priority={}",
-            ToString(rec.event.type), rec.snapshot.id, rec.snapshot.key, rec.snapshot.rule,
-            ToString(rec.snapshot.state), ToString(rec.snapshot.priority));
-      }
-      if (!outbox.empty() && on_outbox_) on_outbox_();
-    } else {
-      // The engine ran ahead of what is durable: rebuild it from the store, so that the senders'
-      // retries (they get a 503) are applied to the committed state, not to lost changes.
-      spdlog::error("msg=\"store commit failed\" error=\"{}\" batches={}", status.error().message,
-                    batches.size());
-      healthy_ = false;
-      auto state = store_.Load();
-      if (state.ok()) {
-        engine_.Restore(std::move(state->alerts), std::move(state->incidents));
-      } else {
-        spdlog::error("msg=\"store reload failed\" error=\"{}\"", state.error().message);
+Status IngestPipeline::Commit(Group& group) {
+  const Changes& changes = group.changes;
+  if (changes.empty()) return Status::Ok();
+  const TimePoint now = clock_.now();
+  std::vector<OutboxEntry> outbox = PlanOutbox(changes, config_, now);
+  auto started = std::chrono::steady_clock::now();
+  Status status = store_.Commit(changes, outbox);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!status.ok()) {
+    spdlog::error("msg=\"store commit failed\" error=\"{}\" batches={}", status.error().message,
+                  group.batches.size());
+    healthy_ = false;
+    return status;
+  }
+  healthy_ = true;
+  if (metrics_ != nullptr) {
+    metrics_->Commit(secs, static_cast<double>(group.batches.size()));
+    for (const EventRecord& rec : changes.events) {
+      if (rec.event.type == EventType::kDeclared) {
+        metrics_->IncidentDeclared(rec.snapshot.rule, std::string(ToString(rec.snapshot.priority)));
       }
     }
   }
-  if (tick || !status.ok()) {  // Stats() walks every alert: once per tick, not per commit
-    EngineStats s = engine_.Stats();
-    std::lock_guard<std::mutex> lock(mu_);
-    stats_ = s;
+  for (const EventRecord& rec : changes.events) {
+    spdlog::info("msg=\"incident event\" event={} incident={} key={} rule={} state={} priority={}",
+                 ToString(rec.event.type), rec.snapshot.id, rec.snapshot.key, rec.snapshot.rule,
+                 ToString(rec.snapshot.state), ToString(rec.snapshot.priority));
   }
-  for (Batch& b : batches) {
+  if (!outbox.empty() && on_outbox_) on_outbox_();
+  return status;
+}
+
+void IngestPipeline::Answer(Group& group, const Status& status) {
+  for (Batch& b : group.batches) {
     if (b.done) b.done(status);
     if (b.action_done) b.action_done(b.lookup.ok() ? status : b.lookup, b.outcome);
   }

@@ -1,8 +1,13 @@
-// The ingest pipeline: one committer thread owns the engine. HTTP threads queue decoded batches
-// and people's actions; the committer runs every queued item through the engine and commits them
-// all in ONE store transaction (group commit), then answers each request. A 2xx therefore always
-// means the alerts or the action and their effects are durable. Timers (Engine::Tick) run on the
-// same thread.
+// The ingest pipeline: two threads, so that the engine works on the next group of requests while
+// the store syncs the previous one. HTTP threads queue decoded batches and people's actions; the
+// engine thread runs them through the engine into a group; the store thread commits each group in
+// ONE store transaction (group commit) and then answers its requests. A 2xx therefore always
+// means the alerts or the action and their effects are durable. While one group commits, the next
+// one gathers every request that arrives. Timers (Engine::Tick) run on the engine thread.
+//
+// The engine runs at most one group ahead of the store. Should a commit fail, the group after it
+// (already applied to the engine) fails too, and the engine is rebuilt from the store before it
+// takes more work, so the senders' retries meet the committed state.
 #pragma once
 
 #include <atomic>
@@ -12,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -44,15 +50,15 @@ class IngestPipeline {
                  Metrics* metrics, std::function<void()> on_outbox, PipelineOptions options = {});
   ~IngestPipeline();
 
-  // Restores the engine from the store and starts the committer thread.
+  // Restores the engine from the store and starts the threads.
   Status Start();
   // Commits what is queued, then stops.
   void Stop();
 
-  // Queues one decoded batch. `done` runs on the committer thread after the commit (or failure).
+  // Queues one decoded batch. `done` runs on the store thread after the commit (or failure).
   // Returns false at once when the queue is full or the pipeline is stopping.
   bool Submit(std::vector<Alert> alerts, Done done);
-  // Queues a person's action; `done` runs on the committer thread after the commit.
+  // Queues a person's action; `done` runs on the store thread after the commit.
   bool SubmitAction(Action action, ActionDone done);
 
   EngineStats stats() const;
@@ -68,12 +74,32 @@ class IngestPipeline {
     ActionOutcome outcome;
     Status lookup;  // reading an archived incident failed
   };
+  // Batches the engine has run, to be committed together.
+  struct Group {
+    std::vector<Batch> batches;
+    Changes changes;
+    // Incidents acted on in this group that the engine does not hold, so that a second action on
+    // one sees the first.
+    std::map<int64_t, Incident> archived;
+    bool empty() const { return batches.empty() && changes.empty(); }
+  };
   bool Enqueue(Batch batch);
-  void Run();
-  void CommitStep(std::vector<Batch>& batches, bool tick);
-  // Runs one action; `archived` holds incidents acted on in this step that the engine does not
-  // hold, so a second action on one sees the first.
+  void RunEngine();
+  void RunStore();
+  // On the engine thread: runs one batch into `group`.
+  void Apply(Batch& b, Group& group, TimePoint now);
+  // Runs one action; the store must hold everything committed before it (see RunEngine).
   Changes RunAction(Batch& b, TimePoint now, std::map<int64_t, Incident>& archived);
+  // Hands `group` to the store thread once it is idle. False when a commit failed meanwhile.
+  bool HandOff(Group& group);
+  // Waits until the store thread has answered everything handed to it.
+  bool WaitForStore();
+  // A commit failed: answers `group` (run on the engine after the failed one) with `status` and
+  // rebuilds the engine from the store.
+  void Recover(Group& group, const Status& status);
+  // On the store thread.
+  Status Commit(Group& group);
+  static void Answer(Group& group, const Status& status);
 
   Engine& engine_;
   IncidentStore& store_;
@@ -84,12 +110,18 @@ class IngestPipeline {
   PipelineOptions options_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        // wakes the engine thread
+  std::condition_variable store_cv_;  // wakes the store thread
   std::deque<Batch> queue_;
   bool stopping_ = false;
+  std::optional<Group> handed_;          // waiting for the store thread
+  bool store_busy_ = false;              // a group is handed over or being committed
+  std::optional<Status> store_failed_;   // the last commit failed; the engine must recover
+  bool store_stop_ = false;
   EngineStats stats_;
   std::atomic<bool> healthy_{true};
-  std::thread thread_;
+  std::thread thread_;        // engine
+  std::thread store_thread_;
 };
 
 }  // namespace ab

@@ -116,7 +116,7 @@ Result<std::optional<IncidentDetail>> SqliteStore::GetIncident(int64_t id) {
   {
     // A member whose alert row was pruned is left out.
     Result<Stmt> st = db.Prepare(std::string("SELECT ") + kAlertColumns +
-                                 " FROM alerts WHERE fingerprint IN (SELECT fingerprint FROM "
+                                 " FROM alerts WHERE id IN (SELECT alert_id FROM "
                                  "incident_alerts WHERE incident_id = ?1) ORDER BY fingerprint");
     if (!st.ok()) return st.error();
     st->Bind(1, id);

@@ -7,7 +7,7 @@
 namespace ab::sqlite {
 
 const char kAlertColumns[] =
-    "fingerprint, labels, annotations, status, starts_at, ends_at, generator_url, source, "
+    "id, fingerprint, labels, annotations, status, starts_at, ends_at, generator_url, source, "
     "first_received, last_received, resolved_at, stale_at, stale";
 const char kIncidentColumns[] =
     "id, key, rule, group_labels, group_hash, occurrence, state, base_severity, priority, title, "
@@ -20,11 +20,12 @@ const char kOutboxColumns[] =
     "created_at, next_attempt_at, last_error";
 const char kExternalRefColumns[] = "incident_id, receiver, type, id, url";
 
+// Keyed by TrackedAlert::id (storage order), not by fingerprint: new alerts append.
 const char kUpsertAlert[] =
-    "INSERT INTO alerts (fingerprint, labels, annotations, status, starts_at, ends_at, "
+    "INSERT INTO alerts (id, fingerprint, labels, annotations, status, starts_at, ends_at, "
     "generator_url, source, first_received, last_received, resolved_at, stale_at, stale) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-    "ON CONFLICT (fingerprint) DO UPDATE SET labels = excluded.labels, "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+    "ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, labels = excluded.labels, "
     "annotations = excluded.annotations, status = excluded.status, "
     "starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
     "generator_url = excluded.generator_url, source = excluded.source, "
@@ -66,7 +67,7 @@ const char kInsertOutbox[] =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 const char kInsertMembership[] =
-    "INSERT OR IGNORE INTO incident_alerts (incident_id, fingerprint) VALUES (?1, ?2)";
+    "INSERT OR IGNORE INTO incident_alerts (incident_id, alert_id, fingerprint) VALUES (?1, ?2, ?3)";
 
 const char kUpsertExternalRef[] =
     "INSERT INTO external_refs (incident_id, receiver, type, id, url) "
@@ -84,30 +85,32 @@ Error BadColumn(std::string_view row, std::string_view column, std::string_view 
 
 void BindAlert(Stmt& st, const TrackedAlert& t) {
   const Alert& a = t.alert;
-  st.Bind(1, static_cast<int64_t>(a.fingerprint))
-      .Bind(2, EncodeLabels(a.labels))
-      .Bind(3, EncodeLabels(a.annotations))
-      .Bind(4, ToString(a.status))
-      .Bind(5, a.starts_at)
-      .Bind(6, a.ends_at)
-      .Bind(7, a.generator_url)
-      .Bind(8, a.source)
-      .Bind(9, t.first_received)
-      .Bind(10, t.last_received)
-      .Bind(11, t.resolved_at)
-      .Bind(12, a.stale_at)
-      .Bind(13, int64_t{t.stale});
+  st.Bind(1, t.id)
+      .Bind(2, static_cast<int64_t>(a.fingerprint))
+      .Bind(3, EncodeLabels(a.labels))
+      .Bind(4, EncodeLabels(a.annotations))
+      .Bind(5, ToString(a.status))
+      .Bind(6, a.starts_at)
+      .Bind(7, a.ends_at)
+      .Bind(8, a.generator_url)
+      .Bind(9, a.source)
+      .Bind(10, t.first_received)
+      .Bind(11, t.last_received)
+      .Bind(12, t.resolved_at)
+      .Bind(13, a.stale_at)
+      .Bind(14, int64_t{t.stale});
 }
 
 Status ReadAlert(const Stmt& st, TrackedAlert* out) {
   Alert& a = out->alert;
-  a.fingerprint = static_cast<uint64_t>(st.Int(0));
+  out->id = st.Int(0);
+  a.fingerprint = static_cast<uint64_t>(st.Int(1));
   auto row = [&] { return "alert " + FormatFingerprint(a.fingerprint); };
-  if (!DecodeLabels(st.Text(1), &a.labels)) return BadColumn(row(), "labels", st.Text(1));
-  if (!DecodeLabels(st.Text(2), &a.annotations)) {
-    return BadColumn(row(), "annotations", st.Text(2));
+  if (!DecodeLabels(st.Text(2), &a.labels)) return BadColumn(row(), "labels", st.Text(2));
+  if (!DecodeLabels(st.Text(3), &a.annotations)) {
+    return BadColumn(row(), "annotations", st.Text(3));
   }
-  std::string_view status = st.Text(3);
+  std::string_view status = st.Text(4);
   if (status == ToString(AlertStatus::kFiring)) {
     a.status = AlertStatus::kFiring;
   } else if (status == ToString(AlertStatus::kResolved)) {
@@ -115,15 +118,15 @@ Status ReadAlert(const Stmt& st, TrackedAlert* out) {
   } else {
     return BadColumn(row(), "status", status);
   }
-  a.starts_at = st.Time(4);
-  a.ends_at = st.OptTime(5);
-  a.generator_url = st.Text(6);
-  a.source = st.Text(7);
-  out->first_received = st.Time(8);
-  out->last_received = st.Time(9);
-  out->resolved_at = st.OptTime(10);
-  a.stale_at = st.OptTime(11);
-  out->stale = st.Int(12) != 0;
+  a.starts_at = st.Time(5);
+  a.ends_at = st.OptTime(6);
+  a.generator_url = st.Text(7);
+  a.source = st.Text(8);
+  out->first_received = st.Time(9);
+  out->last_received = st.Time(10);
+  out->resolved_at = st.OptTime(11);
+  a.stale_at = st.OptTime(12);
+  out->stale = st.Int(13) != 0;
   return Status::Ok();
 }
 

@@ -24,7 +24,7 @@ extern const char kUpsertIncident[];
 extern const char kInsertEvent[];
 extern const char kInsertOutbox[];
 extern const char kUpsertExternalRef[];
-extern const char kInsertMembership[];  // (incident_id, fingerprint)
+extern const char kInsertMembership[];  // (incident_id, alert_id, fingerprint)
 
 void BindAlert(Stmt& st, const TrackedAlert& a);
 void BindIncident(Stmt& st, const Incident& inc);  // external_refs are a table of their own

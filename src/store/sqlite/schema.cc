@@ -130,6 +130,53 @@ ALTER TABLE incidents ADD COLUMN alerts_total INTEGER NOT NULL DEFAULT 0;
       R"sql(
 ALTER TABLE outbox ADD COLUMN discarded_at INTEGER;
 )sql",
+      // 5: alert rows keyed by their storage order (TrackedAlert::id) instead of their
+      // fingerprint, and memberships keyed by (incident, alert id). Every key written in an alert
+      // storm was random before, so each new alert dirtied a page of its own in both tables (a
+      // group commit of 200 alerts wrote ~400 pages); now new rows append at the end of the
+      // alerts table and at the end of each incident's memberships.
+      R"sql(
+CREATE TABLE alerts_v5 (
+  id             INTEGER PRIMARY KEY,
+  fingerprint    INTEGER NOT NULL,
+  labels         TEXT NOT NULL,
+  annotations    TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  starts_at      INTEGER NOT NULL,
+  ends_at        INTEGER,
+  generator_url  TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  first_received INTEGER NOT NULL,
+  last_received  INTEGER NOT NULL,
+  resolved_at    INTEGER,
+  stale_at       INTEGER,
+  stale          INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO alerts_v5 (fingerprint, labels, annotations, status, starts_at, ends_at,
+                       generator_url, source, first_received, last_received, resolved_at,
+                       stale_at, stale)
+  SELECT fingerprint, labels, annotations, status, starts_at, ends_at, generator_url, source,
+         first_received, last_received, resolved_at, stale_at, stale
+  FROM alerts ORDER BY first_received, fingerprint;
+
+CREATE TABLE incident_alerts_v5 (
+  incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+  alert_id    INTEGER NOT NULL,
+  fingerprint INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, alert_id)
+) WITHOUT ROWID;
+-- A member whose alert row is gone keeps its fingerprint under an id no alert row has.
+INSERT INTO incident_alerts_v5 (incident_id, alert_id, fingerprint)
+  SELECT m.incident_id,
+         COALESCE(a.id, -ROW_NUMBER() OVER (ORDER BY m.incident_id, m.fingerprint)),
+         m.fingerprint
+  FROM incident_alerts m LEFT JOIN alerts_v5 a ON a.fingerprint = m.fingerprint;
+
+DROP TABLE incident_alerts;
+DROP TABLE alerts;
+ALTER TABLE alerts_v5 RENAME TO alerts;
+ALTER TABLE incident_alerts_v5 RENAME TO incident_alerts;
+)sql",
   };
   return kMigrations;
 }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "store/sqlite/rows.h"
 #include "store/sqlite/schema.h"
@@ -11,7 +12,9 @@
 namespace ab {
 
 Result<std::unique_ptr<IncidentStore>> OpenSqliteStore(const std::string& path) {
-  return sqlite::SqliteStore::Open(path);
+  Result<std::unique_ptr<sqlite::SqliteStore>> store = sqlite::SqliteStore::Open(path);
+  if (!store.ok()) return store.error();
+  return std::unique_ptr<IncidentStore>(std::move(*store));
 }
 
 namespace sqlite {
@@ -31,6 +34,8 @@ Result<Db> OpenConnection(const std::string& path, bool create, bool read_only) 
   if (!db.ok()) return db;
   sqlite3_busy_timeout(db->raw(), kBusyTimeoutMs);
   // query_only: the read connections must never take the write lock by accident.
+  // synchronous=FULL on the writer (each commit syncs the WAL: an acknowledged alert survives
+  // power loss) and on the checkpointer (the database file is synced before the WAL is reused).
   Status s = db->Exec(read_only ? "PRAGMA foreign_keys = ON; PRAGMA query_only = ON"
                                 : "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL");
   if (!s.ok()) return s.error();
@@ -55,9 +60,24 @@ Status RunEach(Stmt& st, int64_t id) {
   return st.Run();
 }
 
+// A group commit holds one row per step that touched a row: only the last one of each id is
+// written (the ones before it would be overwritten in the same transaction anyway).
+template <typename Row, typename IdOf>
+std::vector<const Row*> LastRowOfEachId(const std::vector<Row>& rows, IdOf id_of) {
+  std::vector<const Row*> out;
+  out.reserve(rows.size());
+  std::unordered_set<int64_t> seen;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    if (seen.insert(id_of(*it)).second) out.push_back(&*it);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
-Result<std::unique_ptr<IncidentStore>> SqliteStore::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                       CheckpointOptions checkpoints) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;
@@ -78,8 +98,11 @@ Result<std::unique_ptr<IncidentStore>> SqliteStore::Open(const std::string& path
   if (!outbox.ok()) return outbox.error();
   Result<Db> api = OpenConnection(path, false, /*read_only=*/true);
   if (!api.ok()) return api.error();
-  return std::unique_ptr<IncidentStore>(
-      new SqliteStore(std::move(*writer), std::move(*outbox), std::move(*api)));
+  Result<Db> checkpoint = OpenConnection(path, false, /*read_only=*/false);
+  if (!checkpoint.ok()) return checkpoint.error();
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*writer), std::move(*outbox),
+                                                      std::move(*api), std::move(*checkpoint),
+                                                      checkpoints));
 }
 
 Result<StoredState> SqliteStore::Load() {
@@ -160,10 +183,11 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
   if (!changes.alerts.empty()) {
     Result<Stmt> st = db.Prepare(kUpsertAlert);
     if (!st.ok()) return st.error();
-    for (const TrackedAlert& a : changes.alerts) {
-      BindAlert(*st, a);
+    for (const TrackedAlert* a :
+         LastRowOfEachId(changes.alerts, [](const TrackedAlert& t) { return t.id; })) {
+      BindAlert(*st, *a);
       Status s = st->Run();
-      if (!s.ok()) return WithContext(s, "alert " + FormatFingerprint(a.alert.fingerprint));
+      if (!s.ok()) return WithContext(s, "alert " + FormatFingerprint(a->alert.fingerprint));
     }
   }
 
@@ -172,7 +196,9 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
     if (!st.ok()) return st.error();
     Result<Stmt> ref_st = db.Prepare(kUpsertExternalRef);
     if (!ref_st.ok()) return ref_st.error();
-    for (const Incident& inc : changes.incidents) {
+    for (const Incident* row :
+         LastRowOfEachId(changes.incidents, [](const Incident& inc) { return inc.id; })) {
+      const Incident& inc = *row;
       BindIncident(*st, inc);
       Status s = st->Run();
       // Refs only accumulate here; AddExternalRef is their usual way in.
@@ -187,12 +213,12 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
   if (!changes.joined.empty()) {
     Result<Stmt> st = db.Prepare(kInsertMembership);
     if (!st.ok()) return st.error();
-    for (const auto& [incident_id, fp] : changes.joined) {
-      st->Bind(1, incident_id).Bind(2, static_cast<int64_t>(fp));
+    for (const Membership& m : changes.joined) {
+      st->Bind(1, m.incident_id).Bind(2, m.alert_id).Bind(3, static_cast<int64_t>(m.fingerprint));
       Status s = st->Run();
       if (!s.ok()) {
-        return WithContext(s, "alert " + FormatFingerprint(fp) + " joining incident " +
-                                  std::to_string(incident_id));
+        return WithContext(s, "alert " + FormatFingerprint(m.fingerprint) + " joining incident " +
+                                  std::to_string(m.incident_id));
       }
     }
   }
@@ -235,6 +261,7 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
 
 Status SqliteStore::Flush() {
   std::lock_guard lock(writer_.mu);
+  auto background = checkpointer_->Hold();
   int wal_frames = 0;
   int checkpointed = 0;
   int rc = sqlite3_wal_checkpoint_v2(writer_.db.raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,

@@ -8,6 +8,7 @@
 //   outbox_  DueOutbox, NextOutboxDue, CountOutbox, ExternalRefs, HoldBehindDead (its read)
 //            (the delivery path)
 //   api_     Load, ListIncidents, GetIncident, ListOutbox
+//   (and the checkpointer's own connection, on its own thread: checkpointer.h)
 // Every read that touches more than one table runs in one read transaction (one snapshot).
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
 
@@ -24,7 +26,8 @@ namespace ab::sqlite {
 
 class SqliteStore final : public IncidentStore {
  public:
-  static Result<std::unique_ptr<IncidentStore>> Open(const std::string& path);
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                  CheckpointOptions checkpoints = {});
 
   Result<StoredState> Load() override;
   Status Commit(const Changes& changes, const std::vector<OutboxEntry>& outbox) override;
@@ -50,6 +53,11 @@ class SqliteStore final : public IncidentStore {
 
   Status Flush() override;
 
+  // Background checkpoints completed so far, and a hold that keeps the next one from starting
+  // (checkpointer.h).
+  int checkpoints() const { return checkpointer_->completed(); }
+  std::unique_lock<std::mutex> HoldCheckpoints() { return checkpointer_->Hold(); }
+
  private:
   struct Connection {
     explicit Connection(Db d) : db(std::move(d)) {}
@@ -57,8 +65,12 @@ class SqliteStore final : public IncidentStore {
     Db db;
   };
 
-  SqliteStore(Db writer, Db outbox, Db api)
-      : writer_(std::move(writer)), outbox_(std::move(outbox)), api_(std::move(api)) {}
+  SqliteStore(Db writer, Db outbox, Db api, Db checkpoint, CheckpointOptions checkpoints)
+      : writer_(std::move(writer)),
+        outbox_(std::move(outbox)),
+        api_(std::move(api)),
+        checkpointer_(std::make_unique<WalCheckpointer>(writer_.db, std::move(checkpoint),
+                                                        checkpoints)) {}
 
   Status CommitLocked(const Changes& changes, const std::vector<OutboxEntry>& outbox);
   // One UPDATE of one outbox row; an error when no row has that id.
@@ -72,6 +84,8 @@ class SqliteStore final : public IncidentStore {
   Connection writer_;
   Connection outbox_;
   Connection api_;
+  // After the connections: stopped (and unhooked from the writer) before they close.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace ab::sqlite

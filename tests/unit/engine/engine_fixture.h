@@ -58,7 +58,8 @@ inline std::vector<std::string> EventNames(const Changes& c) {
 using Names = std::vector<std::string>;
 
 // The incidents as the store gives them back after a restart: the rows of `c` (merged steps,
-// later rows win) with the memberships it reported folded in.
+// later rows win) with the memberships it reported folded in, without the pending groups that
+// vanished.
 inline std::vector<Incident> Stored(const Changes& c) {
   std::map<int64_t, Incident> rows;
   for (const Incident& inc : c.incidents) {
@@ -66,8 +67,10 @@ inline std::vector<Incident> Stored(const Changes& c) {
     rows[inc.id] = inc;
     rows[inc.id].alerts = members;
   }
-  for (const auto& [id, fp] : c.joined) {
-    auto it = rows.find(id);
+  for (int64_t id : c.removed_incidents) rows.erase(id);
+  for (const Membership& joined : c.joined) {
+    const uint64_t fp = joined.fingerprint;
+    auto it = rows.find(joined.incident_id);
     if (it == rows.end()) continue;
     auto& m = it->second.alerts;
     if (std::find(m.begin(), m.end(), fp) == m.end())

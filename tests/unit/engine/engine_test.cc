@@ -219,9 +219,9 @@ TEST_F(EngineTest, RestoredEngineContinuesTheSameIncidents) {
 
   // What the store gives back: incident rows plus their membership rows.
   std::vector<Incident> stored = c.incidents;
-  for (const auto& [id, fp] : c.joined) {
+  for (const Membership& m : c.joined) {
     for (Incident& inc : stored) {
-      if (inc.id == id) inc.alerts.push_back(fp);
+      if (inc.id == m.incident_id) inc.alerts.push_back(m.fingerprint);
     }
   }
   ASSERT_EQ(stored.at(0).alerts.size(), 1u);

@@ -11,6 +11,7 @@ using CommitLoadTest = StoreTest;
 
 TrackedAlert ResolvedAlertWithAwkwardText() {
   TrackedAlert t;
+  t.id = NextAlertId();
   t.alert.fingerprint = 0xfedcba9876543210ULL;  // high bit set: stored as a negative integer
   t.alert.labels = {{"alertname", "Quote\"Back\\slash"},
                     {"ctl", std::string_view("tab\tnl\ncr\r\x01\x1f", 12)},
@@ -259,12 +260,13 @@ TEST_F(CommitLoadTest, MembershipsAccumulateAsRowsAndGoWithTheirIncident) {
   inc.alerts.clear();
   Changes first;
   first.incidents = {inc};
-  first.joined = {{1, 0x0aULL}};
+  first.joined = {MemberRow(first, 1, 0x0aULL)};
   MustCommit(first);
   // A later upsert of the row carries only the new member, never the whole list.
   Changes second;
   second.incidents = {inc};
-  second.joined = {{1, 0xf0000000000000bbULL}, {1, 0x0aULL}};  // a repeat is harmless
+  second.joined = {MemberRow(second, 1, 0xf0000000000000bbULL),
+                   MemberRow(second, 1, 0x0aULL)};  // a repeat is harmless
   MustCommit(second);
   StoredState state = MustLoad();
   ASSERT_EQ(state.incidents.size(), 1u);

@@ -23,6 +23,7 @@ TEST_F(LoadTiming, DISABLED_ReportsLoadTimeForManyAlerts) {
     Changes c;
     for (int i = start; i < std::min(count, start + kBatch); ++i) {
       TrackedAlert a;
+      a.id = i + 1;
       a.alert.labels = {{"alertname", "HighLatency"},
                         {"instance", "web-" + std::to_string(i) + ":9100"},
                         {"job", "node"},

@@ -104,6 +104,47 @@ TEST_F(SchemaTest, MigratesAVersionOneDatabaseKeepingItsRows) {
   EXPECT_FALSE(inc.resolved_by_hand || inc.held_open || inc.priority_by_hand);
 }
 
+// Schema 5 keys alert rows by storage order: a version 4 database gets ids in the order its
+// alerts were first received, and its memberships (also one whose alert row is gone) follow.
+TEST_F(SchemaTest, MigratesAVersionFourDatabaseGivingAlertsIdsInArrivalOrder) {
+  store_.reset();
+  std::string old_path = (dir_ / "v4.db").string();
+  {
+    Result<sqlite::Db> db = sqlite::Db::Open(old_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    Status s = sqlite::MigrateTo(*db, 4);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    s = db->Exec(
+        "PRAGMA foreign_keys = ON;"
+        "INSERT INTO alerts (fingerprint, labels, annotations, status, starts_at, generator_url, "
+        "source, first_received, last_received) VALUES "
+        "(5, '{\"alertname\":\"Late\"}', '{}', 'firing', 0, '', 'am', 2000, 2000), "
+        "(-9, '{\"alertname\":\"Early\"}', '{}', 'firing', 0, '', 'am', 1000, 1000);"
+        "INSERT INTO incidents (id, key, rule, group_labels, group_hash, occurrence, state, "
+        "base_severity, priority, title, summary, owner_team, owner_commander, runbook, "
+        "receivers, alerts_firing, created_at, last_seq, alerts_total) VALUES "
+        "(7, 'ab-x-1', 'r', '{}', 'x', 1, 'declared', 'SEV3', 'SEV3', 't', '', '', '', '', '[]', "
+        "2, 1000, 0, 3);"
+        "INSERT INTO incident_alerts (incident_id, fingerprint) VALUES (7, 5), (7, -9), (7, 77);");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+  Result<std::unique_ptr<IncidentStore>> s = OpenSqliteStore(old_path);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  Result<StoredState> state = (*s)->Load();
+  ASSERT_TRUE(state.ok()) << state.error().message;
+  ASSERT_EQ(state->alerts.size(), 2u);
+  EXPECT_EQ(state->alerts[0].id, 1);
+  EXPECT_EQ(state->alerts[0].alert.labels.Get("alertname"), "Early");
+  EXPECT_EQ(state->alerts[1].id, 2);
+  EXPECT_EQ(state->alerts[1].alert.fingerprint, 5u);
+  ASSERT_EQ(state->incidents.size(), 1u);
+  EXPECT_EQ(state->incidents[0].alerts,
+            (std::vector<uint64_t>{5, 77, static_cast<uint64_t>(int64_t{-9})}));
+  Result<std::optional<IncidentDetail>> detail = (*s)->GetIncident(7);
+  ASSERT_TRUE(detail.ok() && detail->has_value());
+  EXPECT_EQ((*detail)->alerts.size(), 2u) << "the member without an alert row is left out";
+}
+
 TEST_F(SchemaTest, AFileThatIsNotADatabaseIsAnErrorThatNamesIt) {
   std::string junk = (dir_ / "junk.db").string();
   std::ofstream(junk) << "this is not an SQLite database, it is a text file that is long enough";

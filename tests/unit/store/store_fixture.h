@@ -63,8 +63,15 @@ class StoreTest : public ::testing::Test {
   std::unique_ptr<IncidentStore> store_;
 };
 
+// Alert ids in the order the alerts are made, as the engine assigns them.
+inline int64_t NextAlertId() {
+  static int64_t next = 1;
+  return next++;
+}
+
 inline TrackedAlert MakeAlert(std::string_view name, std::string_view instance) {
   TrackedAlert t;
+  t.id = NextAlertId();
   t.alert.labels = {{"alertname", name}, {"instance", instance}, {"service", "checkout"}};
   t.alert.fingerprint = t.alert.labels.Fingerprint();
   t.alert.annotations = {{"summary", "disk \"/\" is 95% full"}, {"runbook", "https://x/y"}};
@@ -81,10 +88,19 @@ inline TrackedAlert MakeAlert(std::string_view name, std::string_view instance) 
   return t;
 }
 
+// The membership row of alert `fp` joining incident `incident_id`: the id of its alert in `c`,
+// or a made-up one for a member that has no alert row.
+inline Membership MemberRow(const Changes& c, int64_t incident_id, uint64_t fp) {
+  for (const TrackedAlert& a : c.alerts) {
+    if (a.alert.fingerprint == fp) return {incident_id, fp, a.id};
+  }
+  return {incident_id, fp, static_cast<int64_t>(fp >> 1)};
+}
+
 // Membership rows for every member listed on the incidents of `c`, as the engine reports them.
 inline void AddMembers(Changes& c) {
   for (const Incident& inc : c.incidents) {
-    for (uint64_t fp : inc.alerts) c.joined.emplace_back(inc.id, fp);
+    for (uint64_t fp : inc.alerts) c.joined.push_back(MemberRow(c, inc.id, fp));
   }
 }
 
@@ -150,6 +166,7 @@ inline OutboxEntry MakeOutbox(const Incident& inc, int64_t seq, std::string rece
 }
 
 inline void ExpectSameAlert(const TrackedAlert& want, const TrackedAlert& got) {
+  EXPECT_EQ(want.id, got.id);
   EXPECT_EQ(want.alert.fingerprint, got.alert.fingerprint);
   EXPECT_EQ(want.alert.labels, got.alert.labels);
   EXPECT_EQ(want.alert.annotations, got.alert.annotations);

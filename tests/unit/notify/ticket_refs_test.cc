@@ -4,8 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <chrono>
 #include <filesystem>
-#include <thread>
+#include <future>
 
 #include "jira_fixture.h"
 #include "model/json.h"
@@ -77,18 +78,20 @@ TEST(TicketRefs, TheIssueKeyIsStoredOnTheIncidentAndShownByTheApi) {
   FakeJira jira(true, JiraBasicAuth());
   std::map<std::string, std::unique_ptr<Notifier>> notifiers;
   notifiers["jira-ops"] = testing::BuildNotifier(JiraConfig(jira, true));
-  OutboxWorker worker(store, std::move(notifiers), {}, clock);
+  // The worker stores the ref before it marks the entry delivered, then reports the delivery.
+  std::promise<void> delivered;
+  OutboxMetrics metrics;
+  metrics.on_delivered = [&delivered](const std::string&, double) { delivered.set_value(); };
+  OutboxWorker worker(store, std::move(notifiers), {}, clock, metrics);
   worker.Start();
   worker.Wake();
-  std::vector<ExternalRef> refs;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (refs.empty() && std::chrono::steady_clock::now() < deadline) {
-    auto got = store.GetIncident(1);
-    ASSERT_TRUE(got.ok());
-    refs = (*got)->incident.external_refs;
-    if (refs.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const bool done =
+      delivered.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready;
   worker.Stop();
+  ASSERT_TRUE(done) << "the entry was not delivered";
+  auto got = store.GetIncident(1);
+  ASSERT_TRUE(got.ok());
+  const std::vector<ExternalRef> refs = (*got)->incident.external_refs;
 
   const ExternalRef want{"jira-ops", "issue", "OPS-1", jira.Url("/browse/OPS-1")};
   ASSERT_THAT(refs, ::testing::ElementsAre(want));

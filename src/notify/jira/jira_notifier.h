@@ -15,7 +15,7 @@
 
 namespace ab {
 
-// Factory for NotifierTypes(): resolves url and credentials once; errors name the receiver and
+// Factory of type `jira`: resolves url and credentials once; errors name the receiver and
 // the secret references, never their values.
 Result<std::unique_ptr<Notifier>> MakeJiraNotifier(const ReceiverConfig& config);
 

@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config/receivers/jira.h"
+#include "notify/jira/jira_settings.h"
 #include "notify/text/utf8.h"
 #include "notify/ticket/markup.h"
 #include "ticket_test_util.h"

@@ -28,6 +28,9 @@ class MetricCounts {
       Count(receiver + "/" + result);
     };
     m.on_dead_letter = [this](const std::string& receiver) { Count(receiver + "/dead_letter"); };
+    m.on_degraded = [this](const std::string& receiver, const std::string& step) {
+      Count(receiver + "/degraded_" + step);
+    };
     m.on_circuit = [this](const std::string& receiver, CircuitState state) {
       Count(receiver + "/circuit_" + std::string(ToString(state)));
     };

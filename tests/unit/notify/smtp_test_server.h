@@ -21,8 +21,8 @@ namespace ab::testing {
 class SmtpTestServer {
  public:
   struct Options {
-    bool tls = false;  // STARTTLS offered and required (self-signed cert for 127.0.0.1)
-    std::string auth;  // "user:password": AUTH required
+    bool tls = false;       // STARTTLS offered and required (self-signed cert for 127.0.0.1)
+    std::string auth = {};  // "user:password": AUTH required
     std::vector<std::string> reject_rcpt = {};  // addresses RCPT TO answers 550 for
   };
 

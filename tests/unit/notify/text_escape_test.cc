@@ -80,7 +80,7 @@ TEST(Escape, DispatchesOnFormat) {
   EXPECT_EQ(Escape(TextFormat::kPlain, "<!channel>"), "<!channel>");
   EXPECT_EQ(Escape(TextFormat::kSlackMrkdwn, "<!channel>"), "&lt;!channel&gt;");
   EXPECT_EQ(Escape(TextFormat::kHtml, "'"), "&#39;");
-  EXPECT_EQ(Escape(TextFormat::kMarkdown, "*"), "\\*");
+  EXPECT_EQ(Escape(TextFormat::kMarkdown, "*"), "\u2217");
   EXPECT_EQ(Escape(TextFormat::kJiraWiki, "{"), "\\{");
   EXPECT_EQ(Escape(TextFormat::kJsonString, "\""), "\\\"");
 }

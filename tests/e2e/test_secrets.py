@@ -204,6 +204,10 @@ class SecretsNeverShow(unittest.TestCase):
             answers.append(body if isinstance(body, str) else json.dumps(body))
         dead = ab.outbox("?state=dead")
         self.assertTrue(any("400" in e["last_error"] for e in dead), dead)
+        # The echoes did reach alertbridge (so the checks below are not vacuous): redacted.
+        echoed = {e["receiver"] for e in dead if "[redacted]" in e["last_error"]}
+        self.assertTrue({"hook", "slack", "teams", "genie", "jira", "gh", "snow"} <= echoed,
+                        dead)
         ab.stop()
         with open(ab.log_path, "rb") as f:
             answers.append(f.read().decode(errors="replace"))

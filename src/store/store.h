@@ -98,6 +98,11 @@ class IncidentStore {
 
   // Makes sure everything committed is on disk (checkpoint) before shutdown.
   virtual Status Flush() = 0;
+
+  // A small durable write that changes nothing: it fails as a commit would while the disk is full
+  // or read-only or the write lock cannot be had, and succeeds once commits can again (readiness
+  // comes back by itself). A store with nothing that can fail this way keeps the default.
+  virtual Status Probe() { return Status::Ok(); }
 };
 
 // Opens (creating the folder and file if needed) and migrates a SQLite store: WAL mode,

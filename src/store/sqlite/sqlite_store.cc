@@ -259,6 +259,24 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
   return tx->Commit();
 }
 
+Status SqliteStore::Probe() {
+  std::lock_guard lock(writer_.mu);
+  Db& db = writer_.db;
+  Result<Transaction> tx = Transaction::Begin(db, Transaction::Mode::kWrite);
+  if (!tx.ok()) return WithContext(tx.error(), "probe");
+  // user_version rewritten with its own value: the header page goes through the WAL and is
+  // synced like any commit's (an empty transaction would write nothing), and nothing changes.
+  Result<Stmt> read = db.Prepare("PRAGMA user_version");
+  if (!read.ok()) return WithContext(read.error(), "probe");
+  Result<bool> row = read->Step();
+  if (!row.ok()) return WithContext(row.error(), "probe");
+  const int64_t version = *row ? read->Int(0) : 0;
+  read->Reset();
+  Status s = db.Exec("PRAGMA user_version = " + std::to_string(version));
+  if (!s.ok()) return WithContext(s, "probe");
+  return WithContext(tx->Commit(), "probe");
+}
+
 Status SqliteStore::Flush() {
   std::lock_guard lock(writer_.mu);
   auto background = checkpointer_->Hold();

@@ -52,6 +52,7 @@ class SqliteStore final : public IncidentStore {
   Result<std::optional<IncidentDetail>> GetIncident(int64_t id) override;
 
   Status Flush() override;
+  Status Probe() override;
 
   // Background checkpoints completed so far, and a hold that keeps the next one from starting
   // (checkpointer.h).

@@ -128,5 +128,48 @@ TEST_F(PipelineFaultTest, AnExceptionOnTheEngineThreadFailsItsBatchAndRebuildsTh
   EXPECT_EQ(pipeline_->stats().open_incidents, 2u);
 }
 
+// A full disk is noticed by a failed commit; once writes work again readiness comes back by the
+// store thread's probe alone: a load balancer sends no traffic to a pod that is not ready.
+TEST_F(PipelineFaultTest, ReadinessComesBackByProbingTheStoreWithoutTraffic) {
+  options_.probe_retry = std::chrono::milliseconds(5);
+  Start();
+  faulty_->down = true;
+  EXPECT_FALSE(Send(Firing("checkout", "a")).ok());
+  EXPECT_FALSE(pipeline_->healthy());
+  // While the store fails, batches are refused at once instead of failing one commit each.
+  const int commits = faulty_->commits();
+  EXPECT_FALSE(Send(Firing("checkout", "b")).ok());
+  EXPECT_EQ(faulty_->commits(), commits);
+  const int probes = faulty_->probes();
+  ASSERT_TRUE(WaitUntil([&] { return faulty_->probes() > probes + 2; }));
+  EXPECT_FALSE(pipeline_->healthy());
+
+  faulty_->down = false;
+  EXPECT_TRUE(WaitUntil([&] { return pipeline_->healthy(); }));
+  EXPECT_TRUE(Send(Firing("checkout", "a")).ok());
+  ExpectConsistentStore(*real_, kReceiver);
+}
+
+// An idle service finds out by itself when its store stops taking writes.
+TEST_F(PipelineFaultTest, AnIdleProbeNoticesAStoreThatStoppedTakingWrites) {
+  options_.idle_probe = std::chrono::milliseconds(5);
+  options_.probe_retry = std::chrono::milliseconds(5);
+  Start();
+  EXPECT_TRUE(pipeline_->healthy());
+  faulty_->down = true;
+  EXPECT_TRUE(WaitUntil([&] { return !pipeline_->healthy(); }));
+  faulty_->down = false;
+  EXPECT_TRUE(WaitUntil([&] { return pipeline_->healthy(); }));
+}
+
+// The engine thread's loop turns at least every tick, idle or not (the systemd watchdog hook).
+TEST_F(PipelineFaultTest, OnLoopRunsOnEveryTurnOfTheEngineLoop) {
+  std::atomic<int> turns{0};
+  options_.tick_interval = std::chrono::milliseconds(5);
+  options_.on_loop = [&] { ++turns; };
+  Start();
+  EXPECT_TRUE(WaitUntil([&] { return turns > 3; }));
+}
+
 }  // namespace
 }  // namespace ab::testing

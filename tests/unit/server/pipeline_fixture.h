@@ -140,11 +140,18 @@ class FaultyStore final : public IncidentStore {
     return real_.GetIncident(id);
   }
   Status Flush() override { return real_.Flush(); }
+  Status Probe() override {
+    ++probes_;
+    if (down) return MakeError(kSecretDetail);
+    return real_.Probe();
+  }
+  int probes() const { return probes_; }
 
  private:
   IncidentStore& real_;
   std::atomic<int> commits_{0};
   std::atomic<int> loads_{0};
+  std::atomic<int> probes_{0};
 };
 
 // A clock that runs a hook once, on the first read after it is armed (from whichever thread

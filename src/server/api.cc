@@ -219,7 +219,7 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
   // with a later one while it fires); others when not refreshed for the source's stale_after.
   for (Alert& a : decoded.alerts) {
     if (!a.firing()) continue;
-    a.stale_at = kind == kApiV2 && a.ends_at ? *a.ends_at : now + source.stale_after;
+    a.stale_at = kind == kApiV2 && a.ends_at ? *a.ends_at : SaturatingAdd(now, source.stale_after);
   }
   const size_t accepted = decoded.alerts.size();
   std::vector<DecodeError> partial = std::move(decoded.errors);

@@ -18,6 +18,7 @@
 #include "ruletest/explain.h"
 #include "ruletest/runner.h"
 #include "server/api.h"
+#include "server/blocking_pool.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/pipeline.h"
@@ -166,6 +167,10 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   worker.Wake();  // deliver what a previous run left in the outbox
 
   IncidentStore* store_ptr = store->get();
+  // The API's store reads and outbox actions: never on the two HTTP threads (blocking_pool.h).
+  BlockingPool api_work(/*threads=*/2, /*max_queued=*/256);
+  // Read on a worker thread at scrape time (the API serves /metrics there): three numbers the
+  // store keeps as entries change state, not a count.
   metrics.outbox_counts = [store_ptr] {
     auto counts = store_ptr->CountOutbox();
     return counts.ok() ? *counts : OutboxCounts{};
@@ -173,12 +178,13 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   metrics.firing_alerts = [&pipeline] { return double(pipeline.stats().firing_alerts); };
   metrics.open_incidents = [&pipeline] { return double(pipeline.stats().open_incidents); };
 
-  auto api = Api::Create(
-      ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock, [&worker] { worker.Wake(); }});
+  auto api = Api::Create(ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock,
+                                 [&worker] { worker.Wake(); }, &api_work});
   if (!api.ok()) {
     spdlog::critical("msg=\"cannot set up sources\" error=\"{}\"", api.error().message);
     pipeline.Stop();
     worker.Stop();
+    api_work.Stop();
     return fail(kExitConfig);
   }
   ready_api = api->get();
@@ -201,6 +207,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   }
   Notify("STOPPING=1");
   server.Stop();    // in-flight requests finish: their batches are committed first
+  api_work.Stop();  // before the Api it calls into goes away
   pipeline.Stop();  // commits what is still queued
   worker.Stop();
   if (Status st = (*store)->Flush(); !st.ok()) {

@@ -78,6 +78,11 @@ class FaultyStore final : public IncidentStore {
   std::atomic<bool> fail_loads{false};
   // Every commit and probe fails while this is set (a full disk, a lost lock).
   std::atomic<bool> down{false};
+  // The API's reads (ListIncidents, GetIncidentPage, ListOutbox) fail while this is set, and wait
+  // for `read_gate` while hold_reads is set.
+  std::atomic<bool> fail_reads{false};
+  std::atomic<bool> hold_reads{false};
+  Gate read_gate;
 
   int commits() const { return commits_; }
   int loads() const { return loads_; }
@@ -125,6 +130,7 @@ class FaultyStore final : public IncidentStore {
   }
   Result<OutboxCounts> CountOutbox() override { return real_.CountOutbox(); }
   Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& q) override {
+    if (Status s = Read(); !s.ok()) return s.error();
     return real_.ListOutbox(q);
   }
   Result<std::optional<OutboxState>> RetryOutbox(int64_t id, TimePoint now) override {
@@ -134,7 +140,13 @@ class FaultyStore final : public IncidentStore {
     return real_.DiscardOutbox(id, now);
   }
   Result<IncidentPage> ListIncidents(const IncidentQuery& q) override {
+    if (Status s = Read(); !s.ok()) return s.error();
     return real_.ListIncidents(q);
+  }
+  Result<std::optional<IncidentDetail>> GetIncidentPage(int64_t id,
+                                                        const IncidentDetailQuery& q) override {
+    if (Status s = Read(); !s.ok()) return s.error();
+    return real_.GetIncidentPage(id, q);
   }
   Result<std::optional<IncidentDetail>> GetIncident(int64_t id) override {
     return real_.GetIncident(id);
@@ -147,6 +159,16 @@ class FaultyStore final : public IncidentStore {
   }
   int probes() const { return probes_; }
 
+ private:
+  Status Read() {
+    if (hold_reads) {
+      EXPECT_TRUE(read_gate.Wait());
+    }
+    if (fail_reads) return MakeError(kSecretDetail);
+    return Status::Ok();
+  }
+
+ public:
  private:
   IncidentStore& real_;
   std::atomic<int> commits_{0};

@@ -22,7 +22,7 @@ from harness import (WEBHOOK_SECRET, Alertbridge, WebhookReceiver, am_payload, h
 ALERTBRIDGE = None
 KILLS = 5
 
-# Alerts spread over many groups: some requests declare incidents, others join them, so a kill
+# New groups all the time: some requests declare incidents, others join them, so a kill
 # lands on every kind of commit.
 RULES = """
 rules:
@@ -49,7 +49,7 @@ class Sender(threading.Thread):
         n = 0
         while not self.stop.is_set():
             instances = [f"i-{n + k}" for k in range(3)]
-            service = f"svc-{n % 40}"
+            service = f"svc-{n // 15}"  # a new incident every 5 requests
             n += 3
             try:
                 status, _ = http_json("POST", self.bridge.base() + "/api/v1/alerts/alertmanager",
@@ -97,6 +97,8 @@ class CrashLoop(unittest.TestCase):
         self.assertTrue(acked)
 
         incidents = store_checks.check_consistent(self, self.bridge, acked, "hook")
+        print(f"{KILLS} kills: {sender.requests} requests answered, {len(acked)} alerts "
+              f"acknowledged, {len(incidents)} incidents", file=sys.stderr)
         wait_for("every outbox entry delivered", self.bridge.settled, timeout=60)
         delivered = set(self.hook.ids())
         for inc in incidents:

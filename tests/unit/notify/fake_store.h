@@ -21,7 +21,33 @@ class FakeStore final : public IncidentStore {
     std::map<int64_t, std::vector<ExternalRef>> refs;  // by incident id
     int due_reads = 0;
     int rejected_updates = 0;  // marks of entries that were not pending: a worker bug
+    int writes = 0;            // outbox writes the worker made (each a durable commit)
+    int64_t rows_read = 0;     // outbox rows returned by the worker's reads
+    int failed_delivered = 0;  // MarkDelivered calls failed on purpose (FailDelivered)
+    // The latest next_attempt_at ever written: "never" (TimePoint::max()) must not appear.
+    TimePoint max_next_written{};
   };
+
+  // Every outbox write waits until UnblockWrites(): a store thread stuck in an fsync.
+  void BlockWrites() {
+    std::lock_guard<std::mutex> lock(mu_);
+    writes_blocked_ = true;
+  }
+  void UnblockWrites() {
+    std::lock_guard<std::mutex> lock(mu_);
+    writes_blocked_ = false;
+    cv_.notify_all();
+  }
+  // True once a write is waiting behind BlockWrites().
+  bool WaitForBlockedWrite(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return blocked_writers_ > 0; });
+  }
+  // The next `n` MarkDelivered calls fail (the send succeeded, recording it did not).
+  void FailDelivered(int n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_delivered_ = n;
+  }
 
   // Adds a pending entry (due at its next_attempt_at) and returns its id.
   int64_t Add(OutboxEntry e) {
@@ -70,6 +96,7 @@ class FakeStore final : public IncidentStore {
                                                     : a.id < b.id;
     });
     if (due.size() > static_cast<size_t>(limit)) due.resize(static_cast<size_t>(limit));
+    state_.rows_read += static_cast<int64_t>(due.size());
     return due;
   }
 
@@ -85,6 +112,15 @@ class FakeStore final : public IncidentStore {
   }
 
   Status MarkDelivered(int64_t id, int attempts, TimePoint) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (fail_delivered_ > 0) {
+        --fail_delivered_;
+        ++state_.failed_delivered;
+        cv_.notify_all();
+        return MakeError("disk I/O error");
+      }
+    }
     return Update(id, [&](OutboxEntry& e) {
       e.state = OutboxState::kDelivered;
       e.attempts = attempts;
@@ -95,6 +131,7 @@ class FakeStore final : public IncidentStore {
     return Update(id, [&](OutboxEntry& e) {
       e.attempts = attempts;
       e.next_attempt_at = next_attempt;
+      state_.max_next_written = std::max(state_.max_next_written, next_attempt);
       e.last_error = error;
     });
   }
@@ -209,7 +246,14 @@ class FakeStore final : public IncidentStore {
   }
 
   Status Update(int64_t id, const std::function<void(OutboxEntry&)>& change) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    if (writes_blocked_) {
+      ++blocked_writers_;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return !writes_blocked_; });
+      --blocked_writers_;
+    }
+    ++state_.writes;
     auto it = state_.outbox.find(id);
     if (it == state_.outbox.end()) return MakeError("no outbox entry " + std::to_string(id));
     if (it->second.state != OutboxState::kPending) {
@@ -226,6 +270,9 @@ class FakeStore final : public IncidentStore {
   mutable std::condition_variable cv_;
   State state_;
   int64_t last_id_ = 0;
+  bool writes_blocked_ = false;
+  int blocked_writers_ = 0;
+  int fail_delivered_ = 0;
 };
 
 }  // namespace ab::testing

@@ -177,6 +177,16 @@ DROP TABLE alerts;
 ALTER TABLE alerts_v5 RENAME TO alerts;
 ALTER TABLE incident_alerts_v5 RENAME TO incident_alerts;
 )sql",
+      // 6: the delivery worker reads pending entries in id order (all receivers past its cursor,
+      // or one receiver's), whatever their next_attempt_at: a partial index keeps that one range
+      // of the pending rows, never a walk through the delivered history. And entries an older
+      // worker scheduled for "never" (next_attempt_at = INT64_MAX, behind a half-open circuit's
+      // probe) are due again.
+      R"sql(
+CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';
+UPDATE outbox SET next_attempt_at = created_at
+  WHERE state = 'pending' AND next_attempt_at >= 253402300800000;
+)sql",
   };
   return kMigrations;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -100,6 +101,36 @@ class FakeStore final : public IncidentStore {
     return due;
   }
 
+  Result<std::vector<OutboxEntry>> PendingOutbox(const std::string& receiver, int64_t after_id,
+                                                 int limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++state_.due_reads;
+    std::vector<OutboxEntry> out;
+    for (auto it = state_.outbox.upper_bound(after_id);
+         it != state_.outbox.end() && out.size() < static_cast<size_t>(limit); ++it) {
+      const OutboxEntry& e = it->second;
+      if (e.state == OutboxState::kPending && (receiver.empty() || e.receiver == receiver)) {
+        out.push_back(e);
+      }
+    }
+    state_.rows_read += static_cast<int64_t>(out.size());
+    cv_.notify_all();  // tests wait for a read
+    return out;
+  }
+
+  Status MarkDeadMany(const std::vector<int64_t>& ids, const std::string& error) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++state_.writes;
+    for (int64_t id : ids) {
+      auto it = state_.outbox.find(id);
+      if (it == state_.outbox.end() || it->second.state != OutboxState::kPending) continue;
+      it->second.state = OutboxState::kDead;
+      it->second.last_error = error;
+    }
+    cv_.notify_all();
+    return Status::Ok();
+  }
+
   Result<std::optional<TimePoint>> NextOutboxDue() override {
     std::lock_guard<std::mutex> lock(mu_);
     std::optional<TimePoint> next;
@@ -175,9 +206,10 @@ class FakeStore final : public IncidentStore {
     std::lock_guard<std::mutex> lock(mu_);
     OutboxCounts c;
     for (const auto& [id, e] : state_.outbox) {
-      if (e.state == OutboxState::kPending) ++c.pending;
-      if (e.state == OutboxState::kHeld) ++c.held;
-      if (e.state == OutboxState::kDead) ++c.dead;
+      OutboxDepth& d = c.by_receiver[e.receiver];
+      if (e.state == OutboxState::kPending) ++c.pending, ++d.pending;
+      if (e.state == OutboxState::kHeld) ++c.held, ++d.held;
+      if (e.state == OutboxState::kDead) ++c.dead, ++d.dead;
     }
     return c;
   }
@@ -207,6 +239,8 @@ class FakeStore final : public IncidentStore {
       return true;
     });
   }
+
+  uint64_t OutboxRequeues() const override { return requeues_.load(); }
 
   Result<IncidentPage> ListIncidents(const IncidentQuery&) override { return IncidentPage{}; }
   Result<std::optional<IncidentDetail>> GetIncident(int64_t) override {
@@ -241,6 +275,7 @@ class FakeStore final : public IncidentStore {
         e.next_attempt_at = now;
       }
     }
+    ++requeues_;
     cv_.notify_all();
     return std::optional<OutboxState>(before);
   }
@@ -273,6 +308,7 @@ class FakeStore final : public IncidentStore {
   bool writes_blocked_ = false;
   int blocked_writers_ = 0;
   int fail_delivered_ = 0;
+  std::atomic<uint64_t> requeues_{0};
 };
 
 }  // namespace ab::testing

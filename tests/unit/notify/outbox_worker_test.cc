@@ -91,8 +91,7 @@ TEST_F(OutboxWorkerTest, HonoursRetryAfterHttpDate) {
   auto server = Server();
   server->SetResponder([](const ReceivedRequest&, int index) {
     // t0 is Sunday 2026-03-01 12:00:00 UTC: come back in five minutes.
-    return index == 0 ? Reply::Status(503, "Sun, 01 Mar 2026 12:05:00 GMT")
-                      : Reply::Status(200);
+    return index == 0 ? Reply::Status(503, "Sun, 01 Mar 2026 12:05:00 GMT") : Reply::Status(200);
   });
   const int64_t id = store_.Add(Entry(1, "ops", 1));
   std::map<std::string, std::unique_ptr<Notifier>> n;
@@ -169,31 +168,40 @@ TEST_F(OutboxWorkerTest, KeepsOrderPerIncidentAndReceiverBehindARetry) {
   n["ops"] = Webhook("ops", server->Url());
   StartWorker(std::move(n), {{"ops", Concurrency(4)}});
 
-  // Incident 2 carries on; incident 1 stops behind its failed second entry.
-  ASSERT_TRUE(store_.WaitFor([&](const FakeStore::State& s) {
-    auto at = [&](int inc, int seq) { return s.outbox.at(ids[EventId(inc, seq)]); };
-    const OutboxEntry head = at(1, 2);
-    if (head.attempts != 1 || head.state != OutboxState::kPending) return false;
-    for (int seq = 3; seq <= 5; ++seq) {
-      if (at(1, seq).next_attempt_at != head.next_attempt_at) return false;  // pushed back
-    }
-    return at(1, 1).state == OutboxState::kDelivered &&
-           at(2, 3).state == OutboxState::kDelivered;
-  }, kDeadline));
+  // Incident 2 carries on; incident 1 stops behind its failed second entry. Its followers wait
+  // in memory, untouched in the store (no rewrite to push them back).
+  ASSERT_TRUE(store_.WaitFor(
+      [&](const FakeStore::State& s) {
+        auto at = [&](int inc, int seq) { return s.outbox.at(ids[EventId(inc, seq)]); };
+        const OutboxEntry head = at(1, 2);
+        if (head.attempts != 1 || head.state != OutboxState::kPending) return false;
+        return at(1, 1).state == OutboxState::kDelivered &&
+               at(2, 3).state == OutboxState::kDelivered;
+      },
+      kDeadline));
+  for (int seq = 3; seq <= 5; ++seq) {
+    const OutboxEntry e = store_.Get(ids[EventId(1, seq)]);
+    EXPECT_EQ(e.state, OutboxState::kPending) << seq;
+    EXPECT_EQ(e.attempts, 0) << seq;
+    EXPECT_EQ(e.next_attempt_at, t0_) << seq;
+  }
   std::vector<std::string> incident1;
   for (const auto& r : server->Requests()) {
-    if (r.Header("webhook-id").rfind("ab-inc1-", 0) == 0) incident1.push_back(r.Header("webhook-id"));
+    if (r.Header("webhook-id").rfind("ab-inc1-", 0) == 0)
+      incident1.push_back(r.Header("webhook-id"));
   }
   EXPECT_EQ(incident1, (std::vector<std::string>{EventId(1, 1), EventId(1, 2)}));
 
   clock_.set(store_.Get(ids[EventId(1, 2)]).next_attempt_at);
   worker_->Wake();
-  ASSERT_TRUE(store_.WaitFor([](const FakeStore::State& s) {
-    for (const auto& [id, e] : s.outbox) {
-      if (e.state != OutboxState::kDelivered) return false;
-    }
-    return true;
-  }, kDeadline));
+  ASSERT_TRUE(store_.WaitFor(
+      [](const FakeStore::State& s) {
+        for (const auto& [id, e] : s.outbox) {
+          if (e.state != OutboxState::kDelivered) return false;
+        }
+        return true;
+      },
+      kDeadline));
 
   std::map<std::string, std::vector<std::string>> order;
   for (const auto& r : server->Requests()) {
@@ -234,9 +242,8 @@ TEST_F(OutboxWorkerTest, HungReceiverDoesNotDelayAnotherReceiver) {
 TEST_F(OutboxWorkerTest, EntryForRemovedReceiverIsDead) {
   const int64_t id = store_.Add(Entry(1, "gone", 1));
   std::map<std::string, std::unique_ptr<Notifier>> n;
-  n["ops"] = std::make_unique<ScriptedNotifier>([](const OutboxEntry&) {
-    return SendResult::Ok();
-  });
+  n["ops"] =
+      std::make_unique<ScriptedNotifier>([](const OutboxEntry&) { return SendResult::Ok(); });
   StartWorker(std::move(n));
 
   ASSERT_TRUE(WaitState(id, OutboxState::kDead));
@@ -259,8 +266,8 @@ TEST_F(OutboxWorkerTest, StoresTheExternalRefTheReceiverReturns) {
   StartWorker(std::move(n));
 
   ASSERT_TRUE(WaitState(id, OutboxState::kDelivered));
-  ASSERT_TRUE(store_.WaitFor([](const FakeStore::State& s) { return s.refs.count(9) == 1; },
-                             kDeadline));
+  ASSERT_TRUE(
+      store_.WaitFor([](const FakeStore::State& s) { return s.refs.count(9) == 1; }, kDeadline));
   const auto refs = store_.Snapshot().refs.at(9);
   ASSERT_EQ(refs.size(), 1u);
   EXPECT_EQ(refs[0].receiver, "jira");
@@ -313,24 +320,26 @@ TEST_F(OutboxWorkerTest, RestoresOrderAfterRestart) {
   first.next_attempt_at = t0_ + Duration(10'000);
   const int64_t id1 = store_.Add(first);
   const int64_t id2 = store_.Add(Entry(5, "rec", 2));
-  auto scripted = std::make_unique<ScriptedNotifier>([](const OutboxEntry&) {
-    return SendResult::Ok();
-  });
+  const int64_t other = store_.Add(Entry(6, "rec", 1));
+  auto scripted =
+      std::make_unique<ScriptedNotifier>([](const OutboxEntry&) { return SendResult::Ok(); });
   ScriptedNotifier* notifier = scripted.get();
   std::map<std::string, std::unique_ptr<Notifier>> n;
   n["rec"] = std::move(scripted);
   StartWorker(std::move(n));
 
-  ASSERT_TRUE(WaitEntry(id2, [&](const OutboxEntry& e) {
-    return e.next_attempt_at == t0_ + Duration(10'000);
-  }));
-  EXPECT_TRUE(notifier->Seen().empty());
-
+  // Another incident's entry goes at once; the second entry of incident 5 waits for its first.
+  ASSERT_TRUE(WaitState(other, OutboxState::kDelivered));
   clock_.set(t0_ + Duration(10'000));
   worker_->Wake();
   ASSERT_TRUE(WaitState(id2, OutboxState::kDelivered));
   EXPECT_EQ(store_.Get(id1).state, OutboxState::kDelivered);
-  EXPECT_EQ(notifier->Seen(), (std::vector<std::string>{EventId(5, 1), EventId(5, 2)}));
+  EXPECT_EQ(store_.Get(id2).next_attempt_at, t0_);  // never rewritten while it waited
+  EXPECT_EQ(notifier->Seen(),
+            (std::vector<std::string>{EventId(6, 1), EventId(5, 1), EventId(5, 2)}));
+  // ctx.now of each send: the second entry went when the first could, not before.
+  EXPECT_EQ(notifier->Times(),
+            (std::vector<TimePoint>{t0_, t0_ + Duration(10'000), t0_ + Duration(10'000)}));
 }
 
 TEST_F(OutboxWorkerTest, StopFinishesTheInFlightSend) {

@@ -37,7 +37,6 @@ class OutboxTally {
     std::lock_guard<std::mutex> lock(mu_);
     OutboxCounts c;
     for (const auto& [receiver, d] : by_receiver_) {
-      if (d.pending == 0 && d.held == 0 && d.dead == 0) continue;
       c.pending += d.pending;
       c.held += d.held;
       c.dead += d.dead;

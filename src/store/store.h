@@ -59,7 +59,7 @@ struct OutboxCounts {
   int64_t pending = 0;
   int64_t held = 0;
   int64_t dead = 0;
-  std::map<std::string, OutboxDepth> by_receiver;  // the same per receiver (non-zero ones)
+  std::map<std::string, OutboxDepth> by_receiver;  // the same per receiver (any seen)
 };
 
 class IncidentStore {

@@ -372,5 +372,53 @@ TEST_F(OutboxWorkerTest, StopFinishesTheInFlightSend) {
   EXPECT_EQ(store_.Get(id).state, OutboxState::kDelivered);
 }
 
+// Issue 15 item 5: SIGTERM must not wait for a hung receiver's whole timeout. Past the deadline
+// the send is abandoned; its entry stays pending and goes out after the restart, with the same
+// event id.
+TEST_F(OutboxWorkerTest, StopAbandonsASendStillOutAtTheDeadline) {
+  struct Gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool entered = false;
+    bool release = false;
+  };
+  auto gate = std::make_shared<Gate>();
+  const int64_t id = store_.Add(Entry(1, "rec", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["rec"] = std::make_unique<ScriptedNotifier>([gate](const OutboxEntry&) {
+    std::unique_lock<std::mutex> lock(gate->mu);
+    gate->entered = true;
+    gate->cv.notify_all();
+    gate->cv.wait(lock, [&] { return gate->release; });
+    return SendResult::Ok();
+  });
+  StartWorker(std::move(n));
+  {
+    std::unique_lock<std::mutex> lock(gate->mu);
+    ASSERT_TRUE(gate->cv.wait_for(lock, kDeadline, [&] { return gate->entered; }));
+  }
+
+  worker_->Stop(std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+  // Stop returned with the send still hanging: nothing recorded.
+  EXPECT_EQ(store_.Get(id).state, OutboxState::kPending);
+  EXPECT_EQ(store_.Get(id).attempts, 0);
+  worker_.reset();
+  {
+    std::lock_guard<std::mutex> lock(gate->mu);
+    gate->release = true;  // the abandoned send returns to a worker that is gone
+    gate->cv.notify_all();
+  }
+
+  auto again =
+      std::make_unique<ScriptedNotifier>([](const OutboxEntry&) { return SendResult::Ok(); });
+  ScriptedNotifier* restarted = again.get();
+  std::map<std::string, std::unique_ptr<Notifier>> n2;
+  n2["rec"] = std::move(again);
+  StartWorker(std::move(n2));
+  ASSERT_TRUE(WaitState(id, OutboxState::kDelivered));
+  EXPECT_EQ(restarted->Seen(), std::vector<std::string>{EventId(1, 1)});
+  EXPECT_EQ(store_.Get(id).attempts, 1);
+}
+
 }  // namespace
 }  // namespace ab::testing

@@ -68,17 +68,21 @@ Status SqliteStore::LoadOutboxTally() {
   return Status::Ok();
 }
 
+std::string SqliteStore::PendingOutboxQuery(bool one_receiver) {
+  // outbox_pending (id WHERE state = 'pending') is one range from after_id, in id order: the
+  // delivered history is never walked and nothing is sorted, however long the backlog. Named,
+  // because the planner prefers outbox_due (state, ...) and then sorts every pending row.
+  std::string sql = std::string("SELECT ") + kOutboxColumns +
+                    " FROM outbox INDEXED BY outbox_pending WHERE state = 'pending' AND id > ?1";
+  if (one_receiver) sql += " AND receiver = ?3";
+  return sql + " ORDER BY id LIMIT ?2";
+}
+
 Result<std::vector<OutboxEntry>> SqliteStore::PendingOutbox(const std::string& receiver,
                                                             int64_t after_id, int limit) {
   if (limit < 1) return std::vector<OutboxEntry>();
   std::lock_guard lock(outbox_.mu);
-  // outbox_pending (id WHERE state = 'pending') is one range from after_id: delivered history
-  // is never walked, and a receiver's read passes over the other receivers' pending rows only.
-  std::string sql =
-      std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE state = 'pending' AND id > ?1";
-  if (!receiver.empty()) sql += " AND receiver = ?3";
-  sql += " ORDER BY id LIMIT ?2";
-  Result<Stmt> st = outbox_.db.Prepare(sql);
+  Result<Stmt> st = outbox_.db.Prepare(PendingOutboxQuery(!receiver.empty()));
   if (!st.ok()) return st.error();
   st->Bind(1, after_id).Bind(2, int64_t{limit});
   if (!receiver.empty()) st->Bind(3, receiver);

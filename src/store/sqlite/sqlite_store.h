@@ -39,6 +39,8 @@ class SqliteStore final : public IncidentStore {
   Result<std::vector<OutboxEntry>> PendingOutbox(const std::string& receiver, int64_t after_id,
                                                  int limit) override;
   Status MarkDeadMany(const std::vector<int64_t>& ids, const std::string& error) override;
+  // PendingOutbox's query (?1 after_id, ?2 limit, ?3 receiver), for tests of its plan.
+  static std::string PendingOutboxQuery(bool one_receiver);
   Result<std::optional<TimePoint>> NextOutboxDue() override;
   Status MarkDelivered(int64_t id, int attempts, TimePoint now) override;
   Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,

@@ -112,6 +112,8 @@ TEST_F(OutboxWedgeTest, AFullLaneLeavesItsEntriesUntouchedInTheStore) {
   ASSERT_TRUE(WaitAllDelivered("console"));
   const FakeStore::State s = store_.Snapshot();
   EXPECT_EQ(s.writes, kEntries) << "entries rewritten while they waited for their lane";
+  EXPECT_TRUE(metrics_.WaitFor("console/ok", kEntries));
+  EXPECT_EQ(metrics_.Get("console/store_write"), kEntries);  // the metric says the same
   EXPECT_LE(s.rows_read, 2 * kEntries) << "passes re-read the same entries";
   EXPECT_EQ(s.rejected_updates, 0);
 }
@@ -174,6 +176,9 @@ TEST_F(OutboxWedgeTest, ADeliveryThatCannotBeRecordedIsNotSentInALoop) {
   ASSERT_TRUE(WaitState(id, OutboxState::kDelivered));
   EXPECT_EQ(hook->Seen(), (std::vector<std::string>{EventId(1, 1)}));
   EXPECT_EQ(store_.Get(id).attempts, 1);
+  EXPECT_TRUE(metrics_.WaitFor("hook/ok", 1));
+  EXPECT_EQ(metrics_.Get("hook/record_failure"), 3);
+  EXPECT_EQ(metrics_.Get("hook/store_write"), 4);
 }
 
 // Issue 18 item 5: a dead `acknowledged` retried while the incident's `note_added` waits for the

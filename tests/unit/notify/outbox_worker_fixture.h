@@ -20,7 +20,8 @@ constexpr std::chrono::seconds kDeadline{10};
 // Counts metric hook calls; tests wait on it because the hook fires after the store is updated.
 class MetricCounts {
  public:
-  // Counts "receiver/result" per attempt, "receiver/dead_letter" and "receiver/circuit_<state>".
+  // Counts "receiver/result" per attempt, "receiver/dead_letter", "receiver/circuit_<state>",
+  // "receiver/store_write" and "receiver/record_failure".
   OutboxMetrics Hook() {
     OutboxMetrics m;
     m.on_attempt = [this](const std::string& receiver, const std::string& result) {
@@ -29,6 +30,10 @@ class MetricCounts {
     m.on_dead_letter = [this](const std::string& receiver) { Count(receiver + "/dead_letter"); };
     m.on_circuit = [this](const std::string& receiver, CircuitState state) {
       Count(receiver + "/circuit_" + std::string(ToString(state)));
+    };
+    m.on_store_write = [this](const std::string& receiver) { Count(receiver + "/store_write"); };
+    m.on_record_failure = [this](const std::string& receiver) {
+      Count(receiver + "/record_failure");
     };
     return m;
   }

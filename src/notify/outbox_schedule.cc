@@ -177,6 +177,7 @@ void OutboxSchedule::Rescan() {
 }
 
 void OutboxSchedule::Rescan(Lane& lane) {
+  ++lane.rescans;
   lane.cursor = 0;
   lane.behind = true;
   lane.rescan = true;
@@ -184,7 +185,7 @@ void OutboxSchedule::Rescan(Lane& lane) {
 
 void OutboxSchedule::Held(Lane& lane, const std::vector<int64_t>& held) {
   if (held.empty()) return;
-  Held(lane, held);
+  lane.keys.Remove(held);
   // An operator may have released some of them between the hold and now: read them again.
   Rescan(lane);
 }
@@ -264,7 +265,7 @@ std::vector<SendJob> OutboxSchedule::Dispatch(TimePoint now) {
       std::optional<OutboxEntry> e = lane.keys.TakeDue(now);
       if (!e) break;
       const bool probe = lane.pacer.Start(now);
-      jobs.push_back(SendJob{name, std::move(*e), probe});
+      jobs.push_back(SendJob{name, std::move(*e), probe, lane.rescans});
     }
   }
   return jobs;
@@ -284,6 +285,7 @@ void OutboxSchedule::Sent(const SendJob& job, const AttemptRecord& record, bool 
     lane.keys.Again(updated);
   } else if (recorded) {
     lane.keys.Done(job.entry.id);
+    if (job.rescans != lane.rescans) Rescan(lane);
   } else {
     // From when the store refused it (before anyone could see that), not from now.
     lane.records.push_back(PendingRecord{job.receiver, job.entry, record, 1,
@@ -299,6 +301,7 @@ void OutboxSchedule::NotSent(const SendJob& job, const std::vector<int64_t>& hel
   Lane& lane = it->second;
   lane.pacer.Finish(job.probe, false, false, std::nullopt, now);
   const bool gone = std::find(held.begin(), held.end(), job.entry.id) != held.end();
+  if (gone && job.rescans != lane.rescans) Rescan(lane);
   if (!gone) {
     OutboxEntry again = job.entry;
     again.next_attempt_at = retry_at.value_or(now);

@@ -134,6 +134,10 @@ struct SendJob {
   std::string receiver;
   OutboxEntry entry;
   bool probe = false;  // the half-open circuit's probe
+  // The receiver's rescans when it started: a rescan while it was out may have found the entry
+  // still pending and skipped it as held in memory, so a later outcome that drops it from memory
+  // reads again (an operator may have retried it since it died).
+  uint64_t rescans = 0;
 };
 
 // An outcome the store refused to record (delivered or dead): the entry stays in memory, its key
@@ -214,6 +218,7 @@ class OutboxSchedule {
     int64_t cursor = 0;   // every pending entry with id <= cursor is in memory
     bool behind = false;  // entries past the cursor were left in the store (window full)
     bool rescan = false;  // reading again from the start: read past a full window once
+    uint64_t rescans = 0;
     CircuitState reported = CircuitState::kClosed;
   };
   size_t Room(const Lane& lane) const;

@@ -24,13 +24,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import threading
 import time
 import unittest
 
 import harness
+import test_tickets
 from harness import (WEBHOOK_SECRET, Alertbridge, WebhookReceiver, http_json, new_workdir,
                      wait_for)
 
@@ -41,7 +41,7 @@ OUTAGE_SECONDS = float(os.environ.get("AB_OUTBOX_OUTAGE_SECONDS", "4"))
 # The most an ingest request may take: far above a healthy answer (milliseconds), far below the
 # minute-long stalls of issue 13. A bound on liveness, not a performance figure.
 INGEST_BOUND = 20.0
-GITHUB_TOKEN = "ghp_e2eS3cretToken0000000000000000000"
+GITHUB_TOKEN = test_tickets.SECRETS["AB_E2E_GITHUB_TOKEN"]
 
 RULES = """
 rules:
@@ -123,25 +123,6 @@ class SlackFake:
         self.server.server_close()
 
 
-class VendorFake:
-    """tests/tools/vendor_fake (GitHub's REST API as the contract tests model it)."""
-
-    def __init__(self, vendor):
-        self.proc = subprocess.Popen([VENDOR_FAKE, vendor], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, bufsize=1,
-                                     env={**os.environ, "AB_E2E_GITHUB_TOKEN": GITHUB_TOKEN})
-        self.url = json.loads(self.proc.stdout.readline())["url"]
-
-    def state(self):
-        self.proc.stdin.write("state\n")
-        return json.loads(self.proc.stdout.readline())
-
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
-
-
 def metric(text, name, **labels):
     """Sum of the samples of `name` whose labels include `labels`."""
     total = 0.0
@@ -206,7 +187,7 @@ class OutboxLoad(unittest.TestCase):
     def test_burst_drains_at_each_receivers_pace(self):
         hook = WebhookReceiver()
         slack = SlackFake()
-        github = VendorFake("github")
+        github = test_tickets.VendorFake("github")
         self.closers += [hook.close, slack.close, github.close]
         receivers = f"""receivers:
   - name: console
@@ -337,6 +318,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--vendor-fake", required=True)
     args, rest = parser.parse_known_args()
-    VENDOR_FAKE = os.path.abspath(args.vendor_fake)
+    VENDOR_FAKE = test_tickets.VENDOR_FAKE = os.path.abspath(args.vendor_fake)
     sys.argv = [sys.argv[0]] + rest
     harness.run(sys.modules[__name__])

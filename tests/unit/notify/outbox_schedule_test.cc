@@ -409,5 +409,24 @@ TEST(OutboxScheduleTest, NothingIsDueWhileAProbeIsOut) {
             (std::vector<std::pair<std::string, CircuitState>>{{"pd", CircuitState::kHalfOpen}}));
 }
 
+// An operator retried the entry right after it died, before its outcome reached the schedule:
+// the rescan then still saw it in flight and skipped it. The outcome, arriving after that rescan,
+// makes the receiver read again, so the retried entry is not lost.
+TEST(OutboxScheduleTest, AnEntryRetriedBeforeItsDeathWasHandledIsReadAgain) {
+  OutboxSchedule s({{"r", Lane()}});
+  Table table;
+  const int64_t ack = table.Add(1, 2, "r");
+  table.ReadAll(s, t0);
+  std::vector<SendJob> jobs = s.Dispatch(t0);
+  ASSERT_EQ(jobs.size(), 1u);
+  // The sender marked it dead and the operator retried it: pending again in the store...
+  s.Rescan();
+  table.ReadAll(s, t0);  // ...but held in memory (in flight): skipped
+  s.Sent(jobs[0], RecordAttempt(jobs[0].entry, SendResult::Permanent("HTTP 400"), {}, t0, 0), true,
+         {}, t0);
+  table.ReadAll(s, t0);
+  EXPECT_EQ(DeliverDue(s, table, t0), std::vector<int64_t>{ack});
+}
+
 }  // namespace
 }  // namespace ab

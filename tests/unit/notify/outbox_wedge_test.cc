@@ -37,13 +37,6 @@ struct Hang {
 
 class OutboxWedgeTest : public OutboxWorkerTest {
  protected:
-  ScriptedNotifier* Add(std::map<std::string, std::unique_ptr<Notifier>>& n,
-                        const std::string& name, ScriptedNotifier::Script script) {
-    auto notifier = std::make_unique<ScriptedNotifier>(std::move(script));
-    ScriptedNotifier* raw = notifier.get();
-    n[name] = std::move(notifier);
-    return raw;
-  }
   bool WaitAllDelivered(const std::string& receiver) {
     return store_.WaitFor([&](const FakeStore::State& s) {
       for (const auto& [id, e] : s.outbox) {

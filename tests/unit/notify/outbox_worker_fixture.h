@@ -119,8 +119,7 @@ class OutboxWorkerTest : public ::testing::Test {
 
   // A receiver server that verifies signatures against the fake clock; the fixture owns it.
   TestReceiver* Server() {
-    servers_.push_back(
-        std::make_unique<TestReceiver>(key_bytes_, [this] { return clock_.now(); }));
+    servers_.push_back(std::make_unique<TestReceiver>(key_bytes_, [this] { return clock_.now(); }));
     return servers_.back().get();
   }
 
@@ -142,6 +141,14 @@ class OutboxWorkerTest : public ::testing::Test {
     worker_ = std::make_unique<OutboxWorker>(store_, std::move(notifiers), std::move(policies),
                                              clock_, metrics_.Hook());
     worker_->Start();
+  }
+  // A scripted notifier for `name` in `n` that the test keeps a pointer to.
+  static ScriptedNotifier* Add(std::map<std::string, std::unique_ptr<Notifier>>& n,
+                               const std::string& name, ScriptedNotifier::Script script) {
+    auto notifier = std::make_unique<ScriptedNotifier>(std::move(script));
+    ScriptedNotifier* raw = notifier.get();
+    n[name] = std::move(notifier);
+    return raw;
   }
   static ReceiverDelivery Retry(RetryPolicy retry) { return ReceiverDelivery{retry, {}, {}}; }
   static ReceiverDelivery Concurrency(int n) {

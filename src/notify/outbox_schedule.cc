@@ -272,11 +272,12 @@ std::vector<SendJob> OutboxSchedule::Dispatch(TimePoint now) {
 }
 
 void OutboxSchedule::Sent(const SendJob& job, const AttemptRecord& record, bool recorded,
-                          const std::vector<int64_t>& held, TimePoint now) {
+                          const std::vector<int64_t>& held) {
   auto it = lanes_.find(job.receiver);
   if (it == lanes_.end()) return;
   Lane& lane = it->second;
-  lane.pacer.Finish(job.probe, true, record.endpoint_failed, record.hold_until, now);
+  // Paced from when the answer came (a cool-down starts then), not from when it is applied.
+  lane.pacer.Finish(job.probe, true, record.endpoint_failed, record.hold_until, record.at);
   if (record.kind == AttemptRecord::Kind::kRetry) {
     OutboxEntry updated = job.entry;
     updated.attempts = record.attempts;

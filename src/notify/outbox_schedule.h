@@ -176,9 +176,10 @@ class OutboxSchedule {
   std::vector<SendJob> Dispatch(TimePoint now);
 
   // A send's outcome. `recorded`: the store took it (for kRetry the entry goes on from memory
-  // either way). `held`: entries the store now holds behind a dead one of their key.
+  // either way); its time is record.at. `held`: entries the store now holds behind a dead one of
+  // their key.
   void Sent(const SendJob& job, const AttemptRecord& record, bool recorded,
-            const std::vector<int64_t>& held, TimePoint now);
+            const std::vector<int64_t>& held);
   // A job that never reached the receiver: its entry is held behind a dead one (in `held`), or
   // the store could not be read (`retry_at`: when to try it again; no attempt is counted).
   void NotSent(const SendJob& job, const std::vector<int64_t>& held,

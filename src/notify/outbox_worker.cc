@@ -198,11 +198,10 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
       TimePoint now = clock.now();
       ApplyCompletions(now);
 
-      bool read_waiting = false;
       if (std::chrono::steady_clock::now() >= read_again_at) {
         if (!ReadNew(now)) read_again_at = std::chrono::steady_clock::now() + kReadErrorDelay;
       }
-      read_waiting = schedule.NextRead().has_value();
+      const bool read_waiting = schedule.NextRead().has_value();
       RecordAgain(now);
       for (const auto& [receiver, state] : schedule.CircuitChanges(now))
         ReportCircuit(receiver, state);
@@ -232,7 +231,7 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
     }
     for (const Completion& c : done) {
       if (c.sent) {
-        schedule.Sent(c.job, c.record, c.recorded, c.held, now);
+        schedule.Sent(c.job, c.record, c.recorded, c.held);
       } else {
         schedule.NotSent(c.job, c.held, c.retry_at, now);
       }

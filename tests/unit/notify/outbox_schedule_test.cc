@@ -255,7 +255,7 @@ std::vector<int64_t> DeliverDue(OutboxSchedule& s, Table& table, TimePoint now) 
   for (const SendJob& job : s.Dispatch(now)) {
     AttemptRecord r = RecordAttempt(job.entry, SendResult::Ok(), {}, now, 0.5);
     table.Finish(job.entry.id);
-    s.Sent(job, r, true, {}, now);
+    s.Sent(job, r, true, {});
     ids.push_back(job.entry.id);
   }
   return ids;
@@ -345,7 +345,7 @@ TEST(OutboxScheduleTest, ARescanFindsEntriesPendingAgainBelowWhatWasRead) {
   ASSERT_EQ(jobs.size(), 1u);
   table.Finish(ack);  // dead
   s.Sent(jobs[0], RecordAttempt(jobs[0].entry, SendResult::Permanent("HTTP 400"), {}, t0, 0), true,
-         {}, t0);
+         {});
   const int64_t note = table.Add(1, 3, "r", t0 + Duration(1));
   s.Committed();
   table.ReadAll(s, t0);
@@ -366,7 +366,7 @@ TEST(OutboxScheduleTest, AnUnrecordedDeliveryBlocksItsKeyAndOnlyItsRecordIsRetri
   std::vector<SendJob> jobs = s.Dispatch(t0);
   ASSERT_EQ(jobs.size(), 1u);
   const AttemptRecord delivered = RecordAttempt(jobs[0].entry, SendResult::Ok(), {}, t0, 0);
-  s.Sent(jobs[0], delivered, /*recorded=*/false, {}, t0 + Duration(5));
+  s.Sent(jobs[0], delivered, /*recorded=*/false, {});
 
   EXPECT_TRUE(s.Dispatch(t0 + Duration(999)).empty());  // neither re-sent nor overtaken
   EXPECT_TRUE(s.DueRecords(t0 + Duration(999)).empty());
@@ -393,12 +393,12 @@ TEST(OutboxScheduleTest, NothingIsDueWhileAProbeIsOut) {
   std::vector<SendJob> jobs = s.Dispatch(t0);
   ASSERT_EQ(jobs.size(), 3u);
   for (size_t i = 1; i < jobs.size(); ++i) {
-    s.Sent(jobs[i], RecordAttempt(jobs[i].entry, SendResult::Ok(), {}, t0, 0), true, {}, t0);
+    s.Sent(jobs[i], RecordAttempt(jobs[i].entry, SendResult::Ok(), {}, t0, 0), true, {});
     table.Finish(jobs[i].entry.id);
   }
   const AttemptRecord failed =
       RecordAttempt(jobs[0].entry, SendResult::Retry("refused"), {}, t0, 1.0);
-  s.Sent(jobs[0], failed, true, {}, t0);  // the last answer: the circuit opens
+  s.Sent(jobs[0], failed, true, {});  // the last answer: the circuit opens
   EXPECT_EQ(s.NextWake(t0 + Duration(1000)), t0 + Duration(10'000));  // the cool-down
   const TimePoint t1 = t0 + Duration(10'000);
   std::vector<SendJob> probe = s.Dispatch(t1);
@@ -423,7 +423,7 @@ TEST(OutboxScheduleTest, AnEntryRetriedBeforeItsDeathWasHandledIsReadAgain) {
   s.Rescan();
   table.ReadAll(s, t0);  // ...but held in memory (in flight): skipped
   s.Sent(jobs[0], RecordAttempt(jobs[0].entry, SendResult::Permanent("HTTP 400"), {}, t0, 0), true,
-         {}, t0);
+         {});
   table.ReadAll(s, t0);
   EXPECT_EQ(DeliverDue(s, table, t0), std::vector<int64_t>{ack});
 }

@@ -40,6 +40,15 @@ bool IsValidLabelName(std::string_view name);
 // attacker-sized value cannot blow up the error response.
 std::string QuoteForMessage(std::string_view value);
 
+// An error's field (a JSON pointer built from client keys) cut to a few hundred bytes on a UTF-8
+// boundary, so that no key can make an error answer large.
+std::string BoundedField(std::string field);
+
+// Byte offset of the first array or object that opens deeper than `max_depth`, or npos. A linear
+// scan that knows strings and escapes, for a body about to be parsed into a DOM (whose own
+// parse would hold the whole nesting in memory first).
+size_t FindTooDeep(std::string_view body, size_t max_depth);
+
 // "expected a string, got number" style type error at `field`.
 Error WrongType(std::string_view expected, const Json& got, std::string field);
 

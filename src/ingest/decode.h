@@ -54,4 +54,10 @@ DecodeResult DecodeApiV2Alerts(std::string_view body, std::string_view source, T
 DecodeResult DecodeGenericWebhook(std::string_view body, const SourceConfig& source, TimePoint now,
                                   const InputLimits& limits = {});
 
+namespace ingest {
+// The 400 for a JSON parser exception's what(): "malformed JSON: parse error at line 1, column 7:
+// ..." (the position kept, raw input bytes made valid UTF-8, cut to a few hundred bytes).
+DecodeError MalformedJson(std::string_view what);
+}  // namespace ingest
+
 }  // namespace ab

@@ -23,8 +23,6 @@ inline bool IsGoZeroTime(TimePoint t) { return ToMillis(t) == kGoZeroTimeMillis;
 
 // Parses `body` once. On malformed JSON returns a 400 whose message carries the parser's position.
 bool ParseBody(std::string_view body, Json* out, DecodeError* error);
-// The 400 for a parser exception's what(): position kept, raw input bytes made valid UTF-8.
-DecodeError MalformedJson(std::string_view what);
 
 // DecodeError with status 400 from an Error (message + field).
 DecodeError BadRequest(Error error);

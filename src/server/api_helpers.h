@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "server/http.h"
@@ -23,6 +24,12 @@ inline HttpResponse Unavailable(std::string_view why) {
   HttpResponse r = HttpResponse::Error(503, why);
   r.headers.emplace_back("Retry-After", "1");
   return r;
+}
+
+// 400 for ?severity=a&severity=b on a parameter that takes one value (HttpRequest::RepeatedQuery).
+inline HttpResponse RepeatedParameter(const std::string& name) {
+  return HttpResponse::Error(
+      400, "query parameter " + name + " given more than once (it takes one value)", name);
 }
 
 }  // namespace ab::api_internal

@@ -109,7 +109,7 @@ void ParseMapping(const Value& v, Diagnostics& diag, WebhookMapping* mapping) {
               diag);
   if (const Value* p = m.Find("alerts")) ReadPointer(*p, diag, &mapping->alerts);
   if (const Value* p = m.Find("status")) {
-    mapping->status.emplace();
+    mapping->status = WebhookMapping::StatusMap();
     ParseStatus(*p, diag, &*mapping->status);
   }
   const Value* labels = m.Find("labels");

@@ -325,6 +325,18 @@ TEST(MainFileTest, ReportsNestingBombsInsteadOfOverflowingTheStack) {
   EXPECT_EQ(r.errors[0].message, "invalid YAML: nested more than 500 levels deep");
 }
 
+// Found by tests/fuzz/fuzz_config_yaml: yaml-cpp 0.7's LoadAll loops forever, allocating, on these
+// (so `check` and `serve` hung on a mistyped file).
+TEST(MainFileTest, ReportsInputTheYamlScannerCannotConsumeInsteadOfHanging) {
+  TempDir dir;
+  for (const char* text : {" , name: payments}]   # team\n", ","}) {
+    std::string file = dir.Write("alertbridge.yml", text);
+    LoadResult r = LoadConfig(file);
+    ASSERT_EQ(r.errors.size(), 1u) << text << ::testing::PrintToString(ErrorStrings(r));
+    EXPECT_EQ(r.errors[0].message, "invalid YAML: unexpected \",\"") << text;
+  }
+}
+
 TEST(MainFileTest, RejectsASecondYamlDocument) {
   TempDir dir;
   std::string file = dir.Write("alertbridge.yml", "listen: 127.0.0.1:9095\n---\nlog: {}\n");

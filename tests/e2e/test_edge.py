@@ -62,14 +62,14 @@ def am_webhook(alerts):
                        "groupKey": "k", "truncatedAlerts": 0, "alerts": alerts}).encode()
 
 
-class HostileInput(unittest.TestCase):
+class ServerCase(unittest.TestCase):
+    """One alertbridge for the class, with EXTRA_CONFIG added to its alertbridge.yml."""
+    EXTRA_CONFIG = ""
+
     @classmethod
     def setUpClass(cls):
         cls.workdir = new_workdir("edge")
-        # A raised alert limit, so that a list of millions of invalid alerts reaches the
-        # per-alert errors (the worst case for the answer's size); the default is 20,000.
-        cls.bridge = Alertbridge(ALERTBRIDGE, cls.workdir, RULES, RECEIVERS,
-                                 "server: {limits: {alerts_per_request: 2000000}}\n")
+        cls.bridge = Alertbridge(ALERTBRIDGE, cls.workdir, RULES, RECEIVERS, cls.EXTRA_CONFIG)
         cls.bridge.start()
         harness.failure_context = cls.bridge.logs
 
@@ -77,6 +77,12 @@ class HostileInput(unittest.TestCase):
     def tearDownClass(cls):
         cls.bridge.stop()
         shutil.rmtree(cls.workdir, ignore_errors=True)
+
+
+class HostileInput(ServerCase):
+    # A raised alert limit, so that a list of millions of invalid alerts reaches the per-alert
+    # errors (the worst case for the answer's size); the default is 20,000.
+    EXTRA_CONFIG = "server: {limits: {alerts_per_request: 2000000}}\n"
 
     def assert_refused(self, path, body, status, limit):
         code, _, raw = post_raw(self.bridge.base(), path, body)
@@ -156,11 +162,11 @@ class HostileInput(unittest.TestCase):
         self.assertIn("line 1, column", json.loads(raw)["error"])
 
 
-class GenericIdentity(unittest.TestCase):
+class GenericIdentity(ServerCase):
     """Issue 18 item 7, with Grafana's mapping: two alerts differing only in an unmapped label are
     two alerts, and one resolving leaves the incident open."""
 
-    SOURCES = """
+    EXTRA_CONFIG = """
 sources:
   - name: grafana
     type: webhook
@@ -173,18 +179,6 @@ sources:
     type: webhook
     mapping: {labels: {alertname: /check}}
 """
-
-    @classmethod
-    def setUpClass(cls):
-        cls.workdir = new_workdir("edge-generic")
-        cls.bridge = Alertbridge(ALERTBRIDGE, cls.workdir, RULES, RECEIVERS, cls.SOURCES)
-        cls.bridge.start()
-        harness.failure_context = cls.bridge.logs
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.bridge.stop()
-        shutil.rmtree(cls.workdir, ignore_errors=True)
 
     def grafana(self, alerts):
         return http_json("POST", self.bridge.base() + "/api/v1/alerts/webhook/grafana",

@@ -168,7 +168,10 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   OutboxWorker worker(**store, std::move(*notifiers), DeliveryPolicies(config.receivers), clock,
                       outbox_metrics);
   Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
-  IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
+  PipelineOptions pipeline_options;
+  pipeline_options.max_queued_bytes = config.server.limits.queued_bytes;
+  IngestPipeline pipeline(
+      engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); }, pipeline_options);
   if (Status st = pipeline.Start(); !st.ok()) {
     spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);
     return fail(kExitConfig);

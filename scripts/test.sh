@@ -1,10 +1,58 @@
 #!/usr/bin/env bash
-# Installs dependencies (Debian packages), builds with warnings as errors, runs the whole test
-# suite through ctest: unit tests per layer, and end-to-end tests with the real Alertmanager.
+# Installs dependencies (Debian packages), builds with warnings as errors, and runs the whole test
+# suite through ctest: unit tests per layer, rule scenarios, end-to-end tests with the real
+# Alertmanager and Prometheus. Exits non-zero when a test fails or when no test ran at all.
+#
+#   bash scripts/test.sh [CTEST ARGS...]     e.g. -L unit, -R '^e2e_', -E soak
+#
+# It sets every CMake option it depends on, so a build folder configured by scripts/run.sh (tests
+# off) is switched back on. Environment (all optional):
+#   BUILD_DIR   build folder (default build; build-asan / build-tsan / build-fuzz for the modes)
+#   SANITIZE    none (default) | address (ASan + UBSan) | thread (TSan) | fuzz (clang-14 libFuzzer
+#               targets, option ALERTBRIDGE_FUZZ)
+#   TARGETS     space-separated targets to build (default: all of the configuration)
+#   STEPS       any of "configure build test" (default all three), e.g. STEPS=configure
+#   JOBS        parallel build and test jobs (default: nproc)
+#   BOOTSTRAP   0 skips scripts/bootstrap.sh (default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
-build=${BUILD_DIR:-build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build "$build" -j"$(nproc)"
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 600
+
+sanitize=${SANITIZE:-none}
+case "$sanitize" in
+  none) default_build=build ;;
+  address) default_build=build-asan ;;
+  thread) default_build=build-tsan ;;
+  fuzz) default_build=build-fuzz ;;
+  *) echo "test.sh: SANITIZE must be none, address, thread or fuzz, not '$sanitize'" >&2; exit 2 ;;
+esac
+build=${BUILD_DIR:-$default_build}
+steps=" ${STEPS:-configure build test} "
+jobs=${JOBS:-$(nproc)}
+
+[ "${BOOTSTRAP:-1}" = 0 ] || bash scripts/bootstrap.sh
+
+if [[ "$steps" == *" configure "* ]]; then
+  options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DALERTBRIDGE_TESTS=ON -DALERTBRIDGE_SANITIZE=OFF
+           -DALERTBRIDGE_SANITIZE_THREAD=OFF -DALERTBRIDGE_FUZZ=OFF)
+  case "$sanitize" in
+    none) options+=(-DALERTBRIDGE_BENCH=ON) ;;
+    address) options+=(-DALERTBRIDGE_BENCH=OFF -DALERTBRIDGE_SANITIZE=ON) ;;
+    thread) options+=(-DALERTBRIDGE_BENCH=OFF -DALERTBRIDGE_SANITIZE_THREAD=ON) ;;
+    fuzz) options+=(-DALERTBRIDGE_BENCH=OFF -DALERTBRIDGE_TESTS=OFF -DALERTBRIDGE_FUZZ=ON
+                    -DCMAKE_CXX_COMPILER=clang++-14) ;;
+  esac
+  # ccache, when installed, makes a second configuration of the same sources mostly cache hits.
+  if command -v ccache >/dev/null; then options+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  cmake -S . -B "$build" -G Ninja "${options[@]}"
+fi
+
+if [[ "$steps" == *" build "* ]]; then
+  targets=()
+  for t in ${TARGETS:-}; do targets+=(--target "$t"); done
+  cmake --build "$build" -j"$jobs" "${targets[@]}"
+fi
+
+if [[ "$steps" == *" test "* ]]; then
+  # --no-tests=error: a filter or a configuration that selects nothing is a failure, not a pass.
+  ctest --test-dir "$build" --output-on-failure --no-tests=error -j"$jobs" --timeout 600 "$@"
+fi

@@ -21,10 +21,7 @@
 #include "server/metrics.h"
 #include "server/pipeline.h"
 #include "store/store.h"
-
-#ifdef ALERTBRIDGE_HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
+#include "systemd_notify.h"
 
 namespace ab {
 namespace {
@@ -57,14 +54,6 @@ void SetUpLogging(const Config& config) {
   spdlog::set_default_logger(logger);
 }
 
-void Notify(const char* state) {
-#ifdef ALERTBRIDGE_HAVE_SYSTEMD
-  sd_notify(0, state);
-#else
-  (void)state;
-#endif
-}
-
 int Serve(const std::string& config_flag, const std::string& listen_flag) {
   // Block the signals in every thread we start; the main thread waits for them with sigwait.
   sigset_t signals;
@@ -82,7 +71,10 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   }
   Config& config = loaded.config;
   if (!listen_flag.empty()) config.server.listen = listen_flag;
+  const bool external_url_derived = config.external_url.empty();
+  if (external_url_derived) config.external_url = DefaultExternalUrl(config.server.listen);
   SetUpLogging(config);
+  SystemdNotifier systemd;
 
   auto store = OpenSqliteStore(config.sqlite_path);
   if (!store.ok()) {
@@ -115,7 +107,10 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   OutboxWorker worker(**store, std::move(*notifiers), DeliveryPolicies(config.receivers), clock,
                       outbox_metrics);
   Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
-  IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
+  PipelineOptions pipeline_options;
+  pipeline_options.on_loop = [&systemd] { systemd.WatchdogPing(); };
+  IngestPipeline pipeline(
+      engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); }, pipeline_options);
   if (Status st = pipeline.Start(); !st.ok()) {
     spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);
     return kExitConfig;
@@ -152,24 +147,35 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
     worker.Stop();
     return kExitConfig;
   }
-  spdlog::info("msg=\"alertbridge started\" listen={} port={} rules={} receivers={} store={}",
-               config.server.listen, *port, config.rules.size(), config.receivers.size(),
-               config.sqlite_path);
-  Notify("READY=1");
+  spdlog::info(
+      "msg=\"alertbridge started\" listen={} port={} external_url={} rules={} receivers={} "
+      "store={} watchdog_usec={}",
+      config.server.listen, *port, config.external_url, config.rules.size(),
+      config.receivers.size(), config.sqlite_path, systemd.watchdog_interval().count());
+  if (external_url_derived) {
+    spdlog::warn(
+        "msg=\"external_url is not set; incident links use the listen address: set external_url "
+        "to the address people and receivers reach\" external_url={}",
+        config.external_url);
+  }
+  const std::string ready_status = "serving on " + config.server.listen;
+  systemd.Ready(ready_status);
 
   for (;;) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
+      systemd.Reloading();
       spdlog::warn(
           "msg=\"SIGHUP received; configuration reload is not implemented yet, restart "
           "to apply changes\"");
+      systemd.Ready(ready_status);
       continue;
     }
     spdlog::info("msg=\"shutting down\" signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     break;
   }
-  Notify("STOPPING=1");
+  systemd.Stopping();
   server.Stop();    // in-flight requests finish: their batches are committed first
   pipeline.Stop();  // commits what is still queued
   worker.Stop();

@@ -172,6 +172,7 @@ void IngestPipeline::RunEngine() {
   Group group;
   std::vector<Batch> taken;
   for (;;) {
+    if (options_.on_loop) options_.on_loop();
     bool stop = false;
     std::optional<Status> failed;
     {

@@ -35,6 +35,9 @@ struct PipelineOptions {
   Duration tick_interval{1000};
   size_t max_queued_batches = 4096;  // beyond this, Submit refuses (the caller answers 503)
   size_t max_batches_per_commit = 256;
+  // Called on the engine thread once per loop iteration (at least every tick_interval): a liveness
+  // signal, e.g. systemd's watchdog, that stops when the engine thread is stuck.
+  std::function<void()> on_loop;
 };
 
 // Turns engine events into outbox entries for the receivers that want them.
@@ -114,13 +117,13 @@ class IngestPipeline {
   std::condition_variable store_cv_;  // wakes the store thread
   std::deque<Batch> queue_;
   bool stopping_ = false;
-  std::optional<Group> handed_;          // waiting for the store thread
-  bool store_busy_ = false;              // a group is handed over or being committed
-  std::optional<Status> store_failed_;   // the last commit failed; the engine must recover
+  std::optional<Group> handed_;         // waiting for the store thread
+  bool store_busy_ = false;             // a group is handed over or being committed
+  std::optional<Status> store_failed_;  // the last commit failed; the engine must recover
   bool store_stop_ = false;
   EngineStats stats_;
   std::atomic<bool> healthy_{true};
-  std::thread thread_;        // engine
+  std::thread thread_;  // engine
   std::thread store_thread_;
 };
 

@@ -1,6 +1,6 @@
 """The JSON Schemas in schemas/ (draft 2020-12) against the YAML files the repository ships: every
-file in rules/, receivers/, examples/ and tests/scenarios/ must validate, and documents with the
-mistakes users make must not (so the schemas are known to reject something).
+file in rules/, receivers/, examples/, packaging/ and tests/scenarios/ must validate, and documents
+with the mistakes users make must not (so the schemas are known to reject something).
 
 Uses python3-jsonschema and python3-yaml (Debian packages). YAML is read with the YAML 1.2 core
 rules alertbridge itself uses (yaml-cpp): yes/no/on/off and dates stay strings.
@@ -100,7 +100,7 @@ def kind_of(path, doc):
 
 
 def shipped_yaml():
-    for folder in ("rules", "receivers", "examples", "tests/scenarios"):
+    for folder in ("rules", "receivers", "examples", "packaging", "tests/scenarios"):
         for path in sorted((ROOT / folder).rglob("*")):
             if path.suffix in (".yml", ".yaml") and not path.name.startswith("."):
                 yield path

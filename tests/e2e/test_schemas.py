@@ -82,6 +82,8 @@ def kind_of(path, doc):
         return isinstance(doc.get(key), list) and any(isinstance(i, dict) for i in doc[key])
     if "tests" in doc:
         return "rule-test.schema.json"
+    if set(doc) & FOREIGN_KEYS:  # first: alertmanager.yml has a `receivers:` list of its own
+        return "foreign"
     if holds_maps("rules"):
         return "rules.schema.json"
     if holds_maps("receivers"):
@@ -90,8 +92,6 @@ def kind_of(path, doc):
         return "accounts.schema.json"
     if path.name.startswith("alertbridge"):
         return "alertbridge.schema.json"
-    if set(doc) & FOREIGN_KEYS:
-        return "foreign"
     if set(doc) <= {"rules"}:
         return "rules.schema.json"
     if set(doc) <= {"receivers"}:

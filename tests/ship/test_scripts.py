@@ -74,6 +74,8 @@ class RunThenTest(unittest.TestCase):
         self.configure("test.sh")
         self.assertEqual(cache_value(self.build, "ALERTBRIDGE_TESTS"), "ON")
         self.assertEqual(cache_value(self.build, "ALERTBRIDGE_SANITIZE"), "OFF")
+        # A fresh build folder installs where the systemd unit looks (/usr/bin/alertbridge).
+        self.assertEqual(cache_value(self.build, "CMAKE_INSTALL_PREFIX"), "/usr")
         # Nothing is built in the scratch folder: each gtest binary shows as <layer>_test_NOT_BUILT
         # (its cases are discovered when it exists); every other test is listed by name.
         layers = unit_layers(BUILD_DIR)

@@ -8,7 +8,6 @@ Run: python3 tests/ship/test_examples.py --alertbridge build/src/alertbridge"""
 
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import unittest
@@ -17,6 +16,7 @@ import yaml
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 import harness  # noqa: E402
+from ship_util import tool  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -26,13 +26,6 @@ ALERTBRIDGE = None
 def run(*cmd, **kw):
     return subprocess.run(list(cmd), capture_output=True, text=True, timeout=kw.pop("timeout", 60),
                           **kw)
-
-
-def tool(name):
-    path = shutil.which(name)
-    if not path:
-        raise AssertionError(f"{name} is not installed (scripts/bootstrap.sh installs it)")
-    return path
 
 
 class ExampleFiles(unittest.TestCase):

@@ -14,7 +14,6 @@
 
 Run: python3 tests/ship/test_package.py --build-dir build"""
 
-import argparse
 import os
 import pathlib
 import re
@@ -23,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import unittest
+
+from ship_util import run_with_build_dir
 
 BUILD_DIR = None
 SYSTEMD_UNIT_DIR = pathlib.Path("/lib/systemd/system")
@@ -200,8 +201,4 @@ class DebianPackage(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build-dir", required=True)
-    args, rest = parser.parse_known_args()
-    BUILD_DIR = pathlib.Path(args.build_dir).resolve()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    run_with_build_dir(sys.modules[__name__])

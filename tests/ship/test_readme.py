@@ -30,6 +30,7 @@ import yaml
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 import harness  # noqa: E402
+from ship_util import tool  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -54,13 +55,6 @@ def run(cmd, cwd, shell=False, timeout=60):
     env = dict(os.environ, PATH=f"{cwd}/.bin:{os.environ['PATH']}")
     return subprocess.run(cmd, cwd=cwd, shell=shell, capture_output=True, text=True, env=env,
                           timeout=timeout, executable="/bin/bash" if shell else None)
-
-
-def tool(name):
-    path = shutil.which(name)
-    if not path:
-        raise AssertionError(f"{name} is not installed (scripts/bootstrap.sh installs it)")
-    return path
 
 
 class ReadmeExamples(unittest.TestCase):

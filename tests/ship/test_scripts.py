@@ -8,7 +8,6 @@ runs this test, and runs test.sh's test step with a filter that matches nothing.
 
 Run: python3 tests/ship/test_scripts.py --build-dir build"""
 
-import argparse
 import os
 import pathlib
 import re
@@ -17,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import unittest
+
+from ship_util import run_with_build_dir
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD_DIR = None  # the configured and built tree this test runs from (--build-dir)
@@ -105,8 +106,4 @@ class RunThenTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build-dir", required=True)
-    args, rest = parser.parse_known_args()
-    BUILD_DIR = pathlib.Path(args.build_dir).resolve()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    run_with_build_dir(sys.modules[__name__])

@@ -135,12 +135,17 @@ class ServeUnderSystemd(unittest.TestCase):
         self.assertTrue(incidents[0]["url"].startswith(f"http://127.0.0.1:{self.port}/"),
                         incidents[0]["url"])
         # The console receiver prints the event envelope: its link follows the port too.
+        wait_for("the declared event delivered", lambda: self.delivered(), timeout=20)
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=30)
         with open(os.path.join(self.dir, "alertbridge.log")) as f:
             events = [json.loads(line) for line in f if line.startswith("{")]
         self.assertTrue(events, self.logs())
         self.assertTrue(events[0]["incident"]["url"].startswith(f"http://127.0.0.1:{self.port}/"))
+
+    def delivered(self):
+        status, body = http_json("GET", self.base() + "/api/v1/outbox?state=delivered")
+        return status == 200 and body["entries"]
 
     def incidents(self):
         status, body = http_json("GET", self.base() + "/api/v1/incidents")

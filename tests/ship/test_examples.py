@@ -64,6 +64,10 @@ class ExampleFiles(unittest.TestCase):
             names |= {r["name"] for r in yaml.safe_load(f.read_text())["rules"]}
         self.assertTrue({"service-outage", "error-budget-burn", "disk-full", "warning-storm",
                          "customer-impact"} <= names, names)
+        # Their own rule tests: each case declares what its comments say.
+        done = run(ALERTBRIDGE, "test", str(EXAMPLES / "tests" / "rules_test.yml"))
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn("SUCCESS (4 tests)", done.stdout)
         # The reference alertbridge.yml loads them too (rules/ and receivers/ beside it).
         env = dict(os.environ, AM_TOKEN="t", GRAFANA_SECRET="s")
         done = run(ALERTBRIDGE, "check", str(EXAMPLES / "alertbridge.yml"), env=env)

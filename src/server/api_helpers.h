@@ -33,6 +33,8 @@ inline HttpResponse Unavailable(std::string_view why) {
 inline HttpResponse StoreUnavailable(std::string_view what, std::string_view detail) {
   spdlog::error("msg=\"store error answering a request\" what=\"{}\" error=\"{}\"", what, detail);
   return Unavailable("store unavailable: " + std::string(what) + " failed, retry");
+}
+
 // 400 for ?severity=a&severity=b on a parameter that takes one value (HttpRequest::RepeatedQuery).
 inline HttpResponse RepeatedParameter(const std::string& name) {
   return HttpResponse::Error(

@@ -1,4 +1,4 @@
-// Engine::Ingest cost per alert as an incident grows (DESIGN.md §9: per-change work must not grow
+// Engine::Ingest cost per alert as an incident grows (bench/README.md: per-change work must not grow
 // with incident size). One group receives new alerts one batch of 10 at a time; the benchmark
 // first fills the group's incident to `members` alerts, then measures the next batches. Shapes:
 //   declared  the incident is open: each alert joins it (alert_added)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Alert-storm benchmark, side by side with the real Alertmanager in one run (DESIGN.md §9):
+# Alert-storm benchmark, side by side with the real Alertmanager in one run (bench/README.md):
 # wrk POSTs /api/v2/alerts (10 new alerts per request) at 32 connections to each, then we print
 # requests/s, p99 and RSS per active alert, and alertbridge/Alertmanager ratios.
 # Usage: bench/ingest_vs_alertmanager.sh [build-dir] [seconds] [connections]

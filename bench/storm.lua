@@ -1,4 +1,4 @@
--- An alert storm like DESIGN.md §9: POST /api/v2/alerts, 10 alerts per request, new label sets on
+-- An alert storm (bench/README.md): POST /api/v2/alerts, 10 alerts per request, new label sets on
 -- every request (so every alert is new to the receiver). Used against Alertmanager and alertbridge.
 local counter = 0
 local thread_id = 0

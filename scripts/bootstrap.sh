@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev libcpp-httplib-dev nlohmann-json3-dev prometheus-cpp-dev
   libsqlite3-dev sqlite3 libre2-dev libmstch-dev libcli11-dev libspdlog-dev libfmt-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev libsystemd-dev
+  systemd dpkg-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-alertmanager prometheus
   python3 python3-jsonschema python3-yaml python3-aiosmtpd curl wrk

@@ -26,9 +26,7 @@
 #include "store/store.h"
 #include "store/store_lock.h"
 
-#ifdef ALERTBRIDGE_HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
+#include "systemd_notify.h"
 
 namespace ab {
 namespace {
@@ -63,22 +61,6 @@ void SetUpLogging(const Config& config) {
   spdlog::set_default_logger(logger);
 }
 
-// The answer while the state is being restored: alive, not ready, come back shortly.
-HttpResponse StartingUp(const HttpRequest& req) {
-  if (req.path == "/-/healthy") return HttpResponse::Json(200, R"({"status":"healthy"})");
-  HttpResponse r = HttpResponse::Error(503, "starting: restoring state");
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
-}
-
-void Notify(const char* state) {
-#ifdef ALERTBRIDGE_HAVE_SYSTEMD
-  sd_notify(0, state);
-#else
-  (void)state;
-#endif
-}
-
 int Serve(const std::string& config_flag, const std::string& listen_flag) {
   // Block the signals in every thread we start; the main thread waits for them with sigwait.
   sigset_t signals;
@@ -96,7 +78,10 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   }
   Config& config = loaded.config;
   if (!listen_flag.empty()) config.server.listen = listen_flag;
+  const bool external_url_derived = config.external_url.empty();
+  if (external_url_derived) config.external_url = DefaultExternalUrl(config.server.listen);
   SetUpLogging(config);
+  SystemdNotifier systemd;
 
   // Bind first: a run that cannot listen ("address already in use": often a second instance
   // started by mistake) exits before it has touched the database. Until the state is restored
@@ -170,6 +155,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
   PipelineOptions pipeline_options;
   pipeline_options.max_queued_bytes = config.server.limits.queued_bytes;
+  pipeline_options.on_loop = [&systemd] { systemd.WatchdogPing(); };
   IngestPipeline pipeline(
       engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); }, pipeline_options);
   if (Status st = pipeline.Start(); !st.ok()) {
@@ -210,24 +196,35 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
     return fail(kExitConfig);
   }
   ready_api = api->get();
-  spdlog::info("msg=\"alertbridge started\" listen={} port={} rules={} receivers={} store={}",
-               config.server.listen, *port, config.rules.size(), config.receivers.size(),
-               config.sqlite_path);
-  Notify("READY=1");
+  spdlog::info(
+      "msg=\"alertbridge started\" listen={} port={} external_url={} rules={} receivers={} "
+      "store={} watchdog_usec={}",
+      config.server.listen, *port, config.external_url, config.rules.size(),
+      config.receivers.size(), config.sqlite_path, systemd.watchdog_interval().count());
+  if (external_url_derived) {
+    spdlog::warn(
+        "msg=\"external_url is not set; incident links use the listen address: set external_url "
+        "to the address people and receivers reach\" external_url={}",
+        config.external_url);
+  }
+  const std::string ready_status = "serving on " + config.server.listen;
+  systemd.Ready(ready_status);
 
   for (;;) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
+      systemd.Reloading();
       spdlog::warn(
           "msg=\"SIGHUP received; configuration reload is not implemented yet, restart "
           "to apply changes\"");
+      systemd.Ready(ready_status);
       continue;
     }
     spdlog::info("msg=\"shutting down\" signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     break;
   }
-  Notify("STOPPING=1");
+  systemd.Stopping();
   server.Stop();    // in-flight requests finish: their batches are committed first
   api_work.Stop();  // before the Api it calls into goes away
   pipeline.Stop();  // commits what is still queued

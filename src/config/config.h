@@ -232,7 +232,7 @@ struct ServerConfig {
 struct Config {
   std::string config_file;  // empty when running on embedded defaults
   ServerConfig server;
-  std::string external_url = "http://127.0.0.1:9095";
+  std::string external_url;  // empty when not configured: serve uses DefaultExternalUrl(listen)
   std::string sqlite_path = "data/alertbridge.db";
   std::vector<std::string> rule_paths{"rules/"};
   std::vector<std::string> receiver_paths{"receivers/"};
@@ -265,6 +265,11 @@ struct RuleTestCheck {
 // Reads and checks one rule test file. The rule test reader sits above config (src/ruletest), so
 // `check` hands it in.
 using RuleTestChecker = std::function<RuleTestCheck(const std::string& file)>;
+
+// The base of incident links when `external_url` is not set: http://<listen address>, with the
+// machine's host name in place of a wildcard address (0.0.0.0, [::], none), as Alertmanager
+// derives its own. Serve applies it after --listen, so links follow the port actually served.
+std::string DefaultExternalUrl(const std::string& listen);
 
 // Loads `config_file` (empty: embedded defaults, with rule and receiver folders relative to the
 // working directory), then every rule and receiver file it names. Relative paths inside a config

@@ -345,7 +345,12 @@ void LoadInto(const std::string& path, RuleTestFile* out, std::vector<ConfigErro
   if (const ci::Value* v = top.Find("receivers")) embedded.receivers = v->node;
   if (const ci::Value* v = top.Find("sources")) embedded.sources = v->node;
   if (const ci::Value* v = top.Find("accounts"); v && v->node.IsMap()) embedded.accounts = v->node;
-  embedded.check_receiver_refs = top.Has("receivers") || top.Has("receiver_files");
+  // Receiver names are checked when receivers are loaded; an empty list loads none.
+  auto names_receivers = [&](const char* key) {
+    const ci::Value* v = top.Find(key);
+    return v && !(v->node.IsSequence() && v->node.size() == 0);
+  };
+  embedded.check_receiver_refs = names_receivers("receivers") || names_receivers("receiver_files");
   if (!top.Has("rules") && !top.Has("rule_files") && root.IsMap()) {
     diag.Add(root.Mark(), "a test file names its rules: rule_files:, rules: or both");
   }

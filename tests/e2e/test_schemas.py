@@ -1,6 +1,6 @@
 """The JSON Schemas in schemas/ (draft 2020-12) against the YAML files the repository ships: every
-file in rules/, receivers/, examples/ and tests/scenarios/ must validate, and documents with the
-mistakes users make must not (so the schemas are known to reject something).
+file in rules/, receivers/, examples/, packaging/ and tests/scenarios/ must validate, and documents
+with the mistakes users make must not (so the schemas are known to reject something).
 
 Uses python3-jsonschema and python3-yaml (Debian packages). YAML is read with the YAML 1.2 core
 rules alertbridge itself uses (yaml-cpp): yes/no/on/off and dates stay strings.
@@ -82,6 +82,8 @@ def kind_of(path, doc):
         return isinstance(doc.get(key), list) and any(isinstance(i, dict) for i in doc[key])
     if "tests" in doc:
         return "rule-test.schema.json"
+    if set(doc) & FOREIGN_KEYS:  # first: alertmanager.yml has a `receivers:` list of its own
+        return "foreign"
     if holds_maps("rules"):
         return "rules.schema.json"
     if holds_maps("receivers"):
@@ -90,8 +92,6 @@ def kind_of(path, doc):
         return "accounts.schema.json"
     if path.name.startswith("alertbridge"):
         return "alertbridge.schema.json"
-    if set(doc) & FOREIGN_KEYS:
-        return "foreign"
     if set(doc) <= {"rules"}:
         return "rules.schema.json"
     if set(doc) <= {"receivers"}:
@@ -100,7 +100,7 @@ def kind_of(path, doc):
 
 
 def shipped_yaml():
-    for folder in ("rules", "receivers", "examples", "tests/scenarios"):
+    for folder in ("rules", "receivers", "examples", "packaging", "tests/scenarios"):
         for path in sorted((ROOT / folder).rglob("*")):
             if path.suffix in (".yml", ".yaml") and not path.name.startswith("."):
                 yield path

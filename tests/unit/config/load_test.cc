@@ -177,6 +177,7 @@ TEST(ShippedDefaultsTest, ExampleConfigLoadsWithoutErrorsAtTheCheckoutRoot) {
   TempDir dir;
   namespace fs = std::filesystem;
   fs::copy(src / "examples/alertbridge.yml", dir.Path("alertbridge.yml"));
+  fs::copy(src / "examples/accounts.yml", dir.Path("accounts.yml"));  // named by `accounts:`
   fs::copy(src / "rules", dir.Path("rules"), fs::copy_options::recursive);
   fs::copy(src / "receivers", dir.Path("receivers"), fs::copy_options::recursive);
   LoadResult r = LoadConfig(dir.Path("alertbridge.yml"));

@@ -47,6 +47,14 @@ std::string DefaultConfigFile(const std::string& flag) {
   return std::filesystem::exists("alertbridge.yml") ? "alertbridge.yml" : "";
 }
 
+// The answer while the state is being restored: alive, not ready, come back shortly.
+HttpResponse StartingUp(const HttpRequest& req) {
+  if (req.path == "/-/healthy") return HttpResponse::Json(200, R"({"status":"healthy"})");
+  HttpResponse r = HttpResponse::Error(503, "starting: restoring state");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 void SetUpLogging(const Config& config) {
   // Logs go to stderr; stdout belongs to the console receiver's event lines.
   auto logger = spdlog::stderr_logger_mt("alertbridge");

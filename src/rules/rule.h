@@ -52,6 +52,14 @@ struct SeverityRaise {
   bool Holds(int alerts_firing, const AccountImpact& impact, TimePoint now) const;
   // `severity` after this raise.
   Severity Apply(Severity severity) const;
+  // As written: "{when: {min_alerts: 10, account_tier: enterprise}, to: SEV1}".
+  std::string Describe() const;
+};
+
+// One raise that held while computing a priority, and the priority after it.
+struct PriorityStep {
+  const SeverityRaise* raise = nullptr;
+  Severity after = Severity::SEV5;
 };
 
 struct SeverityFromLabel {
@@ -98,6 +106,13 @@ struct Rule {
   // The priority of an incident of this rule: `base` after every `raise` whose condition holds.
   Severity PriorityOf(Severity base, int alerts_firing, const AccountImpact& impact,
                       TimePoint now) const;
+  // The raises that hold, in order, each with the priority after it (what PriorityOf applied).
+  std::vector<PriorityStep> PriorityTrace(Severity base, int alerts_firing,
+                                          const AccountImpact& impact, TimePoint now) const;
+  // Why an incident has this priority, for events and `explain`: the last raise that changed
+  // it, else "base severity SEVn".
+  std::string PriorityCause(Severity base, int alerts_firing, const AccountImpact& impact,
+                            TimePoint now) const;
   // The rule's group_by values for these labels (missing labels are left out).
   LabelSet GroupOf(const LabelSet& labels) const;
 };

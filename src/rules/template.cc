@@ -130,7 +130,8 @@ class Checker {
     for (auto it = open_.rbegin(); it != open_.rend(); ++it) {
       if (it->scope == Scope::kAnyName) return;
       if (it->scope == Scope::kAccount &&
-          (root == "name" || root == "tier" || root == "arr" || root == "renewal")) {
+          (root == "name" || root == "unknown" || root == "tier" || root == "arr" ||
+           root == "renewal")) {
         return;
       }
     }

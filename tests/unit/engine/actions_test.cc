@@ -148,7 +148,7 @@ TEST_F(ActionsTest, AssignRecordsEachChangedField) {
   EXPECT_EQ(engine_->Act(a, kT0).code, ActionOutcome::Code::kInvalid);
 }
 
-TEST_F(ActionsTest, APriorityGivenByHandIsKept) {
+TEST_F(ActionsTest, APriorityGivenByHandHoldsUntilTheRulesAskForMore) {
   Rule r = MakeRule("checkout", "service=\"checkout\"", {"service"});
   SeverityRaise many;
   many.min_alerts = 2;
@@ -164,9 +164,22 @@ TEST_F(ActionsTest, APriorityGivenByHandIsKept) {
   EXPECT_EQ(o.changes.events[0].event.details,
             (nlohmann::json{{"field", "priority"}, {"from", "SEV3"}, {"to", "SEV4"}}));
   EXPECT_FALSE(engine_->Act(a, kT0 + minutes(2)).changed);
+  // A second alert: the rules rise from SEV3 to SEV1, above the person's SEV4.
   Changes c = Ingest({Firing(kB)}, kT0 + minutes(3));
-  EXPECT_EQ(EventNames(c), Names{"alert_added"});  // the raise would have said SEV1
-  EXPECT_EQ(c.incidents.at(0).priority, Severity::SEV4);
+  ASSERT_EQ(EventNames(c), (Names{"alert_added", "severity_changed"}));
+  EXPECT_EQ(c.events[1].event.details,
+            (nlohmann::json{{"field", "priority"},
+                            {"from", "SEV4"},
+                            {"to", "SEV1"},
+                            {"cause", "raise {when: {min_alerts: 2}, to: SEV1}"}}));
+  EXPECT_EQ(c.events[1].event.actor, "rule:checkout");
+  EXPECT_EQ(c.incidents.at(0).priority, Severity::SEV1);
+  // Lowered by hand again: a third alert asks for no more than SEV1 did, so SEV4 stands.
+  a.priority = Severity::SEV4;
+  ASSERT_TRUE(engine_->Act(a, kT0 + minutes(4)).changed);
+  Changes third = Ingest({Firing(kC)}, kT0 + minutes(5));
+  EXPECT_EQ(EventNames(third), Names{"alert_added"});
+  EXPECT_EQ(third.incidents.at(0).priority, Severity::SEV4);
 }
 
 TEST_F(ActionsTest, AnIncidentTheEngineLetGoOfIsActedOnFromItsStoredRow) {

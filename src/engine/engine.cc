@@ -121,7 +121,8 @@ void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> inc
     Incident& held = incidents_[id] = std::move(inc);
     if (current) {
       AddMemberships(held);
-      if (held.state != IncidentState::kPending) held.alerts_firing = static_cast<int>(owned.size());
+      if (held.state != IncidentState::kPending)
+        held.alerts_firing = static_cast<int>(owned.size());
     } else {
       for (uint64_t fp : owned) InsertMembership(fp, id);
       held.alerts_firing = static_cast<int>(owned.size());

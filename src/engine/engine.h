@@ -237,9 +237,9 @@ class Engine {
   int64_t next_alert_id_ = 1;  // TrackedAlert::id
 
   // Timers: what Tick has to look at, so that it never walks every alert or incident.
-  std::set<int64_t> pending_;  // pending incidents
-  std::set<int64_t> open_;     // declared or acknowledged incidents (for Stats)
-  std::set<int64_t> quiet_;    // open incidents with no firing alert, awaiting their quiet period
+  std::set<int64_t> pending_;    // pending incidents
+  std::set<int64_t> open_;       // declared or acknowledged incidents (for Stats)
+  std::set<int64_t> quiet_;      // open incidents with no firing alert, awaiting their quiet period
   std::set<int64_t> reopening_;  // resolved incidents whose new firings await the trigger
   std::set<std::pair<TimePoint, uint64_t>> stale_at_;  // firing alerts by staleness deadline
 
@@ -265,7 +265,7 @@ class Engine {
   std::set<int64_t> raise_unscheduled_;
   std::set<std::pair<TimePoint, int64_t>> raise_at_;
   std::unordered_map<int64_t, TimePoint> raise_due_;  // id -> its entry in raise_at_
-  std::vector<size_t> matched_;  // scratch for RuleSet::Match
+  std::vector<size_t> matched_;                       // scratch for RuleSet::Match
 };
 
 }  // namespace ab

@@ -75,7 +75,7 @@ class TriggerCount {
 
   Duration within_;
   int firing_ = 0;
-  std::multiset<TimePoint> starts_;                              // of every counting member
+  std::multiset<TimePoint> starts_;                                 // of every counting member
   std::set<std::tuple<TimePoint, TimePoint, uint64_t>> lingering_;  // (counts until, start, fp)
 };
 

@@ -155,7 +155,7 @@ MemberTally Engine::BuildTally(const Incident& inc) const {
   const Rule* rule = rules_->Find(inc.rule);
   const bool pending = inc.state == IncidentState::kPending;
   const bool reopening = inc.state == IncidentState::kResolved && inc.resolved_at.has_value() &&
-                        rule != nullptr && rule->dedup_window.count() > 0;
+                         rule != nullptr && rule->dedup_window.count() > 0;
   if ((pending || reopening) && rule != nullptr && !rule->heartbeat()) {
     tally.trigger.emplace(rule->trigger.within);
   }

@@ -13,8 +13,8 @@ namespace ab {
 // (so N alerts that fired within the window count even if they did not overlap). The window
 // boundary is inclusive. Times are alertbridge's receive times, never the sender's startsAt
 // (CONTRACTS.md "Time base"). Nothing is declared (or reopened) while no member fires.
-Engine::TriggerHold Engine::CheckTrigger(Incident& inc, const Trigger& trigger,
-                                         TriggerCount& count, TimePoint now) {
+Engine::TriggerHold Engine::CheckTrigger(Incident& inc, const Trigger& trigger, TriggerCount& count,
+                                         TimePoint now) {
   const size_t need = static_cast<size_t>(std::max(1, trigger.min_alerts));
   count.Expire(now);
   if (count.counting() == 0) return TriggerHold::kGone;
@@ -154,8 +154,8 @@ void Engine::RenderText(Incident& inc, const Rule& rule, bool owner) {
       if (a.alert.firing()) firing.push_back(&a);
     }
     TextContext all = CommonContext(firing);
-    tally.common = MemberTally::Common{std::move(all.common_labels),
-                                       std::move(all.common_annotations)};
+    tally.common =
+        MemberTally::Common{std::move(all.common_labels), std::move(all.common_annotations)};
   }
   TextContext ctx;
   ctx.common_labels = tally.common->labels;

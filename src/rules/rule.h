@@ -27,9 +27,9 @@ struct SourceLocation {
 };
 
 struct Trigger {
-  int min_alerts = 1;    // distinct firing alerts needed
-  Duration within{0};    // sliding window for min_alerts; 0 = no window
-  Duration hold{0};      // `for:` the condition must hold this long before declaring
+  int min_alerts = 1;  // distinct firing alerts needed
+  Duration within{0};  // sliding window for min_alerts; 0 = no window
+  Duration hold{0};    // `for:` the condition must hold this long before declaring
 };
 
 // `severity.raise[]`: when every condition in `when` holds, raise the priority `to` a level or
@@ -147,7 +147,7 @@ class RuleSet {
   std::unordered_map<std::string, size_t> by_name_;
   // (label name, value) of one equality matcher per rule -> rule indexes.
   std::unordered_map<std::pair<std::string, std::string>, std::vector<size_t>, PairHash> index_;
-  std::vector<size_t> unindexed_;  // rules without a usable equality matcher
+  std::vector<size_t> unindexed_;         // rules without a usable equality matcher
   std::vector<std::string> index_names_;  // distinct label names used as index keys
 };
 

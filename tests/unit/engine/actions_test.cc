@@ -210,3 +210,40 @@ TEST_F(ActionsTest, AnIncidentTheEngineLetGoOfIsActedOnFromItsStoredRow) {
 
 }  // namespace
 }  // namespace ab::testing
+
+namespace ab::testing {
+namespace {
+
+// An alert a person resolved keeps firing in that incident across a restart: the restored engine
+// still knows it belongs there, so Alertmanager's repeat joins nothing newer.
+TEST_F(EngineTest, AnAlertKeepsFiringInTheIncidentAPersonResolvedAcrossARestart) {
+  SetRules({MakeRule("checkout", "service=\"checkout\"", {"service"})});
+  Changes all = Ingest({Firing(kA)}, kT0);
+  Action resolve;
+  resolve.incident_id = 1;
+  resolve.type = ActionType::kResolve;
+  all.Merge(engine_->Act(resolve, kT0 + minutes(1)).changes);
+  Changes second = Ingest({Firing(kB)}, kT0 + hours(1));  // a new occurrence
+  ASSERT_EQ(EventNames(second), Names{"declared"});
+  all.Merge(std::move(second));
+  std::map<uint64_t, TrackedAlert> latest;
+  for (const TrackedAlert& a : all.alerts) latest[a.alert.fingerprint] = a;
+  std::vector<TrackedAlert> rows;
+  for (const auto& [fp, a] : latest) rows.push_back(a);
+
+  Engine restarted(rules_);
+  restarted.Restore(rows, Stored(all));
+  ASSERT_NE(restarted.FindIncident(1), nullptr) << "it still holds a firing alert";
+  Changes repeat = restarted.Ingest({Firing(kA)}, kT0 + hours(2));
+  EXPECT_TRUE(repeat.events.empty());
+  EXPECT_EQ(restarted.FindIncident(2)->alerts_total, 1);
+  EXPECT_EQ(restarted.FindIncident(1)->alerts_firing, 1);
+  // Once it stops firing there, the older occurrence is let go of, its count true in its row.
+  Changes ended = restarted.Ingest({Resolved(kA)}, kT0 + hours(3));
+  ASSERT_NE(Row(ended, 1), nullptr);
+  EXPECT_EQ(Row(ended, 1)->alerts_firing, 0);
+  EXPECT_EQ(restarted.FindIncident(1), nullptr);
+}
+
+}  // namespace
+}  // namespace ab::testing

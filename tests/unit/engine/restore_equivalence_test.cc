@@ -91,8 +91,8 @@ void RunStorm(unsigned seed) {
   StoredSoFar stored;
   std::mt19937 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
-  const Duration steps[] = {seconds(0), seconds(10), seconds(30), minutes(1), minutes(3),
-                            minutes(7)};
+  const Duration steps[] = {seconds(0), seconds(10), seconds(30),
+                            minutes(1), minutes(3),  minutes(7)};
   TimePoint now = kT0;
   std::optional<TimePoint> started;  // the running engine's first clock reading
   for (int step = 0; step < 400; ++step) {

@@ -101,8 +101,8 @@ TEST_F(StalenessTest, ARestartGivesEveryFiringAlertItsWholePeriodAgain) {
   // A webhook alert received at 0 with stale_after 10m, and an API v2 alert whose endsAt gave it
   // 4m.
   const LabelSet v2{{"service", "checkout"}, {"instance", "v2"}};
-  Changes c = Ingest(
-      {WithDeadline(kCheckout, kT0 + minutes(10)), WithDeadline(v2, kT0 + minutes(4))}, kT0);
+  Changes c =
+      Ingest({WithDeadline(kCheckout, kT0 + minutes(10)), WithDeadline(v2, kT0 + minutes(4))}, kT0);
   Engine restarted(rules_);
   restarted.Restore(c.alerts, Stored(c));
   const TimePoint start = kT0 + minutes(30);  // down for 30 minutes

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "notify/outbox_worker.h"
+#include "rules/rule_lint.h"
 #include "ruletest/explain.h"
 #include "ruletest/runner.h"
 #include "server/api.h"
@@ -186,6 +187,13 @@ int Check(const std::string& config_flag, const std::vector<std::string>& paths)
   if (!loaded.ok()) {
     PrintErrors(loaded.errors);
     return kExitConfig;
+  }
+  // Valid but likely wrong: warned about, not refused.
+  for (const Rule& rule : loaded.config.rules) {
+    for (const std::string& w : GroupLabelWarnings(rule)) {
+      std::cerr << rule.location.file << ":" << rule.location.line << ":" << rule.location.col
+                << ": warning: " << w << "\n";
+    }
   }
   std::cout << loaded.config.rules.size() << " rules, " << loaded.config.receivers.size()
             << " receivers";

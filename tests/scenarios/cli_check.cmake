@@ -42,3 +42,26 @@ check(1 "${bad}:10:42: unknown key \"input[0].alerts[0].colour\"" ${bad})
 check(1 "${bad}:11:19: missing required key \"input[0].actions[0].resolution\"" ${bad})
 check(1 "${bad}:13:38: expect[0].incidents[0].state: unknown incident state \"open\"" ${bad})
 check(1 "4 errors" ${bad})
+
+# A matcher that is empty or blank (a template that rendered nothing) would take every alert: an
+# error. A group label the text uses but the matchers do not guarantee: a warning, exit 0.
+file(WRITE ${WORK_DIR}/lint.yml [=[
+rules:
+  - name: everything
+    match: ['']
+  - name: page
+    match: ['severity="critical"']
+    group_by: [service]
+    title: "Down on {{group.service}}"
+]=])
+set(lint ${WORK_DIR}/lint.yml)
+check(1 "${lint}:3:13: match[0]: an empty matcher would match every alert" ${lint})
+file(WRITE ${WORK_DIR}/lint.yml [=[
+rules:
+  - name: page
+    match: ['severity="critical"']
+    group_by: [service]
+    title: "Down on {{group.service}}"
+]=])
+check(0 "${lint}:2:5: warning: rule \"page\": title uses group.service, but no matcher requires" ${lint})
+check(0 "1 rules, 0 receivers OK" ${lint})

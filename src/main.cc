@@ -235,10 +235,19 @@ int main(int argc, char** argv) {
   explain->add_option("labels", explain_labels, "the alert's labels as name=value")->required();
 
   app.add_subcommand("version", "print the version");
+  app.set_version_flag("--version", std::string("alertbridge ") + ALERTBRIDGE_VERSION);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A word that is no subcommand is left over: name it rather than "a subcommand is required".
+    std::vector<std::string> left = app.remaining();
+    if (!left.empty() && left.front().rfind("-", 0) != 0 && app.get_subcommands().empty()) {
+      std::cerr << "alertbridge: unknown subcommand \"" << left.front()
+                << "\" (serve, check, test, explain, version)\nRun with --help for more "
+                   "information.\n";
+      return 2;
+    }
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;  // usage errors exit 2 (CONTRACTS.md "CLI")
   }

@@ -69,7 +69,30 @@ TEST_F(ActionsTest, ClosingNeedsAResolutionAndAResolvedIncident) {
   EXPECT_EQ(closed.changes.events[0].event.details["resolution"], "rolled back release 42");
   EXPECT_EQ(closed.incident.resolution, "rolled back release 42");
   EXPECT_EQ(closed.incident.closed_at, kT0 + minutes(3));
-  EXPECT_FALSE(Do(ActionType::kClose, kT0 + minutes(4), "again").changed);
+  // The same resolution again changes nothing; another one is a conflict naming the recorded one.
+  ActionOutcome same = Do(ActionType::kClose, kT0 + minutes(4), "rolled back release 42");
+  EXPECT_EQ(same.code, ActionOutcome::Code::kOk);
+  EXPECT_FALSE(same.changed);
+  ActionOutcome other = Do(ActionType::kClose, kT0 + minutes(4), "again");
+  EXPECT_EQ(other.code, ActionOutcome::Code::kConflict);
+  EXPECT_EQ(other.error,
+            "cannot close incident 1: it is closed with resolution \"rolled back release 42\"; "
+            "add a note to record more");
+  EXPECT_EQ(other.incident.resolution, "rolled back release 42");
+  EXPECT_TRUE(other.changes.empty());
+}
+
+TEST_F(ActionsTest, RefusalsNameTheActionInWords) {
+  ASSERT_TRUE(Do(ActionType::kResolve, kT0 + minutes(1)).changed);
+  ASSERT_TRUE(Do(ActionType::kClose, kT0 + minutes(2), "fixed").changed);
+  Action severity;
+  severity.incident_id = id_;
+  severity.type = ActionType::kSeverity;
+  severity.priority = Severity::SEV1;
+  EXPECT_EQ(engine_->Act(severity, kT0 + minutes(3)).error,
+            "cannot change the priority of incident 1: it is closed");
+  EXPECT_EQ(Do(ActionType::kAck, kT0 + minutes(3)).error,
+            "cannot acknowledge incident 1: it is closed");
 }
 
 TEST_F(ActionsTest, PendingIncidentsCannotBeActedOn) {

@@ -248,7 +248,7 @@ TEST(RuleTestRunnerTest, AnActionTheEngineRefusesFailsTheTest) {
                         ":11:13): action close refused: cannot close incident 1: it is open; "
                         "resolve it first\n"
                         "    test \"t\" at 1m (" +
-                        f + ":14:13): action ack refused: cannot ack incident 1: it is closed\n"));
+                        f + ":14:13): action ack refused: cannot acknowledge incident 1: it is closed\n"));
   // The expectation itself held: resolve and the second close went through.
   EXPECT_THAT(r.out, Not(HasSubstr("incidents differ")));
 }

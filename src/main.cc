@@ -255,7 +255,8 @@ int main(int argc, char** argv) {
   if (check->parsed()) return ab::Check(config_flag, check_paths);
   if (test->parsed()) return ab::RunRuleTestFiles(test_files, std::cout, std::cerr);
   if (explain->parsed()) {
-    return ab::RunExplain(ab::DefaultConfigFile(config_flag), explain_labels, std::cout, std::cerr);
+    return ab::RunExplain(ab::DefaultConfigFile(config_flag), explain_labels, std::cout, std::cerr,
+                          ab::SystemClock().now());
   }
   std::cout << "alertbridge " << ALERTBRIDGE_VERSION << "\n";
   return 0;

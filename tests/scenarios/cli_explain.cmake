@@ -13,7 +13,9 @@ function(explain want_rc want_out)
   endif()
 endfunction()
 
-explain(0 "page-worthy: SEV1, group {alertname=\"Down\", service=\"api\"} (rules/default.yml:"
+explain(0 "page-worthy: priority SEV1, group {alertname=\"Down\", service=\"api\"} (rules/default.yml:"
+        explain alertname=Down service=api severity=page)
+explain(0 "this alert alone declares an incident; next rules evaluated too (continue: true, the default)"
         explain alertname=Down service=api severity=page)
 explain(1 "no rule takes {alertname=\"Down\", severity=\"info\"} (2 rules checked)"
         explain alertname=Down severity=info)

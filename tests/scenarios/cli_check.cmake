@@ -1,16 +1,9 @@
 # cmake -DALERTBRIDGE=<binary> -DSOURCE_DIR=<repo> -DWORK_DIR=<scratch folder> -P cli_check.cmake
 # `alertbridge check` given rule test files (they have tests:): each is checked like `alertbridge
 # test` reads it (its rules, inputs and expectations, every error with file:line:col), never run.
+include(${CMAKE_CURRENT_LIST_DIR}/cli_expect.cmake)
 function(check want_rc want_out)
-  execute_process(COMMAND ${ALERTBRIDGE} check ${ARGN} WORKING_DIRECTORY ${SOURCE_DIR}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL want_rc)
-    message(FATAL_ERROR "check ${ARGN}: exit ${rc}, want ${want_rc}\n${out}${err}")
-  endif()
-  string(FIND "${out}${err}" "${want_out}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "check ${ARGN}: output lacks \"${want_out}\":\n${out}${err}")
-  endif()
+  cli_expect(${want_rc} "${want_out}" check ${ARGN})
 endfunction()
 
 check(0 "0 rules, 0 receivers, 1 rule test file (6 tests; run them with alertbridge test) OK"

@@ -1,19 +1,9 @@
 # cmake -DALERTBRIDGE=<binary> -P cli_usage.cmake
 # The CLI's own words: --version like `version`, an unknown subcommand named (exit 2).
-function(run want_rc want_out)
-  execute_process(COMMAND ${ALERTBRIDGE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  if(NOT rc EQUAL want_rc)
-    message(FATAL_ERROR "alertbridge ${ARGN}: exit ${rc}, want ${want_rc}\n${out}${err}")
-  endif()
-  string(FIND "${out}${err}" "${want_out}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "alertbridge ${ARGN}: output lacks \"${want_out}\":\n${out}${err}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_expect.cmake)
 
-run(0 "alertbridge " --version)
-run(0 "alertbridge " version)
-run(2 "unknown subcommand \"frobnicate\" (serve, check, test, explain, version)" frobnicate)
-run(2 "unknown subcommand \"frobnicate\"" --config alertbridge.yml frobnicate)
-run(2 "A subcommand is required")
+cli_expect(0 "alertbridge " --version)
+cli_expect(0 "alertbridge " version)
+cli_expect(2 "unknown subcommand \"frobnicate\" (serve, check, test, explain, version)" frobnicate)
+cli_expect(2 "unknown subcommand \"frobnicate\"" --config alertbridge.yml frobnicate)
+cli_expect(2 "A subcommand is required")

@@ -26,9 +26,9 @@ struct IncidentQuery {
   std::vector<IncidentState> states;  // empty = any
   std::optional<Severity> severity;   // priority equals
   std::string team;
-  std::optional<TimePoint> since;     // created at or after
+  std::optional<TimePoint> since;  // created at or after
   int limit = 50;
-  std::optional<int64_t> before_id;   // cursor: ids strictly below (newest first)
+  std::optional<int64_t> before_id;  // cursor: ids strictly below (newest first)
 };
 
 struct IncidentPage {
@@ -38,8 +38,20 @@ struct IncidentPage {
 
 struct IncidentDetail {
   Incident incident;
-  std::vector<TrackedAlert> alerts;
-  std::vector<Event> timeline;
+  std::vector<TrackedAlert> alerts;  // by TrackedAlert::id (arrival order)
+  std::vector<Event> timeline;       // by seq
+  // GetIncidentPage: where the next page of each list starts (none: this page ends the list).
+  std::optional<int64_t> alerts_next;    // an alert id
+  std::optional<int64_t> timeline_next;  // a seq
+};
+
+// One page of an incident's alerts and timeline (GET /api/v1/incidents/{id}): a big incident's
+// ten thousand alerts are read and sent a page at a time.
+struct IncidentDetailQuery {
+  int alerts_limit = 500;
+  std::optional<int64_t> alerts_after;  // cursor: alert ids strictly above
+  int timeline_limit = 500;
+  std::optional<int64_t> timeline_after;  // cursor: seqs strictly above
 };
 
 struct OutboxQuery {
@@ -70,7 +82,10 @@ class IncidentStore {
   virtual Result<std::vector<OutboxEntry>> DueOutbox(TimePoint now, int limit) = 0;
   // Earliest next_attempt_at of any pending entry, or none when nothing is pending.
   virtual Result<std::optional<TimePoint>> NextOutboxDue() = 0;
-  virtual Status MarkDelivered(int64_t id, int attempts, TimePoint now) = 0;
+  // `note`: what the delivery left out (optional steps that failed: issue 16 item 1), kept in
+  // the entry's last_error; "" = delivered in full.
+  virtual Status MarkDelivered(int64_t id, int attempts, TimePoint now,
+                               const std::string& note = {}) = 0;
   virtual Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
                            const std::string& error) = 0;
   virtual Status MarkDead(int64_t id, int attempts, const std::string& error) = 0;
@@ -94,10 +109,20 @@ class IncidentStore {
 
   // Queries for the HTTP API (safe to call from any thread, concurrently with Commit).
   virtual Result<IncidentPage> ListIncidents(const IncidentQuery& q) = 0;
+  // The incident with all its alerts and its whole timeline.
   virtual Result<std::optional<IncidentDetail>> GetIncident(int64_t id) = 0;
+  // The incident with one page of each list; `incident.alerts` holds the page's members only.
+  // The default cuts the whole detail down (stores that can read a page alone override it).
+  virtual Result<std::optional<IncidentDetail>> GetIncidentPage(int64_t id,
+                                                                const IncidentDetailQuery& q);
 
   // Makes sure everything committed is on disk (checkpoint) before shutdown.
   virtual Status Flush() = 0;
+
+  // A small durable write that changes nothing: it fails as a commit would while the disk is full
+  // or read-only or the write lock cannot be had, and succeeds once commits can again (readiness
+  // comes back by itself). A store with nothing that can fail this way keeps the default.
+  virtual Status Probe() { return Status::Ok(); }
 };
 
 // Opens (creating the folder and file if needed) and migrates a SQLite store: WAL mode,

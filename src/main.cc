@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "notify/outbox_worker.h"
 #include "notify/receiver_types.h"
+#include "rules/rule_lint.h"
 #include "ruletest/explain.h"
 #include "ruletest/runner.h"
 #include "server/api.h"
@@ -253,6 +254,13 @@ int Check(const std::string& config_flag, const std::vector<std::string>& paths)
     PrintErrors(loaded.errors);
     return kExitConfig;
   }
+  // Valid but likely wrong: warned about, not refused.
+  for (const Rule& rule : loaded.config.rules) {
+    for (const std::string& w : GroupLabelWarnings(rule)) {
+      std::cerr << rule.location.file << ":" << rule.location.line << ":" << rule.location.col
+                << ": warning: " << w << "\n";
+    }
+  }
   std::cout << loaded.config.rules.size() << " rules, " << loaded.config.receivers.size()
             << " receivers";
   if (loaded.rule_test_files > 0) {
@@ -294,10 +302,19 @@ int main(int argc, char** argv) {
   explain->add_option("labels", explain_labels, "the alert's labels as name=value")->required();
 
   app.add_subcommand("version", "print the version");
+  app.set_version_flag("--version", std::string("alertbridge ") + ALERTBRIDGE_VERSION);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A word that is no subcommand is left over: name it rather than "a subcommand is required".
+    std::vector<std::string> left = app.remaining();
+    if (!left.empty() && left.front().rfind("-", 0) != 0 && app.get_subcommands().empty()) {
+      std::cerr << "alertbridge: unknown subcommand \"" << left.front()
+                << "\" (serve, check, test, explain, version)\nRun with --help for more "
+                   "information.\n";
+      return 2;
+    }
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;  // usage errors exit 2 (CONTRACTS.md "CLI")
   }
@@ -305,7 +322,8 @@ int main(int argc, char** argv) {
   if (check->parsed()) return ab::Check(config_flag, check_paths);
   if (test->parsed()) return ab::RunRuleTestFiles(test_files, std::cout, std::cerr);
   if (explain->parsed()) {
-    return ab::RunExplain(ab::DefaultConfigFile(config_flag), explain_labels, std::cout, std::cerr);
+    return ab::RunExplain(ab::DefaultConfigFile(config_flag), explain_labels, std::cout, std::cerr,
+                          ab::SystemClock().now());
   }
   std::cout << "alertbridge " << ALERTBRIDGE_VERSION << "\n";
   return 0;

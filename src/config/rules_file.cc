@@ -22,6 +22,11 @@ void ParseMatch(const Value& v, Diagnostics& diag, Rule* rule) {
       diag.Add(item.mark, item.path + ": " + m.error().message);
       continue;
     }
+    if (m->empty()) {
+      // '' or '{}' (a template that rendered nothing, say): no condition at all.
+      diag.Add(item.mark, item.path + ": an empty matcher would match every alert");
+      continue;
+    }
     for (Matcher& matcher : *m) rule->match.push_back(std::move(matcher));
   }
 }

@@ -13,6 +13,27 @@ constexpr std::pair<ActionType, std::string_view> kActionNames[] = {
     {ActionType::kNote, "note"},        {ActionType::kAssign, "assign"},
     {ActionType::kSeverity, "severity"}};
 
+// The action in words, for messages: "cannot acknowledge incident 4: it is closed".
+std::string_view Verb(ActionType t) {
+  switch (t) {
+    case ActionType::kAck:
+      return "acknowledge";
+    case ActionType::kResolve:
+      return "resolve";
+    case ActionType::kClose:
+      return "close";
+    case ActionType::kReopen:
+      return "reopen";
+    case ActionType::kNote:
+      return "add a note to";
+    case ActionType::kAssign:
+      return "assign";
+    case ActionType::kSeverity:
+      return "change the priority of";
+  }
+  return "act on";
+}
+
 }  // namespace
 
 std::string_view ToString(ActionType t) {
@@ -47,7 +68,7 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
     return out;
   }
   const bool held = inc != &copy;
-  const std::string verb(ToString(action.type));
+  const std::string verb(Verb(action.type));
   auto fail = [&](Code code, std::string error, std::string field = {}) {
     out.code = code;
     out.error = std::move(error);
@@ -82,7 +103,13 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
       if (action.text.empty()) {
         return fail(Code::kInvalid, "closing needs a resolution", "resolution");
       }
-      if (closed) break;
+      if (closed) {
+        // Closing again with the same resolution changes nothing; another resolution is not
+        // taken silently: the closed incident keeps the one its `closed` event recorded.
+        if (action.text == inc->resolution) break;
+        return conflict("it is closed with resolution \"" + inc->resolution +
+                        "\"; add a note to record more");
+      }
       if (state != IncidentState::kResolved) return conflict("it is open; resolve it first");
       inc->state = IncidentState::kClosed;
       inc->closed_at = now;

@@ -48,7 +48,8 @@ void Engine::SetRules(std::shared_ptr<const RuleSet> rules) {
   for (const auto& [id, inc] : incidents_) UpdateTimers(id);
 }
 
-void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> incidents) {
+void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> incidents,
+                     std::optional<TimePoint> running_since) {
   alerts_.clear();
   incidents_.clear();
   groups_.clear();
@@ -58,12 +59,16 @@ void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> inc
   pending_.clear();
   open_.clear();
   quiet_.clear();
+  reopening_.clear();
   stale_at_.clear();
   impact_.clear();
   raise_unscheduled_.clear();
   raise_at_.clear();
   raise_due_.clear();
-  epoch_.reset();
+  text_dirty_.clear();
+  rendered_owner_.clear();
+  epoch_ = running_since;
+  grace_due_ = !running_since;
   next_id_ = 1;
   next_alert_id_ = 1;
   for (const auto& a : alerts) next_alert_id_ = std::max(next_alert_id_, a.id + 1);
@@ -78,28 +83,79 @@ void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> inc
   }
   std::sort(incidents.begin(), incidents.end(),
             [](const Incident& a, const Incident& b) { return a.id < b.id; });
-  for (auto& inc : incidents) {
+  for (const Incident& inc : incidents) {
     next_id_ = std::max(next_id_, inc.id + 1);
     GroupState& gs = groups_[GroupKey{inc.rule, inc.group}];
     if (inc.state != IncidentState::kPending) {
       gs.last_occurrence = std::max(gs.last_occurrence, inc.occurrence);
     }
-    // Only the latest incident of each group can still change by alerts; older ones live in the
-    // store (Act takes them from there).
-    if (gs.current_incident != 0) incidents_.erase(gs.current_incident);
+    // Ascending ids: the latest one wins.
+    if (inc.state == IncidentState::kPending) gs.previous_incident = gs.current_incident;
     gs.current_incident = inc.id;
-    int64_t id = inc.id;
-    incidents_[id] = std::move(inc);
+  }
+  // Newest first: a firing alert belongs to the latest incident of each group that holds it (a
+  // new firing always joins the group's current incident; a repeat never joins a newer one).
+  // Older occurrences that hold none are done with alerts and live in the store only (Act takes
+  // them from there).
+  auto firing = [this](uint64_t fp) {
+    auto it = alerts_.find(fp);
+    return it != alerts_.end() && it->second.alert.firing();
+  };
+  std::unordered_map<GroupKey, std::unordered_set<uint64_t>, GroupKeyHash> claimed;
+  for (auto it = incidents.rbegin(); it != incidents.rend(); ++it) {
+    Incident& inc = *it;
+    GroupKey key{inc.rule, inc.group};
+    const GroupState& gs = groups_[key];
+    const bool current = gs.current_incident == inc.id;
+    // The occurrence before a pending one is kept too (it is the latest again if that vanishes).
+    const bool previous = gs.previous_incident == inc.id &&
+                          incidents_.at(gs.current_incident).state == IncidentState::kPending;
+    std::unordered_set<uint64_t>& taken = claimed[key];
+    std::vector<uint64_t> owned;
+    for (uint64_t fp : inc.alerts) {
+      if (!firing(fp)) continue;
+      if (taken.insert(fp).second || current) owned.push_back(fp);
+    }
+    if (!current && !previous && owned.empty()) continue;
+    const int64_t id = inc.id;
+    Incident& held = incidents_[id] = std::move(inc);
+    if (current) {
+      AddMemberships(held);
+      if (held.state != IncidentState::kPending)
+        held.alerts_firing = static_cast<int>(owned.size());
+    } else {
+      for (uint64_t fp : owned) InsertMembership(fp, id);
+      held.alerts_firing = static_cast<int>(owned.size());
+    }
   }
   for (auto& [id, inc] : incidents_) {
-    AddMemberships(inc);  // each is its group's current incident
     if (inc.state == IncidentState::kPending || IsOpen(inc.state)) {
-      if (IsOpen(inc.state)) inc.alerts_firing = FiringCount(inc);
       tallies_.emplace(id, BuildTally(inc));
+    } else if (inc.state == IncidentState::kResolved && IsCurrent(inc)) {
+      // New firings since it resolved, still counting toward a reopen.
+      MemberTally tally = BuildTally(inc);
+      if (tally.trigger && tally.trigger->counting() > 0) tallies_.emplace(id, std::move(tally));
     }
   }
   RebuildHeartbeats();
   for (const auto& [id, inc] : incidents_) UpdateTimers(id);
+}
+
+// The first clock reading after a restart: time alertbridge was not running is not silence, so
+// every restored firing alert gets its whole staleness period again from now (a webhook source's
+// `stale_after`, an API v2 alert the validity its `endsAt` gave it) before it can go stale.
+void Engine::StartClock(TimePoint now) {
+  if (epoch_) return;
+  epoch_ = now;
+  if (!grace_due_) return;
+  grace_due_ = false;
+  for (auto& [fp, t] : alerts_) {
+    if (!t.alert.firing() || !t.alert.stale_at) continue;
+    const Duration period = *t.alert.stale_at - t.last_received;
+    if (period.count() <= 0 || now + period <= *t.alert.stale_at) continue;
+    IndexStale(fp, t.alert.stale_at, now + period);
+    t.alert.stale_at = now + period;
+  }
 }
 
 const Incident* Engine::FindIncident(int64_t id) const {
@@ -123,7 +179,7 @@ Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
 }
 
 void Engine::Ingest(const std::vector<Alert>& batch, TimePoint now, Changes& into) {
-  if (!epoch_) epoch_ = now;
+  StartClock(now);
   Step step(into);
   for (const Alert& in : batch) {
     const uint64_t fp = in.fingerprint;
@@ -136,7 +192,7 @@ void Engine::Ingest(const std::vector<Alert>& batch, TimePoint now, Changes& int
                     step);
         break;
       case Change::kStarted:
-        MemberStarted(fp, prior, step);
+        MemberStarted(fp, prior, now, step);
         Route(fp, Change::kStarted, now, step);
         break;
       case Change::kRepeat:
@@ -155,13 +211,14 @@ Changes Engine::Tick(TimePoint now) {
 }
 
 void Engine::Tick(TimePoint now, Changes& into) {
-  if (!epoch_) epoch_ = now;
+  StartClock(now);
   Step step(into);
   ExpireStale(now, step);
   // Only time-dependent decisions can change on a tick: a pending trigger's hold or window, a
   // quiet period before resolving. What did not change is not written back.
   std::set<int64_t> due(pending_.begin(), pending_.end());
   due.insert(quiet_.begin(), quiet_.end());
+  due.insert(reopening_.begin(), reopening_.end());
   for (int64_t id : due) {
     auto it = incidents_.find(id);
     if (it == incidents_.end()) continue;
@@ -253,40 +310,54 @@ void Engine::Route(uint64_t fp, Change change, TimePoint now, Step& step) {
   }
 }
 
-// A firing alert and one rule it matches: join the group's live incident, reopen its resolved one
-// inside the dedup window, or start a new (pending) one.
+// A firing alert and one rule it matches: join the group's live incident, collect toward
+// reopening its resolved one inside the dedup window, or start a new (pending) one. Only a new
+// firing joins another occurrence: a repeat of an alert that an incident of the group holds (even
+// one a person resolved while it kept firing) changes nothing.
 void Engine::Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, TimePoint now,
                   Step& step) {
+  if (change == Change::kRepeat && HeldInGroup(fp, rule.name, group)) return;
   GroupState& gs = groups_[GroupKey{rule.name, group}];
   Incident* inc = gs.current_incident ? &incidents_.at(gs.current_incident) : nullptr;
   bool member = inc != nullptr && IsMember(*inc, fp);
-  // A repeat notification of an alert the incident already holds changes nothing, whatever the
-  // incident's state (it may have been resolved by hand while the alert kept firing).
-  if (member && change == Change::kRepeat) return;
   const TrackedAlert& alert = alerts_.at(fp);
-  if (inc == nullptr || !(inc->state == IncidentState::kPending || IsOpen(inc->state))) {
-    if (inc != nullptr && inc->state == IncidentState::kResolved && inc->resolved_by_hand &&
-        now < *inc->resolved_at + rule.resolve.after) {
+  if (inc != nullptr && inc->state == IncidentState::kResolved) {
+    if (inc->resolved_by_hand && now < *inc->resolved_at + rule.resolve.after) {
       // Firing inside the quiet period after a person resolved it: part of what they resolved.
       if (!member) {
         AddMember(*inc, alert, step);
+        ++inc->alerts_firing;
         AddAccount(*inc, alert.alert.labels);
       }
       step.touched_incidents.insert(inc->id);
       return;
     }
-    bool in_window = inc != nullptr && inc->state == IncidentState::kResolved &&
-                     rule.dedup_window.count() > 0 && now <= *inc->resolved_at + rule.dedup_window;
-    if (in_window) {
-      Reopen(*inc, now, {{"fingerprint", FormatFingerprint(fp)}}, step);
-    } else {
-      inc = &NewIncident(rule, group, gs, now, step);
-      member = false;
+    if (CollectsReopen(*inc, rule, now)) {
+      // The dedup window decides that this is the same incident; whether it reopens is the
+      // trigger's decision (Reevaluate), with the firings collected here until then.
+      if (!member) {
+        AddMember(*inc, alert, step);
+        ++inc->alerts_firing;
+        AddAccount(*inc, alert.alert.labels);
+      }
+      bool built = false;  // a count built now already holds this alert
+      MemberTally& tally = TallyOf(*inc, &built);
+      if (!built && !member && tally.trigger) {
+        tally.trigger->Fired(fp, alert.first_received, std::nullopt, std::nullopt);
+      }
+      step.touched_incidents.insert(inc->id);
+      return;
     }
   }
+  if (inc == nullptr || !(inc->state == IncidentState::kPending || IsOpen(inc->state))) {
+    inc = &NewIncident(rule, group, gs, now, step);
+    member = false;
+  }
   step.touched_incidents.insert(inc->id);
+  const bool open = IsOpen(inc->state);
+  const Severity before = open ? RulePriority(*inc, &rule, now) : inc->priority;
   if (!member) {
-    if (IsOpen(inc->state)) {
+    if (open) {
       ++inc->alerts_firing;
       inc->held_open = false;
     } else if (auto& trigger = TallyOf(*inc).trigger) {
@@ -295,11 +366,11 @@ void Engine::Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, 
     AddMember(*inc, alert, step);
     AddAccount(*inc, alert.alert.labels);
   }
-  if (!IsOpen(inc->state)) return;  // pending: the trigger decides in Reevaluate
+  if (!open) return;  // pending: the trigger decides in Reevaluate
   Emit(*inc, EventType::kAlertAdded, now,
        {{"fingerprint", FormatFingerprint(fp)}, {"labels", alert.alert.labels.ToString()}}, step);
   RaiseBase(*inc, rule.SeverityOf(alert.alert.labels), now, step);
-  RaisePriority(*inc, &rule, now, step);
+  RaisePriority(*inc, &rule, before, now, step);
 }
 
 Incident& Engine::NewIncident(const Rule& rule, const LabelSet& group, GroupState& gs,
@@ -313,9 +384,11 @@ Incident& Engine::NewIncident(const Rule& rule, const LabelSet& group, GroupStat
   inc.state = IncidentState::kPending;
   inc.created_at = now;
   inc.base_severity = inc.priority = rule.severity.default_severity;
-  // The group's previous occurrence is done with alerts: only the current one holds members.
+  // The group's previous occurrence keeps only the alerts still firing in it.
+  gs.previous_incident = 0;
   if (auto old = incidents_.find(gs.current_incident); old != incidents_.end()) {
-    DropMemberships(old->second);
+    LetGo(old->second, step);
+    gs.previous_incident = old->first;
   }
   gs.current_incident = inc.id;
   MemberTally& tally = tallies_[inc.id];
@@ -332,6 +405,12 @@ Engine::GroupState& Engine::GroupOf(const Incident& inc) {
 
 void Engine::Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json details, Step& step,
                   std::string actor) {
+  // Events people receive carry the incident's text as it is now; member changes (not sent by
+  // default) leave the re-rendering to the end of the step, once for all of them.
+  if (type != EventType::kAlertAdded && type != EventType::kAlertResolved &&
+      type != EventType::kAlertStale) {
+    RefreshText(inc);
+  }
   ++inc.last_seq;
   EventRecord rec;
   if (actor.empty()) actor = "rule:" + inc.rule;
@@ -352,6 +431,9 @@ void Engine::Reevaluate(int64_t id, TimePoint now, Step& step) {
     EvaluatePending(inc, rule, now, step);
   } else if (IsOpen(inc.state)) {
     MaybeResolve(inc, rule, now, step);
+  } else if (inc.state == IncidentState::kResolved) {
+    auto tally = tallies_.find(id);
+    if (tally != tallies_.end() && tally->second.trigger) EvaluateReopen(inc, rule, now, step);
   }
 }
 
@@ -362,7 +444,10 @@ void Engine::UpdateTimers(int64_t id) {
     pending_.erase(id);
     open_.erase(id);
     quiet_.erase(id);
+    reopening_.erase(id);
     impact_.erase(id);
+    text_dirty_.erase(id);
+    rendered_owner_.erase(id);
     return;
   }
   const Incident& inc = it->second;
@@ -382,16 +467,30 @@ void Engine::UpdateTimers(int64_t id) {
   } else {
     quiet_.erase(id);
   }
-  if (!IsOpen(inc.state)) impact_.erase(id);
+  auto tally = tallies_.find(id);
+  if (inc.state == IncidentState::kResolved && tally != tallies_.end() && tally->second.trigger) {
+    reopening_.insert(id);
+  } else {
+    reopening_.erase(id);
+  }
+  if (!IsOpen(inc.state)) {
+    impact_.erase(id);
+    text_dirty_.erase(id);
+  }
 }
 
 void Engine::Finish(Step& step) {
+  for (int64_t id : step.touched_incidents) {
+    auto it = incidents_.find(id);
+    if (it != incidents_.end() && text_dirty_.count(id) > 0) RefreshText(it->second);
+  }
   for (int64_t id : step.touched_incidents) UpdateTimers(id);
   for (uint64_t fp : step.touched_alerts) step.changes.alerts.push_back(alerts_.at(fp));
   for (int64_t id : step.touched_incidents) {
     auto it = incidents_.find(id);
     if (it != incidents_.end()) step.changes.incidents.push_back(CopyWithoutMembers(it->second));
   }
+  ReleaseDone(step);
 }
 
 }  // namespace ab

@@ -82,9 +82,17 @@ class Engine {
  public:
   explicit Engine(std::shared_ptr<const RuleSet> rules);
 
-  // State from the store after a restart. Incidents of every state may be passed; closed ones and
-  // resolved ones past their dedup window are only needed for occurrence numbering.
-  void Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> incidents);
+  // State from the store after a restart. Incidents of every state may be passed; the engine keeps
+  // each group's latest one and older ones that still hold a firing alert (the alert stays with
+  // the incident it fired in); the others are only needed for occurrence numbering.
+  //
+  // Downtime is not silence: without `running_since`, the engine counts as started at the first
+  // time it is given (Ingest or Tick), and every restored firing alert gets one full staleness
+  // period from then (its source's `stale_after`, or for an API v2 alert the time its `endsAt`
+  // gave it) before it can go stale. `running_since` restores without a restart (the engine
+  // was running all along, e.g. after a failed commit), keeping every deadline as stored.
+  void Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> incidents,
+               std::optional<TimePoint> running_since = std::nullopt);
 
   Changes Ingest(const std::vector<Alert>& batch, TimePoint now);
   // The same, appending to `into` (the changes of one group commit) instead of moving the rows of
@@ -115,6 +123,9 @@ class Engine {
   };
   struct GroupState {
     int64_t current_incident = 0;  // latest occurrence's incident id, 0 = none
+    // While the current incident is pending, the occurrence before it: should the pending group
+    // go quiet and vanish, that one is the group's latest again (as the store then says).
+    int64_t previous_incident = 0;
     int last_occurrence = 0;
   };
   // How a received alert changed.
@@ -129,17 +140,30 @@ class Engine {
 
   // engine.cc
   Change Receive(const Alert& in, TimePoint now, Step& step, PriorEpisode* prior);
-  void MemberStarted(uint64_t fp, const PriorEpisode& prior, Step& step);
+  void MemberStarted(uint64_t fp, const PriorEpisode& prior, TimePoint now, Step& step);
   void MemberEnded(uint64_t fp, EventType type, nlohmann::json details, TimePoint now, Step& step);
   void Route(uint64_t fp, Change change, TimePoint now, Step& step);
   void Join(const Rule& rule, LabelSet group, uint64_t fp, Change change, TimePoint now,
             Step& step);
   Incident& NewIncident(const Rule& rule, const LabelSet& group, GroupState& gs, TimePoint now,
                         Step& step);
+  void StartClock(TimePoint now);
   bool IsMember(const Incident& inc, uint64_t fp) const;
+  // Whether the alert is held by an incident of this rule's group: the current one, or an older
+  // occurrence it has kept firing in since it joined.
+  bool HeldInGroup(uint64_t fp, const std::string& rule, const LabelSet& group) const;
   void AddMember(Incident& inc, const TrackedAlert& alert, Step& step);
   void AddMemberships(const Incident& inc);
   void DropMemberships(const Incident& inc);
+  void DropMembership(int64_t id, uint64_t fp);
+  void InsertMembership(uint64_t fp, int64_t id);
+  // The group's current incident `old` gives way to a newer occurrence: it keeps only the alerts
+  // still firing in it, and is let go of once none is (Finish).
+  void LetGo(Incident& old, Step& step);
+  // `fp` joined `inc`: an older occurrence of the same group that still held it lets it go.
+  void LeaveOlder(const Incident& inc, uint64_t fp, Step& step);
+  void ReleaseDone(Step& step);
+  bool IsCurrent(const Incident& inc) const;
   int FiringCount(const Incident& inc) const;
   // The tally of a live incident; built from its members as they are now when it has none yet
   // (*built says so: the change being applied is then already in it).
@@ -153,7 +177,17 @@ class Engine {
   GroupState& GroupOf(const Incident& inc);
 
   // triggers.cc
+  enum class TriggerHold : uint8_t { kGone, kWaiting, kHolds };
+  TriggerHold CheckTrigger(Incident& inc, const Trigger& trigger, TriggerCount& count,
+                           TimePoint now);
   void EvaluatePending(Incident& inc, const Rule* rule, TimePoint now, Step& step);
+  // A resolved incident inside its dedup window collects new firings; it reopens when they meet
+  // the rule's trigger (the window decides which incident, the trigger whether).
+  bool CollectsReopen(Incident& inc, const Rule& rule, TimePoint now);
+  void EvaluateReopen(Incident& inc, const Rule* rule, TimePoint now, Step& step);
+  void StopReopen(Incident& inc, Step& step);
+  // Members that fired after this count toward reopening a resolved incident.
+  bool CountsTowardReopen(const Incident& inc, const Rule* rule, const TrackedAlert& a) const;
   void RemovePending(Incident& inc, Step& step);
   void Declare(Incident& inc, const Rule& rule, TimePoint now, Step& step);
   void MaybeResolve(Incident& inc, const Rule* rule, TimePoint now, Step& step);
@@ -161,14 +195,20 @@ class Engine {
                std::string actor = {});
   void Reopen(Incident& inc, TimePoint now, nlohmann::json details, Step& step,
               std::string actor = {});
-  void RenderText(Incident& inc, const Rule& rule) const;
+  void RenderText(Incident& inc, const Rule& rule, bool owner);
+  // Re-renders the text of an open incident whose inputs changed (members, severity, accounts).
+  void RefreshText(Incident& inc);
 
   // severity.cc
   void AddAccount(Incident& inc, const LabelSet& labels);
   const AccountImpact& ImpactOf(const Incident& inc, const Rule& rule);
   Severity BaseSeverityOf(const Incident& inc, const Rule& rule) const;
+  // The priority the rules give the incident now: base severity after the raises that hold.
+  Severity RulePriority(const Incident& inc, const Rule* rule, TimePoint now);
   void RaiseBase(Incident& inc, Severity candidate, TimePoint now, Step& step);
-  void RaisePriority(Incident& inc, const Rule* rule, TimePoint now, Step& step);
+  // `before`: the rules' priority before this change. A priority set by hand gives way only when
+  // the rules rose above it.
+  void RaisePriority(Incident& inc, const Rule* rule, Severity before, TimePoint now, Step& step);
   void WatchRaises(int64_t id);
   void ScheduleRaise(const Incident& inc, const Rule& rule, TimePoint now);
   void RaiseDue(TimePoint now, Step& step);
@@ -197,9 +237,10 @@ class Engine {
   int64_t next_alert_id_ = 1;  // TrackedAlert::id
 
   // Timers: what Tick has to look at, so that it never walks every alert or incident.
-  std::set<int64_t> pending_;  // pending incidents
-  std::set<int64_t> open_;     // declared or acknowledged incidents (for Stats)
-  std::set<int64_t> quiet_;    // open incidents with no firing alert, awaiting their quiet period
+  std::set<int64_t> pending_;    // pending incidents
+  std::set<int64_t> open_;       // declared or acknowledged incidents (for Stats)
+  std::set<int64_t> quiet_;      // open incidents with no firing alert, awaiting their quiet period
+  std::set<int64_t> reopening_;  // resolved incidents whose new firings await the trigger
   std::set<std::pair<TimePoint, uint64_t>> stale_at_;  // firing alerts by staleness deadline
 
   // Heartbeat rules: when each group's heartbeat was last seen. A missing heartbeat counts from
@@ -209,6 +250,13 @@ class Engine {
   };
   std::unordered_map<GroupKey, HeartbeatState, GroupKeyHash> heartbeats_;
   std::optional<TimePoint> epoch_;
+  // Restored without running_since: the first clock reading extends restored staleness deadlines.
+  bool grace_due_ = false;
+
+  // Open incidents whose text inputs changed since it was last rendered, and the owner each one
+  // was last rendered with (an owner a person assigned since is theirs; not re-rendered).
+  std::set<int64_t> text_dirty_;
+  std::unordered_map<int64_t, Owner> rendered_owner_;
 
   // The affected-account impact of open incidents, kept as accounts join (rebuilt on demand).
   std::unordered_map<int64_t, AccountImpact> impact_;
@@ -217,7 +265,7 @@ class Engine {
   std::set<int64_t> raise_unscheduled_;
   std::set<std::pair<TimePoint, int64_t>> raise_at_;
   std::unordered_map<int64_t, TimePoint> raise_due_;  // id -> its entry in raise_at_
-  std::vector<size_t> matched_;  // scratch for RuleSet::Match
+  std::vector<size_t> matched_;                       // scratch for RuleSet::Match
 };
 
 }  // namespace ab

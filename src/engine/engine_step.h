@@ -17,6 +17,8 @@ class Engine::Step {
   Changes& changes;
   std::set<int64_t> touched_incidents;  // their rows are written at the end of the step
   std::unordered_set<uint64_t> touched_alerts;
+  // Older occurrences that may no longer hold a firing alert: let go of at the end of the step.
+  std::set<int64_t> release;
 
   // A copy, for loops that may touch more incidents.
   std::vector<int64_t> TouchedIncidents() const {

@@ -57,6 +57,8 @@ void Engine::CheckHeartbeats(TimePoint now, Step& step) {
     inc.runbook = std::move(text.runbook);
     inc.receivers = rule->receivers;
     gs.last_occurrence = inc.occurrence;
+    if (gs.previous_incident != 0) step.release.insert(gs.previous_incident);
+    gs.previous_incident = 0;
     nlohmann::json last_seen = nullptr;
     if (hb.last_seen) last_seen = FormatRfc3339(*hb.last_seen);
     Emit(inc, EventType::kDeclared, now,

@@ -12,14 +12,6 @@ mstch::map ToMap(const LabelSet& labels) {
   return m;
 }
 
-LabelSet Intersect(const LabelSet& a, const LabelSet& b) {
-  LabelSet out;
-  for (const auto& l : a) {
-    if (b.Get(l.name) == l.value) out.Set(l.name, l.value);
-  }
-  return out;
-}
-
 struct NoEscape {
   NoEscape() {
     mstch::config::escape = [](const std::string& s) { return s; };
@@ -31,14 +23,21 @@ std::string FormatDate(TimePoint t) { return FormatRfc3339(t).substr(0, 10); }
 mstch::array AccountsArray(const TextContext& ctx) {
   mstch::array out;
   for (const std::string& name : ctx.accounts) {
-    mstch::map m{{"name", name}};
+    // An account accounts.yml does not list is shown all the same, marked unknown, with its
+    // other fields empty: {{#tier}}...{{/tier}} sections render nothing for it. Every field is
+    // set, so that none is looked up in the enclosing context instead.
     const Account* a = ctx.account_table ? ctx.account_table->Find(name) : nullptr;
+    std::string tier, arr, renewal;
     if (a != nullptr) {
-      m.emplace("tier", ctx.account_table->tiers()[static_cast<size_t>(a->tier)]);
-      if (a->arr) m.emplace("arr", std::to_string(*a->arr));
-      if (a->renewal) m.emplace("renewal", FormatDate(*a->renewal));
+      tier = ctx.account_table->tiers()[static_cast<size_t>(a->tier)];
+      if (a->arr) arr = std::to_string(*a->arr);
+      if (a->renewal) renewal = FormatDate(*a->renewal);
     }
-    out.push_back(std::move(m));
+    out.push_back(mstch::map{{"name", name},
+                             {"unknown", a == nullptr},
+                             {"tier", tier},
+                             {"arr", arr},
+                             {"renewal", renewal}});
   }
   return out;
 }
@@ -71,10 +70,12 @@ IncidentText Render(const Rule& rule, const LabelSet& group, const TextContext& 
       {"annotations", ToMap(ctx.common_annotations)},
       {"group", ToMap(group)},
       {"alert_count", std::to_string(ctx.alert_count)},
+      {"alert_count_plural", ctx.alert_count != 1},
       {"rule", rule.name},
       {"accounts", AccountsArray(ctx)},
       {"account_names", Join(ctx.accounts)},
       {"account_count", std::to_string(ctx.accounts.size())},
+      {"account_count_plural", ctx.accounts.size() != 1},
   };
   auto render = [&](const std::string& tmpl) {
     return tmpl.empty() ? std::string() : mstch::render(tmpl, context);
@@ -90,6 +91,14 @@ IncidentText Render(const Rule& rule, const LabelSet& group, const TextContext& 
 
 }  // namespace
 
+LabelSet CommonLabels(const LabelSet& a, const LabelSet& b) {
+  LabelSet out;
+  for (const auto& l : a) {
+    if (b.Get(l.name) == l.value) out.Set(l.name, l.value);
+  }
+  return out;
+}
+
 TextContext CommonContext(const std::vector<const TrackedAlert*>& members) {
   TextContext ctx;
   ctx.alert_count = static_cast<int>(members.size());
@@ -100,8 +109,8 @@ TextContext CommonContext(const std::vector<const TrackedAlert*>& members) {
       ctx.common_annotations = a->alert.annotations;
       first = false;
     } else {
-      ctx.common_labels = Intersect(ctx.common_labels, a->alert.labels);
-      ctx.common_annotations = Intersect(ctx.common_annotations, a->alert.annotations);
+      ctx.common_labels = CommonLabels(ctx.common_labels, a->alert.labels);
+      ctx.common_annotations = CommonLabels(ctx.common_annotations, a->alert.annotations);
     }
   }
   return ctx;

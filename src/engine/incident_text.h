@@ -22,6 +22,8 @@ struct TextContext {
 
 // Labels and annotations common to these alerts, and their count.
 TextContext CommonContext(const std::vector<const TrackedAlert*>& members);
+// The pairs of `a` that `b` has too.
+LabelSet CommonLabels(const LabelSet& a, const LabelSet& b);
 
 struct IncidentText {
   std::string title;

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "common/time.h"
+#include "model/labels.h"
 
 namespace ab {
 
@@ -74,7 +75,7 @@ class TriggerCount {
 
   Duration within_;
   int firing_ = 0;
-  std::multiset<TimePoint> starts_;                              // of every counting member
+  std::multiset<TimePoint> starts_;                                 // of every counting member
   std::set<std::tuple<TimePoint, TimePoint, uint64_t>> lingering_;  // (counts until, start, fp)
 };
 
@@ -82,7 +83,16 @@ struct MemberTally {
   // The latest time a member resolved or went stale: when no member fires, the quiet period
   // before resolving runs from it.
   TimePoint last_member_end{};
-  std::optional<TriggerCount> trigger;  // pending incidents only
+  // Pending incidents, and resolved ones collecting new firings toward a reopen.
+  std::optional<TriggerCount> trigger;
+  // Open incidents: the labels and annotations every firing member shares (what templates see as
+  // labels.* and annotations.*), narrowed as members join; none = rebuild from the members (one
+  // stopped firing, so they may share more now).
+  struct Common {
+    LabelSet labels;
+    LabelSet annotations;
+  };
+  std::optional<Common> common;
 };
 
 }  // namespace ab

@@ -35,6 +35,7 @@ void Engine::AddAccount(Incident& inc, const LabelSet& labels) {
   auto it = std::lower_bound(inc.accounts.begin(), inc.accounts.end(), name);
   if (it != inc.accounts.end() && *it == name) return;
   inc.accounts.insert(it, std::string(name));
+  if (IsOpen(inc.state)) text_dirty_.insert(inc.id);
   auto cached = impact_.find(inc.id);
   if (cached == impact_.end()) return;
   if (const Account* a = table->Find(name)) cached->second.Add(*a);
@@ -59,27 +60,40 @@ Severity Engine::BaseSeverityOf(const Incident& inc, const Rule& rule) const {
   return worst.value_or(rule.severity.default_severity);
 }
 
+Severity Engine::RulePriority(const Incident& inc, const Rule* rule, TimePoint now) {
+  if (rule == nullptr || rule->severity.raise.empty()) return inc.base_severity;
+  return rule->PriorityOf(inc.base_severity, inc.alerts_firing, ImpactOf(inc, *rule), now);
+}
+
 void Engine::RaiseBase(Incident& inc, Severity candidate, TimePoint now, Step& step) {
   if (!(candidate < inc.base_severity)) return;
   Severity from = inc.base_severity;
   inc.base_severity = candidate;
+  text_dirty_.insert(inc.id);
   Emit(inc, EventType::kSeverityChanged, now,
        {{"field", "base_severity"}, {"from", ToString(from)}, {"to", ToString(candidate)}}, step);
 }
 
-// The priority follows the base severity and the rule's raises, upwards only; once a person set
-// it, it is theirs.
-void Engine::RaisePriority(Incident& inc, const Rule* rule, TimePoint now, Step& step) {
-  if (inc.priority_by_hand) return;
-  Severity p = inc.base_severity;
-  if (rule != nullptr && !rule->severity.raise.empty()) {
-    p = rule->PriorityOf(inc.base_severity, inc.alerts_firing, ImpactOf(inc, *rule), now);
-  }
+// The priority follows the base severity and the rule's raises, upwards only. A priority a person
+// set holds against the rules until the rules ask for more than it: when their priority rises (an
+// alert, an account, a renewal) above the person's, it follows them again, and the event names the
+// cause. A new occurrence starts from the rules.
+void Engine::RaisePriority(Incident& inc, const Rule* rule, Severity before, TimePoint now,
+                           Step& step) {
+  const Severity p = RulePriority(inc, rule, now);
   if (!(p < inc.priority)) return;
-  Severity from = inc.priority;
+  if (inc.priority_by_hand && !(p < before)) return;  // the rules did not rise: theirs stands
+  const Severity from = inc.priority;
   inc.priority = p;
+  inc.priority_by_hand = false;
+  text_dirty_.insert(inc.id);
+  std::string cause = "base severity " + std::string(ToString(inc.base_severity));
+  if (rule != nullptr) {
+    cause = rule->PriorityCause(inc.base_severity, inc.alerts_firing, ImpactOf(inc, *rule), now);
+  }
   Emit(inc, EventType::kSeverityChanged, now,
-       {{"field", "priority"}, {"from", ToString(from)}, {"to", ToString(p)}}, step);
+       {{"field", "priority"}, {"from", ToString(from)}, {"to", ToString(p)}, {"cause", cause}},
+       step);
 }
 
 // Keeps an open incident whose priority may rise as time passes on the list Tick looks at; any
@@ -95,8 +109,7 @@ void Engine::WatchRaises(int64_t id) {
   if (it != incidents_.end() && rules_->accounts() != nullptr) {
     const Incident& inc = it->second;
     const Rule* rule = rules_->Find(inc.rule);
-    watch = IsOpen(inc.state) && !inc.priority_by_hand && !inc.accounts.empty() &&
-            rule != nullptr && HasTimedRaise(*rule);
+    watch = IsOpen(inc.state) && !inc.accounts.empty() && rule != nullptr && HasTimedRaise(*rule);
   }
   if (watch) {
     raise_unscheduled_.insert(id);
@@ -141,7 +154,10 @@ void Engine::RaiseDue(TimePoint now, Step& step) {
     if (it == incidents_.end() || !IsOpen(it->second.state)) continue;
     const Rule* rule = rules_->Find(it->second.rule);
     if (rule == nullptr) continue;
-    RaisePriority(it->second, rule, now, step);
+    // Raises on time come to hold at the instant they are scheduled for: the rules' priority
+    // just before it is what a person's choice is weighed against.
+    const Severity before = RulePriority(it->second, rule, now - std::chrono::milliseconds(1));
+    RaisePriority(it->second, rule, before, now, step);
     ScheduleRaise(it->second, *rule, now);
   }
 }

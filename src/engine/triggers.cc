@@ -12,30 +12,15 @@ namespace ab {
 // alert counts while it fires and, with a `within` window, until `within` after it resolved
 // (so N alerts that fired within the window count even if they did not overlap). The window
 // boundary is inclusive. Times are alertbridge's receive times, never the sender's startsAt
-// (CONTRACTS.md "Time base"). Nothing is declared while no member fires.
-void Engine::EvaluatePending(Incident& inc, const Rule* rule, TimePoint now, Step& step) {
-  if (rule == nullptr || rule->heartbeat()) {
-    // The rule vanished or changed kind at a reload: a group that never declared just goes.
-    RemovePending(inc, step);
-    return;
-  }
-  const Trigger& trigger = rule->trigger;
+// (CONTRACTS.md "Time base"). Nothing is declared (or reopened) while no member fires.
+Engine::TriggerHold Engine::CheckTrigger(Incident& inc, const Trigger& trigger, TriggerCount& count,
+                                         TimePoint now) {
   const size_t need = static_cast<size_t>(std::max(1, trigger.min_alerts));
-  // What counts is kept as members change (member_tally.h): an alert counts while it fires and,
-  // with a `within` window, until `within` after it resolved, from when it began to count.
-  MemberTally& tally = TallyOf(inc);
-  if (!tally.trigger) tally = BuildTally(inc);
-  TriggerCount& count = *tally.trigger;
   count.Expire(now);
-  const int firing = count.firing();
-  inc.alerts_firing = firing;
-  if (count.counting() == 0) {
-    RemovePending(inc, step);  // the group went quiet before its trigger held
-    return;
-  }
+  if (count.counting() == 0) return TriggerHold::kGone;
   if (count.counting() < need) {
     inc.trigger_since.reset();
-    return;
+    return TriggerHold::kWaiting;
   }
   // Between two evaluations no alert arrives (an arrival is an evaluation), so the count can
   // only fall as the window slides. If it held at the last evaluation and enough of the alerts
@@ -45,8 +30,84 @@ void Engine::EvaluatePending(Incident& inc, const Rule* rule, TimePoint now, Ste
   // earlier.
   const TimePoint nth = count.NthStart(need);
   if (!inc.trigger_since || nth >= now) inc.trigger_since = nth;
-  if (now < *inc.trigger_since + trigger.hold || firing == 0) return;
-  Declare(inc, *rule, now, step);
+  if (now < *inc.trigger_since + trigger.hold || count.firing() == 0) {
+    return TriggerHold::kWaiting;
+  }
+  return TriggerHold::kHolds;
+}
+
+void Engine::EvaluatePending(Incident& inc, const Rule* rule, TimePoint now, Step& step) {
+  if (rule == nullptr || rule->heartbeat()) {
+    // The rule vanished or changed kind at a reload: a group that never declared just goes.
+    RemovePending(inc, step);
+    return;
+  }
+  // What counts is kept as members change (member_tally.h).
+  MemberTally& tally = TallyOf(inc);
+  if (!tally.trigger) tally = BuildTally(inc);
+  TriggerCount& count = *tally.trigger;
+  const TriggerHold hold = CheckTrigger(inc, rule->trigger, count, now);
+  inc.alerts_firing = count.firing();
+  if (hold == TriggerHold::kGone) {
+    RemovePending(inc, step);  // the group went quiet before its trigger held
+  } else if (hold == TriggerHold::kHolds) {
+    Declare(inc, *rule, now, step);
+  }
+}
+
+bool Engine::CountsTowardReopen(const Incident& inc, const Rule* rule,
+                                const TrackedAlert& a) const {
+  if (!inc.resolved_at || a.first_received <= *inc.resolved_at) return false;
+  // After a person resolved it, firings inside the quiet period are part of what they resolved.
+  const Duration quiet = rule != nullptr ? rule->resolve.after : Duration(0);
+  return !inc.resolved_by_hand || a.first_received >= *inc.resolved_at + quiet;
+}
+
+// Inside the dedup window, or while earlier firings there still count toward its trigger, a
+// resolved incident takes its group's new firings.
+bool Engine::CollectsReopen(Incident& inc, const Rule& rule, TimePoint now) {
+  if (rule.heartbeat() || !inc.resolved_at) return false;
+  if (auto t = tallies_.find(inc.id); t != tallies_.end() && t->second.trigger) {
+    t->second.trigger->Expire(now);
+    if (t->second.trigger->counting() > 0) return true;
+  }
+  return rule.dedup_window.count() > 0 && now <= *inc.resolved_at + rule.dedup_window;
+}
+
+void Engine::EvaluateReopen(Incident& inc, const Rule* rule, TimePoint now, Step& step) {
+  if (rule == nullptr || rule->heartbeat()) {
+    StopReopen(inc, step);
+    return;
+  }
+  TriggerCount& count = *tallies_.at(inc.id).trigger;
+  const TriggerHold hold = CheckTrigger(inc, rule->trigger, count, now);
+  if (hold == TriggerHold::kGone) {
+    StopReopen(inc, step);
+    return;
+  }
+  if (hold == TriggerHold::kWaiting) return;
+  // The firings that met the trigger, in a fixed order (restored member lists are sorted).
+  std::vector<uint64_t> added;
+  for (uint64_t fp : inc.alerts) {
+    const TrackedAlert& a = alerts_.at(fp);
+    if (a.alert.firing() && CountsTowardReopen(inc, rule, a)) added.push_back(fp);
+  }
+  std::sort(added.begin(), added.end());
+  Reopen(inc, now, {{"alerts_firing", FiringCount(inc)}}, step);
+  const Severity before = RulePriority(inc, rule, now);
+  for (uint64_t fp : added) {
+    const LabelSet& labels = alerts_.at(fp).alert.labels;
+    Emit(inc, EventType::kAlertAdded, now,
+         {{"fingerprint", FormatFingerprint(fp)}, {"labels", labels.ToString()}}, step);
+  }
+  RaiseBase(inc, BaseSeverityOf(inc, *rule), now, step);
+  RaisePriority(inc, rule, before, now, step);
+}
+
+void Engine::StopReopen(Incident& inc, Step& step) {
+  tallies_.erase(inc.id);
+  inc.trigger_since.reset();
+  step.touched_incidents.insert(inc.id);
 }
 
 void Engine::RemovePending(Incident& inc, Step& step) {
@@ -54,8 +115,15 @@ void Engine::RemovePending(Incident& inc, Step& step) {
   DropMemberships(inc);
   tallies_.erase(id);
   step.changes.removed_incidents.push_back(id);
-  GroupOf(inc).current_incident = 0;
+  GroupState& gs = GroupOf(inc);
   incidents_.erase(id);  // `inc` dangles from here on
+  // The occurrence before it is the group's latest again, holding all its members.
+  gs.current_incident = 0;
+  if (auto prev = incidents_.find(gs.previous_incident); prev != incidents_.end()) {
+    gs.current_incident = prev->first;
+    AddMemberships(prev->second);
+  }
+  gs.previous_incident = 0;
   UpdateTimers(id);
 }
 
@@ -67,30 +135,57 @@ void Engine::Declare(Incident& inc, const Rule& rule, TimePoint now, Step& step)
   inc.alerts_firing = tally.trigger ? tally.trigger->firing() : FiringCount(inc);
   tally.trigger.reset();
   inc.base_severity = BaseSeverityOf(inc, rule);
-  inc.priority = inc.base_severity;
-  if (!rule.severity.raise.empty()) {
-    inc.priority = rule.PriorityOf(inc.base_severity, inc.alerts_firing, ImpactOf(inc, rule), now);
-  }
-  RenderText(inc, rule);
+  inc.priority = RulePriority(inc, &rule, now);
+  RenderText(inc, rule, /*owner=*/true);
   inc.receivers = rule.receivers;
-  GroupOf(inc).last_occurrence = inc.occurrence;
+  GroupState& gs = GroupOf(inc);
+  gs.last_occurrence = inc.occurrence;
+  if (gs.previous_incident != 0) step.release.insert(gs.previous_incident);
+  gs.previous_incident = 0;
   Emit(inc, EventType::kDeclared, now, {{"alerts_firing", inc.alerts_firing}}, step);
 }
 
-void Engine::RenderText(Incident& inc, const Rule& rule) const {
-  std::vector<const TrackedAlert*> firing;
-  for (uint64_t fp : inc.alerts) {
-    const TrackedAlert& a = alerts_.at(fp);
-    if (a.alert.firing()) firing.push_back(&a);
+void Engine::RenderText(Incident& inc, const Rule& rule, bool owner) {
+  MemberTally& tally = TallyOf(inc);
+  if (!tally.common) {
+    std::vector<const TrackedAlert*> firing;
+    for (uint64_t fp : inc.alerts) {
+      const TrackedAlert& a = alerts_.at(fp);
+      if (a.alert.firing()) firing.push_back(&a);
+    }
+    TextContext all = CommonContext(firing);
+    tally.common =
+        MemberTally::Common{std::move(all.common_labels), std::move(all.common_annotations)};
   }
-  TextContext ctx = CommonContext(firing);
+  TextContext ctx;
+  ctx.common_labels = tally.common->labels;
+  ctx.common_annotations = tally.common->annotations;
+  ctx.alert_count = inc.alerts_firing;
   ctx.accounts = inc.accounts;
   ctx.account_table = rules_->accounts();
   IncidentText text = RenderIncidentText(rule, inc.group, ctx);
   inc.title = std::move(text.title);
   inc.summary = std::move(text.summary);
-  inc.owner = std::move(text.owner);
   inc.runbook = std::move(text.runbook);
+  // An owner a person assigned since it was last rendered is theirs.
+  auto rendered = rendered_owner_.find(inc.id);
+  if (owner || (rendered != rendered_owner_.end() && rendered->second == inc.owner)) {
+    inc.owner = text.owner;
+    rendered_owner_[inc.id] = std::move(text.owner);
+  }
+  text_dirty_.erase(inc.id);
+}
+
+// Text follows the incident: what its templates see (members, severity, accounts) changed, so it
+// is rendered again. While nothing fires it keeps the text of its last firing alerts.
+void Engine::RefreshText(Incident& inc) {
+  if (text_dirty_.count(inc.id) == 0) return;
+  const Rule* rule = rules_->Find(inc.rule);
+  if (!IsOpen(inc.state) || rule == nullptr || rule->heartbeat() || inc.alerts_firing == 0) {
+    text_dirty_.erase(inc.id);
+    return;
+  }
+  RenderText(inc, *rule, /*owner=*/false);
 }
 
 // `resolve.when_alerts_resolved`: resolves once no member has fired for the quiet period `after`.
@@ -119,6 +214,7 @@ void Engine::Resolve(Incident& inc, TimePoint now, nlohmann::json details, Step&
   inc.resolved_at = now;
   inc.held_open = false;
   inc.resolved_by_hand = !actor.empty();
+  inc.trigger_since.reset();
   tallies_.erase(inc.id);  // memberships stay while it is its group's current incident
   Emit(inc, EventType::kResolved, now, std::move(details), step, std::move(actor));
 }
@@ -131,10 +227,12 @@ void Engine::Reopen(Incident& inc, TimePoint now, nlohmann::json details, Step& 
   // Reopened by a person with nothing firing: it stays open until they resolve it or an alert
   // fires and resolves again.
   inc.held_open = !actor.empty();
+  inc.trigger_since.reset();
   AddMemberships(inc);
   inc.alerts_firing = FiringCount(inc);
   tallies_[inc.id] = BuildTally(inc);
   if (inc.alerts_firing > 0) inc.held_open = false;
+  text_dirty_.insert(inc.id);
   Emit(inc, EventType::kReopened, now, std::move(details), step, std::move(actor));
 }
 

@@ -12,7 +12,8 @@ void AccountImpact::Add(const Account& a) {
 }
 
 bool AccountImpact::RenewsWithin(TimePoint now, Duration within) const {
-  auto it = std::lower_bound(renewals.begin(), renewals.end(), now);
+  // A renewal is a date (midnight UTC): the whole renewal day is within any window.
+  auto it = std::upper_bound(renewals.begin(), renewals.end(), now - std::chrono::hours(24));
   return it != renewals.end() && *it <= now + within;
 }
 

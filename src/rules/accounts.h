@@ -28,7 +28,8 @@ struct AccountImpact {
   std::vector<TimePoint> renewals;  // sorted
 
   void Add(const Account& a);
-  // True when some renewal falls in [now, now + within].
+  // True when some renewal day ends after now and starts by now + within (the renewal day itself
+  // counts as within, all day).
   bool RenewsWithin(TimePoint now, Duration within) const;
 };
 

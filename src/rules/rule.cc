@@ -33,6 +33,17 @@ Severity SeverityRaise::Apply(Severity severity) const {
   return RaiseBy(severity, by);
 }
 
+std::string SeverityRaise::Describe() const {
+  std::string when;
+  auto add = [&when](const std::string& cond) { when += (when.empty() ? "" : ", ") + cond; };
+  if (min_alerts) add("min_alerts: " + std::to_string(*min_alerts));
+  if (!account_tier.empty()) add("account_tier: " + account_tier);
+  if (account_arr_over) add("account_arr_over: " + std::to_string(*account_arr_over));
+  if (renewal_within) add("renewal_within: " + FormatDuration(*renewal_within));
+  std::string effect = to ? "to: " + std::string(ToString(*to)) : "by: " + std::to_string(by);
+  return "{when: {" + when + "}, " + effect + "}";
+}
+
 Severity Rule::PriorityOf(Severity base, int alerts_firing, const AccountImpact& impact,
                           TimePoint now) const {
   Severity p = base;
@@ -40,6 +51,30 @@ Severity Rule::PriorityOf(Severity base, int alerts_firing, const AccountImpact&
     if (r.Holds(alerts_firing, impact, now)) p = r.Apply(p);
   }
   return p;
+}
+
+std::vector<PriorityStep> Rule::PriorityTrace(Severity base, int alerts_firing,
+                                              const AccountImpact& impact, TimePoint now) const {
+  std::vector<PriorityStep> out;
+  Severity p = base;
+  for (const SeverityRaise& r : severity.raise) {
+    if (!r.Holds(alerts_firing, impact, now)) continue;
+    p = r.Apply(p);
+    out.push_back({&r, p});
+  }
+  return out;
+}
+
+std::string Rule::PriorityCause(Severity base, int alerts_firing, const AccountImpact& impact,
+                                TimePoint now) const {
+  Severity p = base;
+  const SeverityRaise* last = nullptr;
+  for (const PriorityStep& step : PriorityTrace(base, alerts_firing, impact, now)) {
+    if (step.after != p) last = step.raise;
+    p = step.after;
+  }
+  if (last == nullptr) return "base severity " + std::string(ToString(base));
+  return "raise " + last->Describe();
 }
 
 LabelSet Rule::GroupOf(const LabelSet& labels) const {

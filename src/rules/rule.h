@@ -27,9 +27,9 @@ struct SourceLocation {
 };
 
 struct Trigger {
-  int min_alerts = 1;    // distinct firing alerts needed
-  Duration within{0};    // sliding window for min_alerts; 0 = no window
-  Duration hold{0};      // `for:` the condition must hold this long before declaring
+  int min_alerts = 1;  // distinct firing alerts needed
+  Duration within{0};  // sliding window for min_alerts; 0 = no window
+  Duration hold{0};    // `for:` the condition must hold this long before declaring
 };
 
 // `severity.raise[]`: when every condition in `when` holds, raise the priority `to` a level or
@@ -52,6 +52,14 @@ struct SeverityRaise {
   bool Holds(int alerts_firing, const AccountImpact& impact, TimePoint now) const;
   // `severity` after this raise.
   Severity Apply(Severity severity) const;
+  // As written: "{when: {min_alerts: 10, account_tier: enterprise}, to: SEV1}".
+  std::string Describe() const;
+};
+
+// One raise that held while computing a priority, and the priority after it.
+struct PriorityStep {
+  const SeverityRaise* raise = nullptr;
+  Severity after = Severity::SEV5;
 };
 
 struct SeverityFromLabel {
@@ -98,6 +106,13 @@ struct Rule {
   // The priority of an incident of this rule: `base` after every `raise` whose condition holds.
   Severity PriorityOf(Severity base, int alerts_firing, const AccountImpact& impact,
                       TimePoint now) const;
+  // The raises that hold, in order, each with the priority after it (what PriorityOf applied).
+  std::vector<PriorityStep> PriorityTrace(Severity base, int alerts_firing,
+                                          const AccountImpact& impact, TimePoint now) const;
+  // Why an incident has this priority, for events and `explain`: the last raise that changed
+  // it, else "base severity SEVn".
+  std::string PriorityCause(Severity base, int alerts_firing, const AccountImpact& impact,
+                            TimePoint now) const;
   // The rule's group_by values for these labels (missing labels are left out).
   LabelSet GroupOf(const LabelSet& labels) const;
 };
@@ -132,7 +147,7 @@ class RuleSet {
   std::unordered_map<std::string, size_t> by_name_;
   // (label name, value) of one equality matcher per rule -> rule indexes.
   std::unordered_map<std::pair<std::string, std::string>, std::vector<size_t>, PairHash> index_;
-  std::vector<size_t> unindexed_;  // rules without a usable equality matcher
+  std::vector<size_t> unindexed_;         // rules without a usable equality matcher
   std::vector<std::string> index_names_;  // distinct label names used as index keys
 };
 

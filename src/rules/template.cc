@@ -129,8 +129,8 @@ class Checker {
     std::string_view root = name.substr(0, name.find('.'));
     for (auto it = open_.rbegin(); it != open_.rend(); ++it) {
       if (it->scope == Scope::kAnyName) return;
-      if (it->scope == Scope::kAccount &&
-          (root == "name" || root == "tier" || root == "arr" || root == "renewal")) {
+      if (it->scope == Scope::kAccount && (root == "name" || root == "unknown" || root == "tier" ||
+                                           root == "arr" || root == "renewal")) {
         return;
       }
     }

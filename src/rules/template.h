@@ -14,10 +14,15 @@ namespace ab {
 //   labels.<name>, annotations.<name>  labels and annotations all firing member alerts share
 //   group.<name>                       the rule's group_by values
 //   alert_count, rule                  firing member alerts, the rule name
-//   accounts (list of name, tier, arr, renewal), account_names ("a, b"), account_count
-inline constexpr std::string_view kTemplateNames[] = {"labels",        "annotations",  "group",
-                                                      "alert_count",   "rule",         "accounts",
-                                                      "account_names", "account_count"};
+//   alert_count_plural                 true unless alert_count is 1:
+//                                      "{{alert_count}}
+//                                      alert{{#alert_count_plural}}s{{/alert_count_plural}}"
+//   accounts (list of name, unknown, tier, arr, renewal; an account accounts.yml does not list
+//   is `unknown` with the other fields empty), account_names ("a, b"), account_count,
+//   account_count_plural
+inline constexpr std::string_view kTemplateNames[] = {
+    "labels", "annotations", "group",         "alert_count",   "alert_count_plural",
+    "rule",   "accounts",    "account_names", "account_count", "account_count_plural"};
 
 struct TemplateError {
   size_t offset = 0;  // byte offset in the template of the tag at fault

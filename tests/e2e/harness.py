@@ -252,7 +252,8 @@ class Alertbridge:
 class Alertmanager:
     """The real prometheus-alertmanager from Debian, sending its webhook to alertbridge."""
 
-    def __init__(self, workdir, webhook_url, group_by=("alertname", "service")):
+    def __init__(self, workdir, webhook_url, group_by=("alertname", "service"),
+                 repeat_interval="1h"):
         self.workdir = workdir
         self.port = free_port()
         self.binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -264,7 +265,8 @@ class Alertmanager:
                 "route:\n"
                 "  receiver: bridge\n"
                 f"  group_by: [{', '.join(group_by)}]\n"
-                "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
+                "  group_wait: 1s\n  group_interval: 1s\n"
+                f"  repeat_interval: {repeat_interval}\n"
                 "receivers:\n"
                 "  - name: bridge\n"
                 "    webhook_configs:\n"

@@ -127,6 +127,14 @@ class Actions(unittest.TestCase):
         self.assertEqual(body["incident"]["resolution"], "bad deploy rolled back")
         status, body = self.act(incident_id, "ack")
         self.assertEqual((status, body["state"]), (409, "closed"), body)
+        self.assertIn("cannot acknowledge incident", body["error"])
+        # Closing again: the same resolution changes nothing; another one is refused, not dropped.
+        status, body = self.act(incident_id, "close", {"resolution": "bad deploy rolled back"})
+        self.assertEqual((status, body["changed"]), (200, False), body)
+        status, body = self.act(incident_id, "close", {"resolution": "it was DNS"})
+        self.assertEqual((status, body["state"]), (409, "closed"), body)
+        self.assertIn('closed with resolution "bad deploy rolled back"', body["error"])
+        self.assertEqual(self.bridge.incident(incident_id)["resolution"], "bad deploy rolled back")
 
         # Requests that cannot be actions.
         self.assertEqual(self.act(999, "ack")[0], 404)

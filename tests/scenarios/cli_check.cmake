@@ -1,16 +1,9 @@
 # cmake -DALERTBRIDGE=<binary> -DSOURCE_DIR=<repo> -DWORK_DIR=<scratch folder> -P cli_check.cmake
 # `alertbridge check` given rule test files (they have tests:): each is checked like `alertbridge
 # test` reads it (its rules, inputs and expectations, every error with file:line:col), never run.
+include(${CMAKE_CURRENT_LIST_DIR}/cli_expect.cmake)
 function(check want_rc want_out)
-  execute_process(COMMAND ${ALERTBRIDGE} check ${ARGN} WORKING_DIRECTORY ${SOURCE_DIR}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL want_rc)
-    message(FATAL_ERROR "check ${ARGN}: exit ${rc}, want ${want_rc}\n${out}${err}")
-  endif()
-  string(FIND "${out}${err}" "${want_out}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "check ${ARGN}: output lacks \"${want_out}\":\n${out}${err}")
-  endif()
+  cli_expect(${want_rc} "${want_out}" check ${ARGN})
 endfunction()
 
 check(0 "0 rules, 0 receivers, 1 rule test file (6 tests; run them with alertbridge test) OK"
@@ -42,3 +35,26 @@ check(1 "${bad}:10:42: unknown key \"input[0].alerts[0].colour\"" ${bad})
 check(1 "${bad}:11:19: missing required key \"input[0].actions[0].resolution\"" ${bad})
 check(1 "${bad}:13:38: expect[0].incidents[0].state: unknown incident state \"open\"" ${bad})
 check(1 "4 errors" ${bad})
+
+# A matcher that is empty or blank (a template that rendered nothing) would take every alert: an
+# error. A group label the text uses but the matchers do not guarantee: a warning, exit 0.
+file(WRITE ${WORK_DIR}/lint.yml [=[
+rules:
+  - name: everything
+    match: ['']
+  - name: page
+    match: ['severity="critical"']
+    group_by: [service]
+    title: "Down on {{group.service}}"
+]=])
+set(lint ${WORK_DIR}/lint.yml)
+check(1 "${lint}:3:13: match[0]: an empty matcher would match every alert" ${lint})
+file(WRITE ${WORK_DIR}/lint.yml [=[
+rules:
+  - name: page
+    match: ['severity="critical"']
+    group_by: [service]
+    title: "Down on {{group.service}}"
+]=])
+check(0 "${lint}:2:5: warning: rule \"page\": title uses group.service, but no matcher requires" ${lint})
+check(0 "1 rules, 0 receivers OK" ${lint})

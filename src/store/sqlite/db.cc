@@ -1,5 +1,8 @@
 #include "store/sqlite/db.h"
 
+#include <cstring>
+#include <filesystem>
+
 namespace ab::sqlite {
 
 Stmt::Stmt(Stmt&& other) noexcept
@@ -87,6 +90,14 @@ Result<Db> Db::Open(const std::string& path, int flags) {
   Db db(raw, path);  // owns the handle even when opening failed
   if (rc != SQLITE_OK) {
     if (raw == nullptr) return MakeError("sqlite " + path + ": open: out of memory");
+    // "unable to open database file" alone does not say why: add what the system said (a
+    // read-only or missing folder, a permission, a directory in the way).
+    if (int err = sqlite3_system_errno(raw); err != 0) {
+      std::string folder = std::filesystem::path(path).parent_path().string();
+      return MakeError("sqlite " + path + ": open: " + sqlite3_errmsg(raw) + ": " +
+                       std::strerror(err) + " (the folder " + (folder.empty() ? "." : folder) +
+                       " must exist and be writable by this user)");
+    }
     return db.LastError("open");
   }
   sqlite3_extended_result_codes(raw, 1);

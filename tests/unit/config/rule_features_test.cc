@@ -171,12 +171,13 @@ TEST(RuleFeaturesTest, TemplateErrorsPointAtTheTag) {
           f + "4:32: title: section \"labels\" is never closed (add {{/labels}})",
           f + "5:15: summary: unclosed tag: \"{{{\" without a matching \"}}}\"",
           f + "6:27: runbook: unknown name \"labells.service\" (known: labels, annotations, "
-              "group, alert_count, rule, accounts, account_names, account_count)",
+              "group, alert_count, alert_count_plural, rule, accounts, account_names, "
+              "account_count, account_count_plural)",
           f + "7:20: owner.team: closing \"team\" but no section is open",
           f + "7:46: owner.commander: stray \"}}\" without an opening \"{{\"",
           f + "10:14: summary: unknown name \"alert_cnt\" (known: labels, annotations, group, "
-              "alert_count, rule, accounts, account_names, account_count) (template line 2, "
-              "column 8)"));
+              "alert_count, alert_count_plural, rule, accounts, account_names, account_count, "
+              "account_count_plural) (template line 2, column 8)"));
 }
 
 }  // namespace

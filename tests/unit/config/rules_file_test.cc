@@ -182,6 +182,27 @@ TEST(RulesFileTest, RequiresNameAndMatchers) {
                                            f + "6:11: name: must not be empty"));
 }
 
+// A templating slip that leaves a matcher empty must not make a rule that takes every alert.
+TEST(RulesFileTest, RefusesEmptyAndBlankMatchers) {
+  TempDir dir;
+  std::string rules = dir.Write("rules.yml", R"(rules:
+  - name: empty
+    match: ['']
+  - name: blank
+    match: ['service="db"', "   "]
+  - name: empty-set
+    match: ['{}']
+  - name: fine
+    match: ['service="db"']
+)");
+  LoadResult r = CheckPaths({rules});
+  const std::string f = rules + ":";
+  EXPECT_THAT(ErrorStrings(r),
+              ElementsAre(f + "3:13: match[0]: an empty matcher would match every alert",
+                          f + "5:29: match[1]: an empty matcher would match every alert",
+                          f + "7:13: match[0]: an empty matcher would match every alert"));
+}
+
 TEST(RulesFileTest, ValidatesSeverityFromLabel) {
   TempDir dir;
   std::string rules = dir.Write("rules.yml", R"(rules:

@@ -69,7 +69,30 @@ TEST_F(ActionsTest, ClosingNeedsAResolutionAndAResolvedIncident) {
   EXPECT_EQ(closed.changes.events[0].event.details["resolution"], "rolled back release 42");
   EXPECT_EQ(closed.incident.resolution, "rolled back release 42");
   EXPECT_EQ(closed.incident.closed_at, kT0 + minutes(3));
-  EXPECT_FALSE(Do(ActionType::kClose, kT0 + minutes(4), "again").changed);
+  // The same resolution again changes nothing; another one is a conflict naming the recorded one.
+  ActionOutcome same = Do(ActionType::kClose, kT0 + minutes(4), "rolled back release 42");
+  EXPECT_EQ(same.code, ActionOutcome::Code::kOk);
+  EXPECT_FALSE(same.changed);
+  ActionOutcome other = Do(ActionType::kClose, kT0 + minutes(4), "again");
+  EXPECT_EQ(other.code, ActionOutcome::Code::kConflict);
+  EXPECT_EQ(other.error,
+            "cannot close incident 1: it is closed with resolution \"rolled back release 42\"; "
+            "add a note to record more");
+  EXPECT_EQ(other.incident.resolution, "rolled back release 42");
+  EXPECT_TRUE(other.changes.empty());
+}
+
+TEST_F(ActionsTest, RefusalsNameTheActionInWords) {
+  ASSERT_TRUE(Do(ActionType::kResolve, kT0 + minutes(1)).changed);
+  ASSERT_TRUE(Do(ActionType::kClose, kT0 + minutes(2), "fixed").changed);
+  Action severity;
+  severity.incident_id = id_;
+  severity.type = ActionType::kSeverity;
+  severity.priority = Severity::SEV1;
+  EXPECT_EQ(engine_->Act(severity, kT0 + minutes(3)).error,
+            "cannot change the priority of incident 1: it is closed");
+  EXPECT_EQ(Do(ActionType::kAck, kT0 + minutes(3)).error,
+            "cannot acknowledge incident 1: it is closed");
 }
 
 TEST_F(ActionsTest, PendingIncidentsCannotBeActedOn) {
@@ -148,7 +171,7 @@ TEST_F(ActionsTest, AssignRecordsEachChangedField) {
   EXPECT_EQ(engine_->Act(a, kT0).code, ActionOutcome::Code::kInvalid);
 }
 
-TEST_F(ActionsTest, APriorityGivenByHandIsKept) {
+TEST_F(ActionsTest, APriorityGivenByHandHoldsUntilTheRulesAskForMore) {
   Rule r = MakeRule("checkout", "service=\"checkout\"", {"service"});
   SeverityRaise many;
   many.min_alerts = 2;
@@ -164,9 +187,22 @@ TEST_F(ActionsTest, APriorityGivenByHandIsKept) {
   EXPECT_EQ(o.changes.events[0].event.details,
             (nlohmann::json{{"field", "priority"}, {"from", "SEV3"}, {"to", "SEV4"}}));
   EXPECT_FALSE(engine_->Act(a, kT0 + minutes(2)).changed);
+  // A second alert: the rules rise from SEV3 to SEV1, above the person's SEV4.
   Changes c = Ingest({Firing(kB)}, kT0 + minutes(3));
-  EXPECT_EQ(EventNames(c), Names{"alert_added"});  // the raise would have said SEV1
-  EXPECT_EQ(c.incidents.at(0).priority, Severity::SEV4);
+  ASSERT_EQ(EventNames(c), (Names{"alert_added", "severity_changed"}));
+  EXPECT_EQ(c.events[1].event.details,
+            (nlohmann::json{{"field", "priority"},
+                            {"from", "SEV4"},
+                            {"to", "SEV1"},
+                            {"cause", "raise {when: {min_alerts: 2}, to: SEV1}"}}));
+  EXPECT_EQ(c.events[1].event.actor, "rule:checkout");
+  EXPECT_EQ(c.incidents.at(0).priority, Severity::SEV1);
+  // Lowered by hand again: a third alert asks for no more than SEV1 did, so SEV4 stands.
+  a.priority = Severity::SEV4;
+  ASSERT_TRUE(engine_->Act(a, kT0 + minutes(4)).changed);
+  Changes third = Ingest({Firing(kC)}, kT0 + minutes(5));
+  EXPECT_EQ(EventNames(third), Names{"alert_added"});
+  EXPECT_EQ(third.incidents.at(0).priority, Severity::SEV4);
 }
 
 TEST_F(ActionsTest, AnIncidentTheEngineLetGoOfIsActedOnFromItsStoredRow) {
@@ -193,6 +229,43 @@ TEST_F(ActionsTest, AnIncidentTheEngineLetGoOfIsActedOnFromItsStoredRow) {
   reopen.incident_id = id_;
   reopen.type = ActionType::kReopen;
   EXPECT_EQ(restarted.Act(reopen, kT0, &stored).code, ActionOutcome::Code::kConflict);
+}
+
+}  // namespace
+}  // namespace ab::testing
+
+namespace ab::testing {
+namespace {
+
+// An alert a person resolved keeps firing in that incident across a restart: the restored engine
+// still knows it belongs there, so Alertmanager's repeat joins nothing newer.
+TEST_F(EngineTest, AnAlertKeepsFiringInTheIncidentAPersonResolvedAcrossARestart) {
+  SetRules({MakeRule("checkout", "service=\"checkout\"", {"service"})});
+  Changes all = Ingest({Firing(kA)}, kT0);
+  Action resolve;
+  resolve.incident_id = 1;
+  resolve.type = ActionType::kResolve;
+  all.Merge(engine_->Act(resolve, kT0 + minutes(1)).changes);
+  Changes second = Ingest({Firing(kB)}, kT0 + hours(1));  // a new occurrence
+  ASSERT_EQ(EventNames(second), Names{"declared"});
+  all.Merge(std::move(second));
+  std::map<uint64_t, TrackedAlert> latest;
+  for (const TrackedAlert& a : all.alerts) latest[a.alert.fingerprint] = a;
+  std::vector<TrackedAlert> rows;
+  for (const auto& [fp, a] : latest) rows.push_back(a);
+
+  Engine restarted(rules_);
+  restarted.Restore(rows, Stored(all));
+  ASSERT_NE(restarted.FindIncident(1), nullptr) << "it still holds a firing alert";
+  Changes repeat = restarted.Ingest({Firing(kA)}, kT0 + hours(2));
+  EXPECT_TRUE(repeat.events.empty());
+  EXPECT_EQ(restarted.FindIncident(2)->alerts_total, 1);
+  EXPECT_EQ(restarted.FindIncident(1)->alerts_firing, 1);
+  // Once it stops firing there, the older occurrence is let go of, its count true in its row.
+  Changes ended = restarted.Ingest({Resolved(kA)}, kT0 + hours(3));
+  ASSERT_NE(Row(ended, 1), nullptr);
+  EXPECT_EQ(Row(ended, 1)->alerts_firing, 0);
+  EXPECT_EQ(restarted.FindIncident(1), nullptr);
 }
 
 }  // namespace

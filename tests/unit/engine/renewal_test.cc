@@ -62,7 +62,10 @@ TEST_F(RenewalTest, PriorityRisesOnTickWhenTheRenewalEntersTheWindow) {
   Changes at = Tick(clock_.now());
   ASSERT_EQ(EventNames(at), Names{"severity_changed"});
   EXPECT_EQ(at.events[0].event.details,
-            (nlohmann::json{{"field", "priority"}, {"from", "SEV3"}, {"to", "SEV2"}}));
+            (nlohmann::json{{"field", "priority"},
+                            {"from", "SEV3"},
+                            {"to", "SEV2"},
+                            {"cause", "raise {when: {renewal_within: 1w}, by: 1}"}}));
   EXPECT_EQ(at.events[0].event.actor, "rule:api");
   EXPECT_EQ(at.events[0].event.at, kT0 + 3 * kDay);
   ASSERT_NE(Only(at), nullptr);
@@ -105,25 +108,26 @@ TEST_F(RenewalTest, TheNearestRenewalOfTheAffectedAccountsCounts) {
   EXPECT_EQ(EventNames(Tick(clock_.now())), Names{"severity_changed"});
 }
 
-TEST_F(RenewalTest, RaisesOnlyOpenIncidentsWhosePriorityNoPersonSet) {
+TEST_F(RenewalTest, RaisesOnlyOpenIncidentsAndNeverBelowAPersonsPriority) {
   Rule web = MakeRule("web", "service=\"web\"", {"service"});
   web.severity = RenewalRule(7 * kDay).severity;
   SetRules({RenewalRule(7 * kDay), web}, Accounts());
   Ingest({Firing(Api("globex")), Firing(LabelSet{{"service", "web"}, {"customer", "globex"}})},
          clock_.now());
   Tick(clock_.now());
-  // A person sets the api incident's priority; the web incident resolves.
+  // A person sets the api incident's priority above what the raise gives; the web incident
+  // resolves.
   Action set;
   set.incident_id = 1;
   set.type = ActionType::kSeverity;
-  set.priority = Severity::SEV4;
+  set.priority = Severity::SEV1;
   ASSERT_EQ(engine_->Act(set, clock_.now() + seconds(1)).code, ActionOutcome::Code::kOk);
   Alert web_ok = Resolved(LabelSet{{"service", "web"}, {"customer", "globex"}});
   Changes resolved = Ingest({web_ok}, clock_.now() + seconds(1));
   ASSERT_EQ(EventNames(resolved), (Names{"alert_resolved", "resolved"}));
   clock_.advance(3 * kDay);
   EXPECT_TRUE(Tick(clock_.now()).events.empty());
-  EXPECT_EQ(engine_->FindIncident(1)->priority, Severity::SEV4);
+  EXPECT_EQ(engine_->FindIncident(1)->priority, Severity::SEV1);
   EXPECT_EQ(engine_->FindIncident(2)->priority, Severity::SEV3);
 }
 

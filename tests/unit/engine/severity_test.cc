@@ -64,7 +64,10 @@ TEST_F(EngineTest, RaiseByAlertCountRaisesPriorityNotBase) {
   Changes c = Ingest({Firing(Api("", "3"))}, kT0 + seconds(1));
   ASSERT_EQ(EventNames(c), (Names{"alert_added", "severity_changed"}));
   EXPECT_EQ(c.events[1].event.details,
-            (nlohmann::json{{"field", "priority"}, {"from", "SEV3"}, {"to", "SEV1"}}));
+            (nlohmann::json{{"field", "priority"},
+                            {"from", "SEV3"},
+                            {"to", "SEV1"},
+                            {"cause", "raise {when: {min_alerts: 3}, to: SEV1}"}}));
   EXPECT_EQ(c.incidents.at(0).base_severity, Severity::SEV3);
   // Fewer alerts again: the priority stays while open.
   Changes fewer = Ingest({Resolved(Api("", "3"))}, kT0 + seconds(2));

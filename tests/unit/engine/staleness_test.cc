@@ -86,12 +86,59 @@ TEST_F(StalenessTest, OnlyTheStaleMemberCountsAsResolved) {
   EXPECT_EQ(c.incidents.at(0).alerts_firing, 1);
 }
 
-TEST_F(StalenessTest, DeadlinesSurviveARestart) {
+TEST_F(StalenessTest, DeadlinesSurviveARecoveryWithoutARestart) {
+  Changes c = Ingest({WithDeadline(kCheckout, kT0 + minutes(10))}, kT0);
+  Engine recovered(rules_);
+  recovered.Restore(c.alerts, Stored(c), /*running_since=*/kT0);
+  EXPECT_TRUE(recovered.Tick(kT0 + minutes(9)).events.empty());
+  EXPECT_EQ(EventNames(recovered.Tick(kT0 + minutes(10))), (Names{"alert_stale", "resolved"}));
+}
+
+// Downtime is not silence: alertbridge was down for longer than the alert's staleness period, and
+// its sender could not have refreshed it meanwhile. After the restart it gets the whole period
+// again, counted from the first time the restarted engine sees the clock.
+TEST_F(StalenessTest, ARestartGivesEveryFiringAlertItsWholePeriodAgain) {
+  // A webhook alert received at 0 with stale_after 10m, and an API v2 alert whose endsAt gave it
+  // 4m.
+  const LabelSet v2{{"service", "checkout"}, {"instance", "v2"}};
+  Changes c =
+      Ingest({WithDeadline(kCheckout, kT0 + minutes(10)), WithDeadline(v2, kT0 + minutes(4))}, kT0);
+  Engine restarted(rules_);
+  restarted.Restore(c.alerts, Stored(c));
+  const TimePoint start = kT0 + minutes(30);  // down for 30 minutes
+  EXPECT_TRUE(restarted.Tick(start).events.empty());
+  EXPECT_TRUE(restarted.Tick(start + minutes(4) - milliseconds(1)).events.empty());
+  Changes v2_stale = restarted.Tick(start + minutes(4));
+  ASSERT_EQ(EventNames(v2_stale), Names{"alert_stale"});
+  EXPECT_EQ(v2_stale.events[0].event.details["fingerprint"], FormatFingerprint(v2.Fingerprint()));
+  // The webhook alert is refreshed within its period: its usual deadline from then on.
+  const Changes refreshed =
+      restarted.Ingest({WithDeadline(kCheckout, start + minutes(19))}, start + minutes(9));
+  EXPECT_TRUE(refreshed.events.empty());
+  EXPECT_TRUE(restarted.Tick(start + minutes(19) - milliseconds(1)).events.empty());
+  EXPECT_EQ(EventNames(restarted.Tick(start + minutes(19))), (Names{"alert_stale", "resolved"}));
+}
+
+TEST_F(StalenessTest, ARestartNeverShortensADeadline) {
   Changes c = Ingest({WithDeadline(kCheckout, kT0 + minutes(10))}, kT0);
   Engine restarted(rules_);
   restarted.Restore(c.alerts, Stored(c));
-  EXPECT_TRUE(restarted.Tick(kT0 + minutes(9)).events.empty());
-  EXPECT_EQ(EventNames(restarted.Tick(kT0 + minutes(10))), (Names{"alert_stale", "resolved"}));
+  // Back after a minute: a full period from the start, 11m, is later than the stored 10m.
+  EXPECT_TRUE(restarted.Tick(kT0 + minutes(1)).events.empty());
+  EXPECT_TRUE(restarted.Tick(kT0 + minutes(11) - milliseconds(1)).events.empty());
+  EXPECT_EQ(EventNames(restarted.Tick(kT0 + minutes(11))), (Names{"alert_stale", "resolved"}));
+}
+
+TEST_F(StalenessTest, AnAlertThatWentStaleBeforeTheRestartStaysStale) {
+  Changes all = Ingest({WithDeadline(kCheckout, kT0 + minutes(10))}, kT0);
+  Changes stale = Tick(kT0 + minutes(10));
+  ASSERT_EQ(EventNames(stale), (Names{"alert_stale", "resolved"}));
+  std::vector<TrackedAlert> rows = stale.alerts;  // the alert's latest row
+  all.Merge(std::move(stale));
+  Engine restarted(rules_);
+  restarted.Restore(rows, Stored(all));
+  EXPECT_TRUE(restarted.Tick(kT0 + hours(2)).events.empty());
+  EXPECT_EQ(restarted.Stats().firing_alerts, 0u);
 }
 
 }  // namespace

@@ -169,16 +169,24 @@ TEST(RuleTest, PriorityAppliesEachRaiseThatHoldsInOrder) {
   EXPECT_EQ(r.PriorityOf(Severity::SEV4, 2, big, now), Severity::SEV4);
 }
 
-TEST(AccountImpactTest, RenewalWithinIsAnInclusiveWindowFromNow) {
+TEST(AccountImpactTest, RenewalWithinIsAnInclusiveWindowFromNowThatCountsTheRenewalDay) {
+  constexpr Duration kDay = std::chrono::hours(24);
+  const TimePoint day0 = FromMillis(0);
   AccountImpact impact;
-  impact.Add(Account{"a", 0, std::nullopt, FromMillis(10'000)});
-  impact.Add(Account{"b", 2, 5, FromMillis(1'000)});
+  impact.Add(Account{"a", 0, std::nullopt, day0 + 10 * kDay});
+  impact.Add(Account{"b", 2, 5, day0 + kDay});
   EXPECT_EQ(impact.highest_tier, 2);
   EXPECT_EQ(impact.largest_arr, 5);
-  EXPECT_TRUE(impact.RenewsWithin(FromMillis(0), Duration(1'000)));
-  EXPECT_TRUE(impact.RenewsWithin(FromMillis(2'000), Duration(8'000)));
-  EXPECT_FALSE(impact.RenewsWithin(FromMillis(2'000), Duration(7'999)));
-  EXPECT_FALSE(impact.RenewsWithin(FromMillis(10'001), Duration(100'000)));  // both passed
+  EXPECT_TRUE(impact.RenewsWithin(day0, kDay));
+  EXPECT_FALSE(impact.RenewsWithin(day0, kDay - Duration(1)));
+  // The renewal day itself is within any window, all of it (renewals are dates, at midnight UTC).
+  EXPECT_TRUE(impact.RenewsWithin(day0 + kDay + std::chrono::hours(12), Duration(0)));
+  EXPECT_TRUE(impact.RenewsWithin(day0 + 2 * kDay - Duration(1), Duration(0)));
+  // Once b's day is over only a's renewal is left.
+  EXPECT_TRUE(impact.RenewsWithin(day0 + 2 * kDay, 8 * kDay));
+  EXPECT_FALSE(impact.RenewsWithin(day0 + 2 * kDay, 8 * kDay - Duration(1)));
+  EXPECT_TRUE(impact.RenewsWithin(day0 + 11 * kDay - Duration(1), Duration(0)));
+  EXPECT_FALSE(impact.RenewsWithin(day0 + 11 * kDay, 100 * kDay));  // both passed
 }
 
 }  // namespace

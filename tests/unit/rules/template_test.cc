@@ -41,8 +41,8 @@ TEST(TemplateTest, ReportsTheFirstProblemWithItsOffset) {
 
 TEST(TemplateTest, UnknownNamesAreErrorsOutsideTheSectionsThatProvideThem) {
   const std::string known =
-      " (known: labels, annotations, group, alert_count, rule, accounts, account_names, "
-      "account_count)";
+      " (known: labels, annotations, group, alert_count, alert_count_plural, rule, accounts, "
+      "account_names, account_count, account_count_plural)";
   EXPECT_EQ(ErrorOf("{{alerts_firing}}"), "0: unknown name \"alerts_firing\"" + known);
   EXPECT_EQ(ErrorOf("{{#accounts}}{{/accounts}}{{tier}}"), "26: unknown name \"tier\"" + known);
   EXPECT_EQ(ErrorOf("{{#alert_count}}{{tier}}{{/alert_count}}"),

@@ -241,14 +241,15 @@ TEST(RuleTestRunnerTest, AnActionTheEngineRefusesFailsTheTest) {
                             "    expect: [{at: 1m, incidents: [{state: closed}]}]\n");
   Outcome r = RunFiles({f});
   EXPECT_EQ(r.code, kTestsFailed) << r.out;
-  EXPECT_THAT(r.out,
-              HasSubstr("  FAILED (1 of 1 test):\n"
-                        "    test \"t\" at 1m (" +
-                        f +
-                        ":11:13): action close refused: cannot close incident 1: it is open; "
-                        "resolve it first\n"
-                        "    test \"t\" at 1m (" +
-                        f + ":14:13): action ack refused: cannot ack incident 1: it is closed\n"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("  FAILED (1 of 1 test):\n"
+                "    test \"t\" at 1m (" +
+                f +
+                ":11:13): action close refused: cannot close incident 1: it is open; "
+                "resolve it first\n"
+                "    test \"t\" at 1m (" +
+                f + ":14:13): action ack refused: cannot acknowledge incident 1: it is closed\n"));
   // The expectation itself held: resolve and the second close went through.
   EXPECT_THAT(r.out, Not(HasSubstr("incidents differ")));
 }

@@ -40,6 +40,21 @@ TEST_F(SchemaTest, CreatesTheFolderAndMigratesToTheCurrentVersion) {
             "5");
 }
 
+// "unable to open database file" alone leaves an operator guessing: the cause is named. (A
+// read-only folder cannot be made here when the tests run as root; a directory where the file
+// should be fails the same open.)
+TEST_F(SchemaTest, AFileThatCannotBeOpenedIsReportedWithItsCause) {
+  const std::string in_the_way = path_ + ".dir";
+  std::filesystem::create_directories(in_the_way);
+  Result<std::unique_ptr<IncidentStore>> s = OpenSqliteStore(in_the_way);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("unable to open database file: Is a directory"),
+            std::string::npos)
+      << s.error().message;
+  EXPECT_NE(s.error().message.find("must exist and be writable by this user"), std::string::npos)
+      << s.error().message;
+}
+
 TEST_F(SchemaTest, RefusesADatabaseFromANewerBinaryAndLeavesItAlone) {
   store_.reset();
   int newer = sqlite::SchemaVersion() + 5;

@@ -49,6 +49,10 @@ Result<OutboxCounts> SqliteStore::CountOutbox() { return tally_.Counts(); }
 
 Status SqliteStore::LoadOutboxTally() {
   std::lock_guard lock(writer_.mu);  // no write can come between the count and the reset
+  return RecountOutboxLocked();
+}
+
+Status SqliteStore::RecountOutboxLocked() {
   // outbox_due starts with state: a range of the index, not a table scan; once, at open.
   Result<Stmt> st = writer_.db.Prepare(
       "SELECT receiver, state, count(*) FROM outbox WHERE state IN ('pending', 'held', 'dead') "

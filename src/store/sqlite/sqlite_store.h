@@ -105,6 +105,8 @@ class SqliteStore final : public IncidentStore {
   Status CommitLocked(const Changes& changes, const std::vector<OutboxEntry>& outbox);
   // The outbox counts of the metrics, read once at open and kept up to date by each write.
   Status LoadOutboxTally();
+  // The same with writer_.mu already held.
+  Status RecountOutboxLocked();
   // One UPDATE of one pending outbox row to `to` (`sql` ends with RETURNING receiver); an error
   // when no row has that id or it is not pending, unless it already is in `to`.
   Status UpdateOutboxRow(const std::string& sql, int64_t id, const std::string& what,
@@ -116,6 +118,7 @@ class SqliteStore final : public IncidentStore {
                                                     OutboxState to);
 
   Connection writer_;
+  bool recount_pending_ = false;  // writer_.mu: the tally missed a cascade, recount
   OutboxTally tally_;  // updated under writer_.mu after each commit; read under its own lock
   std::atomic<uint64_t> requeues_{0};
   Connection outbox_;

@@ -58,6 +58,7 @@ def run(cmd, cwd, shell=False, timeout=60):
 
 
 class ReadmeExamples(unittest.TestCase):
+    maxDiff = None
     def setUp(self):
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="alertbridge-readme-"))
         shutil.copytree(ROOT / "rules", self.dir / "rules")

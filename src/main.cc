@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/log.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "notify/outbox_worker.h"
@@ -43,18 +44,50 @@ std::string DefaultConfigFile(const std::string& flag) {
   return std::filesystem::exists("alertbridge.yml") ? "alertbridge.yml" : "";
 }
 
-void SetUpLogging(const Config& config) {
+// --log.format / --log.level override alertbridge.yml's log: section.
+struct LogFlags {
+  std::string format;
+  std::string level;
+};
+
+void SetUpLogging(const Config& config, const LogFlags& flags) {
+  const LogFormat format = ParseLogFormat(flags.format.empty() ? config.log_format : flags.format)
+                               .value_or(LogFormat::kLogfmt);
+  const LogLevel level =
+      ParseLogLevel(flags.level.empty() ? config.log_level : flags.level).value_or(LogLevel::kInfo);
+  ConfigureLog(format, level);
   // Logs go to stderr; stdout belongs to the console receiver's event lines.
   auto logger = spdlog::stderr_logger_mt("alertbridge");
-  if (config.log_format == "json") {
+  if (format == LogFormat::kJson) {
     logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","event":"%v"})",
                         spdlog::pattern_time_type::utc);
   } else {
     logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
   }
-  logger->set_level(spdlog::level::from_str(config.log_level));
+  logger->set_level(spdlog::level::from_str(std::string(ToString(level))));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+}
+
+// Says at start who can use the API: an open one is worth a warning even on loopback (any local
+// user or process can act on incidents).
+void LogApiExposure(const Config& config) {
+  if (!config.api.tokens.empty()) {
+    Log(LogLevel::kInfo, "API tokens required",
+        {{"tokens", config.api.tokens.size()}, {"listen", config.server.listen}});
+    return;
+  }
+  if (!IsLoopbackListen(config.server.listen)) {
+    Log(LogLevel::kWarn,
+        "API open to anyone who can reach the listen address (api.insecure_listen: true, no "
+        "tokens): they can acknowledge, resolve and close incidents and discard deliveries",
+        {{"listen", config.server.listen}});
+    return;
+  }
+  Log(LogLevel::kWarn,
+      "API has no tokens: any local user or process can act on incidents; configure "
+      "api.tokens in alertbridge.yml",
+      {{"listen", config.server.listen}});
 }
 
 void Notify(const char* state) {
@@ -65,7 +98,8 @@ void Notify(const char* state) {
 #endif
 }
 
-int Serve(const std::string& config_flag, const std::string& listen_flag) {
+int Serve(const std::string& config_flag, const std::string& listen_flag,
+          const LogFlags& log_flags) {
   // Block the signals in every thread we start; the main thread waits for them with sigwait.
   sigset_t signals;
   sigemptyset(&signals);
@@ -81,8 +115,15 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
     return kExitConfig;
   }
   Config& config = loaded.config;
-  if (!listen_flag.empty()) config.server.listen = listen_flag;
-  SetUpLogging(config);
+  SetUpLogging(config, log_flags);
+  if (!listen_flag.empty()) {
+    config.server.listen = listen_flag;
+    if (std::string problem = ExposureProblem(config); !problem.empty()) {
+      Log(LogLevel::kError, "refusing to start", {{"error", "--listen: " + problem}});
+      return kExitConfig;
+    }
+  }
+  LogApiExposure(config);
 
   auto store = OpenSqliteStore(config.sqlite_path);
   if (!store.ok()) {
@@ -98,6 +139,8 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
 
   SystemClock clock;
   Metrics metrics;
+  metrics.SetBuildInfo(ALERTBRIDGE_VERSION, ALERTBRIDGE_REVISION);
+  metrics.ConfigLoaded(true, static_cast<double>(ToMillis(clock.now())) / 1000.0);
   OutboxMetrics outbox_metrics;
   outbox_metrics.on_attempt = [&metrics](const std::string& receiver, const std::string& result) {
     metrics.Delivery(receiver, result);
@@ -111,7 +154,11 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   outbox_metrics.on_circuit = [&metrics](const std::string& receiver, CircuitState state) {
     metrics.Circuit(receiver, ToString(state));
   };
-  for (const auto& r : config.receivers) metrics.Circuit(r.name, ToString(CircuitState::kClosed));
+  for (const auto& r : config.receivers) {
+    metrics.Circuit(r.name, ToString(CircuitState::kClosed));
+    metrics.DeclareReceiver(r.name);
+  }
+  for (const auto& s : config.sources) metrics.DeclareSource(s.name);
   OutboxWorker worker(**store, std::move(*notifiers), DeliveryPolicies(config.receivers), clock,
                       outbox_metrics);
   Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
@@ -130,6 +177,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   };
   metrics.firing_alerts = [&pipeline] { return double(pipeline.stats().firing_alerts); };
   metrics.open_incidents = [&pipeline] { return double(pipeline.stats().open_incidents); };
+  metrics.incident_counts = [&pipeline] { return pipeline.incident_counts(); };
 
   auto api = Api::Create(
       ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock, [&worker] { worker.Wake(); }});
@@ -208,6 +256,12 @@ int main(int argc, char** argv) {
   std::string config_flag;
   app.add_option("--config", config_flag,
                  "alertbridge.yml (default: ./alertbridge.yml if present)");
+  ab::LogFlags log_flags;
+  app.add_option("--log.format", log_flags.format, "logfmt or json (overrides log.format)")
+      ->check(CLI::IsMember({"logfmt", "json"}));
+  app.add_option("--log.level", log_flags.level,
+                 "trace, debug, info, warn or error (overrides log.level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
   auto* serve = app.add_subcommand("serve", "run the service");
   std::string listen_flag;
@@ -234,7 +288,7 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;  // usage errors exit 2 (CONTRACTS.md "CLI")
   }
-  if (serve->parsed()) return ab::Serve(config_flag, listen_flag);
+  if (serve->parsed()) return ab::Serve(config_flag, listen_flag, log_flags);
   if (check->parsed()) return ab::Check(config_flag, check_paths);
   if (test->parsed()) return ab::RunRuleTestFiles(test_files, std::cout, std::cerr);
   if (explain->parsed()) {

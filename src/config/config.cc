@@ -57,6 +57,35 @@ std::string ReceiverConfig::RateLimitKey() const {
   return by.empty() ? "" : type + " " + by;
 }
 
+bool IsLoopbackListen(std::string_view listen) {
+  const size_t colon = listen.rfind(':');
+  std::string_view host = listen.substr(0, colon == std::string_view::npos ? 0 : colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8, written as a dotted quad.
+  if (host.substr(0, 4) != "127.") return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
+}
+
+std::string ExposureProblem(const Config& config) {
+  if (!config.api.tokens.empty() || config.api.insecure_listen) return "";
+  if (IsLoopbackListen(config.server.listen)) return "";
+  return "listen " + config.server.listen +
+         " is not a loopback address and the API has no tokens: anyone who reaches the port "
+         "could acknowledge, resolve or close incidents. Configure api: {tokens: [...]}, or set "
+         "api: {insecure_listen: true} if something else guards the port";
+}
+
 const SourceConfig* Config::FindSource(std::string_view name) const {
   for (const SourceConfig& s : sources) {
     if (s.name == name) return &s;

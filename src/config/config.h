@@ -39,8 +39,14 @@ class Secret {
   std::string ref_;
 };
 
+// How a source's senders prove who they are; at most one of the three.
 struct SourceAuth {
   std::optional<Secret> bearer_token;
+  struct Basic {  // HTTP Basic (Alertmanager's and Prometheus' basic_auth)
+    Secret user;
+    Secret password;
+  };
+  std::optional<Basic> basic;
   struct Hmac {
     Secret secret;
     std::string header = "X-Signature";
@@ -56,19 +62,19 @@ struct WebhookMapping {
     std::vector<std::string> firing{"firing"};
     std::vector<std::string> resolved{"resolved"};
   };
-  std::optional<StatusMap> status;  // none = every alert is firing
+  std::optional<StatusMap> status;                 // none = every alert is firing
   std::map<std::string, std::string> labels;       // label name -> pointer
   std::map<std::string, std::string> annotations;  // annotation name -> pointer
-  std::string fingerprint;  // optional pointer
-  std::string starts_at;    // optional pointer (RFC 3339)
-  std::string ends_at;      // optional pointer (RFC 3339)
+  std::string fingerprint;                         // optional pointer
+  std::string starts_at;                           // optional pointer (RFC 3339)
+  std::string ends_at;                             // optional pointer (RFC 3339)
 };
 
 struct SourceConfig {
   std::string name;
   std::string type;  // "alertmanager" | "webhook"
   SourceAuth auth;
-  WebhookMapping mapping;          // type webhook only
+  WebhookMapping mapping;  // type webhook only
   Duration stale_after{9 * 3'600'000};
   SourceLocation location;
 };
@@ -119,8 +125,8 @@ struct ReceiverSettings {
 struct ReceiverConfig {
   std::string name;
   std::string type;  // a name from config_internal::ReceiverTypes(): console, webhook, ...
-  Secret url;     // endpoint or base URL, for the types that have one
-  Secret secret;  // webhook signing secret (Standard Webhooks; `whsec_` prefix = base64 key)
+  Secret url;        // endpoint or base URL, for the types that have one
+  Secret secret;     // webhook signing secret (Standard Webhooks; `whsec_` prefix = base64 key)
   std::map<std::string, std::string> headers;
   // `templates:` by name (title, text, body, ...), each already checked; absent = the type's
   // default wording.
@@ -154,6 +160,23 @@ struct ServerConfig {
   int threads = 2;
 };
 
+// `api:` of alertbridge.yml: who may use the API (CONTRACTS.md "Auth scope"). With tokens, every
+// route but the health checks and ingest (which use their source's auth) needs one: `read` for
+// GET and /metrics, `write` for everything that changes state.
+enum class ApiRole { kRead, kWrite };
+struct ApiToken {
+  std::string name;  // who acts, on the timeline
+  Secret token;
+  ApiRole role = ApiRole::kRead;
+  SourceLocation location;
+};
+struct ApiAccessConfig {
+  std::vector<ApiToken> tokens;
+  // Without tokens the API is open to whoever reaches the port, so serving on anything but
+  // loopback is refused unless this says it is meant (a firewall or proxy guards it).
+  bool insecure_listen = false;
+};
+
 struct Config {
   std::string config_file;  // empty when running on embedded defaults
   ServerConfig server;
@@ -166,12 +189,19 @@ struct Config {
   std::vector<Rule> rules;
   std::vector<ReceiverConfig> receivers;
   std::shared_ptr<const AccountTable> accounts;  // null without accounts.yml
+  ApiAccessConfig api;
   std::string log_format = "logfmt";  // logfmt | json
   std::string log_level = "info";
 
   const SourceConfig* FindSource(std::string_view name) const;
   const ReceiverConfig* FindReceiver(std::string_view name) const;
 };
+
+// Whether `listen` (host:port) binds only loopback: 127.0.0.0/8, ::1 or localhost.
+bool IsLoopbackListen(std::string_view listen);
+// Why serving this config would expose an open API: a non-loopback listen address without API
+// tokens or insecure_listen. "" when there is no such problem.
+std::string ExposureProblem(const Config& config);
 
 struct LoadResult {
   Config config;

@@ -77,7 +77,7 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   MainFile main;
   MapReader top(Root(root),
                 {"listen", "external_url", "storage", "rules", "receivers", "accounts", "sources",
-                 "server", "log"},
+                 "server", "log", "api"},
                 diag);
   if (const Value* v = top.Find("listen")) {
     std::string listen;
@@ -120,6 +120,16 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   if (const Value* v = top.Find("sources")) ParseSources(*v, diag, &cfg->sources);
   if (const Value* v = top.Find("server")) ParseServer(*v, diag, &cfg->server);
   if (const Value* v = top.Find("log")) ParseLog(*v, diag, cfg);
+  if (const Value* v = top.Find("api")) ParseApiAccess(*v, diag, &cfg->api);
+  // `serve` refuses an open API beyond loopback; `check` says so first.
+  if (std::string problem = ExposureProblem(*cfg); !problem.empty()) {
+    const Value* listen = top.Find("listen");
+    if (listen != nullptr) {
+      diag.Add(listen->mark, problem);
+    } else {
+      diag.AddAt({diag.file(), 0, 0}, problem);
+    }
+  }
   return main;
 }
 

@@ -51,6 +51,7 @@ Status IngestPipeline::Start() {
   size_t alerts = state->alerts.size(), incidents = state->incidents.size();
   engine_.Restore(std::move(state->alerts), std::move(state->incidents));
   stats_ = engine_.Stats();
+  incident_counts_ = engine_.CountIncidents();
   spdlog::info("msg=\"state restored\" alerts={} incidents={} firing={} open_incidents={}", alerts,
                incidents, stats_.firing_alerts, stats_.open_incidents);
   store_thread_ = std::thread([this] { RunStore(); });
@@ -124,11 +125,21 @@ EngineStats IngestPipeline::stats() const {
   return stats_;
 }
 
+std::vector<IncidentCount> IngestPipeline::incident_counts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return incident_counts_;
+}
+
 void IngestPipeline::Apply(Batch& b, Group& group, TimePoint now) {
   if (b.action) {
     group.changes.Merge(RunAction(b, now, group.archived));
   } else {
+    const auto started = std::chrono::steady_clock::now();
     engine_.Ingest(b.alerts, now, group.changes);
+    if (metrics_ != nullptr) {
+      metrics_->RuleEvaluation(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
   }
   group.batches.push_back(std::move(b));
 }
@@ -206,6 +217,9 @@ void IngestPipeline::RunEngine() {
     if (now >= next_tick) {
       engine_.Tick(now, group.changes);
       next_tick = now + options_.tick_interval;
+      std::vector<IncidentCount> counts = engine_.CountIncidents();  // for metrics, once a tick
+      std::lock_guard<std::mutex> lock(mu_);
+      incident_counts_ = std::move(counts);
     }
     {
       EngineStats s = engine_.Stats();

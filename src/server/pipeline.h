@@ -62,6 +62,8 @@ class IngestPipeline {
   bool SubmitAction(Action action, ActionDone done);
 
   EngineStats stats() const;
+  // Open and pending incidents by state and priority, as of the last tick (for metrics).
+  std::vector<IncidentCount> incident_counts() const;
   bool healthy() const { return healthy_; }
 
  private:
@@ -114,13 +116,14 @@ class IngestPipeline {
   std::condition_variable store_cv_;  // wakes the store thread
   std::deque<Batch> queue_;
   bool stopping_ = false;
-  std::optional<Group> handed_;          // waiting for the store thread
-  bool store_busy_ = false;              // a group is handed over or being committed
-  std::optional<Status> store_failed_;   // the last commit failed; the engine must recover
+  std::optional<Group> handed_;         // waiting for the store thread
+  bool store_busy_ = false;             // a group is handed over or being committed
+  std::optional<Status> store_failed_;  // the last commit failed; the engine must recover
   bool store_stop_ = false;
   EngineStats stats_;
+  std::vector<IncidentCount> incident_counts_;
   std::atomic<bool> healthy_{true};
-  std::thread thread_;        // engine
+  std::thread thread_;  // engine
   std::thread store_thread_;
 };
 

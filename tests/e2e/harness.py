@@ -187,9 +187,14 @@ class Alertbridge:
                     "rules: [rules/]\nreceivers: [receivers/]\n" + extra_config)
         self.proc = None
         self.log_path = os.path.join(workdir, "alertbridge.log")
+        # The API token the helpers below send (api: tokens in extra_config), None without.
+        self.token = None
 
     def base(self):
         return f"http://127.0.0.1:{self.port}"
+
+    def auth(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     def start(self):
         self.log = open(self.log_path, "ab")
@@ -208,12 +213,14 @@ class Alertbridge:
             return f.read().decode(errors="replace")[-4000:]
 
     def incidents(self, query=""):
-        status, body = http_json("GET", self.base() + "/api/v1/incidents" + query)
+        status, body = http_json("GET", self.base() + "/api/v1/incidents" + query,
+                                 headers=self.auth())
         assert status == 200, body
         return body["incidents"]
 
     def incident(self, incident_id):
-        status, body = http_json("GET", f"{self.base()}/api/v1/incidents/{incident_id}")
+        status, body = http_json("GET", f"{self.base()}/api/v1/incidents/{incident_id}",
+                                 headers=self.auth())
         assert status == 200, body
         return body
 
@@ -223,7 +230,8 @@ class Alertbridge:
         self.log.close()
 
     def outbox(self, query=""):
-        status, body = http_json("GET", self.base() + "/api/v1/outbox" + query)
+        status, body = http_json("GET", self.base() + "/api/v1/outbox" + query,
+                                 headers=self.auth())
         assert status == 200, body
         return body["entries"]
 
@@ -232,7 +240,7 @@ class Alertbridge:
         return all(not self.outbox("?state=" + s) for s in ("pending", "held", "dead"))
 
     def metrics(self):
-        status, body = http_json("GET", self.base() + "/metrics")
+        status, body = http_json("GET", self.base() + "/metrics", headers=self.auth())
         assert status == 200, body
         return body
 
@@ -252,7 +260,7 @@ class Alertbridge:
 class Alertmanager:
     """The real prometheus-alertmanager from Debian, sending its webhook to alertbridge."""
 
-    def __init__(self, workdir, webhook_url, group_by=("alertname", "service")):
+    def __init__(self, workdir, webhook_url, group_by=("alertname", "service"), http_config=None):
         self.workdir = workdir
         self.port = free_port()
         self.binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -269,7 +277,8 @@ class Alertmanager:
                 "  - name: bridge\n"
                 "    webhook_configs:\n"
                 f"      - url: {webhook_url}\n"
-                "        send_resolved: true\n")
+                "        send_resolved: true\n" +
+                (f"        http_config: {json.dumps(http_config)}\n" if http_config else ""))
         self.proc = None
 
     def base(self):

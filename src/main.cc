@@ -21,6 +21,7 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/pipeline.h"
+#include "server/preflight.h"
 #include "store/store.h"
 
 #ifdef ALERTBRIDGE_HAVE_SYSTEMD
@@ -131,9 +132,15 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
                      store.error().message);
     return kExitConfig;
   }
-  auto notifiers = BuildNotifiers(config.receivers);
-  if (!notifiers.ok()) {
-    spdlog::critical("msg=\"cannot set up receivers\" error=\"{}\"", notifiers.error().message);
+  // The same start-up checks `check` runs: receivers, sources' and tokens' secrets.
+  PreflightResult preflight = RunPreflight(config, PreflightOptions{.secrets_here = true});
+  for (const std::string& w : preflight.warnings) {
+    Log(LogLevel::kWarn, "configuration warning", {{"warning", w}});
+  }
+  if (!preflight.errors.empty()) {
+    for (const std::string& e : preflight.errors) {
+      Log(LogLevel::kError, "cannot start", {{"error", e}});
+    }
     return kExitConfig;
   }
 
@@ -159,7 +166,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
     metrics.DeclareReceiver(r.name);
   }
   for (const auto& s : config.sources) metrics.DeclareSource(s.name);
-  OutboxWorker worker(**store, std::move(*notifiers), DeliveryPolicies(config.receivers), clock,
+  OutboxWorker worker(**store, std::move(preflight.notifiers), DeliveryPolicies(config.receivers), clock,
                       outbox_metrics);
   Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
   IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
@@ -228,11 +235,38 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   return kExitOk;
 }
 
-int Check(const std::string& config_flag, const std::vector<std::string>& paths) {
-  LoadResult loaded = paths.empty() ? LoadConfig(DefaultConfigFile(config_flag))
-                                    : CheckPaths(paths, CheckRuleTestFile);
-  if (!loaded.ok()) {
-    PrintErrors(loaded.errors);
+struct CheckFlags {
+  bool env = false;     // resolve secrets here, as serve would: unreadable ones are errors
+  bool strict = false;  // warnings fail the check too
+};
+
+int Check(const std::string& config_flag, const std::vector<std::string>& paths,
+          const CheckFlags& flags) {
+  const std::string default_config = DefaultConfigFile(config_flag);
+  LoadResult loaded = paths.empty()
+                          ? LoadConfig(default_config)
+                          : CheckPaths(paths, CheckRuleTestFile, CheckOptions{default_config});
+  std::vector<std::string> errors, warnings;
+  for (const ConfigError& e : loaded.errors) errors.push_back(e.ToString());
+  for (const ConfigError& w : loaded.warnings) {
+    warnings.push_back(w.file + ":" + std::to_string(w.line) + ":" + std::to_string(w.col) +
+                       ": warning: " + w.message);
+  }
+  // What would stop serve with a valid config: secrets, vendor keys, tokens.
+  if (loaded.ok()) {
+    PreflightResult preflight = RunPreflight(loaded.config, {.secrets_here = flags.env});
+    errors.insert(errors.end(), preflight.errors.begin(), preflight.errors.end());
+    for (const std::string& w : preflight.warnings) warnings.push_back("warning: " + w);
+  }
+  for (const std::string& w : warnings) std::cerr << w << "\n";
+  if (!errors.empty() || (flags.strict && !warnings.empty())) {
+    for (const std::string& e : errors) std::cerr << e << "\n";
+    std::cerr << errors.size() << (errors.size() == 1 ? " error" : " errors");
+    if (!warnings.empty()) {
+      std::cerr << ", " << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings")
+                << (flags.strict ? " (--strict)" : "");
+    }
+    std::cerr << "\n";
     return kExitConfig;
   }
   std::cout << loaded.config.rules.size() << " rules, " << loaded.config.receivers.size()
@@ -242,7 +276,12 @@ int Check(const std::string& config_flag, const std::vector<std::string>& paths)
               << (loaded.rule_test_files == 1 ? "" : "s") << " (" << loaded.rule_tests << " test"
               << (loaded.rule_tests == 1 ? "" : "s") << "; run them with alertbridge test)";
   }
-  std::cout << " OK\n";
+  std::cout << " OK";
+  if (!warnings.empty()) {
+    std::cout << " (" << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings")
+              << ")";
+  }
+  std::cout << "\n";
   return kExitOk;
 }
 
@@ -270,6 +309,10 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "validate configuration files; all errors at once");
   std::vector<std::string> check_paths;
   check->add_option("paths", check_paths, "alertbridge.yml, rule or receiver files, or folders");
+  ab::CheckFlags check_flags;
+  check->add_flag("--env", check_flags.env,
+                  "resolve env: and file: secrets here as serve would; unreadable ones are errors");
+  check->add_flag("--strict", check_flags.strict, "fail on warnings too");
 
   auto* test = app.add_subcommand("test", "run rule unit tests (YAML files, see README)");
   std::vector<std::string> test_files;
@@ -289,7 +332,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;  // usage errors exit 2 (CONTRACTS.md "CLI")
   }
   if (serve->parsed()) return ab::Serve(config_flag, listen_flag, log_flags);
-  if (check->parsed()) return ab::Check(config_flag, check_paths);
+  if (check->parsed()) return ab::Check(config_flag, check_paths, check_flags);
   if (test->parsed()) return ab::RunRuleTestFiles(test_files, std::cout, std::cerr);
   if (explain->parsed()) {
     return ab::RunExplain(ab::DefaultConfigFile(config_flag), explain_labels, std::cout, std::cerr);

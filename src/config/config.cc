@@ -1,6 +1,8 @@
 // The small behaviours of the config value types: error text, secret resolution, look-ups.
 #include "config/config.h"
 
+#include "config/unresolved_secrets.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -13,27 +15,42 @@ std::string ConfigError::ToString() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + message;
 }
 
+namespace {
+thread_local UnresolvedSecrets* t_unresolved = nullptr;
+
+Error Unreadable(const std::string& ref, std::string message) {
+  UnresolvedSecrets::Record(ref);
+  return MakeError(std::move(message));
+}
+}  // namespace
+
+UnresolvedSecrets::UnresolvedSecrets() : outer_(t_unresolved) { t_unresolved = this; }
+UnresolvedSecrets::~UnresolvedSecrets() { t_unresolved = outer_; }
+void UnresolvedSecrets::Record(const std::string& ref) {
+  if (t_unresolved != nullptr) t_unresolved->refs_.push_back(ref);
+}
+
 Result<std::string> Secret::Resolve() const {
   if (ref_.rfind("env:", 0) == 0) {
     std::string name = ref_.substr(4);
     const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return MakeError("environment variable " + name + " is not set");
-    if (*value == '\0') return MakeError("environment variable " + name + " is empty");
+    if (value == nullptr) return Unreadable(ref_, "environment variable " + name + " is not set");
+    if (*value == '\0') return Unreadable(ref_, "environment variable " + name + " is empty");
     return std::string(value);
   }
   if (ref_.rfind("file:", 0) == 0) {
     std::string path = ref_.substr(5);
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-      return MakeError("cannot read secret file " + path + ": " + std::strerror(errno));
+      return Unreadable(ref_, "cannot read secret file " + path + ": " + std::strerror(errno));
     }
     std::ostringstream contents;
     contents << in.rdbuf();
-    if (in.bad()) return MakeError("cannot read secret file " + path);
+    if (in.bad()) return Unreadable(ref_, "cannot read secret file " + path);
     std::string value = contents.str();
     // Editors and `echo` add a final newline that is never part of the secret.
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-    if (value.empty()) return MakeError("secret file " + path + " is empty");
+    if (value.empty()) return Unreadable(ref_, "secret file " + path + " is empty");
     return value;
   }
   return ref_;

@@ -206,6 +206,9 @@ std::string ExposureProblem(const Config& config);
 struct LoadResult {
   Config config;
   std::vector<ConfigError> errors;
+  // What `check` could not verify (e.g. receivers named by rules checked without their
+  // receivers); `check --strict` fails on them.
+  std::vector<ConfigError> warnings;
   size_t rule_test_files = 0;  // CheckPaths: rule test files checked
   size_t rule_tests = 0;       // and the tests in them
   bool ok() const { return errors.empty(); }
@@ -231,7 +234,15 @@ LoadResult LoadConfig(const std::string& config_file);
 // tests:, rules:, receivers:, key_label:/tiers:, else alertbridge.yml). A rule test file is
 // checked on its own (its rules are not the config's) by `check_tests`; without one it is an error
 // that names `alertbridge test`.
+struct CheckOptions {
+  // When the paths hold rules but neither receivers nor an alertbridge.yml: the config whose
+  // receivers the rules' receiver names are checked against — what serve would load ("" = the
+  // embedded defaults, i.e. ./receivers/). Unset, or when it has no receivers, those names are
+  // warnings, not errors: `alertbridge check rules/` in CI must not fail for what it cannot see.
+  std::optional<std::string> default_config;
+};
 LoadResult CheckPaths(const std::vector<std::string>& paths,
-                      const RuleTestChecker& check_tests = nullptr);
+                      const RuleTestChecker& check_tests = nullptr,
+                      const CheckOptions& options = {});
 
 }  // namespace ab

@@ -87,33 +87,42 @@ std::string ErrorOf(const HttpResponse& r) {
 
 }  // namespace
 
+Result<Api::SourceAuthKeys> Api::ResolveSourceAuth(const SourceConfig& s) {
+  SourceAuthKeys keys;
+  auto resolve = [&](const Secret& secret, std::string_view what, std::string* out) -> Status {
+    auto v = secret.Resolve();
+    if (!v.ok()) {
+      return MakeError("source " + s.name + ": auth." + std::string(what) + " " + secret.ref() +
+                       ": " + v.error().message);
+    }
+    *out = std::move(*v);
+    return Status::Ok();
+  };
+  Status st;
+  if (s.auth.bearer_token) st = resolve(*s.auth.bearer_token, "bearer_token", &keys.bearer_token);
+  if (st.ok() && s.auth.basic) {
+    st = resolve(s.auth.basic->user, "basic.user", &keys.basic_user);
+    if (st.ok()) st = resolve(s.auth.basic->password, "basic.password", &keys.basic_password);
+  }
+  if (st.ok() && s.auth.hmac_sha256) {
+    st = resolve(s.auth.hmac_sha256->secret, "hmac_sha256.secret", &keys.hmac_secret);
+    keys.hmac_header = s.auth.hmac_sha256->header;
+  }
+  if (!st.ok()) return st.error();
+  return keys;
+}
+
+Status Api::CheckSourceAuth(const SourceConfig& source) {
+  auto keys = ResolveSourceAuth(source);
+  return keys.ok() ? Status::Ok() : Status(keys.error());
+}
+
 Result<std::unique_ptr<Api>> Api::Create(ApiDeps deps) {
   std::unique_ptr<Api> api(new Api(std::move(deps)));
   for (const SourceConfig& s : api->deps_.config->sources) {
-    SourceAuthKeys keys;
-    if (s.auth.bearer_token) {
-      auto v = s.auth.bearer_token->Resolve();
-      if (!v.ok()) return MakeError("source " + s.name + ": bearer_token: " + v.error().message);
-      keys.bearer_token = *v;
-    }
-    if (s.auth.basic) {
-      auto user = s.auth.basic->user.Resolve();
-      if (!user.ok())
-        return MakeError("source " + s.name + ": basic.user: " + user.error().message);
-      auto password = s.auth.basic->password.Resolve();
-      if (!password.ok()) {
-        return MakeError("source " + s.name + ": basic.password: " + password.error().message);
-      }
-      keys.basic_user = *user;
-      keys.basic_password = *password;
-    }
-    if (s.auth.hmac_sha256) {
-      auto v = s.auth.hmac_sha256->secret.Resolve();
-      if (!v.ok()) return MakeError("source " + s.name + ": hmac_sha256: " + v.error().message);
-      keys.hmac_secret = *v;
-      keys.hmac_header = s.auth.hmac_sha256->header;
-    }
-    api->auth_[s.name] = std::move(keys);
+    auto keys = ResolveSourceAuth(s);
+    if (!keys.ok()) return keys.error();
+    api->auth_[s.name] = std::move(*keys);
   }
   if (Status st = api->SetUpAccess(); !st.ok()) return st.error();
   return api;

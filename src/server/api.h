@@ -33,6 +33,10 @@ class Api {
   // Resolves the sources' auth secrets and the API tokens; an unresolvable secret is an error
   // naming its reference.
   static Result<std::unique_ptr<Api>> Create(ApiDeps deps);
+  // One source's auth secrets, or one API token, resolved and checked as Create does (for the
+  // start-up checks that `check` runs too).
+  static Status CheckSourceAuth(const SourceConfig& source);
+  static Status CheckToken(const ApiToken& token);
 
   // Gives the request its id (a sane incoming X-Request-Id, else a new one), echoed in the
   // response's X-Request-Id and in the request's log lines.
@@ -62,6 +66,8 @@ class Api {
     HttpResponse response;
   };
   explicit Api(ApiDeps deps) : deps_(std::move(deps)) {}
+  static Result<SourceAuthKeys> ResolveSourceAuth(const SourceConfig& source);
+  static Result<TokenKey> ResolveToken(const ApiToken& token);
 
   // api_access.cc: resolves the tokens and works out the origins a browser may use.
   Status SetUpAccess();

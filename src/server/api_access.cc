@@ -117,20 +117,31 @@ HttpResponse CrossSite(std::string_view why) {
 
 }  // namespace
 
+Result<Api::TokenKey> Api::ResolveToken(const ApiToken& t) {
+  auto value = t.token.Resolve();
+  if (!value.ok()) {
+    return MakeError("api token " + t.name + ": " + t.token.ref() + ": " + value.error().message);
+  }
+  // Shorter tokens can be guessed over the network; 16 characters of `openssl rand -hex 32`
+  // are 64 bits, the least we accept.
+  if (value->size() < 16) {
+    return MakeError("api token " + t.name + ": " + t.token.ref() +
+                     " is shorter than 16 characters (make one with openssl rand -hex 32)");
+  }
+  return TokenKey{t.name, Sha256(*value), t.role};
+}
+
+Status Api::CheckToken(const ApiToken& token) {
+  auto key = ResolveToken(token);
+  return key.ok() ? Status::Ok() : Status(key.error());
+}
+
 Status Api::SetUpAccess() {
   const Config& config = *deps_.config;
   for (const ApiToken& t : config.api.tokens) {
-    auto value = t.token.Resolve();
-    if (!value.ok()) {
-      return MakeError("api token " + t.name + ": " + t.token.ref() + ": " + value.error().message);
-    }
-    // Shorter tokens can be guessed over the network; 16 characters of `openssl rand -hex 32`
-    // are 64 bits, the least we accept.
-    if (value->size() < 16) {
-      return MakeError("api token " + t.name + ": " + t.token.ref() +
-                       " is shorter than 16 characters (make one with openssl rand -hex 32)");
-    }
-    TokenKey key{t.name, Sha256(*value), t.role};
+    auto resolved = ResolveToken(t);
+    if (!resolved.ok()) return resolved.error();
+    TokenKey key = std::move(*resolved);
     for (const TokenKey& other : tokens_) {
       if (DigestsEqual(other.digest, key.digest)) {
         return MakeError("api tokens " + other.name + " and " + t.name +

@@ -28,6 +28,12 @@ HttpResponse Api::ListOutbox(const HttpRequest& req) {
     if (!n || *n > 1000) return HttpResponse::Error(400, "limit must be 1..1000", "limit");
     q.limit = static_cast<int>(*n);
   }
+  // Newest first, a page at a time: next_cursor is the last id of a full page.
+  if (std::string cursor = req.Query("cursor"); !cursor.empty()) {
+    auto n = ParseId(cursor);
+    if (!n) return HttpResponse::Error(400, "invalid cursor", "cursor");
+    q.before_id = *n;
+  }
   auto entries = deps_.store->ListOutbox(q);
   if (!entries.ok()) return Unavailable(entries.error().message);
   nlohmann::json list = nlohmann::json::array();
@@ -43,7 +49,11 @@ HttpResponse Api::ListOutbox(const HttpRequest& req) {
                     {"next_attempt_at", FormatRfc3339(e.next_attempt_at)},
                     {"last_error", e.last_error}});
   }
-  return HttpResponse::Json(200, nlohmann::json{{"entries", std::move(list)}}.dump());
+  nlohmann::json body = {{"entries", std::move(list)}, {"next_cursor", nullptr}};
+  if (!entries->empty() && entries->size() == static_cast<size_t>(q.limit)) {
+    body["next_cursor"] = std::to_string(entries->back().id);
+  }
+  return HttpResponse::Json(200, body.dump());
 }
 
 HttpResponse Api::OutboxAction(std::string_view id_text, std::string_view action) {

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "notify/outbox_worker.h"
+#include "notify/receiver_types.h"
 #include "ruletest/explain.h"
 #include "ruletest/runner.h"
 #include "server/api.h"
@@ -158,6 +159,9 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   outbox_metrics.on_delivered = [&metrics](const std::string& receiver, double seconds) {
     metrics.Delivered(receiver, seconds);
   };
+  outbox_metrics.on_degraded = [&metrics](const std::string& receiver, const std::string& step) {
+    metrics.Degraded(receiver, step);
+  };
   outbox_metrics.on_circuit = [&metrics](const std::string& receiver, CircuitState state) {
     metrics.Circuit(receiver, ToString(state));
   };
@@ -289,6 +293,7 @@ int Check(const std::string& config_flag, const std::vector<std::string>& paths,
 }  // namespace ab
 
 int main(int argc, char** argv) {
+  ab::InstallReceiverTypes();  // the receiver types of src/notify/, for every config load
   CLI::App app{"alertbridge: turns monitoring alerts into managed incidents"};
   app.require_subcommand(1);
   app.fallthrough();  // `alertbridge serve --config F` as well as `alertbridge --config F serve`

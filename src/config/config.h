@@ -101,7 +101,7 @@ struct CircuitBreakerPolicy {
 };
 
 // How the outbox worker paces one receiver. Defaults depend on the type (the vendor's limits,
-// see config_internal::DeliveryDefaultsFor); every field can be set per receiver.
+// ReceiverTypeSpec::delivery); every field but `stateful` can be set per receiver.
 struct DeliveryPolicy {
   int concurrency = 4;                  // sends in flight at once (different incidents)
   std::optional<RateLimit> rate_limit;  // none = unlimited
@@ -113,7 +113,7 @@ struct DeliveryPolicy {
 };
 
 // Settings only one receiver type has (Jira's project, PagerDuty's routing key, ...). Each type
-// derives its own struct in src/config/receivers/<type>.h; its notifier reads it back with
+// derives its own struct in src/notify/<type>/; its notifier reads it back with
 // ReceiverConfig::Settings<T>().
 struct ReceiverSettings {
   virtual ~ReceiverSettings() = default;
@@ -124,10 +124,8 @@ struct ReceiverSettings {
 
 struct ReceiverConfig {
   std::string name;
-  std::string type;  // a name from config_internal::ReceiverTypes(): console, webhook, ...
+  std::string type;  // a name from InstalledReceiverTypes() (config/receiver_type.h)
   Secret url;        // endpoint or base URL, for the types that have one
-  Secret secret;     // webhook signing secret (Standard Webhooks; `whsec_` prefix = base64 key)
-  std::map<std::string, std::string> headers;
   // `templates:` by name (title, text, body, ...), each already checked; absent = the type's
   // default wording.
   std::map<std::string, std::string> templates;
@@ -190,7 +188,7 @@ struct Config {
   std::vector<ReceiverConfig> receivers;
   std::shared_ptr<const AccountTable> accounts;  // null without accounts.yml
   ApiAccessConfig api;
-  std::string log_format = "logfmt";  // logfmt | json
+  std::string log_format = "logfmt";             // logfmt | json
   std::string log_level = "info";
 
   const SourceConfig* FindSource(std::string_view name) const;

@@ -1,39 +1,14 @@
-// How each receiver is paced: per-type defaults from the vendors' documented limits, and the
-// common receiver keys that override them (concurrency, rate_limit, circuit_breaker, retry).
+// How each receiver is paced: the common receiver keys (concurrency, rate_limit, circuit_breaker,
+// retry) that override its type's defaults (ReceiverTypeSpec::delivery, from the vendors'
+// documented limits).
 #include <cctype>
 #include <charconv>
 #include <climits>
 
-#include "config/receiver_types.h"
+#include "config/receiver_type.h"
 
 namespace ab::config_internal {
 namespace {
-
-struct TypeDefaults {
-  std::string_view type;
-  int concurrency;
-  std::optional<RateLimit> rate_limit;
-  bool stateful;
-};
-
-// Sources: VENDORS.md. Slack allows about one message per second per incoming webhook; PagerDuty
-// about 120 events per minute per routing key; GitHub's secondary limits punish bursts of writes
-// (at least a second apart, creates serialized). The others document no per-endpoint limit that a
-// bridge would reach: unlimited, with the concurrency as the only bound.
-// One table for every type, including those whose notifier lives elsewhere, so that the pacing
-// of all receivers can be read and reviewed in one place.
-const TypeDefaults kTypeDefaults[] = {
-    {"console", 1, std::nullopt, false},
-    {"webhook", 4, std::nullopt, false},
-    {"email", 2, std::nullopt, false},
-    {"slack", 1, RateLimit{1, 1}, false},
-    {"teams", 2, std::nullopt, false},
-    {"pagerduty", 2, RateLimit{2, 2}, true},
-    {"opsgenie", 4, std::nullopt, true},
-    {"jira", 4, std::nullopt, true},
-    {"github", 1, RateLimit{1, 1}, true},
-    {"servicenow", 4, std::nullopt, true},
-};
 
 // "N/D": N requests per duration D, where D is a Prometheus duration or a bare unit ("s" = 1s).
 std::optional<double> ParseRate(std::string_view text) {
@@ -54,8 +29,8 @@ bool ReadRate(const Value& v, Diagnostics& diag, double* per_second) {
   std::optional<double> rate;
   if (v.node.IsScalar()) rate = ParseRate(v.node.Scalar());
   if (!rate) {
-    diag.Add(v.mark, v.path + ": expected a rate like 1/s, 120/m or 10/5s, got " +
-                         Describe(v.node));
+    diag.Add(v.mark,
+             v.path + ": expected a rate like 1/s, 120/m or 10/5s, got " + Describe(v.node));
     return false;
   }
   *per_second = *rate;
@@ -93,17 +68,6 @@ void ParseCircuitBreaker(const Value& v, Diagnostics& diag, CircuitBreakerPolicy
 }
 
 }  // namespace
-
-DeliveryPolicy DeliveryDefaultsFor(std::string_view type) {
-  DeliveryPolicy p;
-  for (const TypeDefaults& d : kTypeDefaults) {
-    if (d.type != type) continue;
-    p.concurrency = d.concurrency;
-    p.rate_limit = d.rate_limit;
-    p.stateful = d.stateful;
-  }
-  return p;
-}
 
 void ParseRetry(const Value& v, Diagnostics& diag, RetryPolicy* retry) {
   MapReader r(v, {"max_attempts", "initial_backoff", "max_backoff"}, diag);

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "config/receiver_types.h"
+#include "config/receiver_type.h"
 
 namespace ab {
 
@@ -45,7 +45,7 @@ void ReportTemplateError(const Value& v, const std::string& text, const Mustache
 
 }  // namespace
 
-void ReadReceiverTemplates(const Value& v, const ReceiverType& type, Diagnostics& diag,
+void ReadReceiverTemplates(const Value& v, const ReceiverTypeSpec& type, Diagnostics& diag,
                            ReceiverConfig* rc) {
   if (type.templates.empty()) {
     diag.Add(v.mark, "templates: type " + std::string(type.name) + " takes no templates");

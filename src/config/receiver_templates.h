@@ -9,6 +9,9 @@ namespace ab {
 
 // What receiver templates can name (notify/text builds exactly this view from the event):
 //   event.{id, type, occurred_at, verb, is_<type>}  the event; verb is its type in words
+//   event.{actor, details.*, headline, how}  who did it (a person's name), what exactly (note
+//                                text, resolution, field/from/to), the event as one sentence,
+//                                and for `resolved` how it resolved
 //   incident.*                   every field of the envelope's incident object
 //   labels.<name>, annotations.<name>, group.<name>
 //   accounts (list of {name}), account_names ("a, b"), account_count

@@ -4,7 +4,7 @@
 #include <iterator>
 
 #include "config/parse.h"
-#include "config/receiver_types.h"
+#include "config/receiver_type.h"
 
 namespace ab::config_internal {
 namespace {
@@ -21,16 +21,16 @@ bool IsValidReceiverName(std::string_view s) {
 
 std::string TypeNames() {
   std::string out;
-  for (const ReceiverType& t : ReceiverTypes()) {
+  for (const ReceiverTypeSpec* t : InstalledReceiverTypes()) {
     if (!out.empty()) out += ", ";
-    out += t.name;
+    out += t->name;
   }
-  return out;
+  return out.empty() ? "none installed" : out;
 }
 
 // The entry's `type:`, read before its other keys because it decides which keys are valid.
 // Reports a missing, malformed or unknown type and returns null then.
-const ReceiverType* PeekType(const Value& item, Diagnostics& diag) {
+const ReceiverTypeSpec* PeekType(const Value& item, Diagnostics& diag) {
   if (!item.node.IsMap()) return nullptr;  // reported by the MapReader
   YAML::Node type = item.node["type"];
   if (!type) {
@@ -40,22 +40,22 @@ const ReceiverType* PeekType(const Value& item, Diagnostics& diag) {
   Value v{type, type.Mark(), "type"};
   std::string name;
   if (!ReadString(v, diag, &name)) return nullptr;
-  const ReceiverType* t = FindReceiverType(name);
+  const ReceiverTypeSpec* t = FindReceiverType(name);
   if (t == nullptr) {
-    diag.Add(v.mark, "type: unknown receiver type " + Describe(type) + " (valid: " + TypeNames() +
-                         ")");
+    diag.Add(v.mark,
+             "type: unknown receiver type " + Describe(type) + " (valid: " + TypeNames() + ")");
   }
   return t;
 }
 
 // Keys valid for the entry: the common ones plus its type's (every type's when the type is
 // unusable, so that only the type itself is reported).
-std::vector<std::string_view> KeysFor(const ReceiverType* type) {
+std::vector<std::string_view> KeysFor(const ReceiverTypeSpec* type) {
   std::vector<std::string_view> keys(std::begin(kCommonReceiverKeys),
                                      std::end(kCommonReceiverKeys));
-  for (const ReceiverType& t : ReceiverTypes()) {
-    if (type != nullptr && &t != type) continue;
-    for (std::string_view k : t.keys) {
+  for (const ReceiverTypeSpec* t : InstalledReceiverTypes()) {
+    if (type != nullptr && t != type) continue;
+    for (std::string_view k : t->keys) {
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     }
   }
@@ -78,7 +78,7 @@ void ParseEvents(const Value& v, Diagnostics& diag, ReceiverConfig* rc) {
 }
 
 void ParseReceiver(const Value& item, Diagnostics& diag, std::vector<ParsedReceiver>* out) {
-  const ReceiverType* type = PeekType(item, diag);
+  const ReceiverTypeSpec* type = PeekType(item, diag);
   MapReader r(item, KeysFor(type), diag);
   ParsedReceiver parsed;
   ReceiverConfig& rc = parsed.receiver;
@@ -95,8 +95,8 @@ void ParseReceiver(const Value& item, Diagnostics& diag, std::vector<ParsedRecei
   }
   if (type != nullptr) {
     rc.type = std::string(type->name);
-    rc.delivery = DeliveryDefaultsFor(rc.type);
-    type->parse(r, diag, &rc);
+    rc.delivery = type->delivery;
+    if (type->parse != nullptr) type->parse(r, diag, &rc);
     if (const Value* v = r.Find("templates")) ReadReceiverTemplates(*v, *type, diag, &rc);
   }
   if (const Value* v = r.Find("events")) ParseEvents(*v, diag, &rc);

@@ -103,7 +103,14 @@ void Engine::MaybeResolve(Incident& inc, const Rule* rule, TimePoint now, Step& 
   const TimePoint quiet_since = TallyOf(inc).last_member_end;
   Duration after = rule != nullptr ? rule->resolve.after : Duration(0);
   if (now < quiet_since + after) return;
-  Resolve(inc, now, {{"alerts_total", inc.alerts.size()}}, step);
+  // Downstream says how it resolved: monitoring that went silent is not a recovery.
+  size_t stale = 0;
+  for (uint64_t fp : inc.alerts) stale += alerts_.at(fp).stale ? 1 : 0;
+  const char* how = stale == 0
+                        ? "alerts_recovered"
+                        : (stale == inc.alerts.size() ? "alerts_stale" : "alerts_partly_stale");
+  Resolve(inc, now, {{"alerts_total", inc.alerts.size()}, {"alerts_stale", stale}, {"how", how}},
+          step);
 }
 
 void Engine::Resolve(Incident& inc, TimePoint now, nlohmann::json details, Step& step,

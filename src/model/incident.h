@@ -78,7 +78,7 @@ struct Incident {
   int alerts_total = 0;  // alerts.size() where the list is known; always set
   int alerts_firing = 0;
   std::vector<std::string> accounts;  // affected accounts (accounts.yml key_label values), sorted
-  TimePoint created_at{};  // when the group first matched (pending)
+  TimePoint created_at{};             // when the group first matched (pending)
   std::optional<TimePoint> declared_at;
   std::optional<TimePoint> acknowledged_at;
   std::optional<TimePoint> resolved_at;
@@ -109,7 +109,9 @@ struct Event {
 // SHA-256(rule name, sorted group label pairs).
 std::string IncidentGroupHash(std::string_view rule, const LabelSet& group);
 std::string IncidentKey(std::string_view rule, const LabelSet& group, int occurrence);
-// Deterministic event id: "<key>.<seq>" — the same on every delivery attempt and after replay.
+// Deterministic event id: "<key>_<seq>" — the same on every delivery attempt and after replay.
+// Without a dot: Standard Webhooks forbids one in webhook-id. Outbox rows written before this
+// carry "<key>.<seq>"; readers accept both.
 std::string EventId(std::string_view key, int64_t seq);
 
 }  // namespace ab

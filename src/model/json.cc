@@ -73,6 +73,10 @@ nlohmann::json EventEnvelope(const Event& ev, const Incident& inc, std::string_v
       {"id", EventId(inc.key, ev.seq)},
       {"type", ToString(ev.type)},
       {"occurred_at", FormatRfc3339(ev.at)},
+      // Who did it and what exactly (a note's text, a resolution, the field that changed with its
+      // old and new value, how an incident resolved): receivers word their messages from these.
+      {"actor", ev.actor},
+      {"details", ev.details},
       {"incident", IncidentJson(inc, external_url)},
   };
 }
@@ -106,7 +110,7 @@ std::string IncidentKey(std::string_view rule, const LabelSet& group, int occurr
 }
 
 std::string EventId(std::string_view key, int64_t seq) {
-  return std::string(key) + "." + std::to_string(seq);
+  return std::string(key) + "_" + std::to_string(seq);
 }
 
 std::string_view ToString(OutboxState s) {

@@ -25,7 +25,7 @@ struct OutboxEntry {
   int64_t incident_id = 0;
   int64_t event_seq = 0;
   std::string receiver;
-  std::string event_id;  // "<key>.<seq>", the webhook-id / idempotency key
+  std::string event_id;  // "<key>_<seq>" (older rows "<key>.<seq>"): the idempotency key
   std::string event_type;
   std::string payload;  // the event envelope JSON, fixed at commit time
   OutboxState state = OutboxState::kPending;

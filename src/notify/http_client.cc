@@ -1,6 +1,8 @@
 #include "notify/http_client.h"
 
 #include <httplib.h>
+#include <netdb.h>
+#include <sys/socket.h>
 
 #include <cctype>
 
@@ -14,6 +16,39 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+// What went wrong, naming the host and the cause in words an operator can act on: a name that
+// does not resolve, a port nobody listens on and a certificate that does not match are three
+// different fixes.
+std::string DescribeTransportError(const HttpEndpoint& ep, httplib::Error err) {
+  const std::string where = ep.host + ":" + std::to_string(ep.port);
+  switch (err) {
+    case httplib::Error::Connection: {
+      // httplib reports a failed name lookup and a refused connection alike: ask the resolver.
+      addrinfo hints{};
+      hints.ai_socktype = SOCK_STREAM;
+      addrinfo* found = nullptr;
+      const int rc = getaddrinfo(ep.host.c_str(), nullptr, &hints, &found);
+      if (found != nullptr) freeaddrinfo(found);
+      if (rc != 0) return "cannot resolve host " + ep.host + " (" + gai_strerror(rc) + ")";
+      return "cannot connect to " + where + " (connection refused or unreachable)";
+    }
+    case httplib::Error::ConnectionTimeout:
+      return "connecting to " + where + " timed out";
+    case httplib::Error::Read:
+      return "no answer from " + where + " (read failed or timed out)";
+    case httplib::Error::Write:
+      return "sending to " + where + " failed (connection closed or timed out)";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake with " + where + " failed (is it serving TLS on that port?)";
+    case httplib::Error::SSLServerVerification:
+      return "TLS certificate of " + ep.host + " could not be verified";
+    case httplib::Error::SSLLoadingCerts:
+      return "cannot load the CA certificates to verify " + ep.host;
+    default:
+      return httplib::to_string(err) + " (" + where + ")";
+  }
 }
 
 }  // namespace
@@ -35,7 +70,8 @@ Result<HttpEndpoint> ParseHttpUrl(std::string_view url) {
   const size_t path_at = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, path_at);
   std::string_view path = path_at == std::string_view::npos ? "" : rest.substr(path_at);
-  if (const size_t hash = path.find('#'); hash != std::string_view::npos) path = path.substr(0, hash);
+  if (const size_t hash = path.find('#'); hash != std::string_view::npos)
+    path = path.substr(0, hash);
   if (authority.find('@') != std::string_view::npos) {
     return MakeError("credentials in the url are not supported; set an Authorization header");
   }
@@ -73,7 +109,8 @@ Result<HttpEndpoint> ParseHttpUrl(std::string_view url) {
     if (port < 1 || port > 65535) return MakeError("url port is not a number in 1-65535");
     ep.port = port;
   }
-  ep.path = path.empty() ? "/" : (path.front() == '?' ? "/" + std::string(path) : std::string(path));
+  ep.path =
+      path.empty() ? "/" : (path.front() == '?' ? "/" + std::string(path) : std::string(path));
   for (char c : ep.path) {
     if (static_cast<unsigned char>(c) <= ' ') {
       return MakeError("url path contains spaces or control characters; percent-encode them");
@@ -145,7 +182,8 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& path
   if (!ok || too_large) {
     out.status = 0;
     out.body.clear();
-    out.error = too_large ? "response body larger than 1 MiB" : httplib::to_string(err);
+    out.error = too_large ? "response body from " + endpoint_.host + " larger than 1 MiB"
+                          : DescribeTransportError(endpoint_, err);
     return out;  // the connection is in an unknown state: drop it
   }
   out.status = res.status;

@@ -18,19 +18,44 @@
 
 namespace ab {
 
+// An optional step of a delivery (a priority change, a link, a label) that failed for good while
+// the essential part went through: the entry is delivered, the step is counted
+// (alertbridge_delivery_degraded_total{receiver,step}) and noted on the entry, and the incident's
+// later entries are not held behind it (issue 16 item 1).
+struct DegradedStep {
+  std::string step;    // a short name for the metric label: priority, link, comment, ticket_gone...
+  std::string reason;  // for logs and the entry's note; never contains secrets
+  bool operator==(const DegradedStep&) const = default;
+};
+
 struct SendResult {
   enum class Kind { kOk, kRetry, kPermanent };
   Kind kind = Kind::kOk;
   std::optional<Duration> retry_after;  // from Retry-After & co., when the receiver said
   std::string reason;                   // for logs and last_error; never contains secrets
   std::optional<ExternalRef> ref;       // an id the receiver gave us, to store on the incident
+  // Optional steps that failed for good (kind kOk only).
+  std::vector<DegradedStep> degraded;
 
   static SendResult Ok() { return {}; }
   static SendResult Retry(std::string reason, std::optional<Duration> after = std::nullopt) {
-    return {Kind::kRetry, after, std::move(reason), std::nullopt};
+    return {Kind::kRetry, after, std::move(reason), std::nullopt, {}};
   }
   static SendResult Permanent(std::string reason) {
-    return {Kind::kPermanent, std::nullopt, std::move(reason), std::nullopt};
+    return {Kind::kPermanent, std::nullopt, std::move(reason), std::nullopt, {}};
+  }
+  // `r` was an optional step: a permanent failure degrades the delivery (Ok, with the step noted)
+  // instead of failing it; a retry stays a retry (the vendor may take it in a moment).
+  static SendResult Optional(SendResult r, std::string step) {
+    if (r.kind != Kind::kPermanent) return r;
+    SendResult ok;
+    ok.degraded.push_back({std::move(step), std::move(r.reason)});
+    return ok;
+  }
+  // Adds the degraded steps of `other` (an earlier step of the same delivery) to this result.
+  SendResult& Merge(const SendResult& other) {
+    degraded.insert(degraded.end(), other.degraded.begin(), other.degraded.end());
+    return *this;
   }
 };
 
@@ -50,15 +75,6 @@ class Notifier {
   // Called from a worker thread; may block (with the receiver's timeout).
   virtual SendResult Send(const OutboxEntry& entry, const SendContext& ctx) = 0;
 };
-
-// Registered receiver types, by their `type:` name. A factory validates the type-specific settings
-// and resolves secrets; its error names the receiver.
-using NotifierFactory = std::function<Result<std::unique_ptr<Notifier>>(const ReceiverConfig&)>;
-const std::map<std::string, NotifierFactory>& NotifierTypes();
-
-// Builds one Notifier per configured receiver.
-Result<std::map<std::string, std::unique_ptr<Notifier>>> BuildNotifiers(
-    const std::vector<ReceiverConfig>& receivers);
 
 // Retry classification shared by all HTTP receivers (CONTRACTS.md "Events out"): retry on
 // connection errors (status 0), timeouts, 408, 425, 429 and 5xx; other 4xx are permanent.

@@ -68,7 +68,11 @@ std::map<std::string, ReceiverDelivery> DeliveryPolicies(
 struct OutboxWorker::Impl {
   Impl(IncidentStore& s, std::map<std::string, std::unique_ptr<Notifier>> n,
        std::map<std::string, ReceiverDelivery> p, const Clock& c, OutboxMetrics m)
-      : store(s), notifiers(std::move(n)), policies(std::move(p)), clock(c), metrics(std::move(m)) {}
+      : store(s),
+        notifiers(std::move(n)),
+        policies(std::move(p)),
+        clock(c),
+        metrics(std::move(m)) {}
 
   // One receiver: its sender threads, its queue, and what paces it. A receiver that hangs, fails
   // or is throttled only ever blocks its own lane.
@@ -145,8 +149,10 @@ struct OutboxWorker::Impl {
     q.limit = kRecoveryScan;
     auto pending = store.ListOutbox(q);
     if (!pending.ok()) {
-      spdlog::warn("outbox: cannot scan pending entries at start, ordering after a restart is "
-                   "best effort: {}", pending.error().message);
+      spdlog::warn(
+          "outbox: cannot scan pending entries at start, ordering after a restart is "
+          "best effort: {}",
+          pending.error().message);
       return;
     }
     std::map<Key, const OutboxEntry*> heads;
@@ -165,8 +171,7 @@ struct OutboxWorker::Impl {
     auto& lane = lanes[receiver];
     if (!lane) {
       auto p = policies.find(receiver);
-      lane = std::make_unique<Lane>(receiver,
-                                    p == policies.end() ? ReceiverDelivery{} : p->second);
+      lane = std::make_unique<Lane>(receiver, p == policies.end() ? ReceiverDelivery{} : p->second);
       if (const std::string& key = lane->policy.rate_limit_key; !key.empty()) {
         auto& shared = buckets[key];
         if (!shared) shared = std::make_unique<TokenBucket>(lane->policy.pacing.rate_limit);
@@ -186,9 +191,10 @@ struct OutboxWorker::Impl {
     const CircuitState s = lane.breaker.state(now);
     if (s == lane.reported) return;
     if (s == CircuitState::kOpen) {
-      spdlog::warn("outbox: circuit open receiver={}: consecutive failures, no requests until "
-                   "the cool-down ends",
-                   lane.name);
+      spdlog::warn(
+          "outbox: circuit open receiver={}: consecutive failures, no requests until "
+          "the cool-down ends",
+          lane.name);
     } else {
       spdlog::info("outbox: circuit {} receiver={}", ToString(s), lane.name);
     }
@@ -226,8 +232,8 @@ struct OutboxWorker::Impl {
       spdlog::error("outbox: cannot mark entry={} dead: {}", e.id, st.error().message);
       return;
     }
-    spdlog::warn("outbox: dead entry={} incident={} event={} reason=\"{}\"", e.id,
-                 e.incident_id, e.event_id, reason);
+    spdlog::warn("outbox: dead entry={} incident={} event={} reason=\"{}\"", e.id, e.incident_id,
+                 e.event_id, reason);
     DeadLetterMetric(e.receiver);
   }
 
@@ -241,9 +247,10 @@ struct OutboxWorker::Impl {
       return true;  // still pending: the next pass asks again
     }
     if (std::find(held->begin(), held->end(), e.id) == held->end()) return false;
-    spdlog::warn("outbox: held entry={} receiver={} incident={} behind a dead entry of the same "
-                 "incident; retry or discard the dead one",
-                 e.id, e.receiver, e.incident_id);
+    spdlog::warn(
+        "outbox: held entry={} receiver={} incident={} behind a dead entry of the same "
+        "incident; retry or discard the dead one",
+        e.id, e.receiver, e.incident_id);
     return true;
   }
 
@@ -308,8 +315,7 @@ struct OutboxWorker::Impl {
       if (lane.ready.size() >= kLaneBacklog) {
         const TimePoint until = std::max(now + kLaneFullDelay, Gate(lane, now));
         blocked[key] = Block{e.id, until};
-        Defer(e, until == TimePoint::max() ? now + kLaneFullDelay : until,
-              "receiver backlog full");
+        Defer(e, until == TimePoint::max() ? now + kLaneFullDelay : until, "receiver backlog full");
         r.progress = true;
         continue;
       }
@@ -408,8 +414,8 @@ struct OutboxWorker::Impl {
       return o;
     }
 
-    std::string reason = result.reason.empty() ? "receiver \"" + e.receiver + "\" failed"
-                                               : result.reason;
+    std::string reason =
+        result.reason.empty() ? "receiver \"" + e.receiver + "\" failed" : result.reason;
     std::optional<Duration> retry_after;
     if (result.retry_after) {
       retry_after = std::clamp(*result.retry_after, Duration(0), kMaxRetryAfter);
@@ -423,10 +429,11 @@ struct OutboxWorker::Impl {
       Duration wait = Backoff(policy.retry, attempts, UnitRandom());
       if (retry_after) wait = std::max(wait, *retry_after);
       const TimePoint next = done + wait;
-      spdlog::warn("outbox: attempt failed receiver={} incident={} entry={} event={} attempt={}/{} "
-                   "retry_in={} reason=\"{}\"",
-                   e.receiver, e.incident_id, e.id, e.event_id, attempts,
-                   policy.retry.max_attempts, FormatDuration(wait), reason);
+      spdlog::warn(
+          "outbox: attempt failed receiver={} incident={} entry={} event={} attempt={}/{} "
+          "retry_in={} reason=\"{}\"",
+          e.receiver, e.incident_id, e.id, e.event_id, attempts, policy.retry.max_attempts,
+          FormatDuration(wait), reason);
       Status st = store.MarkRetry(e.id, attempts, next, reason);
       if (!st.ok()) {
         spdlog::error("outbox: cannot record retry of entry={}: {}", e.id, st.error().message);
@@ -457,16 +464,17 @@ struct OutboxWorker::Impl {
       // Its incident's later entries must not overtake it (a resolve before the create).
       auto held = store.HoldBehindDead(e.incident_id, e.receiver);
       if (!held.ok()) {
-        spdlog::error("outbox: cannot hold the entries after dead entry={}: {} (the next pass "
-                      "holds them)",
-                      e.id, held.error().message);
+        spdlog::error(
+            "outbox: cannot hold the entries after dead entry={}: {} (the next pass "
+            "holds them)",
+            e.id, held.error().message);
       }
     }
     return o;
   }
 
-  void RecordDelivered(const OutboxEntry& e, const SendResult& result, int attempts,
-                       TimePoint done, Outcome* o) {
+  void RecordDelivered(const OutboxEntry& e, const SendResult& result, int attempts, TimePoint done,
+                       Outcome* o) {
     // The ref first: if we die before marking the entry delivered, its retry finds the ticket.
     if (result.ref) {
       ExternalRef ref = *result.ref;
@@ -477,7 +485,18 @@ struct OutboxWorker::Impl {
                       e.incident_id, e.receiver, ref_st.error().message);
       }
     }
-    Status st = store.MarkDelivered(e.id, attempts, done);
+    // Optional steps that failed for good: counted, logged and noted on the entry; the
+    // incident's later entries go on (issue 16 item 1).
+    std::string note;
+    for (const DegradedStep& d : result.degraded) {
+      spdlog::warn(
+          "outbox: delivered without a step receiver={} incident={} entry={} event={} "
+          "step={} reason=\"{}\"",
+          e.receiver, e.incident_id, e.id, e.event_id, d.step, d.reason);
+      note += (note.empty() ? "delivered without: " : "; ") + d.step + " (" + d.reason + ")";
+      if (metrics.on_degraded) metrics.on_degraded(e.receiver, d.step);
+    }
+    Status st = store.MarkDelivered(e.id, attempts, done, note);
     if (!st.ok()) {
       spdlog::error("outbox: delivered entry={} but cannot record it (it may be sent again): {}",
                     e.id, st.error().message);
@@ -487,8 +506,8 @@ struct OutboxWorker::Impl {
     }
     Metric(e.receiver, "ok");
     if (metrics.on_delivered) {
-      metrics.on_delivered(e.receiver,
-                           std::max(0.0, std::chrono::duration<double>(done - e.created_at).count()));
+      metrics.on_delivered(
+          e.receiver, std::max(0.0, std::chrono::duration<double>(done - e.created_at).count()));
     }
   }
 

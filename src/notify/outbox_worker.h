@@ -28,6 +28,8 @@ struct OutboxMetrics {
   std::function<void(const std::string& receiver, double seconds)> on_delivered;
   // A receiver's circuit changed state.
   std::function<void(const std::string& receiver, CircuitState state)> on_circuit;
+  // A delivery went through without one of its optional steps (SendResult::degraded).
+  std::function<void(const std::string& receiver, const std::string& step)> on_degraded;
 };
 
 // How the worker treats one receiver: retries of each entry, and pacing of the whole receiver.

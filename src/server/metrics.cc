@@ -161,6 +161,11 @@ Metrics::Metrics()
                         .Name("alertbridge_outbox_dead_letters_total")
                         .Help("Outbox entries given up on (dead-lettered), by receiver.")
                         .Register(*registry_)),
+      degraded_(prometheus::BuildCounter()
+                    .Name("alertbridge_delivery_degraded_total")
+                    .Help("Deliveries that went through without an optional step (priority, "
+                          "link, comment, ...) that failed for good, by receiver and step.")
+                    .Register(*registry_)),
       delivery_latency_(prometheus::BuildHistogram()
                             .Name("alertbridge_outbox_delivery_latency_seconds")
                             .Help("From an event's commit to its delivery, by receiver.")
@@ -298,6 +303,10 @@ void Metrics::Delivery(const std::string& receiver, const std::string& result) {
 
 void Metrics::DeadLetter(const std::string& receiver) {
   dead_letters_.Add({{"receiver", receiver}}).Increment();
+}
+
+void Metrics::Degraded(const std::string& receiver, const std::string& step) {
+  degraded_.Add({{"receiver", receiver}, {"step", step}}).Increment();
 }
 
 void Metrics::Delivered(const std::string& receiver, double seconds) {

@@ -43,6 +43,7 @@ class Metrics {
   void Commit(double seconds, double batches);
   void Delivery(const std::string& receiver, const std::string& result);
   void DeadLetter(const std::string& receiver);
+  void Degraded(const std::string& receiver, const std::string& step);
   void Delivered(const std::string& receiver, double seconds);
   // Sets the receiver's circuit_state series: 1 for `state`, 0 for the others.
   void Circuit(const std::string& receiver, std::string_view state);
@@ -72,6 +73,7 @@ class Metrics {
   prometheus::Histogram& commit_group_size_;
   prometheus::Family<prometheus::Counter>& deliveries_;
   prometheus::Family<prometheus::Counter>& dead_letters_;
+  prometheus::Family<prometheus::Counter>& degraded_;
   prometheus::Family<prometheus::Histogram>& delivery_latency_;
   prometheus::Family<prometheus::Gauge>& circuit_state_;
   prometheus::Gauge& connections_;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "config/unresolved_secrets.h"
+#include "notify/receiver_types.h"
 #include "server/api.h"
 
 namespace ab {
@@ -42,15 +43,9 @@ PreflightResult RunPreflight(const Config& config, const PreflightOptions& optio
 
   std::set<std::string> used;
   for (const Rule& rule : config.rules) used.insert(rule.receivers.begin(), rule.receivers.end());
-  const auto& types = NotifierTypes();
   for (const ReceiverConfig& r : config.receivers) {
-    auto type = types.find(r.type);
-    if (type == types.end()) {
-      out.errors.push_back("receiver \"" + r.name + "\": unknown type \"" + r.type + "\"");
-      continue;
-    }
     UnresolvedSecrets unresolved;
-    auto notifier = type->second(r);
+    auto notifier = MakeNotifier(r);
     if (notifier.ok()) {
       out.notifiers.emplace(r.name, std::move(notifier).value());
     } else {

@@ -26,9 +26,9 @@ struct IncidentQuery {
   std::vector<IncidentState> states;  // empty = any
   std::optional<Severity> severity;   // priority equals
   std::string team;
-  std::optional<TimePoint> since;     // created at or after
+  std::optional<TimePoint> since;  // created at or after
   int limit = 50;
-  std::optional<int64_t> before_id;   // cursor: ids strictly below (newest first)
+  std::optional<int64_t> before_id;  // cursor: ids strictly below (newest first)
 };
 
 struct IncidentPage {
@@ -71,7 +71,10 @@ class IncidentStore {
   virtual Result<std::vector<OutboxEntry>> DueOutbox(TimePoint now, int limit) = 0;
   // Earliest next_attempt_at of any pending entry, or none when nothing is pending.
   virtual Result<std::optional<TimePoint>> NextOutboxDue() = 0;
-  virtual Status MarkDelivered(int64_t id, int attempts, TimePoint now) = 0;
+  // `note`: what the delivery left out (optional steps that failed: issue 16 item 1), kept in
+  // the entry's last_error; "" = delivered in full.
+  virtual Status MarkDelivered(int64_t id, int attempts, TimePoint now,
+                               const std::string& note = {}) = 0;
   virtual Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
                            const std::string& error) = 0;
   virtual Status MarkDead(int64_t id, int attempts, const std::string& error) = 0;

@@ -7,6 +7,8 @@ whether the session was TLS, the headers, and the decoded text and HTML parts.
 --reply-file: when the file exists and is not empty, its first line is the answer to DATA
 (e.g. "451 4.3.0 Try again later"), read afresh for each message; the message is not recorded.
 --tls-cert/--tls-key: offer STARTTLS and require it. --auth USER:PASSWORD: require AUTH.
+--reject-rcpt ADDRESS (repeatable): answer RCPT TO for that address with 550, as a server does for
+an unknown mailbox; the other recipients are accepted.
 
 Run with an interpreter that has aiosmtpd (Debian's /usr/bin/python3)."""
 
@@ -23,9 +25,16 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Recorder:
-    def __init__(self, out, reply_file):
+    def __init__(self, out, reply_file, reject_rcpt):
         self.out = out
         self.reply_file = reply_file
+        self.reject_rcpt = set(reject_rcpt or [])
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.reject_rcpt:
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.reply_file and os.path.exists(self.reply_file):
@@ -65,6 +74,7 @@ def main():
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--auth")
+    p.add_argument("--reject-rcpt", action="append")
     args = p.parse_args()
 
     kwargs = {}
@@ -83,7 +93,7 @@ def main():
         kwargs.update(authenticator=authenticator, auth_required=True,
                       auth_require_tls=bool(args.tls_cert))
 
-    handler = Recorder(args.out, args.reply_file)
+    handler = Recorder(args.out, args.reply_file, args.reject_rcpt)
     loop = asyncio.new_event_loop()
     server = loop.run_until_complete(loop.create_server(
         lambda: SMTP(handler, hostname="smtp.test", **kwargs), host="127.0.0.1", port=0))

@@ -74,7 +74,7 @@ class AlertmanagerToIncident(unittest.TestCase):
         wait_for("signed declared event", lambda: "declared" in self.hook.types())
         declared = [e for e in self.hook.events if e["body"]["type"] == "declared"]
         self.assertEqual(len(declared), 1)
-        self.assertEqual(declared[0]["id"], incident["key"] + ".1")
+        self.assertEqual(declared[0]["id"], incident["key"] + "_1")
         self.assertEqual(declared[0]["body"]["incident"]["key"], incident["key"])
         self.assertEqual(self.hook.rejected, [], "every request carried a valid signature")
 

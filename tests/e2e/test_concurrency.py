@@ -77,7 +77,7 @@ class ConcurrentBatches(unittest.TestCase):
         wait_for("outbox settled", self.bridge.settled)
         for hook in (self.a, self.b):
             declared = [e["id"] for e in hook.events if e["body"]["type"] == "declared"]
-            self.assertEqual(declared, [key + ".1"])
+            self.assertEqual(declared, [key + "_1"])
             self.assertEqual(len(hook.ids()), len(set(hook.ids())), "an event delivered twice")
         timeline = self.bridge.incident(incidents[0]["id"])["timeline"]
         self.assertEqual([e["type"] for e in timeline].count("declared"), 1, timeline)

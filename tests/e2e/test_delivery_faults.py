@@ -151,7 +151,7 @@ class DeliveryFaults(unittest.TestCase):
         hook.fail_with = None
         wait_for("all delivered after the restart", self.bridge.settled)
         declared = sorted(e["id"] for e in hook.events if e["body"]["type"] == "declared")
-        keys = sorted(i["key"] + ".1" for i in self.bridge.incidents("?limit=100"))
+        keys = sorted(i["key"] + "_1" for i in self.bridge.incidents("?limit=100"))
         self.assertEqual(len(keys), len(services))
         self.assertEqual(declared, keys)
         self.assertEqual(len(hook.ids()), len(set(hook.ids())), "an event delivered twice")

@@ -61,14 +61,14 @@ class RestartDurability(unittest.TestCase):
 
         status, outbox = http_json("GET", self.bridge.base() + "/api/v1/outbox?state=pending")
         self.assertEqual(status, 200)
-        self.assertEqual([e["event_id"] for e in outbox["entries"]], [incident["key"] + ".1"])
+        self.assertEqual([e["event_id"] for e in outbox["entries"]], [incident["key"] + "_1"])
 
         # A repeat of the same notification after the restart changes nothing.
         self.assertEqual(self.post("firing", ["db-1", "db-2"])[0], 200)
 
         self.hook.fail_with = None  # the receiver comes back
         wait_for("declared event delivered after restart", lambda: self.hook.types())
-        self.assertEqual([e["id"] for e in self.hook.events], [incident["key"] + ".1"])
+        self.assertEqual([e["id"] for e in self.hook.events], [incident["key"] + "_1"])
         self.assertEqual(len(self.bridge.incidents()), 1)
 
         # kill -9 again after delivery: nothing is sent twice after the next restart.
@@ -79,7 +79,7 @@ class RestartDurability(unittest.TestCase):
         wait_for("resolved event delivered", lambda: "resolved" in self.hook.types())
         # By default a receiver gets incident-level events, not per-alert member changes.
         timeline = self.bridge.incident(incident["id"])["timeline"]
-        wanted = [f'{incident["key"]}.{e["seq"]}' for e in timeline
+        wanted = [f'{incident["key"]}_{e["seq"]}' for e in timeline
                   if e["type"] in ("declared", "resolved")]
         self.assertEqual(len(wanted), 2, timeline)
         ids = [e["id"] for e in self.hook.events]

@@ -4,6 +4,8 @@
 #include <mutex>
 #include <string>
 
+#include "notify/receiver_types.h"
+
 namespace ab {
 namespace {
 
@@ -34,6 +36,13 @@ SendResult ConsoleNotifier::Send(const OutboxEntry& entry, const SendContext& /*
 
 Result<std::unique_ptr<Notifier>> MakeConsoleNotifier(const ReceiverConfig& /*config*/) {
   return std::unique_ptr<Notifier>(std::make_unique<ConsoleNotifier>(std::cout));
+}
+
+const ReceiverType& ConsoleReceiverType() {
+  // One JSON line per event on stdout; nothing to configure, nothing to rate-limit.
+  static const ReceiverType kType{{"console", {}, nullptr, {}, {1, std::nullopt, {}, false}},
+                                  MakeConsoleNotifier};
+  return kType;
 }
 
 }  // namespace ab

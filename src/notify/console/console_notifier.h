@@ -21,7 +21,7 @@ class ConsoleNotifier final : public Notifier {
   std::ostream& out_;
 };
 
-// Factory for NotifierTypes(): writes to std::cout.
+// Factory of type `console`: writes to std::cout.
 Result<std::unique_ptr<Notifier>> MakeConsoleNotifier(const ReceiverConfig& config);
 
 }  // namespace ab

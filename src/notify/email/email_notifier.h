@@ -5,10 +5,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "config/config.h"
-#include "config/receivers/email.h"
+#include "notify/email/email_settings.h"
 #include "notify/notifier.h"
 #include "notify/text/template.h"
 
@@ -35,14 +36,16 @@ class EmailNotifier final : public Notifier {
   EmailSettings settings_;
   Template subject_;
   Duration timeout_;
+  std::vector<std::string> secrets_;  // user, password and their AUTH encodings: never shown
 };
 
 // Classifies a finished SMTP transfer: libcurl's result code and the server's last reply code
 // (0 when there was none).
+// `server_reply`: the server's last reply line, kept in the reason (its words say what to fix).
 SendResult ClassifySmtp(int curl_code, long smtp_code, const std::string& detail,
-                        const std::string& what);
+                        const std::string& what, const std::string& server_reply = "");
 
-// Factory for NotifierTypes(): resolves url, user and password once; errors name the receiver
+// Factory of type `email`: resolves url, user and password once; errors name the receiver
 // and the secret reference, never its value.
 Result<std::unique_ptr<Notifier>> MakeEmailNotifier(const ReceiverConfig& config);
 

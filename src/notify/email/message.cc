@@ -1,16 +1,18 @@
 #include "notify/email/message.h"
 
-#include <nlohmann/json.hpp>
-
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 #include "common/crypto.h"
 #include "notify/text/escape.h"
+#include "notify/text/event_words.h"
 
 namespace ab {
 namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
+// Header lines are folded well before RFC 5322's 998-byte limit (78 is its "should").
+constexpr size_t kFoldAt = 78;
 
 std::string Str(const nlohmann::json& j, std::string_view key) {
   auto it = j.find(key);
@@ -39,6 +41,7 @@ std::string Base64Lines(std::string_view data) {
 
 // What the mail says about the incident, as (label, value) rows.
 struct Facts {
+  std::string headline;  // what this message is about: the subject stays the same
   std::string title;
   std::vector<std::pair<std::string, std::string>> rows;
   std::string url;
@@ -52,7 +55,8 @@ Facts Describe(const nlohmann::json& env) {
   std::string group;
   if (auto g = inc.find("group"); g != inc.end() && g->is_object()) {
     for (const auto& [k, v] : g->items()) {
-      group += (group.empty() ? "" : ", ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+      group +=
+          (group.empty() ? "" : ", ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
     }
   }
   const nlohmann::json owner = inc.contains("owner") ? inc["owner"] : nlohmann::json::object();
@@ -78,7 +82,7 @@ Facts Describe(const nlohmann::json& env) {
 }
 
 std::string TextPart(const Facts& f) {
-  std::string out = f.title + "\n\n";
+  std::string out = f.headline + "\n\n" + f.title + "\n\n";
   for (const auto& [label, value] : f.rows) out += label + ": " + value + "\n";
   if (!f.url.empty()) out += "\n" + f.url + "\n";
   out += "\n-- \nSent by alertbridge\n";
@@ -87,8 +91,8 @@ std::string TextPart(const Facts& f) {
 
 std::string HtmlPart(const Facts& f) {
   std::string out =
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n<h2>" +
-      EscapeHtml(f.title) + "</h2>\n<table>\n";
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n<p><strong>" +
+      EscapeHtml(f.headline) + "</strong></p>\n<h2>" + EscapeHtml(f.title) + "</h2>\n<table>\n";
   for (const auto& [label, value] : f.rows) {
     out += "<tr><th align=\"left\">" + EscapeHtml(label) + "</th><td>" + EscapeHtml(value) +
            "</td></tr>\n";
@@ -148,13 +152,30 @@ Result<EmailMessage> BuildEmail(const EmailSettings& settings, const Template& s
   if (!view.ok()) {
     return MakeError("outbox entry " + std::to_string(entry.id) + ": " + view.error().message);
   }
-  const Facts facts = Describe(view->envelope());
+  Facts facts = Describe(view->envelope());
+  facts.headline = EventHeadline(*view);
   EmailMessage m;
   m.message_id = "<" + entry.event_id + "@" + Domain(settings.from.address) + ">";
   const std::string boundary = "=_alertbridge_" + HexEncode(Sha256(entry.event_id)).substr(0, 24);
 
+  // RFC 5322 2.1.1: a line is at most 998 bytes; a long list folds after its commas.
   std::string to;
-  for (const Mailbox& mb : settings.to) to += (to.empty() ? "" : ", ") + mb.ToHeader();
+  size_t line = 4;  // "To: "
+  for (const Mailbox& mb : settings.to) {
+    const std::string item = mb.ToHeader();
+    if (!to.empty()) {
+      to += ",";
+      ++line;
+      if (line + 1 + item.size() > kFoldAt) {
+        to += "\r\n";
+        line = 0;
+      }
+      to += " ";
+      ++line;
+    }
+    to += item;
+    line += item.size();
+  }
   std::string& d = m.data;
   auto header = [&](std::string_view name, std::string_view value) {
     d += name;

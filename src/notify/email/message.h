@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "common/result.h"
-#include "config/receivers/email.h"
 #include "model/outbox.h"
+#include "notify/email/email_settings.h"
 #include "notify/notifier.h"
 #include "notify/text/template.h"
 
@@ -20,7 +20,9 @@ struct EmailMessage {
 };
 
 // The subject when the receiver's `templates:` has none.
-inline constexpr std::string_view kDefaultEmailSubject = "[{{severity}}] {{title}} ({{event.type}})";
+// The same for every message of an incident (Gmail threads by subject as well as References):
+// what changed goes into the body.
+inline constexpr std::string_view kDefaultEmailSubject = "[{{key}}] {{title}}";
 
 // `subject`: the receiver's subject template (plain text). `thread_to`: the Message-ID of the
 // incident's first mail to this receiver, if one was sent. Fails only when the entry's payload is

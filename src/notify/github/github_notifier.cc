@@ -3,9 +3,9 @@
 #include <charconv>
 #include <chrono>
 #include <mutex>
-#include <thread>
 
-#include "config/receivers/github.h"
+#include "notify/github/github_settings.h"
+#include "notify/receiver_types.h"
 #include "notify/retry_after.h"
 #include "notify/ticket/ticket_notifier.h"
 #include "notify/ticket/ticket_text.h"
@@ -18,8 +18,6 @@ using Json = nlohmann::json;
 
 // GitHub's limits (characters): title 256, body and comment 65,536.
 constexpr TicketWording::Limits kLimits{256, 65'536, 65'536};
-// GitHub's advice for a secondary rate limit that names no time: wait at least a minute.
-constexpr Duration kSecondaryLimitWait{60'000};
 
 class GitHubSystem final : public TicketSystem {
  public:
@@ -75,7 +73,6 @@ class GitHubSystem final : public TicketSystem {
     if (previous != nullptr) follows = TicketLink{previous->display, previous->url};
     const Json body = {
         {"title", wording_.Title(ev)}, {"body", wording_.Body(ev, follows)}, {"labels", labels}};
-    PaceCreates();
     VendorApi::Reply reply;
     SendResult r = api_->Call(now, "POST", repo_path_ + "/issues", &body, {201}, &reply);
     if (Failed(r)) return r;
@@ -112,8 +109,10 @@ class GitHubSystem final : public TicketSystem {
     return SetState(now, t, "closed", "completed");
   }
 
-  SendResult Reopen(TimePoint now, const Ticket& t) override {
-    return SetState(now, t, "open", "reopened");
+  SendResult Reopen(TimePoint now, const Ticket& t, bool* reopened) override {
+    SendResult r = SetState(now, t, "open", "reopened");
+    *reopened = !Failed(r);
+    return r;
   }
 
   SendResult AddKey(TimePoint now, const Ticket& t, const std::string& key) override {
@@ -150,28 +149,26 @@ class GitHubSystem final : public TicketSystem {
     return api_->Call(now, "PATCH", repo_path_ + "/issues/" + t.id, &body, {200}, &reply);
   }
 
-  // Creates from one receiver go one at a time, `create_interval` apart (VENDORS.md: secondary
-  // rate limits punish bursts of content creation).
-  void PaceCreates() {
-    std::lock_guard<std::mutex> lock(create_mu_);
-    const auto now = std::chrono::steady_clock::now();
-    if (last_create_ && now < *last_create_ + s_.create_interval) {
-      std::this_thread::sleep_until(*last_create_ + s_.create_interval);
-    }
-    last_create_ = std::chrono::steady_clock::now();
-  }
-
   std::unique_ptr<VendorApi> api_;
   GitHubSettings s_;
   TicketWording wording_;
   std::string repo_path_;
-  std::mutex create_mu_;
-  std::optional<std::chrono::steady_clock::time_point> last_create_;
 };
 
 }  // namespace
 
-SendResult ClassifyGitHub(const HttpResponse& res, TimePoint now, const std::string& what) {
+Duration SecondaryLimitBackoff::Next(TimePoint now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Quiet for as long as the last wait after it ended: the limit has been left behind.
+  if (hits_ > 0 && now > until_ + wait_) hits_ = 0;
+  wait_ = std::min(kFirstWait * (int64_t{1} << std::min(hits_, 6)), kMaxWait);
+  ++hits_;
+  until_ = now + wait_;
+  return wait_;
+}
+
+SendResult ClassifyGitHub(const HttpResponse& res, TimePoint now, const std::string& what,
+                          SecondaryLimitBackoff* backoff) {
   if (res.status != 403 && res.status != 429)
     return ClassifyHttp(res.status, res.retry_after, now, what);
   std::string reason = what + ": HTTP " + std::to_string(res.status);
@@ -190,7 +187,11 @@ SendResult ClassifyGitHub(const HttpResponse& res, TimePoint now, const std::str
                              wait);
   }
   if (res.status == 429 || res.body.find("rate limit") != std::string::npos) {
-    return SendResult::Retry(reason + " (secondary rate limit)", kSecondaryLimitWait);
+    // GitHub: wait at least a minute, and exponentially longer while it keeps saying so.
+    const Duration wait =
+        backoff != nullptr ? backoff->Next(now) : SecondaryLimitBackoff::kFirstWait;
+    return SendResult::Retry(reason + " (secondary rate limit), waiting " + FormatDuration(wait),
+                             wait);
   }
   return SendResult::Permanent(reason + " (forbidden: check the token's permissions)");
 }
@@ -201,13 +202,28 @@ Result<std::unique_ptr<Notifier>> MakeGitHubNotifier(const ReceiverConfig& confi
   if (s == nullptr) return MakeError(who + ": no github settings (repository, token)");
   auto token = ResolveHeaderSecret(config, s->token, "token");
   if (!token.ok()) return token.error();
+  auto backoff = std::make_shared<SecondaryLimitBackoff>();
   auto parts = MakeTicketParts(
       config, "base_url", Credentials{"Bearer " + *token, {*token}},
       {{"Accept", "application/vnd.github+json"}, {"X-GitHub-Api-Version", "2022-11-28"}},
-      TextFormat::kGithubMarkdown, kLimits, ClassifyGitHub);
+      TextFormat::kGithubMarkdown, kLimits,
+      [backoff](const HttpResponse& res, TimePoint now, const std::string& what) {
+        return ClassifyGitHub(res, now, what, backoff.get());
+      });
   if (!parts.ok()) return parts.error();
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(
       config.name, std::make_unique<GitHubSystem>(std::move(*parts), *s), s->reopen));
+}
+
+const ReceiverType& GitHubReceiverType() {
+  // Secondary rate limits punish bursts of writes: at most one request a second (VENDORS.md).
+  static const ReceiverType kType{{"github",
+                                   {"base_url", "repository", "token", "labels", "reopen"},
+                                   ParseGitHubSettings,
+                                   {"title", "body"},
+                                   {1, RateLimit{1, 1}, {}, true}},
+                                  MakeGitHubNotifier};
+  return kType;
 }
 
 }  // namespace ab

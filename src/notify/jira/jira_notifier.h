@@ -3,8 +3,9 @@
 // comments, resolve and reopen are workflow transitions chosen by name. Lifecycle: TicketNotifier.
 //
 // Jira Cloud's search is eventually consistent: an issue created a moment ago may not be found
-// yet. The label search protects against duplicates across a crash and the worker's backoff
-// (seconds); a retry within the index lag could still open a second issue.
+// yet. A create retried within JiraSettings::search_lag of its event waits for the index (Retry)
+// instead of opening a second issue. Fields the project's create screen lacks are left out
+// (createmeta, cached); links, priority changes and comments are optional steps that degrade.
 #pragma once
 
 #include <memory>
@@ -15,7 +16,7 @@
 
 namespace ab {
 
-// Factory for NotifierTypes(): resolves url and credentials once; errors name the receiver and
+// Factory of type `jira`: resolves url and credentials once; errors name the receiver and
 // the secret references, never their values.
 Result<std::unique_ptr<Notifier>> MakeJiraNotifier(const ReceiverConfig& config);
 

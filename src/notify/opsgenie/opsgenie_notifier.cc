@@ -3,6 +3,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "notify/receiver_types.h"
+#include "notify/text/event_words.h"
 #include "notify/text/facts.h"
 #include "notify/text/truncate.h"
 
@@ -14,7 +16,7 @@ using nlohmann::json;
 constexpr std::string_view kDefaultMessage = "{{title}}";
 constexpr std::string_view kDefaultDescription =
     "{{summary}}\n\nIncident {{incident.id}} ({{key}}){{#link}}: {{link}}{{/link}}";
-constexpr std::string_view kDefaultNote = "Incident {{event.verb}}: [{{severity}}] {{title}}";
+constexpr std::string_view kDefaultNote = "{{event.headline}} ([{{severity}}] {{title}})";
 constexpr std::string_view kSource = "alertbridge";
 constexpr size_t kSourceChars = 100;
 constexpr size_t kDetailValueChars = 1000;
@@ -61,22 +63,24 @@ json Details(const EventView& event) {
 
 }  // namespace
 
-OpsgenieNotifier::OpsgenieNotifier(std::string receiver, HttpEndpoint base, std::string api_key,
-                                   OpsgenieSettings settings, Template message,
-                                   Template description, Template note, Duration timeout)
-    : receiver_(std::move(receiver)),
+OpsgenieNotifier::OpsgenieNotifier(JsonPostTarget target, TemplateSet templates,
+                                   std::string api_key, OpsgenieSettings settings)
+    : JsonPostNotifier(std::move(target)),
       api_key_(std::move(api_key)),
       settings_(std::move(settings)),
-      message_(std::move(message)),
-      description_(std::move(description)),
-      note_(std::move(note)),
-      client_(base, timeout) {
-  std::string path = base.path;
+      message_(templates["message"]),
+      description_(templates["description"]),
+      note_(templates["note"]) {
+  std::string path = endpoint().path;
   while (!path.empty() && path.back() == '/') path.pop_back();
   alerts_path_ = path + "/v2/alerts";
+  // Jira Service Management Operations serves the same contract under this path, but only create,
+  // acknowledge, close and add note.
+  jsm_ = path.find("/jsm/ops/integration") != std::string::npos;
 }
 
-OpsgenieNotifier::Request OpsgenieNotifier::RequestFor(const EventView& event) const {
+std::optional<JsonPostNotifier::Request> OpsgenieNotifier::RequestFor(
+    const EventView& event) const {
   const std::string type = event.event_type();
   const std::string alias = Truncate(event.key(), kAliasChars, LengthUnit::kChars);
   const std::string sev = event.severity();
@@ -107,34 +111,41 @@ OpsgenieNotifier::Request OpsgenieNotifier::RequestFor(const EventView& event) c
       }
       body["responders"] = std::move(responders);
     }
-    return {"POST", alerts_path_, Dump(body)};
+    return Post(alerts_path_, Dump(body));
   }
   if (type == "acknowledged" || type == "resolved" || type == "closed") {
     const std::string verb = type == "acknowledged" ? "acknowledge" : "close";
     json body = {{"source", kSource},
                  {"note", Truncate(note_.Render(event, TextFormat::kPlain), kNoteChars,
                                    LengthUnit::kChars)}};
-    return {"POST", by_alias + "/" + verb + query, Dump(body)};
+    return Post(by_alias + "/" + verb + query, Dump(body));
   }
-  if (type == "severity_changed" || type == "escalated") {
-    return {"PUT", by_alias + "/priority" + query, Dump(json{{"priority", priority}})};
+  if (type == "severity_changed" && !IsPriorityChange(event)) return std::nullopt;
+  if ((type == "severity_changed" || type == "escalated") && !jsm_) {
+    return Request{.method = "PUT",
+                   .path = by_alias + "/priority" + query,
+                   .body = Dump(json{{"priority", priority}}),
+                   .headers = Auth(),
+                   .optional_step = "priority"};
   }
+  // Every other update is a note (on JSM, whose integration events API has no priority endpoint,
+  // a priority change too). Notes are optional: one the vendor refuses does not hold the close.
   json body = {
       {"source", kSource},
       {"note", Truncate(note_.Render(event, TextFormat::kPlain), kNoteChars, LengthUnit::kChars)}};
-  return {"POST", by_alias + "/notes" + query, Dump(body)};
+  Request note = Post(by_alias + "/notes" + query, Dump(body));
+  note.optional_step = type == "severity_changed" || type == "escalated" ? "priority" : "note";
+  return note;
 }
 
-SendResult OpsgenieNotifier::Send(const OutboxEntry& entry, const SendContext& ctx) {
-  const std::string what = "receiver \"" + receiver_ + "\"";
-  auto event = EventView::Parse(entry.payload);
-  if (!event.ok()) return SendResult::Permanent(what + ": " + event.error().message);
-  if (event->key().empty()) return SendResult::Permanent(what + ": event has no incident key");
-  const Request req = RequestFor(*event);
-  HttpHeaders headers = JsonHeaders();
-  headers.emplace_back("Authorization", "GenieKey " + api_key_);
-  const HttpResponse res = client_.Send(req.method, req.path, headers, req.body);
-  SendResult result = ClassifyResponse(res, ctx.now, what, {api_key_});
+HttpHeaders OpsgenieNotifier::Auth() const { return {{"Authorization", "GenieKey " + api_key_}}; }
+
+JsonPostNotifier::Request OpsgenieNotifier::Post(std::string path, std::string body) const {
+  return Request{.path = std::move(path), .body = std::move(body), .headers = Auth()};
+}
+
+SendResult OpsgenieNotifier::OnAnswer(const Request& req, const HttpResponse& res,
+                                      SendResult result) const {
   if (result.kind == SendResult::Kind::kOk && req.path == alerts_path_) {
     const json answer = json::parse(res.body, nullptr, /*allow_exceptions=*/false);
     auto id = answer.is_object() ? answer.find("requestId") : answer.end();
@@ -142,7 +153,7 @@ SendResult OpsgenieNotifier::Send(const OutboxEntry& entry, const SendContext& c
       const std::string request_id = id->get<std::string>();
       result.ref = ExternalRef{
           "", "opsgenie-request", request_id,
-          client_.endpoint().Origin() + alerts_path_ + "/requests/" + PercentEncode(request_id)};
+          endpoint().Origin() + alerts_path_ + "/requests/" + PercentEncode(request_id)};
     }
   }
   return result;
@@ -154,20 +165,23 @@ Result<std::unique_ptr<Notifier>> MakeOpsgenieNotifier(const ReceiverConfig& con
     return MakeError("receiver \"" + config.name + "\": api_key is required for type opsgenie",
                      "api_key");
   }
-  auto base = ResolveReceiverUrl(config, "base_url");
-  if (!base.ok()) return base.error();
-  auto key = ResolveReceiverSecret(config, settings->api_key, "api_key");
-  if (!key.ok()) return key.error();
-  auto message = ReceiverTemplate(config, "message", kDefaultMessage);
-  if (!message.ok()) return message.error();
-  auto description = ReceiverTemplate(config, "description", kDefaultDescription);
-  if (!description.ok()) return description.error();
-  auto note = ReceiverTemplate(config, "note", kDefaultNote);
-  if (!note.ok()) return note.error();
-  return std::unique_ptr<Notifier>(std::make_unique<OpsgenieNotifier>(
-      config.name, std::move(base->endpoint), std::move(key).value(), *settings,
-      std::move(message).value(), std::move(description).value(), std::move(note).value(),
-      config.timeout));
+  std::string key;
+  auto target = ApiKeyTarget(config, settings->api_key, "api_key", &key);
+  return MakeJsonPostNotifier<OpsgenieNotifier>(
+      config, std::move(target),
+      {{"message", kDefaultMessage}, {"description", kDefaultDescription}, {"note", kDefaultNote}},
+      std::move(key), *settings);
+}
+
+const ReceiverType& OpsgenieReceiverType() {
+  // No per-key limit a bridge would reach; a dead create must hold the incident's close.
+  static const ReceiverType kType{{"opsgenie",
+                                   {"api_key", "base_url", "priority_map", "tags", "responders"},
+                                   ParseOpsgenieSettings,
+                                   {"message", "description", "note"},
+                                   {4, std::nullopt, {}, true}},
+                                  MakeOpsgenieNotifier};
+  return kType;
 }
 
 }  // namespace ab

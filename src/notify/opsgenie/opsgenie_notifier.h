@@ -1,7 +1,9 @@
 // Receiver type `opsgenie`: the Opsgenie Alert API, or the same contract on Jira Service
 // Management Operations (base_url https://api.atlassian.com/jsm/ops/integration). One alert per
 // incident with alias = incident key: created on declare and reopen, acknowledged and closed by
-// alias, its priority set when the incident's changes, a note for every other update.
+// alias, its priority set when the incident's priority changes (on JSM, whose integration events
+// API has create, acknowledge, close and add note only, a note says it), a note for every other
+// update.
 #pragma once
 
 #include <memory>
@@ -9,15 +11,12 @@
 
 #include "common/result.h"
 #include "config/config.h"
-#include "config/receivers/opsgenie.h"
-#include "notify/http_client.h"
-#include "notify/http_receiver.h"
-#include "notify/notifier.h"
-#include "notify/text/template.h"
+#include "notify/json_post.h"
+#include "notify/opsgenie/opsgenie_settings.h"
 
 namespace ab {
 
-class OpsgenieNotifier final : public Notifier {
+class OpsgenieNotifier final : public JsonPostNotifier {
  public:
   // Opsgenie's field limits (Alert API reference).
   static constexpr size_t kMessageChars = 130;
@@ -27,34 +26,31 @@ class OpsgenieNotifier final : public Notifier {
   static constexpr size_t kDetailsChars = 8000;  // keys and values together
   static constexpr size_t kEntityChars = 512;
 
-  OpsgenieNotifier(std::string receiver, HttpEndpoint base, std::string api_key,
-                   OpsgenieSettings settings, Template message, Template description, Template note,
-                   Duration timeout);
+  // Templates: message, description, note.
+  OpsgenieNotifier(JsonPostTarget target, TemplateSet templates, std::string api_key,
+                   OpsgenieSettings settings);
 
-  // 202 is delivered (Opsgenie processes requests asynchronously); a create's requestId comes
-  // back as an ExternalRef. 4xx other than 429 are permanent; 429 and 5xx retry.
-  SendResult Send(const OutboxEntry& entry, const SendContext& ctx) override;
-
-  struct Request {
-    std::string method;
-    std::string path;
-    std::string body;
-  };
-  // The request for one event.
-  Request RequestFor(const EventView& event) const;
+  // The request for one event. 202 is delivered (Opsgenie processes requests asynchronously); a
+  // create's requestId comes back as an ExternalRef. 4xx other than 429 are permanent; 429 and
+  // 5xx retry.
+  std::optional<Request> RequestFor(const EventView& event) const override;
 
  private:
-  std::string receiver_;
-  std::string alerts_path_;  // <base path>/v2/alerts
+  SendResult OnAnswer(const Request& req, const HttpResponse& res,
+                      SendResult result) const override;
+  HttpHeaders Auth() const;
+  Request Post(std::string path, std::string body) const;
+
   std::string api_key_;
   OpsgenieSettings settings_;
   Template message_;
   Template description_;
   Template note_;
-  HttpClient client_;
+  std::string alerts_path_;  // <base path>/v2/alerts
+  bool jsm_ = false;         // JSM Operations: no priority endpoint, so priority goes in a note
 };
 
-// Factory for NotifierTypes(): api_key (a secret), base_url, priority_map, tags, responders and
+// Factory of type `opsgenie`: api_key (a secret), base_url, priority_map, tags, responders and
 // the templates message, description, note.
 Result<std::unique_ptr<Notifier>> MakeOpsgenieNotifier(const ReceiverConfig& config);
 

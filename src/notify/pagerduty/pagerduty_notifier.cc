@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "notify/receiver_types.h"
+#include "notify/text/event_words.h"
 #include "notify/text/facts.h"
 #include "notify/text/truncate.h"
 
@@ -33,15 +35,13 @@ json CustomDetails(const EventView& event) {
 
 }  // namespace
 
-PagerDutyNotifier::PagerDutyNotifier(std::string receiver, HttpEndpoint base,
-                                     std::string routing_key, PagerDutySettings settings,
-                                     Template summary, Duration timeout)
-    : receiver_(std::move(receiver)),
+PagerDutyNotifier::PagerDutyNotifier(JsonPostTarget target, TemplateSet templates,
+                                     std::string routing_key, PagerDutySettings settings)
+    : JsonPostNotifier(std::move(target)),
       routing_key_(std::move(routing_key)),
       settings_(std::move(settings)),
-      summary_(std::move(summary)),
-      client_(base, timeout) {
-  std::string path = base.path;
+      summary_(templates["summary"]) {
+  std::string path = endpoint().path;
   while (!path.empty() && path.back() == '/') path.pop_back();
   path_ = path + "/v2/enqueue";
 }
@@ -51,6 +51,9 @@ std::optional<std::string> PagerDutyNotifier::ActionFor(const EventView& event) 
   if (type == "acknowledged") return "acknowledge";
   if (type == "resolved" || type == "closed") return "resolve";
   if (type == "muted") return std::nullopt;  // muting is ours: PagerDuty has nothing like it
+  // A base severity change alone: the priority change that follows it is the one to send (an
+  // extra trigger at the old severity would be wrong).
+  if (type == "severity_changed" && !IsPriorityChange(event)) return std::nullopt;
   if (type == "declared" || type == "reopened" || IsOpenState(event.Field("state")))
     return "trigger";
   return std::nullopt;
@@ -91,15 +94,11 @@ std::string PagerDutyNotifier::Body(const EventView& event, const std::string& a
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-SendResult PagerDutyNotifier::Send(const OutboxEntry& entry, const SendContext& ctx) {
-  const std::string what = "receiver \"" + receiver_ + "\"";
-  auto event = EventView::Parse(entry.payload);
-  if (!event.ok()) return SendResult::Permanent(what + ": " + event.error().message);
-  if (event->key().empty()) return SendResult::Permanent(what + ": event has no incident key");
-  const std::optional<std::string> action = ActionFor(*event);
-  if (!action) return SendResult::Ok();
-  const HttpResponse res = client_.Send("POST", path_, JsonHeaders(), Body(*event, *action));
-  return ClassifyResponse(res, ctx.now, what, {routing_key_});
+std::optional<JsonPostNotifier::Request> PagerDutyNotifier::RequestFor(
+    const EventView& event) const {
+  const std::optional<std::string> action = ActionFor(event);
+  if (!action) return std::nullopt;
+  return Request{.path = path_, .body = Body(event, *action)};
 }
 
 Result<std::unique_ptr<Notifier>> MakePagerDutyNotifier(const ReceiverConfig& config) {
@@ -108,22 +107,29 @@ Result<std::unique_ptr<Notifier>> MakePagerDutyNotifier(const ReceiverConfig& co
     return MakeError("receiver \"" + config.name + "\": routing_key is required for type pagerduty",
                      "routing_key");
   }
-  auto base = ResolveReceiverUrl(config, "base_url");
-  if (!base.ok()) return base.error();
-  auto key = ResolveReceiverSecret(config, settings->routing_key, "routing_key");
-  if (!key.ok()) return key.error();
-  if (key->size() != kRoutingKeyChars) {
+  std::string key;
+  auto target = ApiKeyTarget(config, settings->routing_key, "routing_key", &key);
+  if (target.ok() && key.size() != kRoutingKeyChars) {
     return MakeError("receiver \"" + config.name + "\": routing_key " +
                          DescribeSecretRef(settings->routing_key) + " must be " +
                          std::to_string(kRoutingKeyChars) + " characters, got " +
-                         std::to_string(key->size()),
+                         std::to_string(key.size()),
                      "routing_key");
   }
-  auto summary = ReceiverTemplate(config, "summary", kDefaultSummary);
-  if (!summary.ok()) return summary.error();
-  return std::unique_ptr<Notifier>(std::make_unique<PagerDutyNotifier>(
-      config.name, std::move(base->endpoint), std::move(key).value(), *settings,
-      std::move(summary).value(), config.timeout));
+  return MakeJsonPostNotifier<PagerDutyNotifier>(
+      config, std::move(target), {{"summary", kDefaultSummary}}, std::move(key), *settings);
+}
+
+const ReceiverType& PagerDutyReceiverType() {
+  // About 120 events per minute per routing key (VENDORS.md); a dead trigger must hold the
+  // incident's resolve, so it is stateful.
+  static const ReceiverType kType{{"pagerduty",
+                                   {"routing_key", "base_url", "severity_map", "source"},
+                                   ParsePagerDutySettings,
+                                   {"summary"},
+                                   {2, RateLimit{2, 2}, {}, true}},
+                                  MakePagerDutyNotifier};
+  return kType;
 }
 
 }  // namespace ab

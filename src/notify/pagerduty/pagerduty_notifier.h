@@ -10,24 +10,22 @@
 
 #include "common/result.h"
 #include "config/config.h"
-#include "config/receivers/pagerduty.h"
-#include "notify/http_client.h"
-#include "notify/http_receiver.h"
-#include "notify/notifier.h"
-#include "notify/text/template.h"
+#include "notify/json_post.h"
+#include "notify/pagerduty/pagerduty_settings.h"
 
 namespace ab {
 
-class PagerDutyNotifier final : public Notifier {
+class PagerDutyNotifier final : public JsonPostNotifier {
  public:
   static constexpr size_t kSummaryChars = 1024;
   static constexpr size_t kDedupKeyChars = 255;
 
-  PagerDutyNotifier(std::string receiver, HttpEndpoint base, std::string routing_key,
-                    PagerDutySettings settings, Template summary, Duration timeout);
+  // Templates: summary.
+  PagerDutyNotifier(JsonPostTarget target, TemplateSet templates, std::string routing_key,
+                    PagerDutySettings settings);
 
   // 202 is delivered; 400 (an event PagerDuty will never take) is permanent; 429 and 5xx retry.
-  SendResult Send(const OutboxEntry& entry, const SendContext& ctx) override;
+  std::optional<Request> RequestFor(const EventView& event) const override;
 
   // The event_action for an event, or none when the event asks nothing of PagerDuty (an update to
   // an incident that is no longer open would otherwise trigger a fresh alert).
@@ -36,15 +34,13 @@ class PagerDutyNotifier final : public Notifier {
   std::string Body(const EventView& event, const std::string& action) const;
 
  private:
-  std::string receiver_;
-  std::string path_;  // <base path>/v2/enqueue
   std::string routing_key_;
   PagerDutySettings settings_;
   Template summary_;
-  HttpClient client_;
+  std::string path_;  // <base path>/v2/enqueue
 };
 
-// Factory for NotifierTypes(): routing_key (a secret), base_url, severity_map, source and the
+// Factory of type `pagerduty`: routing_key (a secret), base_url, severity_map, source and the
 // template summary.
 Result<std::unique_ptr<Notifier>> MakePagerDutyNotifier(const ReceiverConfig& config);
 

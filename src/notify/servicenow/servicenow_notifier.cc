@@ -1,6 +1,7 @@
 #include "notify/servicenow/servicenow_notifier.h"
 
-#include "config/receivers/servicenow.h"
+#include "notify/receiver_types.h"
+#include "notify/servicenow/servicenow_settings.h"
 #include "notify/ticket/ticket_notifier.h"
 #include "notify/ticket/ticket_text.h"
 #include "notify/ticket/vendor_api.h"
@@ -128,8 +129,10 @@ class ServiceNowSystem final : public TicketSystem {
                    "Resolved by alertbridge: all alerts of incident " + ev.key + " resolved."}});
   }
 
-  SendResult Reopen(TimePoint now, const Ticket& t) override {
-    return Patch(now, t, {{"state", std::to_string(kInProgress)}});
+  SendResult Reopen(TimePoint now, const Ticket& t, bool* reopened) override {
+    SendResult r = Patch(now, t, {{"state", std::to_string(kInProgress)}});
+    *reopened = !Failed(r);
+    return r;
   }
 
   SendResult AddKey(TimePoint now, const Ticket& t, const std::string& key) override {
@@ -191,6 +194,17 @@ Result<std::unique_ptr<Notifier>> MakeServiceNowNotifier(const ReceiverConfig& c
   if (!parts.ok()) return parts.error();
   return std::unique_ptr<Notifier>(std::make_unique<TicketNotifier>(
       config.name, std::make_unique<ServiceNowSystem>(std::move(*parts), *s), s->reopen));
+}
+
+const ReceiverType& ServiceNowReceiverType() {
+  static const ReceiverType kType{{"servicenow",
+                                   {"url", "auth", "priority_map", "assignment_group", "caller_id",
+                                    "category", "close_code", "reopen"},
+                                   ParseServiceNowSettings,
+                                   {"title", "body"},
+                                   {4, std::nullopt, {}, true}},
+                                  MakeServiceNowNotifier};
+  return kType;
 }
 
 }  // namespace ab

@@ -8,14 +8,11 @@
 
 #include "common/result.h"
 #include "config/config.h"
-#include "notify/http_client.h"
-#include "notify/http_receiver.h"
-#include "notify/notifier.h"
-#include "notify/text/template.h"
+#include "notify/json_post.h"
 
 namespace ab {
 
-class SlackNotifier final : public Notifier {
+class SlackNotifier final : public JsonPostNotifier {
  public:
   // Slack's limits (Block Kit reference).
   static constexpr size_t kHeaderChars = 150;
@@ -23,23 +20,20 @@ class SlackNotifier final : public Notifier {
   static constexpr size_t kFieldChars = 2000;
   static constexpr size_t kFallbackChars = 4000;
 
-  SlackNotifier(std::string receiver, ReceiverUrl url, Template title, Template text,
-                Duration timeout);
+  // Templates: title, text.
+  SlackNotifier(JsonPostTarget target, TemplateSet templates);
 
-  SendResult Send(const OutboxEntry& entry, const SendContext& ctx) override;
+  std::optional<Request> RequestFor(const EventView& event) const override;
 
   // The JSON body for one event.
   std::string Body(const EventView& event) const;
 
  private:
-  std::string receiver_;
-  std::vector<std::string> secrets_;  // the webhook URL and its path, redacted from reasons
   Template title_;
   Template text_;
-  HttpClient client_;
 };
 
-// Factory for NotifierTypes(): url (the webhook, a secret) and templates title, text.
+// Factory of type `slack`: url (the webhook, a secret) and templates title, text.
 Result<std::unique_ptr<Notifier>> MakeSlackNotifier(const ReceiverConfig& config);
 
 }  // namespace ab

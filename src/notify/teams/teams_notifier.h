@@ -8,14 +8,11 @@
 
 #include "common/result.h"
 #include "config/config.h"
-#include "notify/http_client.h"
-#include "notify/http_receiver.h"
-#include "notify/notifier.h"
-#include "notify/text/template.h"
+#include "notify/json_post.h"
 
 namespace ab {
 
-class TeamsNotifier final : public Notifier {
+class TeamsNotifier final : public JsonPostNotifier {
  public:
   // Teams rejects messages over ~28 KB; the card text gives way first.
   static constexpr size_t kMaxBodyBytes = 27 * 1024;
@@ -23,24 +20,28 @@ class TeamsNotifier final : public Notifier {
   static constexpr size_t kTextChars = 12'000;
   static constexpr size_t kFactChars = 1000;
 
-  TeamsNotifier(std::string receiver, ReceiverUrl url, Template title, Template text,
-                Duration timeout);
+  // Templates: title, text.
+  TeamsNotifier(JsonPostTarget target, TemplateSet templates);
 
-  // Any 2xx is delivered, except a 200 whose body says Teams throttled the message (connectors
-  // did that): that is a retry.
-  SendResult Send(const OutboxEntry& entry, const SendContext& ctx) override;
+  std::optional<Request> RequestFor(const EventView& event) const override;
+
+  // What keeps Teams from posting a message body (Adaptive Card 1.4 subset, at most 28 KB), or "".
+  static std::string Validate(const std::string& body);
 
   std::string Body(const EventView& event) const;
 
  private:
-  std::string receiver_;
-  std::vector<std::string> secrets_;  // the workflow URL (it carries a signature) and its path
+  // Any 2xx is delivered, except a 200 whose body says Teams throttled the message (connectors
+  // did that): that is a retry.
+  SendResult OnAnswer(const Request& req, const HttpResponse& res,
+                      SendResult result) const override;
+  SendResult Check(const Request& req) const override;
+
   Template title_;
   Template text_;
-  HttpClient client_;
 };
 
-// Factory for NotifierTypes(): url (the workflow URL, a secret) and templates title, text.
+// Factory of type `teams`: url (the workflow URL, a secret) and templates title, text.
 Result<std::unique_ptr<Notifier>> MakeTeamsNotifier(const ReceiverConfig& config);
 
 }  // namespace ab

@@ -119,12 +119,47 @@ std::string EscapeHtml(std::string_view text) {
 }
 
 std::string EscapeMarkdown(std::string_view text) {
-  // Adaptive Cards render a Markdown subset (emphasis, links, lists); everything that could open
-  // one of them is escaped, block markers only where they would take effect.
+  // Adaptive Cards render a Markdown subset (emphasis, links, lists). Teams mobile shows backslash
+  // escapes literally, so whatever could open markup becomes a look-alike character instead, and
+  // a block marker at a line start is pushed off it by a zero-width space.
   return EscapeWith(text, [](std::string_view t, size_t pos, std::string* out) {
     const char c = t[pos];
-    const bool inline_markup = std::string_view("\\*_[]()`~<>|!").find(c) != std::string_view::npos;
-    BackslashIf(inline_markup || IsLineStartMarker(t, pos), c, out);
+    switch (c) {
+      case '*':
+        out->append("\u2217");
+        return;  // asterisk operator
+      case '_':
+        out->append("\uFF3F");
+        return;  // fullwidth low line
+      case '[':
+        out->append("\uFF3B");
+        return;
+      case ']':
+        out->append("\uFF3D");
+        return;
+      case '`':
+        out->append("\u02CB");
+        return;  // modifier letter grave accent
+      case '~':
+        out->append("\u223C");
+        return;  // tilde operator
+      case '<':
+        out->append("\uFF1C");
+        return;
+      case '>':
+        out->append("\uFF1E");
+        return;
+      case '|':
+        out->append("\u2223");
+        return;  // divides
+      case '\\':
+        out->append("\u2216");
+        return;  // set minus
+      default:
+        break;
+    }
+    if (IsLineStartMarker(t, pos)) out->append(kZeroWidthSpace);
+    out->push_back(c);
   });
 }
 

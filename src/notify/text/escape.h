@@ -13,7 +13,7 @@ enum class TextFormat {
   kPlain,           // no markup (PagerDuty summary, Opsgenie message): only UTF-8 is repaired
   kSlackMrkdwn,     // Slack mrkdwn: & < > as entities, so <!channel> and <@U123> stay text
   kHtml,            // HTML text and attribute values: & < > " '
-  kMarkdown,        // Adaptive Card (Teams) Markdown subset: backslash escapes
+  kMarkdown,        // Adaptive Card (Teams) Markdown subset: look-alike characters, no backslash
   kGithubMarkdown,  // GitHub Markdown: backslash escapes, @mentions and #refs broken up
   kJiraWiki,        // Jira wiki markup: backslash escapes, {macros} and [links] disarmed
   kJsonString,      // the inside of a JSON string literal (no quotes added)

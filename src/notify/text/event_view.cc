@@ -24,6 +24,14 @@ std::string EventView::String(const nlohmann::json& obj, std::string_view key) {
   return {};
 }
 
+const nlohmann::json& EventView::details() const {
+  static const nlohmann::json kNone = nlohmann::json::object();
+  auto it = envelope_.find("details");
+  return it != envelope_.end() && it->is_object() ? *it : kNone;
+}
+
+std::string EventView::Detail(std::string_view key) const { return String(details(), key); }
+
 std::string EventView::severity() const {
   std::string s = Field("priority");
   return s.empty() ? Field("base_severity") : s;

@@ -25,6 +25,14 @@ class EventView {
   std::string event_id() const { return String(envelope_, "id"); }
   std::string event_type() const { return String(envelope_, "type"); }
   std::string occurred_at() const { return String(envelope_, "occurred_at"); }
+  // Who did it: "user:<name>" for a person, "rule:<name>" or "system" otherwise ("" in envelopes
+  // written before events carried it).
+  std::string actor() const { return String(envelope_, "actor"); }
+  // What exactly: a note's text, a resolution, the field that changed with `from` and `to`, how
+  // an incident resolved. An empty object when the envelope has none.
+  const nlohmann::json& details() const;
+  // A string member of details() ("" when absent).
+  std::string Detail(std::string_view key) const;
 
   // A string field of the incident ("" when absent or not a string); numbers are printed.
   std::string Field(std::string_view key) const { return String(incident_, key); }

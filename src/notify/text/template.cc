@@ -3,6 +3,7 @@
 #include <mstch/mstch.hpp>
 
 #include "config/receiver_templates.h"
+#include "notify/text/event_words.h"
 
 namespace ab {
 namespace {
@@ -44,10 +45,16 @@ mstch::map Context(const EventView& ev, TextFormat format) {
   const std::string type = ev.event_type();
   std::string verb = type;
   for (char& c : verb) c = c == '_' ? ' ' : c;
+  // actor: the person's name ("alice"), else who acted as stored ("rule:<name>", "system").
+  const std::string person = PersonOf(ev);
   mstch::map event{{"id", esc(ev.event_id())},
                    {"type", esc(type)},
                    {"occurred_at", esc(ev.occurred_at())},
-                   {"verb", esc(verb)}};
+                   {"verb", esc(verb)},
+                   {"actor", esc(person.empty() ? ev.actor() : person)},
+                   {"details", ToNode(ev.details(), format)},
+                   {"headline", esc(EventHeadline(ev))}};
+  if (type == "resolved") event.emplace("how", esc(HowResolved(ev)));
   if (!type.empty()) event.emplace("is_" + type, true);
 
   const std::vector<std::string> names = ev.accounts();

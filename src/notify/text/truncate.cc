@@ -13,8 +13,7 @@ bool HasEntities(TextFormat f) {
 }
 
 bool HasBackslashEscapes(TextFormat f) {
-  return f == TextFormat::kMarkdown || f == TextFormat::kGithubMarkdown ||
-         f == TextFormat::kJiraWiki;
+  return f == TextFormat::kGithubMarkdown || f == TextFormat::kJiraWiki;
 }
 
 // "&amp;", "&#39;", "&#x1F600;": the entity's length, or 0 when `&` does not start one.
@@ -65,7 +64,22 @@ size_t UnitLength(std::string_view t, size_t pos, TextFormat format) {
 }  // namespace
 
 size_t TextLength(std::string_view text, LengthUnit unit) {
-  return unit == LengthUnit::kBytes ? text.size() : CountCodePoints(text);
+  switch (unit) {
+    case LengthUnit::kBytes:
+      return text.size();
+    case LengthUnit::kChars:
+      return CountCodePoints(text);
+    case LengthUnit::kUtf16: {
+      size_t units = 0;
+      for (size_t pos = 0; pos < text.size();) {
+        const CodePoint cp = NextCodePoint(text, pos);
+        units += cp.value >= 0x10000 ? 2 : 1;
+        pos += cp.length;
+      }
+      return units;
+    }
+  }
+  return text.size();
 }
 
 std::string Truncate(std::string_view input, size_t max, LengthUnit unit, TextFormat format) {

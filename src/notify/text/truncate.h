@@ -15,6 +15,9 @@ namespace ab {
 enum class LengthUnit {
   kBytes,  // UTF-8 bytes (HTTP body limits, Jira's byte-counted fields)
   kChars,  // Unicode code points (what vendors mean by "characters")
+  // UTF-16 code units, as Java counts a String's length: Jira's 255 / 32,767 limits (an emoji
+  // outside the Basic Multilingual Plane counts 2).
+  kUtf16,
 };
 
 // "…" (U+2026): one character, three bytes.

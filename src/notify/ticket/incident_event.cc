@@ -73,11 +73,12 @@ Result<IncidentEvent> ParseIncidentEvent(std::string_view payload) {
                      "incident.key");
   }
   ev.occurrence = occurrence;
-  // The id marks our comments (HasEventMarker): it must be "<key>.<seq>" and nothing else.
+  // The id marks our comments (HasEventMarker): it must be "<key>_<seq>" (or "<key>.<seq>", as
+  // events stored before ids lost their dot have it) and nothing else.
   const std::string seq = ev.id.substr(std::min(ev.id.size(), ev.key.size() + 1));
-  if (ev.id.rfind(ev.key + ".", 0) != 0 || seq.empty() ||
-      seq.find_first_not_of("0123456789") != std::string::npos) {
-    return MakeError("id \"" + ev.id + "\" is not <incident key>.<seq>", "id");
+  const bool prefixed = ev.id.rfind(ev.key + "_", 0) == 0 || ev.id.rfind(ev.key + ".", 0) == 0;
+  if (!prefixed || seq.empty() || seq.find_first_not_of("0123456789") != std::string::npos) {
+    return MakeError("id \"" + ev.id + "\" is not <incident key>_<seq>", "id");
   }
 
   auto state = Required(inc, "state", p);

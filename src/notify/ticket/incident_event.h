@@ -14,7 +14,7 @@ namespace ab {
 
 struct IncidentEvent {
   EventView view;  // the envelope itself, for receiver templates
-  std::string id;  // "<key>.<seq>": the same on every attempt, so it marks our comments
+  std::string id;  // "<key>_<seq>": the same on every attempt, so it marks our comments
   EventType type = EventType::kDeclared;
   TimePoint occurred_at{};
   std::string key;     // "ab-<hash>-<occurrence>"

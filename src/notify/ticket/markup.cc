@@ -8,7 +8,7 @@
 
 namespace ab {
 
-std::string OneLine(std::string_view s, size_t max_chars) {
+std::string OneLine(std::string_view s, size_t max_chars, LengthUnit unit) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
@@ -20,7 +20,7 @@ std::string OneLine(std::string_view s, size_t max_chars) {
     }
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
-  return Truncate(out, max_chars, LengthUnit::kChars);
+  return Truncate(out, max_chars, unit);
 }
 
 std::string EscapeTicketLine(TextFormat format, std::string_view line) {
@@ -55,23 +55,24 @@ std::string SafeUrl(std::string_view url) {
 }
 
 std::string CutLines(std::string_view text, size_t max_chars, std::string_view notice,
-                     TextFormat format) {
-  if (CountCodePoints(text) <= max_chars) return std::string(text);
-  const size_t notice_chars = CountCodePoints(notice) + 1;  // and its line break
+                     TextFormat format, LengthUnit unit) {
+  if (TextLength(text, unit) <= max_chars) return std::string(text);
+  const size_t notice_chars = TextLength(notice, unit) + 1;  // and its line break
   const size_t budget = max_chars > notice_chars ? max_chars - notice_chars : 0;
   // The end of the last whole line within the budget.
   size_t chars = 0;
   size_t end = std::string_view::npos;
-  for (size_t i = 0; i < text.size() && chars <= budget; ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+  for (size_t i = 0; i < text.size() && chars <= budget;) {
+    const CodePoint cp = NextCodePoint(text, i);
     if (text[i] == '\n') end = i;
-    ++chars;
+    chars += TextLength(text.substr(i, cp.length), unit);
+    i += cp.length;
   }
-  std::string out = end == std::string_view::npos ? Truncate(text.substr(0, text.find('\n')),
-                                                             budget, LengthUnit::kChars, format)
-                                                  : std::string(text.substr(0, end));
-  if (CountCodePoints(out) + notice_chars > max_chars) {
-    return Truncate(out, max_chars, LengthUnit::kChars, format);
+  std::string out = end == std::string_view::npos
+                        ? Truncate(text.substr(0, text.find('\n')), budget, unit, format)
+                        : std::string(text.substr(0, end));
+  if (TextLength(out, unit) + notice_chars > max_chars) {
+    return Truncate(out, max_chars, unit, format);
   }
   return out + "\n" + std::string(notice);
 }

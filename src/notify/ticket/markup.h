@@ -7,12 +7,13 @@
 #include <string_view>
 
 #include "notify/text/escape.h"
+#include "notify/text/truncate.h"
 
 namespace ab {
 
 // One line: control characters and line breaks become spaces, runs of spaces collapse, the ends
-// are trimmed; then cut to `max_chars` code points (with "…").
-std::string OneLine(std::string_view s, size_t max_chars);
+// are trimmed; then cut to `max_chars` `unit`s (with "…").
+std::string OneLine(std::string_view s, size_t max_chars, LengthUnit unit = LengthUnit::kChars);
 
 // Escapes one line of untrusted text for a ticket in `format` (Escape()); plain text is
 // ServiceNow's, where a `[code]` tag would switch a journal entry to raw HTML, so such tags are
@@ -28,6 +29,6 @@ std::string SafeUrl(std::string_view url);
 // `notice` appended on its own line when lines were dropped. A first line longer than the limit
 // is cut with Truncate() for `format`.
 std::string CutLines(std::string_view text, size_t max_chars, std::string_view notice,
-                     TextFormat format);
+                     TextFormat format, LengthUnit unit = LengthUnit::kChars);
 
 }  // namespace ab

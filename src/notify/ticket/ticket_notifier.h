@@ -25,8 +25,8 @@
 #include <memory>
 #include <string>
 
-#include "config/receivers/ticket.h"
 #include "notify/notifier.h"
+#include "notify/ticket/ticket_settings.h"
 #include "notify/ticket/ticket_system.h"
 
 namespace ab {

@@ -11,6 +11,7 @@
 #include "model/incident.h"
 #include "notify/notifier.h"
 #include "notify/ticket/incident_event.h"
+#include "notify/ticket/ticket_settings.h"
 
 namespace ab {
 
@@ -52,11 +53,17 @@ class TicketSystem {
                              const std::string& headline) = 0;
   // Closes it as done: the incident resolved.
   virtual SendResult Close(TimePoint now, const Ticket& t, const IncidentEvent& ev) = 0;
-  virtual SendResult Reopen(TimePoint now, const Ticket& t) = 0;
+  // Opens a closed ticket again. *reopened = false (Ok) when the workflow offers no way back: the
+  // caller then leaves it closed and says so in a comment.
+  virtual SendResult Reopen(TimePoint now, const Ticket& t, bool* reopened) = 0;
   // Makes FindByKey(key) find this ticket too: a new occurrence carries on in an old ticket.
   virtual SendResult AddKey(TimePoint now, const Ticket& t, const std::string& key) = 0;
   // The incident's priority changed: update the ticket's own priority field, if it has one.
   virtual SendResult SetPriority(TimePoint now, const Ticket& t, const IncidentEvent& ev) = 0;
+
+  // How long a ticket created a moment ago may stay invisible to FindByKey (Jira Cloud's search
+  // is eventually consistent); zero where searches see every write at once.
+  virtual Duration SearchLag() const { return Duration(0); }
 };
 
 }  // namespace ab

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <vector>
 
+#include "notify/text/event_words.h"
 #include "notify/text/utf8.h"
 #include "notify/ticket/markup.h"
 
@@ -127,9 +128,9 @@ Result<TicketWording> TicketWording::Make(const ReceiverConfig& config, TextForm
 
 std::string TicketWording::Title(const IncidentEvent& ev) const {
   // Titles are plain text in all three systems: nothing to escape, only line breaks to drop.
-  std::string title =
-      OneLine(title_ ? title_->Render(ev.view, TextFormat::kPlain) : ev.title, limits_.title);
-  return title.empty() ? OneLine("Incident " + ev.key, limits_.title) : title;
+  std::string title = OneLine(title_ ? title_->Render(ev.view, TextFormat::kPlain) : ev.title,
+                              limits_.title, limits_.unit);
+  return title.empty() ? OneLine("Incident " + ev.key, limits_.title, limits_.unit) : title;
 }
 
 std::string TicketWording::Body(const IncidentEvent& ev,
@@ -160,7 +161,7 @@ std::string TicketWording::Body(const IncidentEvent& ev,
   }
   // The cut keeps the "Follows" line only when it fits: a link in the system itself (Jira issue
   // link, ServiceNow parent) records it anyway.
-  return CutLines(w.Text(), limits_.body, kCutNotice, format_);
+  return CutLines(w.Text(), limits_.body, kCutNotice, format_, limits_.unit);
 }
 
 std::string TicketWording::Comment(const IncidentEvent& ev, std::string_view headline) const {
@@ -169,49 +170,12 @@ std::string TicketWording::Comment(const IncidentEvent& ev, std::string_view hea
   IncidentFacts(w, ev);
   IncidentLink(w, ev);
   const std::string marker = "\n" + w.Marker(ev.id);
-  const size_t marker_chars = CountCodePoints(marker);
+  const size_t marker_chars = TextLength(marker, limits_.unit);
   const size_t budget = limits_.comment > marker_chars ? limits_.comment - marker_chars : 0;
-  return CutLines(w.Text(), budget, kCutNotice, format_) + marker;
+  return CutLines(w.Text(), budget, kCutNotice, format_, limits_.unit) + marker;
 }
 
-std::string EventHeadline(const IncidentEvent& ev) {
-  switch (ev.type) {
-    case EventType::kDeclared:
-      return "Incident declared";
-    case EventType::kAlertAdded:
-      return "An alert joined the incident";
-    case EventType::kAlertResolved:
-      return "An alert of the incident resolved";
-    case EventType::kAlertStale:
-      return "An alert of the incident went stale (its source stopped reporting it)";
-    case EventType::kSeverityChanged:
-      return "Priority is now " + std::string(ToString(ev.priority));
-    case EventType::kAcknowledged:
-      return ev.commander.empty() ? "Incident acknowledged"
-                                  : "Incident acknowledged (commander: " + ev.commander + ")";
-    case EventType::kAssigned:
-      return "Incident assigned";
-    case EventType::kNoteAdded:
-      return "A note was added to the incident in alertbridge";
-    case EventType::kStatusUpdate:
-      return "Status update: the incident is still " + std::string(ToString(ev.state));
-    case EventType::kSlaBreached:
-      return "Acknowledgement SLA breached: nobody acknowledged the incident in time";
-    case EventType::kEscalated:
-      return "Incident escalated";
-    case EventType::kMuted:
-      return "Incident muted: all its alerts are silenced";
-    case EventType::kUnmuted:
-      return "Incident unmuted";
-    case EventType::kResolved:
-      return "Incident resolved";
-    case EventType::kReopened:
-      return "Incident reopened: its alerts are firing again";
-    case EventType::kClosed:
-      return "Incident closed";
-  }
-  return "Incident updated";
-}
+std::string EventHeadline(const IncidentEvent& ev) { return EventHeadline(ev.view); }
 
 bool CommentsHaveEventMarker(const nlohmann::json& comments, std::string_view event_id) {
   if (!comments.is_array()) return false;

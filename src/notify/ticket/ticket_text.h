@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "notify/text/escape.h"
 #include "notify/text/template.h"
+#include "notify/text/truncate.h"
 #include "notify/ticket/incident_event.h"
 
 namespace ab {
@@ -26,9 +27,10 @@ struct TicketLink {
 class TicketWording {
  public:
   struct Limits {
-    size_t title;    // characters of the title / summary / short description
-    size_t body;     // of the description
-    size_t comment;  // of one comment or work note
+    size_t title;                          // characters of the title / summary / short description
+    size_t body;                           // of the description
+    size_t comment;                        // of one comment or work note
+    LengthUnit unit = LengthUnit::kChars;  // how the vendor counts (Jira: UTF-16 code units)
   };
 
   // Compiles the receiver's templates (already checked by the config loader; an error here names
@@ -51,7 +53,8 @@ class TicketWording {
   std::optional<Template> body_;
 };
 
-// What a comment says about `ev` when nothing special happened to the ticket.
+// What a comment says about `ev` when nothing special happened to the ticket (EventHeadline of
+// notify/text/event_words.h: people's words, how it resolved).
 std::string EventHeadline(const IncidentEvent& ev);
 
 // Whether `text` (a comment body, or ServiceNow's work notes journal) holds the marker of the

@@ -83,16 +83,21 @@ SendResult VendorApi::Call(TimePoint now, std::string_view method, const std::st
     }
     return SendResult::Ok();
   }
+  // What the vendor said, for callers that act on a refusal (Jira naming a field).
+  out->status = res.status;
+  out->json = Json::parse(res.body, nullptr, false);
+  if (out->json.is_discarded()) out->json = nullptr;
   SendResult r = classify_(res, now, what);
   if (r.kind == SendResult::Kind::kOk) {
     // A 2xx we did not ask for (201 where 200 was documented, ...) is still not what we expect.
     r = SendResult::Permanent(what + ": unexpected HTTP " + std::to_string(res.status));
   }
   if (res.status == 0 && !res.error.empty()) r.reason += " [" + res.error + "]";
-  const std::string detail = VendorErrorText(res.body);
-  if (!detail.empty()) r.reason += ": " + detail;
   // A vendor that echoes the request (a debugging proxy, an error page) must not leak the
-  // credentials into logs and the outbox's last_error.
+  // credentials into logs and the outbox's last_error: redacted before the text is cut, so that
+  // no part of a secret survives at the cut.
+  const std::string detail = VendorErrorText(res.body, secrets_);
+  if (!detail.empty()) r.reason += ": " + detail;
   r.reason = RedactSecrets(std::move(r.reason), secrets_);
   return r;
 }
@@ -113,7 +118,7 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
-std::string VendorErrorText(std::string_view body) {
+std::string VendorErrorText(std::string_view body, const std::vector<std::string>& secrets) {
   Json j = Json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return {};
   std::string out;
@@ -123,7 +128,7 @@ std::string VendorErrorText(std::string_view body) {
   if (j.contains("error") && j["error"].is_object() && j["error"].contains("detail")) {
     AppendText(j["error"]["detail"], &out);
   }
-  return OneLine(out, kMaxErrorChars);
+  return OneLine(RedactSecrets(std::move(out), secrets), kMaxErrorChars);
 }
 
 // Resolves a credential that goes into a header: a line break would end the header and start

@@ -14,9 +14,9 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "config/config.h"
-#include "config/receivers/ticket.h"
 #include "notify/http_client.h"
 #include "notify/notifier.h"
+#include "notify/ticket/ticket_settings.h"
 #include "notify/ticket/ticket_text.h"
 
 namespace ab {
@@ -37,7 +37,8 @@ class VendorApi {
             std::vector<std::string> secrets, Classifier classify = nullptr);
 
   // `path` is below the base URL's path ("/rest/api/2/issue", with its query). An answer whose
-  // status is in `accept` fills `out` and is Ok; anything else is Retry or Permanent.
+  // status is in `accept` fills `out` and is Ok; anything else is Retry or Permanent (and fills
+  // `out` too, with the error body when it is JSON).
   SendResult Call(TimePoint now, std::string_view method, const std::string& path,
                   const nlohmann::json* body, std::initializer_list<int> accept, Reply* out);
 
@@ -60,8 +61,9 @@ class VendorApi {
 std::string UrlEncode(std::string_view s);
 
 // The vendor's own words from an error body (Jira errorMessages/errors, GitHub message/errors,
-// ServiceNow error.message/detail), one line, at most 300 characters; "" when there are none.
-std::string VendorErrorText(std::string_view body);
+// ServiceNow error.message/detail), `secrets` redacted, then one line of at most 300 characters;
+// "" when there are none.
+std::string VendorErrorText(std::string_view body, const std::vector<std::string>& secrets = {});
 
 // The Authorization header of a ticket API and the values to redact from reasons (token,
 // password, the base64 of user:password).

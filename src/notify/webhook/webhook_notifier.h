@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "config/config.h"
@@ -21,9 +22,11 @@ class WebhookNotifier final : public Notifier {
   // `body`: none = the envelope as it is.
   WebhookNotifier(std::string receiver, HttpEndpoint endpoint,
                   std::optional<std::string> signing_key, HttpHeaders headers, Duration timeout,
-                  std::optional<Template> body = std::nullopt);
+                  std::optional<Template> body = std::nullopt,
+                  std::vector<std::string> secrets = {});
 
-  // Same webhook-id on every attempt (the entry's event id); timestamp and signature are fresh.
+  // Same webhook-id on every attempt (the entry's event id, without dots); timestamp and
+  // signature are fresh. Unsigned deliveries carry webhook-id and webhook-timestamp too.
   // A body template that renders invalid JSON for this event is a permanent failure.
   SendResult Send(const OutboxEntry& entry, const SendContext& ctx) override;
 
@@ -35,12 +38,13 @@ class WebhookNotifier final : public Notifier {
   std::optional<std::string> signing_key_;
   HttpHeaders headers_;
   std::optional<Template> body_;
+  std::vector<std::string> secrets_;  // redacted from every reason: secret, header values, url
   HttpClient client_;
 };
 
-// Factory for NotifierTypes(): resolves url and secret once; errors name the receiver and the
-// secret reference, never its value. A body template is tried on a sample event first, so that one
-// that cannot give JSON fails at start-up.
+// Factory of type `webhook`: resolves url, secret and headers once; errors name the receiver and
+// the secret reference, never its value. A body template is tried on a sample event first, so that
+// one that cannot give JSON fails at start-up.
 Result<std::unique_ptr<Notifier>> MakeWebhookNotifier(const ReceiverConfig& config);
 
 }  // namespace ab

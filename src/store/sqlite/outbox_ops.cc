@@ -78,11 +78,13 @@ Status SqliteStore::UpdateOutboxRow(const std::string& sql, int64_t id, const st
   return Status::Ok();
 }
 
-Status SqliteStore::MarkDelivered(int64_t id, int attempts, TimePoint now) {
+Status SqliteStore::MarkDelivered(int64_t id, int attempts, TimePoint now,
+                                  const std::string& note) {
   return UpdateOutboxRow(
-      "UPDATE outbox SET state = 'delivered', attempts = ?2, delivered_at = ?3, last_error = '' "
+      "UPDATE outbox SET state = 'delivered', attempts = ?2, delivered_at = ?3, last_error = ?4 "
       "WHERE id = ?1",
-      id, "marking delivered", [&](Stmt& st) { st.Bind(2, int64_t{attempts}).Bind(3, now); });
+      id, "marking delivered",
+      [&](Stmt& st) { st.Bind(2, int64_t{attempts}).Bind(3, now).Bind(4, note); });
 }
 
 Status SqliteStore::MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
@@ -90,9 +92,8 @@ Status SqliteStore::MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
   return UpdateOutboxRow(
       "UPDATE outbox SET state = 'pending', attempts = ?2, next_attempt_at = ?3, "
       "last_error = ?4 WHERE id = ?1",
-      id, "scheduling a retry of", [&](Stmt& st) {
-        st.Bind(2, int64_t{attempts}).Bind(3, next_attempt).Bind(4, error);
-      });
+      id, "scheduling a retry of",
+      [&](Stmt& st) { st.Bind(2, int64_t{attempts}).Bind(3, next_attempt).Bind(4, error); });
 }
 
 Status SqliteStore::MarkDead(int64_t id, int attempts, const std::string& error) {
@@ -102,7 +103,7 @@ Status SqliteStore::MarkDead(int64_t id, int attempts, const std::string& error)
 }
 
 Result<std::vector<int64_t>> SqliteStore::HoldBehindDead(int64_t incident_id,
-                                                        const std::string& receiver) {
+                                                         const std::string& receiver) {
   {
     // The read answers the usual case (no dead entry) without taking the write lock;
     // outbox_by_incident makes it one index range.
@@ -144,8 +145,8 @@ Result<std::optional<OutboxState>> SqliteStore::OperatorAction(const std::string
   const std::string context = what + " outbox entry " + std::to_string(id);
   Result<Transaction> tx = Transaction::Begin(writer_.db, Transaction::Mode::kWrite);
   if (!tx.ok()) return MakeError(context + ": " + tx.error().message);
-  Result<Stmt> read = writer_.db.Prepare(
-      "SELECT state, incident_id, receiver FROM outbox WHERE id = ?1");
+  Result<Stmt> read =
+      writer_.db.Prepare("SELECT state, incident_id, receiver FROM outbox WHERE id = ?1");
   if (!read.ok()) return read.error();
   read->Bind(1, id);
   Result<bool> row = read->Step();
@@ -201,8 +202,8 @@ Status SqliteStore::AddExternalRef(int64_t incident_id, const ExternalRef& ref) 
   BindExternalRef(*st, incident_id, ref);
   Status s = st->Run();
   if (!s.ok()) {
-    return MakeError("storing " + ref.receiver + " " + ref.type + " " + ref.id +
-                     " for incident " + std::to_string(incident_id) + ": " + s.error().message);
+    return MakeError("storing " + ref.receiver + " " + ref.type + " " + ref.id + " for incident " +
+                     std::to_string(incident_id) + ": " + s.error().message);
   }
   return Status::Ok();
 }

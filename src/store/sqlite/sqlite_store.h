@@ -27,14 +27,14 @@ namespace ab::sqlite {
 class SqliteStore final : public IncidentStore {
  public:
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
-                                                  CheckpointOptions checkpoints = {});
+                                                   CheckpointOptions checkpoints = {});
 
   Result<StoredState> Load() override;
   Status Commit(const Changes& changes, const std::vector<OutboxEntry>& outbox) override;
 
   Result<std::vector<OutboxEntry>> DueOutbox(TimePoint now, int limit) override;
   Result<std::optional<TimePoint>> NextOutboxDue() override;
-  Status MarkDelivered(int64_t id, int attempts, TimePoint now) override;
+  Status MarkDelivered(int64_t id, int attempts, TimePoint now, const std::string& note) override;
   Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
                    const std::string& error) override;
   Status MarkDead(int64_t id, int attempts, const std::string& error) override;
@@ -69,8 +69,8 @@ class SqliteStore final : public IncidentStore {
       : writer_(std::move(writer)),
         outbox_(std::move(outbox)),
         api_(std::move(api)),
-        checkpointer_(std::make_unique<WalCheckpointer>(writer_.db, std::move(checkpoint),
-                                                        checkpoints)) {}
+        checkpointer_(
+            std::make_unique<WalCheckpointer>(writer_.db, std::move(checkpoint), checkpoints)) {}
 
   Status CommitLocked(const Changes& changes, const std::vector<OutboxEntry>& outbox);
   // One UPDATE of one outbox row; an error when no row has that id.

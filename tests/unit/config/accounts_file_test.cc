@@ -2,8 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../config/config_test_util.h"
 #include "config/config.h"
-#include "config_test_util.h"
 
 namespace ab {
 namespace {

@@ -7,8 +7,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "../config/config_test_util.h"
 #include "config/config.h"
-#include "config_test_util.h"
 
 namespace ab {
 namespace {

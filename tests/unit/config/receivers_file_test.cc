@@ -1,8 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../config/config_test_util.h"
 #include "config/config.h"
-#include "config_test_util.h"
 
 namespace ab {
 namespace {
@@ -47,9 +47,7 @@ TEST(ReceiversFileTest, ParsesConsoleAndWebhook) {
   const ReceiverConfig& hook = r.config.receivers[1];
   EXPECT_EQ(hook.type, "webhook");
   EXPECT_EQ(hook.url.ref(), "env:OPS_HOOK_URL");
-  EXPECT_EQ(hook.secret.ref(), "file:/run/secrets/ops-hook");
-  EXPECT_EQ(hook.headers, (std::map<std::string, std::string>{
-                              {"Authorization", "env-is-not-expanded-here"}, {"X-Team", "ops"}}));
+  ASSERT_NE(hook.settings, nullptr);  // the webhook type's own keys: tests/unit/notify
   EXPECT_THAT(hook.events,
               ElementsAre(EventType::kDeclared, EventType::kAlertAdded, EventType::kResolved));
   EXPECT_EQ(hook.retry.max_attempts, 3);

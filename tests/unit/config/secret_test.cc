@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include "../config/config_test_util.h"
 #include "config/config.h"
-#include "config_test_util.h"
 
 namespace ab {
 namespace {

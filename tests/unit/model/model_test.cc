@@ -68,7 +68,7 @@ TEST(EventEnvelope, HasContractShapeAndDeterministicId) {
   Event ev{42, 3, EventType::kDeclared, FromMillis(1000), "rule:checkout", {}};
   nlohmann::json j = EventEnvelope(ev, inc, "http://bridge:9095/");
   EXPECT_EQ(j["version"], "1");
-  EXPECT_EQ(j["id"], inc.key + ".3");
+  EXPECT_EQ(j["id"], inc.key + "_3");  // no dot: Standard Webhooks forbids one in webhook-id
   EXPECT_EQ(j["type"], "declared");
   EXPECT_EQ(j["occurred_at"], "1970-01-01T00:00:01.000Z");
   EXPECT_EQ(j["incident"]["url"], "http://bridge:9095/api/v1/incidents/42");

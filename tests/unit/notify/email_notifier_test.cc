@@ -2,6 +2,7 @@
 // parts, threading, and how SMTP answers are classified.
 #include "notify/email/email_notifier.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -16,26 +17,25 @@ constexpr const char* kPassword = "pw-Sup3rS3cret!";
 
 std::string Envelope(const std::string& event_id, const std::string& type,
                      const std::string& title) {
-  nlohmann::json env = {
-      {"version", "1"},
-      {"id", event_id},
-      {"type", type},
-      {"occurred_at", "2026-03-01T12:00:00.000Z"},
-      {"incident",
-       {{"id", 42},
-        {"key", "ab-abcdefghijklmnop-1"},
-        {"rule", "db-disk"},
-        {"group", {{"service", "db"}}},
-        {"state", "declared"},
-        {"base_severity", "SEV3"},
-        {"priority", "SEV2"},
-        {"title", title},
-        {"summary", "disk almost full on <db-1> & db-2"},
-        {"owner", {{"team", "storage"}, {"commander", "alice"}}},
-        {"runbook", "https://wiki.example/runbooks/disk"},
-        {"alerts_firing", 2},
-        {"alerts_total", 2},
-        {"url", "http://127.0.0.1:9095/api/v1/incidents/42"}}}};
+  nlohmann::json env = {{"version", "1"},
+                        {"id", event_id},
+                        {"type", type},
+                        {"occurred_at", "2026-03-01T12:00:00.000Z"},
+                        {"incident",
+                         {{"id", 42},
+                          {"key", "ab-abcdefghijklmnop-1"},
+                          {"rule", "db-disk"},
+                          {"group", {{"service", "db"}}},
+                          {"state", "declared"},
+                          {"base_severity", "SEV3"},
+                          {"priority", "SEV2"},
+                          {"title", title},
+                          {"summary", "disk almost full on <db-1> & db-2"},
+                          {"owner", {{"team", "storage"}, {"commander", "alice"}}},
+                          {"runbook", "https://wiki.example/runbooks/disk"},
+                          {"alerts_firing", 2},
+                          {"alerts_total", 2},
+                          {"url", "http://127.0.0.1:9095/api/v1/incidents/42"}}}};
   return env.dump();
 }
 
@@ -68,8 +68,9 @@ class EmailNotifierTest : public ::testing::Test {
     s->to = {*ParseMailbox("oncall@example.com"), *ParseMailbox("Ops Team <ops@example.com>")};
     s->starttls = starttls;
     s->ca_file = ca_file;
-    if (auth) s->auth = EmailSettings::Auth{Secret("env:AB_TEST_SMTP_USER"),
-                                            Secret("env:AB_TEST_SMTP_PASSWORD")};
+    if (auth)
+      s->auth =
+          EmailSettings::Auth{Secret("env:AB_TEST_SMTP_USER"), Secret("env:AB_TEST_SMTP_PASSWORD")};
     c.settings = s;
     ::setenv("AB_TEST_SMTP_USER", "bridge", 1);
     return c;
@@ -116,7 +117,7 @@ TEST_F(EmailNotifierTest, SendsTextAndHtmlOverStartTlsWithAuthAndThreadsUpdates)
   const nlohmann::json& h = m["headers"];
   EXPECT_EQ(h["From"], "alertbridge <bridge@alerts.example>");
   EXPECT_EQ(h["To"], "oncall@example.com, Ops Team <ops@example.com>");
-  EXPECT_EQ(h["Subject"], "[SEV2] db <script>alert(1)</script> full (declared)");
+  EXPECT_EQ(h["Subject"], "[ab-abcdefghijklmnop-1] db <script>alert(1)</script> full");
   EXPECT_EQ(h["Message-ID"], "<ab-abcdefghijklmnop-1.1@alerts.example>");
   EXPECT_EQ(h["Date"], "Sun, 01 Mar 2026 12:00:05 +0000");
   EXPECT_EQ(h["Auto-Submitted"], "auto-generated");
@@ -136,7 +137,7 @@ TEST_F(EmailNotifierTest, SendsTextAndHtmlOverStartTlsWithAuthAndThreadsUpdates)
   EXPECT_EQ(reply["Message-ID"], "<ab-abcdefghijklmnop-1.2@alerts.example>");
   EXPECT_EQ(reply["In-Reply-To"], "<ab-abcdefghijklmnop-1.1@alerts.example>");
   EXPECT_EQ(reply["References"], "<ab-abcdefghijklmnop-1.1@alerts.example>");
-  EXPECT_EQ(reply["Subject"], "[SEV2] db disk full (resolved)");
+  EXPECT_EQ(reply["Subject"], "[ab-abcdefghijklmnop-1] db disk full");
 }
 
 TEST_F(EmailNotifierTest, Smtp4xxIsRetriedAnd5xxIsPermanent) {
@@ -232,6 +233,81 @@ TEST(EmailMessageTest, HeaderTextIsOneLineAndEncodedWhenNotAscii) {
   EXPECT_EQ(encoded.rfind("=?UTF-8?B?", 0), 0u) << encoded;
   EXPECT_EQ(encoded.find('\n'), encoded.find("\r\n "));  // folded only between encoded-words
   EXPECT_EQ(MailHeaderText(std::string(300, 'x')).size(), 200u);
+}
+
+}  // namespace
+}  // namespace ab::testing
+
+namespace ab::testing {
+namespace {
+
+// Issue 16 item 6: mail that threads and reaches people.
+TEST_F(EmailNotifierTest, OneRefusedRecipientDoesNotCostTheOthersTheMail) {
+  SmtpTestServer server({.reject_rcpt = {"ops@example.com"}});
+  ASSERT_GT(server.port(), 0);
+  auto mail = Make(Config(server.Url(), false, false));
+  const SendResult r = mail->Send(Entry(1), Ctx());
+  ASSERT_EQ(r.kind, SendResult::Kind::kOk) << r.reason;
+  ASSERT_EQ(r.degraded.size(), 1u);
+  EXPECT_EQ(r.degraded[0].step, "recipients");
+  EXPECT_THAT(r.degraded[0].reason, ::testing::HasSubstr("ops@example.com: 550 5.1.1"));
+  const auto messages = server.Messages();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["rcpt_tos"], nlohmann::json::array({"oncall@example.com"}));
+}
+
+TEST_F(EmailNotifierTest, ARefusalKeepsTheServersWordsWithoutTheLogin) {
+  SmtpTestServer server({.tls = true, .auth = std::string("bridge:") + kPassword});
+  ASSERT_GT(server.port(), 0);
+  server.ReplyWith(std::string("554 5.7.1 rejected by policy for bridge:") + kPassword);
+  auto mail = Make(Config(server.Url(), true, true, server.CaFile()));
+  const SendResult r = mail->Send(Entry(1), Ctx());
+  EXPECT_EQ(r.kind, SendResult::Kind::kPermanent);
+  EXPECT_THAT(r.reason, ::testing::HasSubstr("5.7.1 rejected by policy"));
+  EXPECT_THAT(r.reason, ::testing::Not(::testing::HasSubstr(kPassword)));
+}
+
+TEST_F(EmailNotifierTest, TheSubjectStaysTheSameAcrossAnIncidentsMessages) {
+  SmtpTestServer server({});
+  ASSERT_GT(server.port(), 0);
+  auto mail = Make(Config(server.Url(), false, false));
+  ASSERT_EQ(mail->Send(Entry(1, "declared"), Ctx()).kind, SendResult::Kind::kOk);
+  ASSERT_EQ(mail->Send(Entry(2, "resolved"), Ctx()).kind, SendResult::Kind::kOk);
+  const auto messages = server.Messages();
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0]["headers"]["Subject"], messages[1]["headers"]["Subject"]);
+  EXPECT_EQ(messages[0]["headers"]["Subject"], "[ab-abcdefghijklmnop-1] db disk full");
+  // What changed is in the body.
+  EXPECT_THAT(messages[1]["text"].get<std::string>(),
+              ::testing::StartsWith("Incident resolved: all its alerts recovered"));
+}
+
+TEST_F(EmailNotifierTest, ALongRecipientListIsFoldedUnderTheLineLimit) {
+  SmtpTestServer server({});
+  ASSERT_GT(server.port(), 0);
+  ReceiverConfig c = Config(server.Url(), false, false);
+  auto s = std::make_shared<EmailSettings>(*c.Settings<EmailSettings>());
+  s->to.clear();
+  for (int i = 0; i < 60; ++i) {
+    s->to.push_back(*ParseMailbox("Responder " + std::to_string(i) + " <responder-" +
+                                  std::to_string(i) + "@example.com>"));
+  }
+  c.settings = s;
+  auto mail = Make(c);
+  ASSERT_EQ(mail->Send(Entry(1), Ctx()).kind, SendResult::Kind::kOk);
+  const auto messages = server.Messages();
+  ASSERT_EQ(messages.size(), 1u);
+  const std::string raw = messages[0]["raw_headers"];
+  size_t start = 0;
+  while (start < raw.size()) {
+    size_t end = raw.find("\r\n", start);
+    if (end == std::string::npos) end = raw.size();
+    EXPECT_LE(end - start, 998u) << raw.substr(start, 80);
+    start = end + 2;
+  }
+  EXPECT_EQ(messages[0]["rcpt_tos"].size(), 60u);
+  EXPECT_THAT(messages[0]["headers"]["To"].get<std::string>(),
+              ::testing::HasSubstr("responder-59@example.com"));
 }
 
 }  // namespace

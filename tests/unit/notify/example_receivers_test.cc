@@ -4,6 +4,7 @@
 
 #include "config/config.h"
 #include "notify/notifier.h"
+#include "notify/receiver_types.h"
 #include "vendors/harness.h"
 
 namespace ab {
@@ -18,7 +19,7 @@ TEST(ExampleReceivers, BuildIntoNotifiers) {
   ScopedEnv og("OPSGENIE_API_KEY", testing::kGenieKey);
   ScopedEnv jsm("JSM_OPS_API_KEY", testing::kGenieKey);
   ScopedEnv hook("CHATOPS_WEBHOOK_URL", "https://chatops.example/hook");
-  ScopedEnv secret("CHATOPS_WEBHOOK_SECRET", "example-secret");
+  ScopedEnv secret("CHATOPS_WEBHOOK_SECRET", "whsec_ZXhhbXBsZS1zaWduaW5nLWtleQ==");
   ScopedEnv jira_user("JIRA_USER", "bot@example.com");
   ScopedEnv jira_token("JIRA_API_TOKEN", "example-jira-token");
   ScopedEnv gh("GITHUB_TOKEN", "example-github-token");

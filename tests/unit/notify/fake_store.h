@@ -84,10 +84,11 @@ class FakeStore final : public IncidentStore {
     return next;
   }
 
-  Status MarkDelivered(int64_t id, int attempts, TimePoint) override {
+  Status MarkDelivered(int64_t id, int attempts, TimePoint, const std::string& note) override {
     return Update(id, [&](OutboxEntry& e) {
       e.state = OutboxState::kDelivered;
       e.attempts = attempts;
+      e.last_error = note;
     });
   }
   Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,

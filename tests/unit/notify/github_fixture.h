@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "config/receivers/github.h"
+#include "notify/github/github_settings.h"
 #include "ticket_test_util.h"
 #include "vendors/fake_github.h"
 
@@ -27,7 +27,6 @@ inline ReceiverConfig GitHubConfig(const FakeGitHub& fake,
   s->repo = "ops";
   s->token = Secret("env:AB_TEST_GITHUB_TOKEN");
   s->labels = {"incident"};
-  s->create_interval = Duration(0);
   if (edit) edit(*s);
   c.settings = s;
   return c;

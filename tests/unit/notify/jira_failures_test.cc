@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "jira_fixture.h"
+#include "notify/receiver_types.h"
 
 namespace ab {
 namespace {
@@ -157,7 +158,7 @@ TEST(JiraFailures, SecretsNeverAppearInResultsOrFactoryErrors) {
     s.auth.password = Secret("env:AB_TEST_JIRA_TOKEN_UNSET");
   });
   ::unsetenv("AB_TEST_JIRA_TOKEN_UNSET");
-  auto missing = NotifierTypes().at("jira")(c);
+  auto missing = MakeNotifier(c);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message,
             "receiver \"jira-ops\": cannot resolve auth.basic.password "
@@ -168,7 +169,7 @@ TEST(JiraFailures, SecretsNeverAppearInResultsOrFactoryErrors) {
   ReceiverConfig literal = JiraConfig(jira, true, [](JiraSettings& s) {
     s.auth.user = Secret("user:with-colon-" + std::string(kJiraToken));
   });
-  auto bad = NotifierTypes().at("jira")(literal);
+  auto bad = MakeNotifier(literal);
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.error().message, HasSubstr("(inline value) contains ':'"));
   EXPECT_THAT(bad.error().message, Not(HasSubstr(kJiraToken)));

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/crypto.h"
-#include "config/receivers/jira.h"
+#include "notify/jira/jira_settings.h"
 #include "ticket_test_util.h"
 #include "vendors/fake_jira.h"
 

@@ -37,8 +37,11 @@ TEST(JiraNotifier, CloudLifecycleDeclareUpdateResolveReopen) {
   EXPECT_EQ(r.ref->type, "issue");
   EXPECT_EQ(r.ref->id, "OPS-1");
   EXPECT_EQ(r.ref->url, jira.Url("/browse/OPS-1"));
-  // Searched by label on the Cloud endpoint before creating.
-  EXPECT_THAT(jira.Calls(), ElementsAre("POST /rest/api/3/search/jql", "POST /rest/api/2/issue"));
+  // Searched by label on the Cloud endpoint before creating; the create screen read once.
+  EXPECT_THAT(jira.Calls(), ElementsAre("POST /rest/api/3/search/jql",
+                                        "GET /rest/api/2/issue/createmeta/OPS/issuetypes",
+                                        "GET /rest/api/2/issue/createmeta/OPS/issuetypes/10001",
+                                        "POST /rest/api/2/issue"));
   const nlohmann::json search = jira.Requests()[0].json;
   EXPECT_EQ(search["jql"],
             "project = \"OPS\" AND labels = \"ab-abcdefghijklmnop-1\" ORDER BY created DESC");

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "config/receiver_types.h"
-#include "notify/notifier.h"
+#include "config/receiver_type.h"
+#include "notify/receiver_types.h"
 
 namespace ab {
 namespace {
@@ -14,21 +14,29 @@ ReceiverConfig Receiver(std::string name, std::string type, std::string url = ""
   return c;
 }
 
-TEST(NotifierTypes, RegistersConsoleAndWebhook) {
-  const auto& types = NotifierTypes();
-  EXPECT_EQ(types.count("console"), 1u);
-  EXPECT_EQ(types.count("webhook"), 1u);
+TEST(ReceiverTypes, OneTableListsEveryTypeWithItsFactory) {
+  std::vector<std::string> names;
+  for (const ReceiverType* t : ReceiverTypes()) {
+    names.emplace_back(t->spec.name);
+    EXPECT_NE(t->make, nullptr) << t->spec.name;
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"console", "webhook", "email", "slack", "teams", "pagerduty",
+                                      "opsgenie", "jira", "github", "servicenow"}));
 }
 
-TEST(NotifierTypes, EveryTypeTheConfigAcceptsCanBeBuilt) {
-  for (const auto& t : config_internal::ReceiverTypes()) {
-    EXPECT_EQ(NotifierTypes().count(std::string(t.name)), 1u) << t.name;
+TEST(ReceiverTypes, TheConfigLayerSeesExactlyTheInstalledTable) {
+  ASSERT_EQ(InstalledReceiverTypes().size(), ReceiverTypes().size());
+  for (size_t i = 0; i < ReceiverTypes().size(); ++i) {
+    EXPECT_EQ(InstalledReceiverTypes()[i], &ReceiverTypes()[i]->spec);
   }
+  EXPECT_EQ(FindReceiverType("jira"), &FindReceiverTypeImpl("jira")->spec);
+  EXPECT_EQ(FindReceiverType("carrier-pigeon"), nullptr);
 }
 
 TEST(BuildNotifiers, BuildsOnePerReceiver) {
-  auto built = BuildNotifiers({Receiver("stdout", "console"),
-                               Receiver("hook", "webhook", "http://127.0.0.1:9/hook")});
+  auto built = BuildNotifiers(
+      {Receiver("stdout", "console"), Receiver("hook", "webhook", "http://127.0.0.1:9/hook")});
   ASSERT_TRUE(built.ok()) << built.error().message;
   EXPECT_EQ(built->size(), 2u);
   EXPECT_EQ(built->count("stdout"), 1u);
@@ -51,8 +59,8 @@ TEST(BuildNotifiers, RejectsDuplicateNames) {
 }
 
 TEST(BuildNotifiers, ReportsEveryBrokenReceiver) {
-  auto built = BuildNotifiers({Receiver("first", "nope"), Receiver("ok", "console"),
-                               Receiver("second", "webhook")});
+  auto built = BuildNotifiers(
+      {Receiver("first", "nope"), Receiver("ok", "console"), Receiver("second", "webhook")});
   ASSERT_FALSE(built.ok());
   const std::string& msg = built.error().message;
   EXPECT_NE(msg.find("first"), std::string::npos) << msg;

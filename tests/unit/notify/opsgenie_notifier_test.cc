@@ -69,7 +69,8 @@ TEST(OpsgenieNotifier, LifecycleUsesTheIncidentKeyAsAlias) {
   EXPECT_TRUE(alerts[0].acknowledged);
   EXPECT_EQ(alerts[0].priority, "P2");  // raised by severity_changed
   ASSERT_EQ(alerts[0].notes.size(), 1u);
-  EXPECT_EQ(alerts[0].notes[0], "Incident status update: [SEV2] checkout degraded in eu-1");
+  EXPECT_EQ(alerts[0].notes[0],
+            "Status update: the incident is still declared ([SEV2] checkout degraded in eu-1)");
   EXPECT_EQ(alerts[1].alias, key);
   EXPECT_EQ(alerts[1].status, "open");
   EXPECT_FALSE(alerts[1].acknowledged);

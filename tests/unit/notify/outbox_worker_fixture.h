@@ -11,6 +11,7 @@
 #include "fake_store.h"
 #include "notify/outbox_worker.h"
 #include "notify/webhook/webhook_notifier.h"
+#include "notify/webhook/webhook_settings.h"
 #include "test_receiver.h"
 
 namespace ab::testing {
@@ -27,6 +28,9 @@ class MetricCounts {
       Count(receiver + "/" + result);
     };
     m.on_dead_letter = [this](const std::string& receiver) { Count(receiver + "/dead_letter"); };
+    m.on_degraded = [this](const std::string& receiver, const std::string& step) {
+      Count(receiver + "/degraded_" + step);
+    };
     m.on_circuit = [this](const std::string& receiver, CircuitState state) {
       Count(receiver + "/circuit_" + std::string(ToString(state)));
     };
@@ -83,7 +87,7 @@ class ScriptedNotifier final : public Notifier {
 };
 
 inline std::string EventId(int64_t incident, int seq) {
-  return "ab-inc" + std::to_string(incident) + "-1." + std::to_string(seq);
+  return "ab-inc" + std::to_string(incident) + "-1_" + std::to_string(seq);
 }
 
 class OutboxWorkerTest : public ::testing::Test {
@@ -114,8 +118,7 @@ class OutboxWorkerTest : public ::testing::Test {
 
   // A receiver server that verifies signatures against the fake clock; the fixture owns it.
   TestReceiver* Server() {
-    servers_.push_back(
-        std::make_unique<TestReceiver>(key_bytes_, [this] { return clock_.now(); }));
+    servers_.push_back(std::make_unique<TestReceiver>(key_bytes_, [this] { return clock_.now(); }));
     return servers_.back().get();
   }
 
@@ -125,7 +128,9 @@ class OutboxWorkerTest : public ::testing::Test {
     c.name = name;
     c.type = "webhook";
     c.url = Secret(url);
-    c.secret = Secret("env:AB_NOTIFY_WORKER_SECRET");
+    auto settings = std::make_shared<WebhookSettings>();
+    settings->secret = Secret("env:AB_NOTIFY_WORKER_SECRET");
+    c.settings = settings;
     c.timeout = timeout;
     auto n = MakeWebhookNotifier(c);
     EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().message);

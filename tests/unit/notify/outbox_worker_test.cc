@@ -91,8 +91,7 @@ TEST_F(OutboxWorkerTest, HonoursRetryAfterHttpDate) {
   auto server = Server();
   server->SetResponder([](const ReceivedRequest&, int index) {
     // t0 is Sunday 2026-03-01 12:00:00 UTC: come back in five minutes.
-    return index == 0 ? Reply::Status(503, "Sun, 01 Mar 2026 12:05:00 GMT")
-                      : Reply::Status(200);
+    return index == 0 ? Reply::Status(503, "Sun, 01 Mar 2026 12:05:00 GMT") : Reply::Status(200);
   });
   const int64_t id = store_.Add(Entry(1, "ops", 1));
   std::map<std::string, std::unique_ptr<Notifier>> n;
@@ -119,6 +118,32 @@ TEST_F(OutboxWorkerTest, PermanentErrorIsDeadAfterOneAttempt) {
   EXPECT_EQ(e.last_error.find("s3cr3t"), std::string::npos) << e.last_error;
   EXPECT_TRUE(metrics_.WaitFor("ops/dead", 1));
   EXPECT_EQ(server->Requests().size(), 1u);
+}
+
+// Issue 16 item 1: an optional step that failed for good is counted and noted, and the entry is
+// delivered: a stateful receiver's later entries of the incident are not held behind it.
+TEST_F(OutboxWorkerTest, ADegradedDeliveryIsCountedNotedAndHoldsNothing) {
+  const int64_t first = store_.Add(Entry(1, "tickets", 1));
+  const int64_t second = store_.Add(Entry(1, "tickets", 2));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  auto owned = std::make_unique<ScriptedNotifier>([](const OutboxEntry& e) {
+    SendResult r;
+    if (e.event_seq == 1) r.degraded.push_back({"priority", "field priority left out: no screen"});
+    return r;
+  });
+  ScriptedNotifier* tickets = owned.get();
+  n["tickets"] = std::move(owned);
+  ReceiverDelivery stateful;
+  stateful.pacing.stateful = true;
+  StartWorker(std::move(n), {{"tickets", stateful}});
+
+  ASSERT_TRUE(WaitState(second, OutboxState::kDelivered));
+  ASSERT_TRUE(WaitState(first, OutboxState::kDelivered));
+  EXPECT_TRUE(metrics_.WaitFor("tickets/degraded_priority", 1));
+  EXPECT_EQ(store_.Get(first).last_error,
+            "delivered without: priority (field priority left out: no screen)");
+  EXPECT_EQ(store_.Get(second).last_error, "");
+  EXPECT_EQ(tickets->Seen(), (std::vector<std::string>{EventId(1, 1), EventId(1, 2)}));
 }
 
 TEST_F(OutboxWorkerTest, GivesUpAfterMaxAttempts) {
@@ -170,35 +195,40 @@ TEST_F(OutboxWorkerTest, KeepsOrderPerIncidentAndReceiverBehindARetry) {
   StartWorker(std::move(n), {{"ops", Concurrency(4)}});
 
   // Incident 2 carries on; incident 1 stops behind its failed second entry.
-  ASSERT_TRUE(store_.WaitFor([&](const FakeStore::State& s) {
-    auto at = [&](int inc, int seq) { return s.outbox.at(ids[EventId(inc, seq)]); };
-    const OutboxEntry head = at(1, 2);
-    if (head.attempts != 1 || head.state != OutboxState::kPending) return false;
-    for (int seq = 3; seq <= 5; ++seq) {
-      if (at(1, seq).next_attempt_at != head.next_attempt_at) return false;  // pushed back
-    }
-    return at(1, 1).state == OutboxState::kDelivered &&
-           at(2, 3).state == OutboxState::kDelivered;
-  }, kDeadline));
+  ASSERT_TRUE(store_.WaitFor(
+      [&](const FakeStore::State& s) {
+        auto at = [&](int inc, int seq) { return s.outbox.at(ids[EventId(inc, seq)]); };
+        const OutboxEntry head = at(1, 2);
+        if (head.attempts != 1 || head.state != OutboxState::kPending) return false;
+        for (int seq = 3; seq <= 5; ++seq) {
+          if (at(1, seq).next_attempt_at != head.next_attempt_at) return false;  // pushed back
+        }
+        return at(1, 1).state == OutboxState::kDelivered &&
+               at(2, 3).state == OutboxState::kDelivered;
+      },
+      kDeadline));
   std::vector<std::string> incident1;
   for (const auto& r : server->Requests()) {
-    if (r.Header("webhook-id").rfind("ab-inc1-", 0) == 0) incident1.push_back(r.Header("webhook-id"));
+    if (r.Header("webhook-id").rfind("ab-inc1-", 0) == 0)
+      incident1.push_back(r.Header("webhook-id"));
   }
   EXPECT_EQ(incident1, (std::vector<std::string>{EventId(1, 1), EventId(1, 2)}));
 
   clock_.set(store_.Get(ids[EventId(1, 2)]).next_attempt_at);
   worker_->Wake();
-  ASSERT_TRUE(store_.WaitFor([](const FakeStore::State& s) {
-    for (const auto& [id, e] : s.outbox) {
-      if (e.state != OutboxState::kDelivered) return false;
-    }
-    return true;
-  }, kDeadline));
+  ASSERT_TRUE(store_.WaitFor(
+      [](const FakeStore::State& s) {
+        for (const auto& [id, e] : s.outbox) {
+          if (e.state != OutboxState::kDelivered) return false;
+        }
+        return true;
+      },
+      kDeadline));
 
   std::map<std::string, std::vector<std::string>> order;
   for (const auto& r : server->Requests()) {
     const std::string id = r.Header("webhook-id");
-    order[id.substr(0, id.rfind('.'))].push_back(id);
+    order[id.substr(0, id.rfind('_'))].push_back(id);
   }
   EXPECT_EQ(order["ab-inc1-1"],
             (std::vector<std::string>{EventId(1, 1), EventId(1, 2), EventId(1, 2), EventId(1, 3),
@@ -234,9 +264,8 @@ TEST_F(OutboxWorkerTest, HungReceiverDoesNotDelayAnotherReceiver) {
 TEST_F(OutboxWorkerTest, EntryForRemovedReceiverIsDead) {
   const int64_t id = store_.Add(Entry(1, "gone", 1));
   std::map<std::string, std::unique_ptr<Notifier>> n;
-  n["ops"] = std::make_unique<ScriptedNotifier>([](const OutboxEntry&) {
-    return SendResult::Ok();
-  });
+  n["ops"] =
+      std::make_unique<ScriptedNotifier>([](const OutboxEntry&) { return SendResult::Ok(); });
   StartWorker(std::move(n));
 
   ASSERT_TRUE(WaitState(id, OutboxState::kDead));
@@ -259,8 +288,8 @@ TEST_F(OutboxWorkerTest, StoresTheExternalRefTheReceiverReturns) {
   StartWorker(std::move(n));
 
   ASSERT_TRUE(WaitState(id, OutboxState::kDelivered));
-  ASSERT_TRUE(store_.WaitFor([](const FakeStore::State& s) { return s.refs.count(9) == 1; },
-                             kDeadline));
+  ASSERT_TRUE(
+      store_.WaitFor([](const FakeStore::State& s) { return s.refs.count(9) == 1; }, kDeadline));
   const auto refs = store_.Snapshot().refs.at(9);
   ASSERT_EQ(refs.size(), 1u);
   EXPECT_EQ(refs[0].receiver, "jira");
@@ -313,17 +342,15 @@ TEST_F(OutboxWorkerTest, RestoresOrderAfterRestart) {
   first.next_attempt_at = t0_ + Duration(10'000);
   const int64_t id1 = store_.Add(first);
   const int64_t id2 = store_.Add(Entry(5, "rec", 2));
-  auto scripted = std::make_unique<ScriptedNotifier>([](const OutboxEntry&) {
-    return SendResult::Ok();
-  });
+  auto scripted =
+      std::make_unique<ScriptedNotifier>([](const OutboxEntry&) { return SendResult::Ok(); });
   ScriptedNotifier* notifier = scripted.get();
   std::map<std::string, std::unique_ptr<Notifier>> n;
   n["rec"] = std::move(scripted);
   StartWorker(std::move(n));
 
-  ASSERT_TRUE(WaitEntry(id2, [&](const OutboxEntry& e) {
-    return e.next_attempt_at == t0_ + Duration(10'000);
-  }));
+  ASSERT_TRUE(WaitEntry(
+      id2, [&](const OutboxEntry& e) { return e.next_attempt_at == t0_ + Duration(10'000); }));
   EXPECT_TRUE(notifier->Seen().empty());
 
   clock_.set(t0_ + Duration(10'000));

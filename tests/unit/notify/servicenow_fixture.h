@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/crypto.h"
-#include "config/receivers/servicenow.h"
+#include "notify/servicenow/servicenow_settings.h"
 #include "ticket_test_util.h"
 #include "vendors/fake_servicenow.h"
 

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "notify/receiver_types.h"
 #include "servicenow_fixture.h"
 
 namespace ab {
@@ -228,7 +229,7 @@ TEST(ServiceNowNotifier, CredentialsNeverAppearInResultsOrErrors) {
   EXPECT_THAT(r.reason, Not(HasSubstr(SnowBasicAuth().substr(6))));
 
   ::setenv("AB_TEST_SNOW_EMPTY", "", 1);
-  auto bad = NotifierTypes().at("servicenow")(ServiceNowConfig(
+  auto bad = MakeNotifier(ServiceNowConfig(
       snow, [](ServiceNowSettings& s) { s.auth.password = Secret("env:AB_TEST_SNOW_EMPTY"); }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message,

@@ -21,17 +21,19 @@ namespace ab::testing {
 class SmtpTestServer {
  public:
   struct Options {
-    bool tls = false;  // STARTTLS offered and required (self-signed cert for 127.0.0.1)
-    std::string auth;  // "user:password": AUTH required
+    bool tls = false;       // STARTTLS offered and required (self-signed cert for 127.0.0.1)
+    std::string auth = {};  // "user:password": AUTH required
+    std::vector<std::string> reject_rcpt = {};  // addresses RCPT TO answers 550 for
   };
 
   explicit SmtpTestServer(Options options) {
     char tmpl[] = "/tmp/ab-smtp-XXXXXX";
     dir_ = mkdtemp(tmpl);
-    std::vector<std::string> args = {kPython, std::string(ALERTBRIDGE_SOURCE_DIR) +
-                                                  "/tests/e2e/smtp_server.py",
-                                     "--port-file", dir_ + "/port", "--out", dir_ + "/out.jsonl",
-                                     "--reply-file", dir_ + "/reply"};
+    std::vector<std::string> args = {
+        kPython,        std::string(ALERTBRIDGE_SOURCE_DIR) + "/tests/e2e/smtp_server.py",
+        "--port-file",  dir_ + "/port",
+        "--out",        dir_ + "/out.jsonl",
+        "--reply-file", dir_ + "/reply"};
     if (options.tls) {
       const std::string cmd =
           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
@@ -41,6 +43,7 @@ class SmtpTestServer {
       args.insert(args.end(), {"--tls-cert", dir_ + "/cert.pem", "--tls-key", dir_ + "/key.pem"});
     }
     if (!options.auth.empty()) args.insert(args.end(), {"--auth", options.auth});
+    for (const std::string& a : options.reject_rcpt) args.insert(args.end(), {"--reject-rcpt", a});
     std::vector<char*> argv;  // built before fork: the child may only exec
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -1,8 +1,10 @@
 #include "notify/teams/teams_notifier.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "event_fixture.h"
+#include "notify/http_client.h"
 #include "vendors/fakes.h"
 
 namespace ab {
@@ -60,7 +62,7 @@ TEST(TeamsNotifier, CardHasFactsAndLinks) {
   EXPECT_EQ(card["version"], "1.4");
   const json facts = card["body"][2]["facts"];
   ASSERT_GE(facts.size(), 4u);
-  EXPECT_EQ(facts[0], (json{{"title", "Severity"}, {"value", "SEV1 \\(base SEV2\\)"}}));
+  EXPECT_EQ(facts[0], (json{{"title", "Severity"}, {"value", "SEV1 (base SEV2)"}}));
   EXPECT_EQ(facts[2], (json{{"title", "Owner"}, {"value", "payments / alice"}}));
   EXPECT_EQ(card["actions"][0]["url"], "https://ab.example/api/v1/incidents/42");
   EXPECT_EQ(card["actions"][1]["url"], "https://wiki.example/runbooks/checkout");
@@ -76,8 +78,9 @@ TEST(TeamsNotifier, UntrustedMarkdownStaysText) {
   ASSERT_EQ(n->Send(testing::EntryFor(inc, EventType::kDeclared, 1), SendContext{}).kind,
             Kind::kOk);
   const json card = fake.Cards().at(0);
+  // Look-alikes, not backslashes (Teams mobile shows those literally): no markup, no link.
   EXPECT_NE(card["body"][1]["text"].get<std::string>().find(
-                "\\*\\*boom\\*\\* \\[click\\]\\(https://evil.example\\)"),
+                "\u2217\u2217boom\u2217\u2217 \uFF3Bclick\uFF3D(https://evil.example)"),
             std::string::npos)
       << card["body"][1]["text"];
   ASSERT_EQ(card["actions"].size(), 1u);  // a runbook that is no http(s) URL gets no button
@@ -103,14 +106,40 @@ TEST(TeamsNotifier, StaysUnderTheMessageSizeLimit) {
   ASSERT_NE(n, nullptr);
   Incident inc = testing::SampleIncident();
   std::string summary;
-  for (int i = 0; i < 20'000; ++i) summary += "*\"";  // each grows to 5 bytes once escaped twice
+  for (int i = 0; i < 20'000; ++i) summary += "*\"";  // each grows once escaped twice
   inc.summary = summary;
   const SendResult r = n->Send(testing::EntryFor(inc, EventType::kDeclared, 1), SendContext{});
   EXPECT_EQ(r.kind, Kind::kOk) << r.reason;
   EXPECT_TRUE(fake.Rejections().empty()) << fake.Rejections()[0];
   const std::string text = fake.Cards().at(0)["body"][1]["text"];
   EXPECT_EQ(text.substr(text.size() - 3), "…");
-  EXPECT_NE(text[text.size() - 4], '\\');  // not cut inside a backslash escape
+  EXPECT_EQ(text.find('\\'), std::string::npos);  // no backslash escapes: Teams mobile shows them
+}
+
+TEST(TeamsNotifier, ACardTeamsWouldNotPostIsRefusedHereNotDroppedThere) {
+  // Workflows answer 202 to anything and fail the post only in the flow's run history.
+  EXPECT_EQ(TeamsNotifier::Validate(R"({"type":"message","attachments":[]})"),
+            "not a {\"type\":\"message\",\"attachments\":[card]} envelope");
+  EXPECT_THAT(TeamsNotifier::Validate(
+                  R"({"type":"message","attachments":[{"contentType":)"
+                  R"("application/vnd.microsoft.card.adaptive","content":{"type":"AdaptiveCard",)"
+                  R"("version":"1.4","body":[{"type":"Table"}]}}]})"),
+              ::testing::HasSubstr("\"Table\" is not one this receiver may send"));
+  EXPECT_THAT(TeamsNotifier::Validate(std::string(30 * 1024, ' ') + "{}"),
+              ::testing::HasSubstr("28 KB"));
+}
+
+TEST(TeamsFakeBehaviour, AcceptsAnyWellFormedJsonAndKeepsTheRunFailure) {
+  TeamsFake fake;
+  HttpClient client(*ParseHttpUrl(fake.WorkflowUrl()), Duration(2000));
+  const HttpResponse res =
+      client.Send("POST", ParseHttpUrl(fake.WorkflowUrl())->path,
+                  {{"Content-Type", "application/json"}}, R"({"type":"message","attachments":[]})");
+  EXPECT_EQ(res.status, 202);
+  EXPECT_EQ(fake.Received().size(), 1u);
+  EXPECT_TRUE(fake.Cards().empty());
+  ASSERT_EQ(fake.Rejections().size(), 1u);
+  EXPECT_THAT(fake.Rejections()[0], ::testing::HasSubstr("flow run failed"));
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ std::string Lower(std::string s) {
 }
 
 std::string KeyOf(const std::string& webhook_id) {
-  const size_t dot = webhook_id.rfind('.');
+  const size_t dot = webhook_id.find_last_of("._");  // "<key>_<seq>" ("<key>.<seq>" before)
   return dot == std::string::npos ? webhook_id : webhook_id.substr(0, dot);
 }
 
@@ -162,8 +162,7 @@ ClosingServer::ClosingServer() {
   addr.sin_port = 0;
   socklen_t len = sizeof addr;
   if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(fd_, 16) != 0 ||
-      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ::listen(fd_, 16) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     throw std::runtime_error("closing server cannot bind 127.0.0.1");
   }
   port_ = ntohs(addr.sin_port);

@@ -29,7 +29,7 @@ struct ReceivedRequest {
   std::string body;
   bool signature_ok = false;  // only meaningful when the receiver has a key
   std::string verify_error;
-  int status = 0;             // what we answered
+  int status = 0;  // what we answered
 
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
@@ -67,7 +67,7 @@ class TestReceiver {
   bool WaitForHanging(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void ReleaseHangs();
   // Highest number of requests seen at once for one webhook-id prefix (the part before the last
-  // '.', i.e. one incident when ids are "<key>.<seq>").
+  // '_' or '.', i.e. one incident when ids are "<key>_<seq>").
   int MaxConcurrencyPerKey() const;
 
  private:

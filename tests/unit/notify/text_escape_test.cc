@@ -25,15 +25,18 @@ TEST(EscapeHtml, EscapesMarkupAndQuotes) {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
 }
 
-TEST(EscapeMarkdown, EscapesInlineMarkupEverywhere) {
+// Teams mobile shows backslash escapes literally: markup is disarmed with look-alike characters.
+TEST(EscapeMarkdown, DisarmsInlineMarkupWithoutBackslashes) {
   EXPECT_EQ(EscapeMarkdown("**bold** _it_ [a](http://x) `c`"),
-            "\\*\\*bold\\*\\* \\_it\\_ \\[a\\]\\(http://x\\) \\`c\\`");
-  EXPECT_EQ(EscapeMarkdown("back\\slash"), "back\\\\slash");
+            "\u2217\u2217bold\u2217\u2217 \uFF3Fit\uFF3F \uFF3Ba\uFF3D(http://x) \u02CBc\u02CB");
+  EXPECT_EQ(EscapeMarkdown("back\\slash"), "back\u2216slash");
+  EXPECT_EQ(EscapeMarkdown("a\\*b").find('\\'), std::string::npos);
 }
 
-TEST(EscapeMarkdown, EscapesBlockMarkersOnlyAtLineStart) {
+TEST(EscapeMarkdown, PushesBlockMarkersOffTheLineStartOnly) {
+  const std::string zw = "\u200b";
   EXPECT_EQ(EscapeMarkdown("# head\n- item\n  + more\n12. num\napi-gw v1.2 #3"),
-            "\\# head\n\\- item\n  \\+ more\n12\\. num\napi-gw v1.2 #3");
+            zw + "# head\n" + zw + "- item\n  " + zw + "+ more\n12" + zw + ". num\napi-gw v1.2 #3");
 }
 
 TEST(EscapeGithubMarkdown, BreaksMentionsAndIssueReferences) {
@@ -77,7 +80,7 @@ TEST(Escape, DispatchesOnFormat) {
   EXPECT_EQ(Escape(TextFormat::kPlain, "<!channel>"), "<!channel>");
   EXPECT_EQ(Escape(TextFormat::kSlackMrkdwn, "<!channel>"), "&lt;!channel&gt;");
   EXPECT_EQ(Escape(TextFormat::kHtml, "'"), "&#39;");
-  EXPECT_EQ(Escape(TextFormat::kMarkdown, "*"), "\\*");
+  EXPECT_EQ(Escape(TextFormat::kMarkdown, "*"), "\u2217");
   EXPECT_EQ(Escape(TextFormat::kJiraWiki, "{"), "\\{");
   EXPECT_EQ(Escape(TextFormat::kJsonString, "\""), "\\\"");
 }

@@ -26,7 +26,7 @@ TEST(EventView, ReadsTheEnvelope) {
   Incident inc = SampleIncident();
   EventView v = View(inc, EventType::kAcknowledged);
   EXPECT_EQ(v.event_type(), "acknowledged");
-  EXPECT_EQ(v.event_id(), inc.key + ".1");
+  EXPECT_EQ(v.event_id(), inc.key + "_1");
   EXPECT_EQ(v.key(), inc.key);
   EXPECT_EQ(v.title(), "checkout degraded in eu-1");
   EXPECT_EQ(v.severity(), "SEV1");

@@ -67,9 +67,9 @@ TEST(Truncate, NeverCutsInsideAnEntity) {
 }
 
 TEST(Truncate, NeverCutsInsideABackslashEscape) {
-  const std::string escaped = EscapeMarkdown("ab*cd");  // ab\*cd
-  EXPECT_EQ(Truncate(escaped, 4, LengthUnit::kChars, TextFormat::kMarkdown), "ab…");
-  EXPECT_EQ(Truncate(escaped, 5, LengthUnit::kChars, TextFormat::kMarkdown), "ab\\*…");
+  const std::string escaped = EscapeGithubMarkdown("ab*cd");  // ab\*cd
+  EXPECT_EQ(Truncate(escaped, 4, LengthUnit::kChars, TextFormat::kGithubMarkdown), "ab…");
+  EXPECT_EQ(Truncate(escaped, 5, LengthUnit::kChars, TextFormat::kGithubMarkdown), "ab\\*…");
   const std::string json = EscapeJsonString("ab\x01z");  // ab\u0001z
   EXPECT_EQ(Truncate(json, 6, LengthUnit::kChars, TextFormat::kJsonString), "ab…");
   EXPECT_EQ(Truncate(json, 9, LengthUnit::kChars, TextFormat::kJsonString), "ab\\u0001z");

@@ -15,6 +15,7 @@
 #include "model/incident.h"
 #include "model/outbox.h"
 #include "notify/notifier.h"
+#include "notify/receiver_types.h"
 
 namespace ab::testing {
 
@@ -32,6 +33,11 @@ struct IncidentScript {
   std::vector<std::string> accounts = {"globex"};
   int alerts_firing = 2;
   int alerts_total = 3;
+  // The next event's actor and details (reset after each event).
+  std::string actor = "rule:checkout-outage";
+  nlohmann::json details = nlohmann::json::object();
+  int attempts = 0;  // the entry's attempts so far (a retried create sees > 0)
+  TimePoint created_at = SystemClock().now();
 
   OutboxEntry Event(EventType type, const std::string& receiver = "tickets") {
     ++seq;
@@ -53,7 +59,11 @@ struct IncidentScript {
                                {"id", key + "." + std::to_string(seq)},
                                {"type", std::string(ToString(type))},
                                {"occurred_at", FormatRfc3339(SystemClock().now())},
+                               {"actor", actor},
+                               {"details", details},
                                {"incident", incident}};
+    actor = "rule:checkout-outage";
+    details = nlohmann::json::object();
     OutboxEntry e;
     e.id = seq;
     e.incident_id = 42;
@@ -62,6 +72,8 @@ struct IncidentScript {
     e.event_id = envelope["id"];
     e.event_type = std::string(ToString(type));
     e.payload = envelope.dump();
+    e.attempts = attempts;
+    e.created_at = created_at;
     return e;
   }
 };
@@ -88,7 +100,7 @@ struct RefStore {
 };
 
 inline std::unique_ptr<Notifier> BuildNotifier(const ReceiverConfig& c) {
-  auto n = NotifierTypes().at(c.type)(c);
+  auto n = MakeNotifier(c);
   EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().message);
   return n.ok() ? std::move(n).value() : nullptr;
 }

@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config/receivers/jira.h"
+#include "notify/jira/jira_settings.h"
 #include "notify/text/utf8.h"
 #include "notify/ticket/markup.h"
 #include "ticket_test_util.h"
@@ -53,7 +53,7 @@ TEST(IncidentEvent, NamesWhatIsWrongWithABadPayload) {
   EXPECT_EQ(error(R"({"id": "ab-x-1.1", "type": "exploded", )" + inc + "}"),
             "type \"exploded\" is not an event type");
   EXPECT_EQ(error(R"({"id": "other.1", "type": "declared", )" + inc + "}"),
-            "id \"other.1\" is not <incident key>.<seq>");
+            "id \"other.1\" is not <incident key>_<seq>");
   EXPECT_EQ(error(R"({"id": "ab-x.1", "type": "declared", "incident": {"key": "ab-x"}})"),
             "incident.key \"ab-x\" does not end in -<occurrence>");
   EXPECT_EQ(error(R"({"id": "ab-x-1.1", "type": "declared", "incident": {"key": "ab-x-1",

@@ -5,6 +5,7 @@
 
 #include "event_fixture.h"
 #include "notify/notifier.h"
+#include "notify/receiver_types.h"
 #include "test_receiver.h"
 #include "vendors/harness.h"
 
@@ -23,7 +24,7 @@ class VendorContract : public ::testing::TestWithParam<VendorCase> {
   void SetUp() override { vendor_ = GetParam().make(); }
 
   std::unique_ptr<Notifier> Build(const ReceiverConfig& c) {
-    auto built = NotifierTypes().at(c.type)(c);
+    auto built = MakeNotifier(c);
     EXPECT_TRUE(built.ok()) << (built.ok() ? "" : built.error().message);
     return built.ok() ? std::move(built).value() : nullptr;
   }
@@ -132,13 +133,13 @@ TEST_P(VendorContract, TimeoutIsARetry) {
 TEST_P(VendorContract, StartUpErrorsNameTheReferenceNotTheValue) {
   ReceiverConfig c = vendor_->Config();
   c.url = Secret("env:AB_TEST_UNSET_VARIABLE");
-  auto built = NotifierTypes().at(c.type)(c);
+  auto built = MakeNotifier(c);
   ASSERT_FALSE(built.ok());
   EXPECT_NE(built.error().message.find("env:AB_TEST_UNSET_VARIABLE"), std::string::npos)
       << built.error().message;
   // A URL written inline may carry a token: it is never repeated.
   c.url = Secret("ftp://hunter2@example.com/x");
-  built = NotifierTypes().at(c.type)(c);
+  built = MakeNotifier(c);
   ASSERT_FALSE(built.ok());
   EXPECT_EQ(built.error().message.find("hunter2"), std::string::npos) << built.error().message;
 }

@@ -6,6 +6,7 @@
 
 #include "event_fixture.h"
 #include "notify/webhook/webhook_notifier.h"
+#include "notify/webhook/webhook_settings.h"
 #include "test_receiver.h"
 
 namespace ab {
@@ -20,7 +21,10 @@ ReceiverConfig Config(const std::string& url, const std::string& body) {
   c.name = "ops-hook";
   c.type = "webhook";
   c.url = Secret(url);
-  c.secret = Secret("body-template-signing-secret");
+  auto s = std::make_shared<WebhookSettings>();
+  s->secret = Secret("body-template-signing-secret");
+  s->secret_format = WebhookSettings::SecretFormat::kRaw;
+  c.settings = s;
   if (!body.empty()) c.templates["body"] = body;
   c.timeout = Duration(5000);
   return c;
@@ -65,7 +69,7 @@ TEST(WebhookBodyTemplate, RendersJsonWithEscapedValuesAndSignsIt) {
 TEST(WebhookBodyTemplate, WithoutATemplateTheEnvelopeGoesOutUnchanged) {
   TestReceiver receiver;
   ReceiverConfig c = Config(receiver.Url(), "");
-  c.secret = Secret();
+  c.settings = std::make_shared<WebhookSettings>();
   auto n = MakeWebhookNotifier(c);
   ASSERT_TRUE(n.ok()) << n.error().message;
   const OutboxEntry e = testing::EntryFor(testing::SampleIncident(), EventType::kResolved, 4);

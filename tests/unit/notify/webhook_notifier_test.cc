@@ -6,6 +6,7 @@
 
 #include "common/crypto.h"
 #include "notify/webhook/standard_webhooks.h"
+#include "notify/webhook/webhook_settings.h"
 #include "test_receiver.h"
 
 namespace ab {
@@ -25,16 +26,23 @@ OutboxEntry Entry(const std::string& event_id = "ab-abcdefghijklmnop-1.3") {
   e.receiver = "ops-hook";
   e.event_id = event_id;
   e.event_type = "declared";
-  e.payload = R"({"version":"1","id":")" + event_id + R"(","type":"declared","incident":{"id":42}})";
+  e.payload =
+      R"({"version":"1","id":")" + event_id + R"(","type":"declared","incident":{"id":42}})";
   return e;
 }
 
-ReceiverConfig Config(const std::string& url, const std::string& secret_ref = "") {
+// `raw`: secret_format: raw (the secret's bytes are the key) instead of base64.
+ReceiverConfig Config(const std::string& url, const std::string& secret_ref = "", bool raw = false,
+                      std::map<std::string, std::string> headers = {}) {
   ReceiverConfig c;
   c.name = "ops-hook";
   c.type = "webhook";
   c.url = Secret(url);
-  if (!secret_ref.empty()) c.secret = Secret(secret_ref);
+  auto s = std::make_shared<WebhookSettings>();
+  if (!secret_ref.empty()) s->secret = Secret(secret_ref);
+  if (raw) s->secret_format = WebhookSettings::SecretFormat::kRaw;
+  for (const auto& [name, value] : headers) s->headers[name] = Secret(value);
+  c.settings = s;
   c.timeout = Duration(5000);
   return c;
 }
@@ -55,17 +63,29 @@ TEST(StandardWebhooks, ReproducesThePublishedTestVector) {
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 }
 
-TEST(StandardWebhooks, UsesSecretWithoutPrefixAsRawBytes) {
-  auto key = StandardWebhookKey("plain secret");
+TEST(StandardWebhooks, SecretWithoutPrefixIsBase64AsTheReferenceLibrariesDecodeIt) {
+  auto key = StandardWebhookKey("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  ASSERT_TRUE(key.ok()) << key.error().message;
+  EXPECT_EQ(*key, *StandardWebhookKey("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+  EXPECT_FALSE(StandardWebhookKey("plain secret").ok());
+}
+
+TEST(StandardWebhooks, RawBytesOnlyWhenAskedFor) {
+  auto key = StandardWebhookKey("plain secret", /*raw=*/true);
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(*key, "plain secret");
+}
+
+TEST(StandardWebhooks, IdsHaveNoDots) {
+  EXPECT_EQ(StandardWebhookId("ab-abcdefghijklmnop-1.3"), "ab-abcdefghijklmnop-1_3");
+  EXPECT_EQ(StandardWebhookId("ab-abcdefghijklmnop-1_3"), "ab-abcdefghijklmnop-1_3");
 }
 
 TEST(WebhookNotifier, PostsSignedEnvelopeThatTheReceiverVerifies) {
   ::setenv("AB_NOTIFY_TEST_RAW_SECRET", "s3cret-raw-bytes", 1);
   TestReceiver receiver(std::string("s3cret-raw-bytes"));
-  ReceiverConfig c = Config(receiver.Url(), "env:AB_NOTIFY_TEST_RAW_SECRET");
-  c.headers["X-Team"] = "payments";
+  ReceiverConfig c =
+      Config(receiver.Url(), "env:AB_NOTIFY_TEST_RAW_SECRET", true, {{"X-Team", "payments"}});
   auto n = Build(c);
   ASSERT_NE(n, nullptr);
 
@@ -83,7 +103,7 @@ TEST(WebhookNotifier, PostsSignedEnvelopeThatTheReceiverVerifies) {
   EXPECT_EQ(req.Header("content-type"), "application/json");
   EXPECT_EQ(req.Header("user-agent"), "alertbridge");
   EXPECT_EQ(req.Header("x-team"), "payments");
-  EXPECT_EQ(req.Header("webhook-id"), e.event_id);
+  EXPECT_EQ(req.Header("webhook-id"), "ab-abcdefghijklmnop-1_3");
 }
 
 TEST(WebhookNotifier, WhsecSecretSignsWithTheDecodedKey) {
@@ -102,7 +122,7 @@ TEST(WebhookNotifier, WhsecSecretSignsWithTheDecodedKey) {
 TEST(WebhookNotifier, SignsEachAttemptAfreshWithTheSameId) {
   ::setenv("AB_NOTIFY_TEST_RAW_SECRET", "s3cret-raw-bytes", 1);
   TestReceiver receiver(std::string("s3cret-raw-bytes"));
-  auto n = Build(Config(receiver.Url(), "env:AB_NOTIFY_TEST_RAW_SECRET"));
+  auto n = Build(Config(receiver.Url(), "env:AB_NOTIFY_TEST_RAW_SECRET", /*raw=*/true));
   ASSERT_NE(n, nullptr);
 
   const TimePoint t0 = Now();
@@ -122,7 +142,7 @@ TEST(WebhookNotifier, SignsEachAttemptAfreshWithTheSameId) {
 TEST(WebhookNotifier, TimestampComesFromTheAttemptTime) {
   ::setenv("AB_NOTIFY_TEST_RAW_SECRET", "s3cret-raw-bytes", 1);
   TestReceiver receiver(std::string("s3cret-raw-bytes"));
-  auto n = Build(Config(receiver.Url(), "env:AB_NOTIFY_TEST_RAW_SECRET"));
+  auto n = Build(Config(receiver.Url(), "env:AB_NOTIFY_TEST_RAW_SECRET", /*raw=*/true));
   ASSERT_NE(n, nullptr);
 
   // Ten minutes stale: a verifying receiver refuses it, and we do not hammer it again.
@@ -134,25 +154,65 @@ TEST(WebhookNotifier, TimestampComesFromTheAttemptTime) {
   EXPECT_EQ(reqs[0].status, 401);
 }
 
-TEST(WebhookNotifier, SendsNoSignatureHeadersWithoutSecret) {
+TEST(WebhookNotifier, UnsignedDeliveriesStillCarryIdAndTimestamp) {
   TestReceiver receiver;
   auto n = Build(Config(receiver.Url()));
   ASSERT_NE(n, nullptr);
-  EXPECT_EQ(n->Send(Entry(), {Now(), {}}).kind, Kind::kOk);
+  const TimePoint now = Now();
+  EXPECT_EQ(n->Send(Entry(), {now, {}}).kind, Kind::kOk);
   const auto reqs = receiver.Requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].Header("webhook-signature"), "");
+  // The id is the consumer's idempotency key, signed or not; the spec forbids dots in it.
+  EXPECT_EQ(reqs[0].Header("webhook-id"), "ab-abcdefghijklmnop-1_3");
+  EXPECT_EQ(reqs[0].Header("webhook-timestamp"), std::to_string(ToMillis(now) / 1000));
   EXPECT_EQ(reqs[0].Header("content-type"), "application/json");
+}
+
+TEST(WebhookNotifierFactory, RejectsARawSecretUnlessSecretFormatSaysRaw) {
+  ::setenv("AB_NOTIFY_TEST_RAW_SECRET", "s3cret-raw-bytes", 1);
+  auto n = MakeWebhookNotifier(Config("http://127.0.0.1:9/hook", "env:AB_NOTIFY_TEST_RAW_SECRET"));
+  ASSERT_FALSE(n.ok());
+  EXPECT_NE(n.error().message.find("secret_format: raw"), std::string::npos) << n.error().message;
+  EXPECT_EQ(n.error().message.find("s3cret-raw-bytes"), std::string::npos) << n.error().message;
+  EXPECT_TRUE(
+      MakeWebhookNotifier(Config("http://127.0.0.1:9/hook", "env:AB_NOTIFY_TEST_RAW_SECRET", true))
+          .ok());
+}
+
+TEST(WebhookNotifierFactory, HeaderValuesAreSecretsAndRedactedFromReasons) {
+  ::setenv("AB_NOTIFY_TEST_HEADER_TOKEN", "Bearer hdr-t0ken-value-1234", 1);
+  TestReceiver receiver;
+  receiver.SetResponder([](const ReceivedRequest& req, int) {
+    (void)req;
+    return Reply::Status(400);
+  });
+  auto n = Build(Config(receiver.Url(), "", false,
+                        {{"Authorization", "env:AB_NOTIFY_TEST_HEADER_TOKEN"},
+                         {"X-Api-Key", "inline-key-value-5678"}}));
+  ASSERT_NE(n, nullptr);
+  const SendResult r = n->Send(Entry(), {Now(), {}});
+  const auto reqs = receiver.Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].Header("authorization"), "Bearer hdr-t0ken-value-1234");
+  EXPECT_EQ(reqs[0].Header("x-api-key"), "inline-key-value-5678");
+  EXPECT_EQ(r.kind, Kind::kPermanent);
+  EXPECT_EQ(r.reason.find("hdr-t0ken"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.reason.find("inline-key"), std::string::npos) << r.reason;
 }
 
 TEST(WebhookNotifier, ClassifiesAnswersWithoutLeakingTheUrl) {
   TestReceiver receiver;
   receiver.SetResponder([](const ReceivedRequest&, int index) {
     switch (index) {
-      case 0: return Reply::Status(500);
-      case 1: return Reply::Status(429, "30");
-      case 2: return Reply::Status(400);
-      default: return Reply::Status(204);
+      case 0:
+        return Reply::Status(500);
+      case 1:
+        return Reply::Status(429, "30");
+      case 2:
+        return Reply::Status(400);
+      default:
+        return Reply::Status(204);
     }
   });
   auto n = Build(Config(receiver.Url("/hook/tok-s3cr3t-path")));
@@ -185,8 +245,19 @@ TEST(WebhookNotifier, ClosedConnectionIsRetried) {
   EXPECT_EQ(r.kind, Kind::kRetry);
   EXPECT_FALSE(r.retry_after.has_value());
   EXPECT_NE(r.reason.find("ops-hook"), std::string::npos) << r.reason;
-  EXPECT_EQ(r.reason.find("127.0.0.1"), std::string::npos) << r.reason;
+  // The host and what went wrong, so an operator knows what to fix; never the URL's path.
+  EXPECT_NE(r.reason.find("127.0.0.1:"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.reason.find("/hook"), std::string::npos) << r.reason;
   EXPECT_GE(server.Accepted(), 1);
+}
+
+TEST(WebhookNotifier, ConnectionErrorsNameTheHostAndTheCause) {
+  // Nobody listens on port 1. (A name that does not resolve reads "cannot resolve host <name>";
+  // not tried here: a lookup could leave the machine.)
+  auto refused = Build(Config("http://127.0.0.1:1/hook"));
+  const SendResult r1 = refused->Send(Entry(), {Now(), {}});
+  EXPECT_EQ(r1.kind, Kind::kRetry);
+  EXPECT_NE(r1.reason.find("cannot connect to 127.0.0.1:1"), std::string::npos) << r1.reason;
 }
 
 TEST(WebhookNotifier, ReadTimeoutIsRetried) {
@@ -219,8 +290,8 @@ TEST(WebhookNotifierFactory, RejectsNonHttpUrlWithoutEchoingIt) {
 
 TEST(WebhookNotifierFactory, NamesTheSecretReferenceItCannotResolve) {
   ::unsetenv("AB_NOTIFY_TEST_UNSET_SECRET");
-  auto n = MakeWebhookNotifier(
-      Config("http://127.0.0.1:9/hook", "env:AB_NOTIFY_TEST_UNSET_SECRET"));
+  auto n =
+      MakeWebhookNotifier(Config("http://127.0.0.1:9/hook", "env:AB_NOTIFY_TEST_UNSET_SECRET"));
   ASSERT_FALSE(n.ok());
   EXPECT_NE(n.error().message.find("ops-hook"), std::string::npos) << n.error().message;
   EXPECT_NE(n.error().message.find("env:AB_NOTIFY_TEST_UNSET_SECRET"), std::string::npos)
@@ -237,8 +308,7 @@ TEST(WebhookNotifierFactory, RejectsBadWhsecSecretWithoutEchoingIt) {
 
 TEST(WebhookNotifierFactory, RejectsHeadersThatWouldBreakTheSignature) {
   for (const char* name : {"webhook-signature", "Content-Type", "Webhook-Id"}) {
-    ReceiverConfig c = Config("http://127.0.0.1:9/hook");
-    c.headers[name] = "x";
+    ReceiverConfig c = Config("http://127.0.0.1:9/hook", "", false, {{name, "x"}});
     auto n = MakeWebhookNotifier(c);
     ASSERT_FALSE(n.ok()) << name;
     EXPECT_NE(n.error().message.find(name), std::string::npos) << n.error().message;

@@ -15,6 +15,10 @@ const std::set<std::string> kPriorities = {"Highest", "High", "Medium", "Low", "
 const std::set<std::string> kResolutions = {"Done", "Won't Do", "Duplicate"};
 const std::set<std::string> kSettableFields = {
     "project", "issuetype", "summary", "description", "labels", "priority", "customfield_10010"};
+// The create screen of the default project: the settable fields and Linked Issues.
+const char* const kScreenFields[] = {"project", "issuetype", "summary",           "description",
+                                     "labels",  "priority",  "customfield_10010", "issuelinks"};
+const std::map<std::string, std::string> kIssueTypeIds = {{"Incident", "10001"}, {"Task", "10002"}};
 constexpr size_t kTextLimit = 32'767;
 
 struct JqlQuery {
@@ -148,6 +152,39 @@ void FakeJira::HumanTransition(const std::string& key, const std::string& transi
   throw std::runtime_error("transition " + transition + " not available for " + key);
 }
 
+void FakeJira::HumanDelete(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  issues_.erase(key);
+}
+
+void FakeJira::ScreenLacks(std::vector<std::string> fields) {
+  std::lock_guard<std::mutex> lock(mu_);
+  screen_lacks_ = std::move(fields);
+}
+
+void FakeJira::UseSimplifiedWorkflow() {
+  std::lock_guard<std::mutex> lock(mu_);
+  simplified_ = true;
+}
+
+void FakeJira::SetSearchLag(std::chrono::milliseconds lag) {
+  std::lock_guard<std::mutex> lock(mu_);
+  search_lag_ = lag;
+}
+
+bool FakeJira::OnScreen(const std::string& field) const {
+  return std::find(screen_lacks_.begin(), screen_lacks_.end(), field) == screen_lacks_.end();
+}
+
+// Jira's answer to a field its screen lacks: a 400 naming the field, not a violation of the API.
+ApiAnswer FakeJira::NotOnScreen(const std::string& field) const {
+  return ApiAnswer::Json(
+      400, {{"errorMessages", Json::array()},
+            {"errors",
+             {{field, "Field '" + field +
+                          "' cannot be set. It is not on the appropriate screen, or unknown."}}}});
+}
+
 void FakeJira::HumanEditDescription(const std::string& key, const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
   issues_.at(key).fields["description"] = text;
@@ -170,6 +207,14 @@ ApiAnswer FakeJira::Handle(const ApiRequest& req) {
     if (cloud_) return Violation(410, "/rest/api/2/search was removed from Jira Cloud");
     if (req.method != "GET") return Violation(405, "use GET /rest/api/2/search?jql=");
     return Search(req, req.Param("jql"));
+  }
+  if (v2 && p.size() == 4 && p[3] == "issueLink") {
+    if (req.method != "POST") return Violation(405, "issueLink: POST only");
+    return LinkIssues(req);
+  }
+  if (v2 && p.size() >= 7 && p[3] == "issue" && p[4] == "createmeta" && p[6] == "issuetypes") {
+    if (req.method != "GET") return Violation(405, "createmeta: GET only");
+    return CreateMeta(req, p);
   }
   if (!v2 || p.size() < 4 || p[3] != "issue") return Violation(404, "unknown path " + req.path);
   if (p.size() == 4) {
@@ -215,6 +260,7 @@ ApiAnswer FakeJira::CreateIssue(const ApiRequest& req) {
   }
   const Json& f = req.json["fields"];
   for (auto it = f.begin(); it != f.end(); ++it) {
+    if (!OnScreen(it.key())) return NotOnScreen(it.key());
     if (kSettableFields.count(it.key()) == 0) {
       return Violation(400, "Field '" + it.key() +
                                 "' cannot be set. It is not on the "
@@ -255,6 +301,9 @@ ApiAnswer FakeJira::CreateIssue(const ApiRequest& req) {
   issue.key = "OPS-" + std::to_string(next_number_++);
   issue.fields = f;
   if (req.json.contains("update")) {
+    if (req.json["update"].contains("issuelinks") && !OnScreen("issuelinks")) {
+      return NotOnScreen("issuelinks");
+    }
     for (const Json& link : req.json["update"].value("issuelinks", Json::array())) {
       const Json& add = link.value("add", Json::object());
       const std::string other = add.value("outwardIssue", Json::object()).value("key", "");
@@ -267,6 +316,7 @@ ApiAnswer FakeJira::CreateIssue(const ApiRequest& req) {
       issue.links.push_back(other);
     }
   }
+  issue.created = std::chrono::steady_clock::now();
   issues_[issue.key] = issue;
   return ApiAnswer::Json(
       201, {{"id", issue.id}, {"key", issue.key}, {"self", Url("/rest/api/2/issue/" + issue.id)}});
@@ -276,6 +326,7 @@ ApiAnswer FakeJira::EditIssue(Issue& issue, const ApiRequest& req) {
   if (!req.json.is_object()) return Violation(400, "edit: JSON object expected");
   if (req.json.contains("fields")) {
     for (auto it = req.json["fields"].begin(); it != req.json["fields"].end(); ++it) {
+      if (!OnScreen(it.key())) return NotOnScreen(it.key());
       if (it.key() != "priority" || kPriorities.count(it->value("name", "")) == 0) {
         return Violation(400, "edit: only a valid priority is expected, got " + it.key());
       }
@@ -300,7 +351,9 @@ ApiAnswer FakeJira::Search(const ApiRequest&, const std::string& jql) {
   JqlQuery q = ParseJql(jql);
   if (!q.error.empty()) return Violation(400, "JQL: " + q.error + " in: " + jql);
   std::vector<const Issue*> hits;
+  const auto now = std::chrono::steady_clock::now();
   for (const auto& [key, issue] : issues_) {
+    if (now < issue.created + search_lag_) continue;  // not in the index yet
     bool match = true;
     for (const auto& [field, value] : q.clauses) {
       if (field == "project") {
@@ -348,9 +401,9 @@ ApiAnswer FakeJira::ListComments(const Issue& issue, const ApiRequest& req) {
   const size_t limit = max.empty() ? 5000 : std::stoul(max);
   if (comments.size() > limit) comments.erase(comments.begin() + limit, comments.end());
   return ApiAnswer::Json(200, {{"startAt", 0},
-                                  {"maxResults", limit},
-                                  {"total", issue.comments.size()},
-                                  {"comments", comments}});
+                               {"maxResults", limit},
+                               {"total", issue.comments.size()},
+                               {"comments", comments}});
 }
 
 Json FakeJira::TransitionsFrom(const Issue& issue) const {
@@ -360,6 +413,13 @@ Json FakeJira::TransitionsFrom(const Issue& issue) const {
                 {"to", {{"name", to}, {"statusCategory", {{"key", Category(to)}}}}}};
   };
   Json list = Json::array();
+  if (simplified_) {
+    // Simplified workflows: a transition into every other status, named after it.
+    if (issue.status != "To Do") list.push_back(t("11", "To Do", "To Do"));
+    if (issue.status != "In Progress") list.push_back(t("21", "In Progress", "In Progress"));
+    if (issue.status != "Done") list.push_back(t("31", "Done", "Done"));
+    return {{"expand", "transitions"}, {"transitions", list}};
+  }
   if (issue.status == "Done") {
     list.push_back(t("51", "Reopen", "To Do"));
   } else {
@@ -371,6 +431,11 @@ Json FakeJira::TransitionsFrom(const Issue& issue) const {
 }
 
 void FakeJira::Apply(Issue& issue, const std::string& id) {
+  if (simplified_) {
+    issue.status = id == "11" ? "To Do" : (id == "21" ? "In Progress" : "Done");
+    issue.resolution = id == "31" ? "Done" : "";
+    return;
+  }
   if (id == "11") issue.status = "In Progress";
   if (id == "31" || id == "41") {
     issue.status = "Done";
@@ -404,6 +469,55 @@ ApiAnswer FakeJira::Transition(Issue& issue, const ApiRequest& req) {
   Apply(issue, id);
   if (!resolution.empty()) issue.resolution = resolution;
   return ApiAnswer::Empty(204);
+}
+
+ApiAnswer FakeJira::CreateMeta(const ApiRequest& req, const std::vector<std::string>& p) {
+  if (p[5] != "OPS")
+    return ApiAnswer::Json(404, ErrorBody("No project could be found with key '" + p[5] + "'."));
+  const int start = req.Param("startAt").empty() ? 0 : std::stoi(req.Param("startAt"));
+  const int max = req.Param("maxResults").empty() ? 50 : std::stoi(req.Param("maxResults"));
+  Json items = Json::array();
+  if (p.size() == 7) {
+    for (const auto& [name, id] : kIssueTypeIds) items.push_back({{"id", id}, {"name", name}});
+  } else if (p.size() == 8) {
+    bool known = false;
+    for (const auto& [name, id] : kIssueTypeIds) known = known || id == p[7];
+    if (!known) return ApiAnswer::Json(404, ErrorBody("Issue type not found: " + p[7]));
+    for (const char* f : kScreenFields) {
+      if (OnScreen(f))
+        items.push_back({{"fieldId", f}, {"key", f}, {"name", f}, {"required", false}});
+    }
+  } else {
+    return Violation(404, "unknown createmeta path " + req.path);
+  }
+  const int total = static_cast<int>(items.size());
+  Json page = Json::array();
+  for (int i = start; i < total && i < start + max; ++i) page.push_back(items[i]);
+  const char* list = cloud_ ? (p.size() == 7 ? "issueTypes" : "fields") : "values";
+  Json body = {{"startAt", start}, {"maxResults", max}, {"total", total}, {list, page}};
+  if (!cloud_) body["isLast"] = start + max >= total;
+  return ApiAnswer::Json(200, body);
+}
+
+ApiAnswer FakeJira::LinkIssues(const ApiRequest& req) {
+  const Json& j = req.json;
+  if (!j.is_object() || j.value("type", Json::object()).value("name", "").empty() ||
+      !j.contains("inwardIssue") || !j.contains("outwardIssue")) {
+    return Violation(400, "issueLink: {type: {name}, inwardIssue: {key}, outwardIssue: {key}}");
+  }
+  const std::string in = j["inwardIssue"].value("key", "");
+  const std::string out = j["outwardIssue"].value("key", "");
+  if (j["type"]["name"] != "Relates") {
+    return ApiAnswer::Json(404, ErrorBody("No issue link type with name '" +
+                                          j["type"]["name"].get<std::string>() + "' found."));
+  }
+  auto a = issues_.find(in);
+  auto b = issues_.find(out);
+  if (a == issues_.end() || b == issues_.end()) {
+    return ApiAnswer::Json(404, ErrorBody("Issue Does Not Exist"));
+  }
+  a->second.links.push_back(out);
+  return ApiAnswer::Empty(201);
 }
 
 Json FakeJira::IssueJson(const Issue& issue) const {

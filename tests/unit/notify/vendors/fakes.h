@@ -52,13 +52,16 @@ class TeamsFake : public VendorModel {
   TeamsFake();
   std::string WorkflowUrl() const;
   VendorServer& server() { return *server_; }
-  std::vector<nlohmann::json> Cards() const;  // the AdaptiveCard contents received
+  std::vector<nlohmann::json> Cards() const;  // the valid AdaptiveCard contents received
+  // Every well-formed JSON message accepted (202), valid card or not.
+  std::vector<nlohmann::json> Received() const;
   // Answer 200 with connector-style throttling text for the next n accepted requests.
   void ThrottleNext(int n);
 
  private:
   VendorReply Handle(const VendorRequest& r);
   std::vector<nlohmann::json> cards_;
+  std::vector<nlohmann::json> received_;
   int throttle_ = 0;
   std::unique_ptr<VendorServer> server_;
 };

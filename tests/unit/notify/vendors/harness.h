@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "config/config.h"
-#include "config/receivers/opsgenie.h"
-#include "config/receivers/pagerduty.h"
 #include "fakes.h"
+#include "notify/opsgenie/opsgenie_settings.h"
+#include "notify/pagerduty/pagerduty_settings.h"
 
 namespace ab::testing {
 

@@ -112,9 +112,12 @@ VendorReply OpsgenieFake::Handle(const VendorRequest& r) {
   }
   const std::string identifier = rest.substr(1, slash - 1);
   const std::string action = rest.substr(slash + 1);
+  // JSM Operations' integration events API documents create, acknowledge, close and add note:
+  // anything else (the Opsgenie priority endpoint) is a 404 there.
+  const bool jsm = prefix_.find("/jsm/ops/integration") != std::string::npos;
   const bool known =
       (r.method == "POST" && (action == "acknowledge" || action == "close" || action == "notes")) ||
-      (r.method == "PUT" && action == "priority");
+      (r.method == "PUT" && action == "priority" && !jsm);
   if (!known) {
     Reject("not found: " + r.method + " " + r.path);
     return VendorReply::Json(404, R"({"message":"Not found"})");

@@ -2,11 +2,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../config/config_test_util.h"
 #include "config/config.h"
-#include "config/receivers/github.h"
-#include "config/receivers/jira.h"
-#include "config/receivers/servicenow.h"
-#include "config_test_util.h"
+#include "notify/github/github_settings.h"
+#include "notify/jira/jira_settings.h"
+#include "notify/servicenow/servicenow_settings.h"
 
 namespace ab {
 namespace {
@@ -154,7 +154,10 @@ TEST(TicketReceivers, ParsesGitHubWithTheApiHostByDefault) {
   EXPECT_EQ(s->token.ref(), "env:GITHUB_TOKEN");
   EXPECT_THAT(s->labels, ElementsAre("incident"));
   EXPECT_THAT(s->reopen.keep_closed, ElementsAre("not_planned"));
-  EXPECT_EQ(s->create_interval, Duration(1000));
+  // Creates are paced by the delivery rate limit: one request a second, one at a time.
+  ASSERT_TRUE(r.config.receivers[0].delivery.rate_limit.has_value());
+  EXPECT_DOUBLE_EQ(r.config.receivers[0].delivery.rate_limit->per_second, 1.0);
+  EXPECT_EQ(r.config.receivers[0].delivery.concurrency, 1);
   EXPECT_EQ(r.config.receivers[1].url.ref(), "https://ghe.example/api/v3");
   EXPECT_THAT(r.config.receivers[1].Settings<GitHubSettings>()->reopen.keep_closed,
               ElementsAre("not_planned", "duplicate"));

@@ -1,4 +1,5 @@
-// type: email — settings of an SMTP receiver (libcurl, smtp:// with STARTTLS or smtps://).
+// type: email — the settings of an SMTP receiver (libcurl, smtp:// with STARTTLS or smtps://),
+// and their parser.
 #pragma once
 
 #include <optional>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/yaml_reader.h"
 
 namespace ab {
 
@@ -31,5 +33,9 @@ struct EmailSettings final : ReceiverSettings {
   std::optional<Auth> auth;
   std::string ca_file;  // PEM bundle to verify the server with; empty = the system's
 };
+
+// url, starttls, auth, ca_file, from, to.
+void ParseEmailSettings(const config_internal::MapReader& r, config_internal::Diagnostics& diag,
+                        ReceiverConfig* rc);
 
 }  // namespace ab

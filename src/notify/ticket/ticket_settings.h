@@ -56,9 +56,5 @@ void ReadReopenPolicy(const MapReader& r, Diagnostics& diag, ReopenPolicy* out);
 // `max_chars` characters (the incident key label is always added by the notifier).
 void ReadTicketLabels(const MapReader& r, size_t max_chars, Diagnostics& diag,
                       std::vector<std::string>* out);
-// Calls `read(severity, value)` for each `SEVn: value` entry of the map under `key` (for levels
-// that are not one string: ServiceNow's urgency and impact; Jira's "" = no priority).
-void ReadSeverityEntries(const MapReader& r, std::string_view key, Diagnostics& diag,
-                         const std::function<void(Severity, const Value&)>& read);
 
 }  // namespace ab::config_internal

@@ -1,11 +1,14 @@
 // type: jira — issues in a Jira Cloud or Data Center project (see notify/jira/).
-#include "config/receivers/jira.h"
+#include "notify/jira/jira_settings.h"
 
 #include <cctype>
 
-#include "config/receiver_types.h"
+#include "config/receiver_type.h"
 
-namespace ab::config_internal {
+namespace ab {
+
+using namespace config_internal;
+
 namespace {
 
 // A YAML value as JSON for a custom field: quoted scalars stay strings, plain ones become
@@ -68,7 +71,7 @@ void ReadTransitions(const MapReader& r, Diagnostics& diag, JiraSettings* s) {
 
 }  // namespace
 
-void ParseJiraReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
+void ParseJiraSettings(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
   auto s = std::make_shared<JiraSettings>();
   ReadReceiverUrl(r, diag, rc);
   std::string flavor;
@@ -100,4 +103,4 @@ void ParseJiraReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc
   rc->settings = std::move(s);
 }
 
-}  // namespace ab::config_internal
+}  // namespace ab

@@ -5,7 +5,8 @@
 #include <vector>
 
 #include "config/config.h"
-#include "config/receivers/ticket.h"
+#include "config/yaml_reader.h"
+#include "notify/ticket/ticket_settings.h"
 
 namespace ab {
 
@@ -16,10 +17,10 @@ struct GitHubSettings : ReceiverSettings {
   std::string repo;
   Secret token;                     // `Authorization: Bearer <token>`
   std::vector<std::string> labels;  // besides the incident key label
-  // GitHub's secondary rate limits punish bursts of content creation: issue creates from one
-  // receiver are serialised and at least this far apart (not configurable: tests shorten it).
-  Duration create_interval{1000};
   ReopenPolicy reopen{ReopenAction::kReopen, ReopenAction::kNew, {"not_planned", "duplicate"}};
 };
+
+void ParseGitHubSettings(const config_internal::MapReader& r, config_internal::Diagnostics& diag,
+                         ReceiverConfig* rc);
 
 }  // namespace ab

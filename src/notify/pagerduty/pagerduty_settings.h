@@ -1,10 +1,11 @@
-// type: pagerduty — PagerDuty Events API v2.
+// type: pagerduty — the settings of a PagerDuty Events API v2 receiver, and their parser.
 #pragma once
 
 #include <array>
 #include <string>
 
 #include "config/config.h"
+#include "config/yaml_reader.h"
 
 namespace ab {
 
@@ -17,5 +18,9 @@ struct PagerDutySettings : ReceiverSettings {
   std::string source = "alertbridge";  // payload.source: where the problem is
   std::string RateLimitedBy() const override { return routing_key.ref(); }
 };
+
+// routing_key, base_url, severity_map, source.
+void ParsePagerDutySettings(const config_internal::MapReader& r, config_internal::Diagnostics& diag,
+                            ReceiverConfig* rc);
 
 }  // namespace ab

@@ -1,5 +1,5 @@
 // Keys shared by the ticket receiver types: auth, labels, reopen, severity maps.
-#include "config/receivers/ticket.h"
+#include "notify/ticket/ticket_settings.h"
 
 #include <cctype>
 
@@ -98,20 +98,6 @@ void ReadTicketLabels(const MapReader& r, size_t max_chars, Diagnostics& diag,
     } else {
       out->push_back(std::move(label));
     }
-  }
-}
-
-void ReadSeverityEntries(const MapReader& r, std::string_view key, Diagnostics& diag,
-                         const std::function<void(Severity, const Value&)>& read) {
-  const Value* v = r.Find(key);
-  if (v == nullptr) return;
-  for (const MapEntry& e : MapEntries(*v, diag)) {
-    std::optional<Severity> sev = ParseSeverity(e.key);
-    if (!sev) {
-      diag.Add(e.key_node, e.value.path + ": expected a severity SEV1..SEV5 as key");
-      continue;
-    }
-    read(*sev, e.value);
   }
 }
 

@@ -5,7 +5,8 @@
 #include <string>
 
 #include "config/config.h"
-#include "config/receivers/ticket.h"
+#include "config/yaml_reader.h"
+#include "notify/ticket/ticket_settings.h"
 
 namespace ab {
 
@@ -33,5 +34,8 @@ struct ServiceNowSettings : ReceiverSettings {
   // in one opens a new record instead, and comments on one are skipped.
   ReopenPolicy reopen{ReopenAction::kReopen, ReopenAction::kNew, {"Duplicate", "Canceled"}};
 };
+
+void ParseServiceNowSettings(const config_internal::MapReader& r,
+                             config_internal::Diagnostics& diag, ReceiverConfig* rc);
 
 }  // namespace ab

@@ -2,9 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../config/config_test_util.h"
 #include "config/config.h"
-#include "config/receiver_types.h"
-#include "config_test_util.h"
+#include "config/receiver_type.h"
 
 namespace ab {
 namespace {
@@ -14,7 +14,7 @@ using ::ab::testing::TempDir;
 using ::testing::ElementsAre;
 
 TEST(ReceiverDeliveryTest, TypesCarryTheVendorsLimitsByDefault) {
-  using config_internal::DeliveryDefaultsFor;
+  auto DeliveryDefaultsFor = [](std::string_view type) { return FindReceiverType(type)->delivery; };
   const DeliveryPolicy slack = DeliveryDefaultsFor("slack");
   ASSERT_TRUE(slack.rate_limit.has_value());
   EXPECT_DOUBLE_EQ(slack.rate_limit->per_second, 1.0);
@@ -120,17 +120,16 @@ TEST(ReceiverDeliveryTest, ReportsEveryBadDeliveryValue) {
   const std::string f = file + ":";
   EXPECT_THAT(
       ErrorStrings(r),
-      ElementsAre(
-          f + "5:18: concurrency: must be between 1 and 64, got 0",
-          f + "6:17: rate_limit: expected a rate like 1/s, 120/m or 10/5s, got \"fast\"",
-          f + "7:33: circuit_breaker.failures: must be between 1 and 1000000, got 0",
-          f + "7:66: circuit_breaker: max_cool_down (10s) is shorter than cool_down (1m)",
-          f + "7:71: unknown key \"circuit_breaker.probe\" (valid: failures, cool_down, "
-              "max_cool_down)",
-          f + "10:17: missing required key \"rate_limit.rate\"",
-          f + "10:25: rate_limit.burst: must be between 1 and 10000, got 0",
-          f + "13:17: rate_limit: expected a rate like 1/s, 120/m or 10/5s, got \"0/s\"",
-          f + "14:18: concurrency: expected an integer, got \"many\""));
+      ElementsAre(f + "5:18: concurrency: must be between 1 and 64, got 0",
+                  f + "6:17: rate_limit: expected a rate like 1/s, 120/m or 10/5s, got \"fast\"",
+                  f + "7:33: circuit_breaker.failures: must be between 1 and 1000000, got 0",
+                  f + "7:66: circuit_breaker: max_cool_down (10s) is shorter than cool_down (1m)",
+                  f + "7:71: unknown key \"circuit_breaker.probe\" (valid: failures, cool_down, "
+                      "max_cool_down)",
+                  f + "10:17: missing required key \"rate_limit.rate\"",
+                  f + "10:25: rate_limit.burst: must be between 1 and 10000, got 0",
+                  f + "13:17: rate_limit: expected a rate like 1/s, 120/m or 10/5s, got \"0/s\"",
+                  f + "14:18: concurrency: expected an integer, got \"many\""));
 }
 
 }  // namespace

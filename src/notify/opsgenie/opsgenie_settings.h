@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/yaml_reader.h"
 
 namespace ab {
 
@@ -24,5 +25,9 @@ struct OpsgenieSettings : ReceiverSettings {
   std::vector<OpsgenieResponder> responders;
   std::string RateLimitedBy() const override { return api_key.ref(); }
 };
+
+// api_key, base_url, priority_map, tags, responders.
+void ParseOpsgenieSettings(const config_internal::MapReader& r, config_internal::Diagnostics& diag,
+                           ReceiverConfig* rc);
 
 }  // namespace ab

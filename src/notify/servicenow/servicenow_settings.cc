@@ -1,11 +1,13 @@
 // type: servicenow — records in the Table API `incident` table (see notify/servicenow/).
-#include "config/receivers/servicenow.h"
+#include "notify/servicenow/servicenow_settings.h"
 
-#include "config/receiver_types.h"
+#include "config/receiver_type.h"
 
-namespace ab::config_internal {
+namespace ab {
 
-void ParseServiceNowReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
+using namespace config_internal;
+
+void ParseServiceNowSettings(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
   auto s = std::make_shared<ServiceNowSettings>();
   ReadReceiverUrl(r, diag, rc);
   ReadTicketAuth(r, diag, &s->auth);
@@ -24,4 +26,4 @@ void ParseServiceNowReceiver(const MapReader& r, Diagnostics& diag, ReceiverConf
   rc->settings = std::move(s);
 }
 
-}  // namespace ab::config_internal
+}  // namespace ab

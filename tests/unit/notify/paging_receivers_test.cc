@@ -3,10 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../config/config_test_util.h"
 #include "config/config.h"
-#include "config/receivers/opsgenie.h"
-#include "config/receivers/pagerduty.h"
-#include "config_test_util.h"
+#include "notify/opsgenie/opsgenie_settings.h"
+#include "notify/pagerduty/pagerduty_settings.h"
 
 namespace ab {
 namespace {

@@ -1,11 +1,14 @@
 // type: github — issues in one GitHub repository (see notify/github/).
-#include "config/receivers/github.h"
+#include "notify/github/github_settings.h"
 
 #include <cctype>
 
-#include "config/receiver_types.h"
+#include "config/receiver_type.h"
 
-namespace ab::config_internal {
+namespace ab {
+
+using namespace config_internal;
+
 namespace {
 
 // GitHub owner and repository names: letters, digits, '-', '_' and '.'.
@@ -21,7 +24,7 @@ bool IsRepoPart(std::string_view s) {
 
 }  // namespace
 
-void ParseGitHubReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
+void ParseGitHubSettings(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
   auto s = std::make_shared<GitHubSettings>();
   // The API base URL: api.github.com unless GitHub Enterprise Server (or a test) says otherwise.
   ReadReceiverBaseUrl(r, diag, GitHubSettings::kDefaultApiUrl, rc);
@@ -43,4 +46,4 @@ void ParseGitHubReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* 
   rc->settings = std::move(s);
 }
 
-}  // namespace ab::config_internal
+}  // namespace ab

@@ -1,12 +1,14 @@
 // type: pagerduty — Events API v2: trigger, acknowledge and resolve one alert per incident, the
 // incident key as dedup_key.
-#include "config/receivers/pagerduty.h"
+#include "notify/pagerduty/pagerduty_settings.h"
 
-#include "config/receiver_types.h"
+#include "config/receiver_type.h"
 
-namespace ab::config_internal {
+namespace ab {
 
-void ParsePagerDutyReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
+using namespace config_internal;
+
+void ParsePagerDutySettings(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
   auto s = std::make_shared<PagerDutySettings>();
   if (r.Require("routing_key")) r.SecretRef("routing_key", &s->routing_key);
   ReadReceiverBaseUrl(r, diag, kPagerDutyDefaultBaseUrl, rc);
@@ -20,4 +22,4 @@ void ParsePagerDutyReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfi
   rc->settings = std::move(s);
 }
 
-}  // namespace ab::config_internal
+}  // namespace ab

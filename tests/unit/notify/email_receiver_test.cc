@@ -2,9 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../config/config_test_util.h"
 #include "config/config.h"
-#include "config/receivers/email.h"
-#include "config_test_util.h"
+#include "notify/email/email_settings.h"
 
 namespace ab {
 namespace {
@@ -109,8 +109,8 @@ TEST(EmailReceiverTest, ReportsEveryProblemWithoutEchoingSecrets) {
               "labels, annotations, group, accounts, account_names, account_count, title, "
               "summary, severity, runbook, key, link, owner)",
           f + "12:11: auth: would send the password in clear; use smtps:// or starttls: true",
-          f + "14:9: to: needs at least one address",
-          f + "15:5: missing required key \"from\"", f + "15:5: missing required key \"to\"",
+          f + "14:9: to: needs at least one address", f + "15:5: missing required key \"from\"",
+          f + "15:5: missing required key \"to\"",
           f + "18:15: starttls: applies to smtp:// URLs only (smtps:// is TLS from the start)",
           f + "19:11: missing required key \"auth.password\""));
   for (const std::string& e : errors) EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;

@@ -1,9 +1,12 @@
 // type: opsgenie — Alert API: create with alias = incident key, acknowledge and close by alias.
-#include "config/receivers/opsgenie.h"
+#include "notify/opsgenie/opsgenie_settings.h"
 
-#include "config/receiver_types.h"
+#include "config/receiver_type.h"
 
-namespace ab::config_internal {
+namespace ab {
+
+using namespace config_internal;
+
 namespace {
 
 // Opsgenie's limits on tags: 20 of them, 50 characters each.
@@ -41,7 +44,7 @@ void ReadResponders(const Value& v, Diagnostics& diag, std::vector<OpsgenieRespo
 
 }  // namespace
 
-void ParseOpsgenieReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
+void ParseOpsgenieSettings(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
   auto s = std::make_shared<OpsgenieSettings>();
   if (r.Require("api_key")) r.SecretRef("api_key", &s->api_key);
   ReadReceiverBaseUrl(r, diag, kOpsgenieDefaultBaseUrl, rc);
@@ -53,4 +56,4 @@ void ParseOpsgenieReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig
   rc->settings = std::move(s);
 }
 
-}  // namespace ab::config_internal
+}  // namespace ab

@@ -1,8 +1,33 @@
-#include "config/receiver_types.h"
+#include "config/receiver_type.h"
 
 #include <algorithm>
 #include <cctype>
 #include <optional>
+
+namespace ab {
+namespace {
+
+std::vector<const ReceiverTypeSpec*>& Installed() {
+  static std::vector<const ReceiverTypeSpec*> types;
+  return types;
+}
+
+}  // namespace
+
+const std::vector<const ReceiverTypeSpec*>& InstalledReceiverTypes() { return Installed(); }
+
+const ReceiverTypeSpec* FindReceiverType(std::string_view name) {
+  for (const ReceiverTypeSpec* t : Installed()) {
+    if (t->name == name) return t;
+  }
+  return nullptr;
+}
+
+void InstallReceiverTypes(std::vector<const ReceiverTypeSpec*> types) {
+  Installed() = std::move(types);
+}
+
+}  // namespace ab
 
 namespace ab::config_internal {
 namespace {
@@ -40,50 +65,6 @@ void ReadUrlKey(const MapReader& r, Diagnostics& diag, std::string_view key, Sec
 
 }  // namespace
 
-const std::vector<ReceiverType>& ReceiverTypes() {
-  // Ticket types word the title and the description (written once); comments keep their own
-  // wording, which carries the marker that makes retried comments effectively once.
-  const std::vector<std::string_view> kTicketTemplates = {"title", "body"};
-  static const std::vector<ReceiverType> kTypes = {
-      {"console", {}, ParseConsoleReceiver},
-      {"webhook", {"url", "secret", "headers"}, ParseWebhookReceiver, {"body"}},
-      {"email", {"url", "starttls", "auth", "ca_file", "from", "to"}, ParseEmailReceiver,
-       {"subject"}},
-      {"slack", {"url"}, ParseSlackReceiver, {"title", "text"}},
-      {"teams", {"url"}, ParseTeamsReceiver, {"title", "text"}},
-      {"pagerduty",
-       {"routing_key", "base_url", "severity_map", "source"},
-       ParsePagerDutyReceiver,
-       {"summary"}},
-      {"opsgenie",
-       {"api_key", "base_url", "priority_map", "tags", "responders"},
-       ParseOpsgenieReceiver,
-       {"message", "description", "note"}},
-      {"jira",
-       {"url", "flavor", "auth", "project", "issue_type", "priority_map", "labels",
-        "custom_fields", "transitions", "resolution", "reopen"},
-       ParseJiraReceiver,
-       kTicketTemplates},
-      {"github",
-       {"base_url", "repository", "token", "labels", "reopen"},
-       ParseGitHubReceiver,
-       kTicketTemplates},
-      {"servicenow",
-       {"url", "auth", "priority_map", "assignment_group", "caller_id", "category",
-        "close_code", "reopen"},
-       ParseServiceNowReceiver,
-       kTicketTemplates},
-  };
-  return kTypes;
-}
-
-const ReceiverType* FindReceiverType(std::string_view name) {
-  for (const ReceiverType& t : ReceiverTypes()) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
-}
-
 void ReadReceiverUrl(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
   if (r.Require("url")) ReadUrlKey(r, diag, "url", &rc->url);
 }
@@ -119,7 +100,8 @@ void ReadSeverityMap(const Value& v, Diagnostics& diag,
   }
 }
 
-void ReadReceiverHeaders(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
+void ReadReceiverHeaders(const MapReader& r, Diagnostics& diag,
+                         std::map<std::string, Secret>* out) {
   const Value* v = r.Find("headers");
   if (v == nullptr) return;
   for (const MapEntry& e : MapEntries(*v, diag)) {
@@ -131,8 +113,22 @@ void ReadReceiverHeaders(const MapReader& r, Diagnostics& diag, ReceiverConfig* 
       diag.Add(e.key_node, v->path + ": \"" + e.key + "\" is set by alertbridge itself");
       continue;
     }
-    std::string value;
-    if (ReadString(e.value, diag, &value)) rc->headers[e.key] = std::move(value);
+    Secret value;
+    if (ReadSecret(e.value, diag, &value)) (*out)[e.key] = std::move(value);
+  }
+}
+
+void ReadSeverityEntries(const MapReader& r, std::string_view key, Diagnostics& diag,
+                         const std::function<void(Severity, const Value&)>& read) {
+  const Value* v = r.Find(key);
+  if (v == nullptr) return;
+  for (const MapEntry& e : MapEntries(*v, diag)) {
+    std::optional<Severity> sev = ParseSeverity(e.key);
+    if (!sev) {
+      diag.Add(e.key_node, e.value.path + ": expected a severity SEV1..SEV5 as key");
+      continue;
+    }
+    read(*sev, e.value);
   }
 }
 

@@ -1,9 +1,8 @@
-// type: email — SMTP delivery of each event as a text + HTML mail.
-#include "config/receivers/email.h"
+#include "notify/email/email_settings.h"
 
 #include <memory>
 
-#include "config/receiver_types.h"
+#include "config/receiver_type.h"
 
 namespace ab {
 namespace {
@@ -60,16 +59,17 @@ std::optional<Mailbox> ParseMailbox(std::string_view text) {
   return m;
 }
 
-namespace config_internal {
+using namespace config_internal;
 
-void ParseEmailReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
+void ParseEmailSettings(const MapReader& r, Diagnostics& diag, ReceiverConfig* rc) {
   auto settings = std::make_shared<EmailSettings>();
   if (r.Require("url") && r.SecretRef("url", &rc->url)) {
     const std::string& ref = rc->url.ref();
     const bool indirect = ref.rfind("env:", 0) == 0 || ref.rfind("file:", 0) == 0;
     if (!indirect && ref.rfind("smtp://", 0) != 0 && ref.rfind("smtps://", 0) != 0) {
-      diag.Add(r.Find("url")->mark, "url: expected an smtp:// or smtps:// URL, env:NAME or "
-                                    "file:/path");
+      diag.Add(r.Find("url")->mark,
+               "url: expected an smtp:// or smtps:// URL, env:NAME or "
+               "file:/path");
     }
     if (!indirect && ref.rfind("smtps://", 0) == 0 && r.Has("starttls")) {
       diag.Add(r.Find("starttls")->mark,
@@ -112,5 +112,4 @@ void ParseEmailReceiver(const MapReader& r, Diagnostics& diag, ReceiverConfig* r
   rc->settings = std::move(settings);
 }
 
-}  // namespace config_internal
 }  // namespace ab

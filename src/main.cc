@@ -1,8 +1,6 @@
 // alertbridge: serve | check | test | explain | version. The only place that knows every layer:
 // it wires config, store, engine, pipeline, notifiers and the HTTP server together.
 #include <signal.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -58,17 +56,6 @@ void SetUpLogging(const Config& config, const LogFlags& flags) {
   const LogLevel level =
       ParseLogLevel(flags.level.empty() ? config.log_level : flags.level).value_or(LogLevel::kInfo);
   ConfigureLog(format, level);
-  // Logs go to stderr; stdout belongs to the console receiver's event lines.
-  auto logger = spdlog::stderr_logger_mt("alertbridge");
-  if (format == LogFormat::kJson) {
-    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","event":"%v"})",
-                        spdlog::pattern_time_type::utc);
-  } else {
-    logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
-  }
-  logger->set_level(spdlog::level::from_str(std::string(ToString(level))));
-  logger->flush_on(spdlog::level::info);
-  spdlog::set_default_logger(logger);
 }
 
 // Says at start who can use the API: an open one is worth a warning even on loopback (any local
@@ -129,8 +116,8 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
 
   auto store = OpenSqliteStore(config.sqlite_path);
   if (!store.ok()) {
-    spdlog::critical("msg=\"cannot open store\" path={} error=\"{}\"", config.sqlite_path,
-                     store.error().message);
+    Log(LogLevel::kError, "cannot open store",
+        {{"path", config.sqlite_path}, {"error", store.error().message}});
     return kExitConfig;
   }
   // The same start-up checks `check` runs: receivers, sources' and tokens' secrets.
@@ -170,12 +157,12 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
     metrics.DeclareReceiver(r.name);
   }
   for (const auto& s : config.sources) metrics.DeclareSource(s.name);
-  OutboxWorker worker(**store, std::move(preflight.notifiers), DeliveryPolicies(config.receivers), clock,
-                      outbox_metrics);
+  OutboxWorker worker(**store, std::move(preflight.notifiers), DeliveryPolicies(config.receivers),
+                      clock, outbox_metrics);
   Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
   IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
   if (Status st = pipeline.Start(); !st.ok()) {
-    spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);
+    Log(LogLevel::kError, "cannot restore state", {{"error", st.error().message}});
     return kExitConfig;
   }
   worker.Start();
@@ -193,7 +180,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   auto api = Api::Create(
       ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock, [&worker] { worker.Wake(); }});
   if (!api.ok()) {
-    spdlog::critical("msg=\"cannot set up sources\" error=\"{}\"", api.error().message);
+    Log(LogLevel::kError, "cannot set up the API", {{"error", api.error().message}});
     return kExitConfig;
   }
   Api* api_ptr = api->get();
@@ -205,27 +192,31 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
       server_stats);
   auto port = server.Start();
   if (!port.ok()) {
-    spdlog::critical("msg=\"cannot listen\" listen={} error=\"{}\"", config.server.listen,
-                     port.error().message);
+    Log(LogLevel::kError, "cannot listen",
+        {{"listen", config.server.listen}, {"error", port.error().message}});
     pipeline.Stop();
     worker.Stop();
     return kExitConfig;
   }
-  spdlog::info("msg=\"alertbridge started\" listen={} port={} rules={} receivers={} store={}",
-               config.server.listen, *port, config.rules.size(), config.receivers.size(),
-               config.sqlite_path);
+  Log(LogLevel::kInfo, "alertbridge started",
+      {{"listen", config.server.listen},
+       {"port", *port},
+       {"rules", config.rules.size()},
+       {"receivers", config.receivers.size()},
+       {"store", config.sqlite_path},
+       {"version", ALERTBRIDGE_VERSION}});
   Notify("READY=1");
 
   for (;;) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      spdlog::warn(
-          "msg=\"SIGHUP received; configuration reload is not implemented yet, restart "
-          "to apply changes\"");
+      Log(LogLevel::kWarn,
+          "SIGHUP received; configuration reload is not implemented yet, restart to apply "
+          "changes");
       continue;
     }
-    spdlog::info("msg=\"shutting down\" signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    Log(LogLevel::kInfo, "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     break;
   }
   Notify("STOPPING=1");
@@ -233,9 +224,9 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   pipeline.Stop();  // commits what is still queued
   worker.Stop();
   if (Status st = (*store)->Flush(); !st.ok()) {
-    spdlog::error("msg=\"store flush failed\" error=\"{}\"", st.error().message);
+    Log(LogLevel::kError, "store flush failed", {{"error", st.error().message}});
   }
-  spdlog::info("msg=\"stopped\"");
+  Log(LogLevel::kInfo, "stopped");
   return kExitOk;
 }
 

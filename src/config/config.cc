@@ -1,13 +1,14 @@
 // The small behaviours of the config value types: error text, secret resolution, look-ups.
 #include "config/config.h"
 
-#include "config/unresolved_secrets.h"
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "common/text.h"
+#include "config/unresolved_secrets.h"
 
 namespace ab {
 
@@ -81,17 +82,7 @@ bool IsLoopbackListen(std::string_view listen) {
     host = host.substr(1, host.size() - 2);
   }
   if (host == "localhost" || host == "::1") return true;
-  // 127.0.0.0/8, written as a dotted quad.
-  if (host.substr(0, 4) != "127.") return false;
-  int dots = 0;
-  for (char c : host) {
-    if (c == '.') {
-      ++dots;
-    } else if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return dots == 3;
+  return host.substr(0, 4) == "127." && IsDottedQuad(host);  // 127.0.0.0/8
 }
 
 std::string ExposureProblem(const Config& config) {

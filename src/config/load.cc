@@ -194,9 +194,9 @@ class Loader {
         if (!check_receiver_refs || receiver_at.count(ref.name) != 0) continue;
         if (known_receivers_ && known_receivers_->count(ref.name) != 0) continue;
         if (!unseen_receivers_.empty()) {
-          result_.warnings.push_back({ref.location.file, ref.location.line, ref.location.col,
-                                      "receiver \"" + ref.name + "\" not checked: " +
-                                          unseen_receivers_});
+          result_.warnings.push_back(
+              {ref.location.file, ref.location.line, ref.location.col,
+               "receiver \"" + ref.name + "\" not checked: " + unseen_receivers_});
         } else if (known_receivers_) {
           AddAt(ref.location, "unknown receiver \"" + ref.name + "\" (not among the receivers of " +
                                   known_from_ + ")");
@@ -408,8 +408,9 @@ LoadResult CheckPaths(const std::vector<std::string>& paths, const RuleTestCheck
       }
     }
     if (!known) {
-      loader.set_unseen_receivers(where + "; check the rules together with their receivers "
-                                          "(e.g. alertbridge check rules/ receivers/)");
+      loader.set_unseen_receivers(where +
+                                  "; check the rules together with their receivers "
+                                  "(e.g. alertbridge check rules/ receivers/)");
     }
   }
   return loader.Finish();

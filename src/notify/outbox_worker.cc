@@ -1,7 +1,5 @@
 #include "notify/outbox_worker.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -10,6 +8,8 @@
 #include <set>
 #include <thread>
 #include <utility>
+
+#include "common/log.h"
 
 namespace ab {
 namespace {
@@ -149,10 +149,9 @@ struct OutboxWorker::Impl {
     q.limit = kRecoveryScan;
     auto pending = store.ListOutbox(q);
     if (!pending.ok()) {
-      spdlog::warn(
-          "outbox: cannot scan pending entries at start, ordering after a restart is "
-          "best effort: {}",
-          pending.error().message);
+      Log(LogLevel::kWarn,
+          "outbox: cannot scan pending entries at start, ordering after a restart is best effort",
+          {{"error", pending.error().message}});
       return;
     }
     std::map<Key, const OutboxEntry*> heads;
@@ -191,12 +190,12 @@ struct OutboxWorker::Impl {
     const CircuitState s = lane.breaker.state(now);
     if (s == lane.reported) return;
     if (s == CircuitState::kOpen) {
-      spdlog::warn(
-          "outbox: circuit open receiver={}: consecutive failures, no requests until "
-          "the cool-down ends",
-          lane.name);
+      Log(LogLevel::kWarn,
+          "outbox: circuit open: consecutive failures, no requests until the cool-down ends",
+          {{"receiver", lane.name}});
     } else {
-      spdlog::info("outbox: circuit {} receiver={}", ToString(s), lane.name);
+      Log(LogLevel::kInfo, "outbox: circuit changed",
+          {{"circuit", ToString(s)}, {"receiver", lane.name}});
     }
     lane.reported = s;
     if (metrics.on_circuit) metrics.on_circuit(lane.name, s);
@@ -218,8 +217,8 @@ struct OutboxWorker::Impl {
     const std::string& error = e.last_error.empty() ? note : e.last_error;
     Status st = store.MarkRetry(e.id, e.attempts, until, error);
     if (!st.ok()) {
-      spdlog::error("outbox: cannot defer entry={} receiver={}: {}", e.id, e.receiver,
-                    st.error().message);
+      Log(LogLevel::kError, "outbox: cannot defer entry",
+          {{"entry", e.id}, {"receiver", e.receiver}, {"error", st.error().message}});
     }
   }
 
@@ -229,11 +228,16 @@ struct OutboxWorker::Impl {
         "receiver \"" + e.receiver + "\" is not configured (removed from the config?)";
     Status st = store.MarkDead(e.id, e.attempts, reason);
     if (!st.ok()) {
-      spdlog::error("outbox: cannot mark entry={} dead: {}", e.id, st.error().message);
+      Log(LogLevel::kError, "outbox: cannot mark entry dead",
+          {{"entry", e.id}, {"error", st.error().message}});
       return;
     }
-    spdlog::warn("outbox: dead entry={} incident={} event={} reason=\"{}\"", e.id, e.incident_id,
-                 e.event_id, reason);
+    Log(LogLevel::kWarn, "outbox: dead entry",
+        {{"entry", e.id},
+         {"receiver", e.receiver},
+         {"incident", e.incident_id},
+         {"event", e.event_id},
+         {"reason", reason}});
     DeadLetterMetric(e.receiver);
   }
 
@@ -242,15 +246,15 @@ struct OutboxWorker::Impl {
   bool HeldBehindDead(const OutboxEntry& e) {
     auto held = store.HoldBehindDead(e.incident_id, e.receiver);
     if (!held.ok()) {
-      spdlog::error("outbox: cannot check entry={} for a dead predecessor: {}", e.id,
-                    held.error().message);
+      Log(LogLevel::kError, "outbox: cannot check entry for a dead predecessor",
+          {{"entry", e.id}, {"error", held.error().message}});
       return true;  // still pending: the next pass asks again
     }
     if (std::find(held->begin(), held->end(), e.id) == held->end()) return false;
-    spdlog::warn(
-        "outbox: held entry={} receiver={} incident={} behind a dead entry of the same "
-        "incident; retry or discard the dead one",
-        e.id, e.receiver, e.incident_id);
+    Log(LogLevel::kWarn,
+        "outbox: entry held behind a dead entry of the same incident; retry or discard the "
+        "dead one",
+        {{"entry", e.id}, {"receiver", e.receiver}, {"incident", e.incident_id}});
     return true;
   }
 
@@ -262,7 +266,7 @@ struct OutboxWorker::Impl {
     const size_t limit = kBatch + known.size();
     auto due = store.DueOutbox(now, static_cast<int>(limit));
     if (!due.ok()) {
-      spdlog::error("outbox: cannot read due entries: {}", due.error().message);
+      Log(LogLevel::kError, "outbox: cannot read due entries", {{"error", due.error().message}});
       return r;
     }
     std::vector<OutboxEntry>& entries = *due;
@@ -343,7 +347,8 @@ struct OutboxWorker::Impl {
       auto next = store.NextOutboxDue();
       const TimePoint now = clock.now();
       if (!next.ok()) {
-        spdlog::error("outbox: cannot read next due time: {}", next.error().message);
+        Log(LogLevel::kError, "outbox: cannot read next due time",
+            {{"error", next.error().message}});
         wait = kHeldRecheck;
       } else if (next->has_value()) {
         // Due already means held back here (in flight, queued, or behind its key's head):
@@ -396,8 +401,8 @@ struct OutboxWorker::Impl {
     Result<std::vector<ExternalRef>> refs = store.ExternalRefs(e.incident_id, e.receiver);
     if (!refs.ok()) {
       // Sending without them could open a second ticket: wait for the store instead.
-      spdlog::error("outbox: cannot read external refs of incident={} receiver={}: {}",
-                    e.incident_id, e.receiver, refs.error().message);
+      Log(LogLevel::kError, "outbox: cannot read external refs",
+          {{"incident", e.incident_id}, {"receiver", e.receiver}, {"error", refs.error().message}});
       Outcome o;
       o.reschedule = true;
       o.next = clock.now() + kStoreErrorDelay;
@@ -429,14 +434,19 @@ struct OutboxWorker::Impl {
       Duration wait = Backoff(policy.retry, attempts, UnitRandom());
       if (retry_after) wait = std::max(wait, *retry_after);
       const TimePoint next = done + wait;
-      spdlog::warn(
-          "outbox: attempt failed receiver={} incident={} entry={} event={} attempt={}/{} "
-          "retry_in={} reason=\"{}\"",
-          e.receiver, e.incident_id, e.id, e.event_id, attempts, policy.retry.max_attempts,
-          FormatDuration(wait), reason);
+      Log(LogLevel::kWarn, "outbox: attempt failed",
+          {{"receiver", e.receiver},
+           {"incident", e.incident_id},
+           {"entry", e.id},
+           {"event", e.event_id},
+           {"attempt", attempts},
+           {"max_attempts", policy.retry.max_attempts},
+           {"retry_in", FormatDuration(wait)},
+           {"reason", reason}});
       Status st = store.MarkRetry(e.id, attempts, next, reason);
       if (!st.ok()) {
-        spdlog::error("outbox: cannot record retry of entry={}: {}", e.id, st.error().message);
+        Log(LogLevel::kError, "outbox: cannot record retry",
+            {{"entry", e.id}, {"error", st.error().message}});
       }
       Metric(e.receiver, "retry");
       o.reschedule = true;
@@ -447,12 +457,17 @@ struct OutboxWorker::Impl {
     if (result.kind == SendResult::Kind::kRetry) {
       reason += " (gave up after " + std::to_string(attempts) + " attempts)";
     }
-    spdlog::warn("outbox: dead receiver={} incident={} entry={} event={} attempt={} reason=\"{}\"",
-                 e.receiver, e.incident_id, e.id, e.event_id, attempts, reason);
+    Log(LogLevel::kWarn, "outbox: dead",
+        {{"receiver", e.receiver},
+         {"incident", e.incident_id},
+         {"entry", e.id},
+         {"event", e.event_id},
+         {"attempt", attempts},
+         {"reason", reason}});
     Status st = store.MarkDead(e.id, attempts, reason);
     if (!st.ok()) {
-      spdlog::error("outbox: cannot mark entry={} dead (it may be sent again): {}", e.id,
-                    st.error().message);
+      Log(LogLevel::kError, "outbox: cannot mark entry dead (it may be sent again)",
+          {{"entry", e.id}, {"error", st.error().message}});
       o.reschedule = true;
       o.next = done + kStoreErrorDelay;
       return o;
@@ -464,10 +479,9 @@ struct OutboxWorker::Impl {
       // Its incident's later entries must not overtake it (a resolve before the create).
       auto held = store.HoldBehindDead(e.incident_id, e.receiver);
       if (!held.ok()) {
-        spdlog::error(
-            "outbox: cannot hold the entries after dead entry={}: {} (the next pass "
-            "holds them)",
-            e.id, held.error().message);
+        Log(LogLevel::kError,
+            "outbox: cannot hold the entries after a dead entry (the next pass holds them)",
+            {{"entry", e.id}, {"error", held.error().message}});
       }
     }
     return o;
@@ -481,25 +495,30 @@ struct OutboxWorker::Impl {
       if (ref.receiver.empty()) ref.receiver = e.receiver;
       Status ref_st = store.AddExternalRef(e.incident_id, ref);
       if (!ref_st.ok()) {
-        spdlog::error("outbox: cannot store external ref of incident={} receiver={}: {}",
-                      e.incident_id, e.receiver, ref_st.error().message);
+        Log(LogLevel::kError, "outbox: cannot store external ref",
+            {{"incident", e.incident_id},
+             {"receiver", e.receiver},
+             {"error", ref_st.error().message}});
       }
     }
     // Optional steps that failed for good: counted, logged and noted on the entry; the
     // incident's later entries go on (issue 16 item 1).
     std::string note;
     for (const DegradedStep& d : result.degraded) {
-      spdlog::warn(
-          "outbox: delivered without a step receiver={} incident={} entry={} event={} "
-          "step={} reason=\"{}\"",
-          e.receiver, e.incident_id, e.id, e.event_id, d.step, d.reason);
+      Log(LogLevel::kWarn, "outbox: delivered without a step",
+          {{"receiver", e.receiver},
+           {"incident", e.incident_id},
+           {"entry", e.id},
+           {"event", e.event_id},
+           {"step", d.step},
+           {"reason", d.reason}});
       note += (note.empty() ? "delivered without: " : "; ") + d.step + " (" + d.reason + ")";
       if (metrics.on_degraded) metrics.on_degraded(e.receiver, d.step);
     }
     Status st = store.MarkDelivered(e.id, attempts, done, note);
     if (!st.ok()) {
-      spdlog::error("outbox: delivered entry={} but cannot record it (it may be sent again): {}",
-                    e.id, st.error().message);
+      Log(LogLevel::kError, "outbox: delivered but cannot record it (it may be sent again)",
+          {{"entry", e.id}, {"error", st.error().message}});
       o->reschedule = true;
       o->next = done + kStoreErrorDelay;
       return;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <random>
 
+#include "common/ascii.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "ingest/decode.h"
@@ -63,15 +64,10 @@ std::string AssignRequestId(HttpRequest& req) {
   std::string id(req.Header(kRequestIdHeader));
   if (!IsSaneRequestId(id)) id = NewRequestId();
   auto& headers = req.headers;
-  headers.erase(std::remove_if(headers.begin(), headers.end(),
-                               [](const auto& h) {
-                                 return h.first.size() == kRequestIdHeader.size() &&
-                                        std::equal(h.first.begin(), h.first.end(),
-                                                   kRequestIdHeader.begin(), [](char a, char b) {
-                                                     return std::tolower(a) == std::tolower(b);
-                                                   });
-                               }),
-                headers.end());
+  headers.erase(
+      std::remove_if(headers.begin(), headers.end(),
+                     [](const auto& h) { return EqualsIgnoreCase(h.first, kRequestIdHeader); }),
+      headers.end());
   headers.emplace_back(kRequestIdHeader, id);
   return id;
 }
@@ -258,8 +254,7 @@ std::optional<HttpResponse> Api::Authenticate(const HttpRequest& req, const Sour
   const std::string_view authorization = req.Header("Authorization");
   const size_t space = authorization.find(' ');
   // The auth scheme is case-insensitive (RFC 9110 11.1); the credentials are not.
-  std::string scheme(authorization.substr(0, space));
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string scheme = AsciiLower(authorization.substr(0, space));
   const std::string_view credentials =
       space == std::string_view::npos ? std::string_view{} : authorization.substr(space + 1);
   if (!keys.bearer_token.empty()) {
@@ -289,10 +284,9 @@ std::optional<HttpResponse> Api::Authenticate(const HttpRequest& req, const Sour
     }
   }
   if (!keys.hmac_secret.empty()) {
-    std::string sig(req.Header(keys.hmac_header));
-    if (sig.rfind("sha256=", 0) == 0) sig.erase(0, 7);
     // Senders write the hex digest in either case.
-    for (char& c : sig) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string sig = AsciiLower(req.Header(keys.hmac_header));
+    if (sig.rfind("sha256=", 0) == 0) sig.erase(0, 7);
     const std::string want = HexEncode(HmacSha256(keys.hmac_secret, req.body));
     if (sig.empty() || !ConstantTimeEqual(sig, want)) {
       HttpResponse r = HttpResponse::Error(

@@ -8,8 +8,10 @@
 //   which we never grant), and a browser's Origin, Sec-Fetch-Site and Host must be ours.
 #include <algorithm>
 
+#include "common/ascii.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "ingest/decode.h"
 #include "server/api.h"
 
@@ -63,14 +65,6 @@ RouteAccess Classify(std::string_view method, std::string_view path) {
   return {"other", access};
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -79,16 +73,7 @@ std::string_view Trim(std::string_view s) {
 
 // A dotted IPv4 quad or a bracketed IPv6 address: what a Host names when it names no site.
 bool IsIpLiteral(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') return true;
-  int dots = 0;
-  for (char c : host) {
-    if (c == '.') {
-      ++dots;
-    } else if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return dots == 3;
+  return (host.size() >= 2 && host.front() == '[' && host.back() == ']') || IsDottedQuad(host);
 }
 
 // host[:port] -> {host, port}; IPv6 hosts keep their brackets.
@@ -152,14 +137,14 @@ Status Api::SetUpAccess() {
   }
 
   auto add = [](std::vector<std::string>& list, std::string value) {
-    value = Lower(value);
+    value = AsciiLower(value);
     if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
   };
   // external_url: scheme://host[:port][/path]. Browsers leave a default port out of Origin.
   const std::string& url = config.external_url;
   const size_t scheme_end = url.find("://");
   if (scheme_end != std::string::npos) {
-    const std::string scheme = Lower(url.substr(0, scheme_end));
+    const std::string scheme = AsciiLower(url.substr(0, scheme_end));
     std::string_view authority = std::string_view(url).substr(scheme_end + 3);
     authority = authority.substr(0, authority.find('/'));
     auto [host, port] = SplitHostPort(authority);
@@ -207,7 +192,7 @@ std::variant<Api::Caller, Api::Refusal> Api::Admit(const HttpRequest& req) const
     }
     const size_t space = header.find(' ');
     // The auth scheme is case-insensitive (RFC 9110 11.1).
-    if (space == std::string_view::npos || Lower(header.substr(0, space)) != "bearer") {
+    if (space == std::string_view::npos || AsciiLower(header.substr(0, space)) != "bearer") {
       return Refusal{ra.route, Unauthorized("Authorization must use the Bearer scheme", kRealm)};
     }
     const std::string digest = Sha256(Trim(header.substr(space + 1)));
@@ -246,11 +231,11 @@ std::optional<HttpResponse> Api::CheckSameSite(const HttpRequest& req) const {
   }
   const std::string_view fetch_site = req.Header("Sec-Fetch-Site");
   if (!fetch_site.empty() && fetch_site != "same-origin" && fetch_site != "none") {
-    return CrossSite("Sec-Fetch-Site: " + Lower(fetch_site));
+    return CrossSite("Sec-Fetch-Site: " + AsciiLower(fetch_site));
   }
   const std::string_view origin = Trim(req.Header("Origin"));
   if (!origin.empty()) {
-    const std::string o = Lower(origin);
+    const std::string o = AsciiLower(origin);
     bool ours =
         std::find(allowed_origins_.begin(), allowed_origins_.end(), o) != allowed_origins_.end();
     if (!ours && !wildcard_port_.empty()) {
@@ -266,7 +251,7 @@ std::optional<HttpResponse> Api::CheckSameSite(const HttpRequest& req) const {
   // A browser's request (it sends Origin or Sec-Fetch-*) must also name us in Host: a page whose
   // DNS name was rebound to this address still says its own name there.
   if (!origin.empty() || !fetch_site.empty()) {
-    const std::string host = Lower(Trim(req.Header("Host")));
+    const std::string host = AsciiLower(Trim(req.Header("Host")));
     bool ours =
         std::find(allowed_hosts_.begin(), allowed_hosts_.end(), host) != allowed_hosts_.end();
     if (!ours && !wildcard_port_.empty()) {

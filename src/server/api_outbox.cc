@@ -15,11 +15,10 @@ HttpResponse Api::ListOutbox(const HttpRequest& req) {
   if (std::string state = req.Query("state"); !state.empty()) {
     q.state = ParseOutboxState(state);
     if (!q.state) {
-      return HttpResponse::Error(
-          400,
-          "unknown outbox state \"" + state +
-              "\" (valid: pending, held, delivered, dead, discarded)",
-          "state");
+      return HttpResponse::Error(400,
+                                 "unknown outbox state \"" + state +
+                                     "\" (valid: pending, held, delivered, dead, discarded)",
+                                 "state");
     }
   }
   q.receiver = req.Query("receiver");
@@ -67,8 +66,7 @@ HttpResponse Api::OutboxAction(std::string_view id_text, std::string_view action
     return HttpResponse::Error(404, "no outbox entry " + std::to_string(*id), "id");
   }
   const OutboxState was = **before;
-  const bool applies =
-      was == OutboxState::kDead || (!retry && was == OutboxState::kHeld);
+  const bool applies = was == OutboxState::kDead || (!retry && was == OutboxState::kHeld);
   if (!applies) {
     return HttpResponse::Error(409,
                                "outbox entry " + std::to_string(*id) + " is " +

@@ -1,7 +1,6 @@
 #include "server/pipeline.h"
 
-#include <spdlog/spdlog.h>
-
+#include "common/log.h"
 #include "model/json.h"
 #include "server/metrics.h"
 
@@ -52,8 +51,11 @@ Status IngestPipeline::Start() {
   engine_.Restore(std::move(state->alerts), std::move(state->incidents));
   stats_ = engine_.Stats();
   incident_counts_ = engine_.CountIncidents();
-  spdlog::info("msg=\"state restored\" alerts={} incidents={} firing={} open_incidents={}", alerts,
-               incidents, stats_.firing_alerts, stats_.open_incidents);
+  Log(LogLevel::kInfo, "state restored",
+      {{"alerts", alerts},
+       {"incidents", incidents},
+       {"firing", stats_.firing_alerts},
+       {"open_incidents", stats_.open_incidents}});
   store_thread_ = std::thread([this] { RunStore(); });
   thread_ = std::thread([this] { RunEngine(); });
   return Status::Ok();
@@ -171,7 +173,7 @@ void IngestPipeline::Recover(Group& group, const Status& status) {
   if (state.ok()) {
     engine_.Restore(std::move(state->alerts), std::move(state->incidents));
   } else {
-    spdlog::error("msg=\"store reload failed\" error=\"{}\"", state.error().message);
+    Log(LogLevel::kError, "store reload failed", {{"error", state.error().message}});
   }
   std::lock_guard<std::mutex> lock(mu_);
   store_failed_.reset();
@@ -269,8 +271,8 @@ Status IngestPipeline::Commit(Group& group) {
   Status status = store_.Commit(changes, outbox);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!status.ok()) {
-    spdlog::error("msg=\"store commit failed\" error=\"{}\" batches={}", status.error().message,
-                  group.batches.size());
+    Log(LogLevel::kError, "store commit failed",
+        {{"error", status.error().message}, {"batches", group.batches.size()}});
     healthy_ = false;
     return status;
   }
@@ -284,9 +286,13 @@ Status IngestPipeline::Commit(Group& group) {
     }
   }
   for (const EventRecord& rec : changes.events) {
-    spdlog::info("msg=\"incident event\" event={} incident={} key={} rule={} state={} priority={}",
-                 ToString(rec.event.type), rec.snapshot.id, rec.snapshot.key, rec.snapshot.rule,
-                 ToString(rec.snapshot.state), ToString(rec.snapshot.priority));
+    Log(LogLevel::kInfo, "incident event",
+        {{"event", ToString(rec.event.type)},
+         {"incident", rec.snapshot.id},
+         {"key", rec.snapshot.key},
+         {"rule", rec.snapshot.rule},
+         {"state", ToString(rec.snapshot.state)},
+         {"priority", ToString(rec.snapshot.priority)}});
   }
   if (!outbox.empty() && on_outbox_) on_outbox_();
   return status;

@@ -232,8 +232,10 @@ TEST(CheckPathsTest, RulesAloneAreCheckedAgainstTheDefaultConfigsReceivers) {
   dir.Write("receivers/out.yml", kReceiversYaml);  // console and hook; no pager
 
   LoadResult r = CheckPaths({rules}, nullptr, CheckOptions{config});
-  EXPECT_THAT(ErrorStrings(r), ElementsAre(rules + ":4:22: unknown receiver \"pager\" (not among "
-                                                   "the receivers of " + config + ")"));
+  EXPECT_THAT(ErrorStrings(r), ElementsAre(rules +
+                                           ":4:22: unknown receiver \"pager\" (not among "
+                                           "the receivers of " +
+                                           config + ")"));
   EXPECT_TRUE(r.warnings.empty());
   // The embedded defaults: ./receivers/.
   {
@@ -244,7 +246,8 @@ TEST(CheckPathsTest, RulesAloneAreCheckedAgainstTheDefaultConfigsReceivers) {
                                         "./receivers/")));
   }
   // Checked together with their receivers, those count, not the default config's.
-  LoadResult both = CheckPaths({rules, dir.Path("receivers/out.yml")}, nullptr, CheckOptions{config});
+  LoadResult both =
+      CheckPaths({rules, dir.Path("receivers/out.yml")}, nullptr, CheckOptions{config});
   EXPECT_THAT(ErrorStrings(both), ElementsAre(rules + ":4:22: unknown receiver \"pager\""));
 }
 

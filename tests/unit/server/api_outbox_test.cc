@@ -28,7 +28,8 @@ TEST_F(ApiTest, OutboxPagesByCursorPastTheFirstPage) {
   std::vector<int64_t> seen;
   std::string cursor;
   for (int page = 0; page < 10; ++page) {
-    HttpResponse r = Send(Get("/api/v1/outbox?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor)));
+    HttpResponse r =
+        Send(Get("/api/v1/outbox?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor)));
     ASSERT_EQ(r.status, 200) << r.body;
     auto body = Body(r);
     for (const auto& e : body["entries"]) seen.push_back(e["id"].get<int64_t>());

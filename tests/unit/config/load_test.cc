@@ -233,7 +233,7 @@ TEST(CheckPathsTest, RulesAloneAreCheckedAgainstTheDefaultConfigsReceivers) {
 
   LoadResult r = CheckPaths({rules}, nullptr, CheckOptions{config});
   EXPECT_THAT(ErrorStrings(r), ElementsAre(rules +
-                                           ":4:22: unknown receiver \"pager\" (not among "
+                                           ":4:23: unknown receiver \"pager\" (not among "
                                            "the receivers of " +
                                            config + ")"));
   EXPECT_TRUE(r.warnings.empty());
@@ -248,7 +248,7 @@ TEST(CheckPathsTest, RulesAloneAreCheckedAgainstTheDefaultConfigsReceivers) {
   // Checked together with their receivers, those count, not the default config's.
   LoadResult both =
       CheckPaths({rules, dir.Path("receivers/out.yml")}, nullptr, CheckOptions{config});
-  EXPECT_THAT(ErrorStrings(both), ElementsAre(rules + ":4:22: unknown receiver \"pager\""));
+  EXPECT_THAT(ErrorStrings(both), ElementsAre(rules + ":4:23: unknown receiver \"pager\""));
 }
 
 TEST(CheckPathsTest, RulesAloneWithNoReceiversInSightWarnInsteadOfFailing) {
@@ -262,7 +262,7 @@ TEST(CheckPathsTest, RulesAloneWithNoReceiversInSightWarnInsteadOfFailing) {
     EXPECT_TRUE(r.ok()) << ::testing::PrintToString(ErrorStrings(r));
     ASSERT_EQ(r.warnings.size(), 2u);
     EXPECT_EQ(r.warnings[0].line, 4);
-    EXPECT_EQ(r.warnings[0].col, 16);
+    EXPECT_EQ(r.warnings[0].col, 17);
     EXPECT_THAT(r.warnings[0].message,
                 ::testing::StartsWith("receiver \"hook\" not checked: no receivers file or "
                                       "alertbridge.yml among the checked paths"));

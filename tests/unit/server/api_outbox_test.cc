@@ -6,15 +6,19 @@
 namespace ab::api_test {
 namespace {
 
-std::string FiringInstance(int i) {
-  std::string body = ApiTest::FiringCheckout();
-  const std::string from = R"("service":"checkout"})";
-  body.replace(body.find(from), from.size(),
-               R"("service":"checkout","instance":"i)" + std::to_string(i) + R"("})");
-  return body;
-}
+class ApiOutboxTest : public ApiTest {
+ protected:
+  // The firing checkout alert with its own instance label: one incident per instance.
+  static std::string FiringInstance(int i) {
+    std::string body = FiringCheckout();
+    const std::string from = R"("service":"checkout"})";
+    body.replace(body.find(from), from.size(),
+                 R"("service":"checkout","instance":"i)" + std::to_string(i) + R"("})");
+    return body;
+  }
+};
 
-TEST_F(ApiTest, OutboxPagesByCursorPastTheFirstPage) {
+TEST_F(ApiOutboxTest, OutboxPagesByCursorPastTheFirstPage) {
   config_.rules[0].group_by = {"instance"};
   config_.rules[0].receivers = {"console"};
   ReceiverConfig console;

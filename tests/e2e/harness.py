@@ -389,6 +389,8 @@ class Alertmanager:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc:
+            self.log.close()
 
 
 def am_payload(status, instances, service="db"):

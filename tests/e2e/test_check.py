@@ -60,7 +60,7 @@ class Check(unittest.TestCase):
               "receivers:\n  - {name: console, type: console}\n")
         rc, out, err = self.check("rules/")
         self.assertEqual(rc, 1, out + err)
-        self.assertIn('rules/db.yml:4:25: unknown receiver "ops-hook" (not among the receivers of '
+        self.assertIn('rules/db.yml:4:26: unknown receiver "ops-hook" (not among the receivers of '
                       'alertbridge.yml)', err)
 
     def test_rules_alone_without_receivers_in_sight_warn(self):
@@ -68,7 +68,7 @@ class Check(unittest.TestCase):
         rc, out, err = self.check("rules/")
         self.assertEqual(rc, 0, out + err)
         self.assertEqual(out, "1 rules, 0 receivers OK (2 warnings)\n")
-        self.assertIn('rules/db.yml:4:16: warning: receiver "console" not checked: no receivers '
+        self.assertIn('rules/db.yml:4:17: warning: receiver "console" not checked: no receivers '
                       'file or alertbridge.yml among the checked paths', err)
         rc, out, err = self.check("--strict", "rules/")
         self.assertEqual(rc, 1, out + err)

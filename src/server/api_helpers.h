@@ -4,8 +4,10 @@
 #include <charconv>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
+#include "common/log.h"
 #include "server/http.h"
 
 namespace ab::api_internal {
@@ -23,6 +25,13 @@ inline HttpResponse Unavailable(std::string_view why) {
   HttpResponse r = HttpResponse::Error(503, why);
   r.headers.emplace_back("Retry-After", "1");
   return r;
+}
+
+// 503 for a store error: the client learns what failed in its terms; the store's own message
+// (file paths, SQL) goes to the log only.
+inline HttpResponse StoreUnavailable(std::string_view what, std::string_view detail) {
+  Log(LogLevel::kError, "store error answering a request", {{"what", what}, {"error", detail}});
+  return Unavailable("store unavailable: " + std::string(what) + " failed, retry");
 }
 
 }  // namespace ab::api_internal

@@ -57,6 +57,35 @@ Result<std::string> Secret::Resolve() const {
   return ref_;
 }
 
+JsonPointer::JsonPointer(std::string_view text) : text_(text) {
+  if (text.empty()) return;  // the whole document
+  if (text.front() != '/') {
+    valid_ = false;
+    return;
+  }
+  // "/a~1b/~0c" -> {"a/b", "~c"}: ~1 is unescaped before ~0 (RFC 6901 section 4).
+  std::string token;
+  for (size_t i = 1; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '/') {
+      tokens_.push_back(std::move(token));
+      token.clear();
+      continue;
+    }
+    if (text[i] != '~') {
+      token.push_back(text[i]);
+      continue;
+    }
+    if (i + 1 < text.size() && (text[i + 1] == '0' || text[i + 1] == '1')) {
+      token.push_back(text[i + 1] == '0' ? '~' : '/');
+      ++i;
+      continue;
+    }
+    valid_ = false;
+    tokens_.clear();
+    return;
+  }
+}
+
 bool ReceiverConfig::Wants(EventType t) const {
   if (events.empty()) {
     // Member changes are summarised in status_update; a receiver opts in to them explicitly.
@@ -87,11 +116,17 @@ bool IsLoopbackListen(std::string_view listen) {
 
 std::string ExposureProblem(const Config& config) {
   if (!config.api.tokens.empty() || config.api.insecure_listen) return "";
-  if (IsLoopbackListen(config.server.listen)) return "";
-  return "listen " + config.server.listen +
-         " is not a loopback address and the API has no tokens: anyone who reaches the port "
-         "could acknowledge, resolve or close incidents. Configure api: {tokens: [...]}, or set "
-         "api: {insecure_listen: true} if something else guards the port";
+  // The management listener serves the same API: the same rule for it.
+  for (const auto& [key, address] :
+       {std::pair<std::string_view, const std::string&>{"listen", config.server.listen},
+        {"server.management_listen", config.server.management_listen}}) {
+    if (address.empty() || IsLoopbackListen(address)) continue;
+    return std::string(key) + " " + address +
+           " is not a loopback address and the API has no tokens: anyone who reaches the port "
+           "could acknowledge, resolve or close incidents. Configure api: {tokens: [...]}, or set "
+           "api: {insecure_listen: true} if something else guards the port";
+  }
+  return "";
 }
 
 const SourceConfig* Config::FindSource(std::string_view name) const {

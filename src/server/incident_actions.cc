@@ -47,7 +47,12 @@ std::string ActorOf(const std::string& caller, const std::string& stated) {
   return "user:" + caller + " (on behalf of " + stated + ")";
 }
 
-// The action from its JSON body, or the 400 answer. (Api::Admit has required JSON already.)
+// An action body holds a few short strings; the size is checked before any parse, so that its
+// DOM stays small whatever the body's shape.
+constexpr size_t kMaxActionBodyBytes = 64 * 1024;
+
+// The action from its JSON body, or the 400/413/415 answer (Api::Admit has refused non-JSON
+// state-changing requests already; the check here keeps this function safe on its own).
 std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionType type, int64_t id,
                                                const std::string& caller) {
   Action action;
@@ -55,9 +60,22 @@ std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionTyp
   action.type = type;
   action.actor = ActorOf(caller, "");
   if (req.body.empty()) return action;
-  nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    return HttpResponse::Error(400, "the body must be a JSON object");
+  if (!IsJsonContentType(req.Header("Content-Type"))) {
+    return HttpResponse::Error(415, "Content-Type must be application/json", "Content-Type");
+  }
+  if (req.body.size() > kMaxActionBodyBytes) {
+    return HttpResponse::Error(
+        413, "an action body may hold at most " + std::to_string(kMaxActionBodyBytes) + " bytes");
+  }
+  nlohmann::json body;
+  try {
+    body = nlohmann::json::parse(req.body);
+  } catch (const nlohmann::json::exception& e) {
+    return HttpResponse::Error(400, ingest::MalformedJson(e.what()).message);
+  }
+  if (!body.is_object()) {
+    return HttpResponse::Error(
+        400, std::string("the body must be a JSON object, got ") + body.type_name());
   }
   const std::vector<std::string_view> fields = FieldsOf(type);
   for (const auto& [key, value] : body.items()) {

@@ -65,6 +65,15 @@ RouteAccess Classify(std::string_view method, std::string_view path) {
   return {"other", access};
 }
 
+// The routes a POST changes something on (the others answer it 405 or 404, changing nothing).
+bool TakesPost(std::string_view route) {
+  return route == "/api/v1/incidents/{id}/{action}" || route == "/api/v1/outbox/{id}/retry" ||
+         route == "/api/v1/outbox/{id}/discard" || route == "/-/reload" ||
+         route == "/api/v1/silences" || route == "/api/v1/alerts/alertmanager" ||
+         route == "/api/v2/alerts" || route == "/api/v1/alerts/webhook/{source}" ||
+         route == "/api/v1/inbound/{receiver}";
+}
+
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -218,7 +227,7 @@ std::variant<Api::Caller, Api::Refusal> Api::Admit(const HttpRequest& req) const
     }
     caller.token_name = match->name;
   }
-  if (!SafeMethod(req.method)) {
+  if (!SafeMethod(req.method) && TakesPost(ra.route)) {
     if (auto refused = CheckSameSite(req)) return Refusal{ra.route, std::move(*refused)};
   }
   return caller;

@@ -127,6 +127,10 @@ TEST_F(ApiAccessTest, StateChangingRequestsMustBeJson) {
             415);
   // Reads need no content type.
   EXPECT_EQ(Send(Get("/api/v1/incidents").Bearer(kReadToken)).status, 200);
+  // A POST to a route that takes none changes nothing: 405 with Allow, not 415.
+  HttpResponse not_allowed = Send(Post("/api/v1/incidents").Bearer(kWriteToken));
+  EXPECT_EQ(not_allowed.status, 405);
+  EXPECT_EQ(Header(not_allowed, "Allow"), "GET, HEAD");
 }
 
 TEST_F(ApiAccessTest, BrowsersMayOnlyPostFromOurOwnOrigin) {

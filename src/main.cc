@@ -1,8 +1,6 @@
 // alertbridge: serve | check | test | explain | version. The only place that knows every layer:
 // it wires config, store, engine, pipeline, notifiers and the HTTP server together.
 #include <signal.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -12,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/log.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "notify/outbox_worker.h"
@@ -24,6 +23,7 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/pipeline.h"
+#include "server/preflight.h"
 #include "store/store.h"
 #include "store/store_lock.h"
 
@@ -48,6 +48,41 @@ std::string DefaultConfigFile(const std::string& flag) {
   return std::filesystem::exists("alertbridge.yml") ? "alertbridge.yml" : "";
 }
 
+// --log.format / --log.level override alertbridge.yml's log: section.
+struct LogFlags {
+  std::string format;
+  std::string level;
+};
+
+void SetUpLogging(const Config& config, const LogFlags& flags) {
+  const LogFormat format = ParseLogFormat(flags.format.empty() ? config.log_format : flags.format)
+                               .value_or(LogFormat::kLogfmt);
+  const LogLevel level =
+      ParseLogLevel(flags.level.empty() ? config.log_level : flags.level).value_or(LogLevel::kInfo);
+  ConfigureLog(format, level);
+}
+
+// Says at start who can use the API: an open one is worth a warning even on loopback (any local
+// user or process can act on incidents).
+void LogApiExposure(const Config& config) {
+  if (!config.api.tokens.empty()) {
+    Log(LogLevel::kInfo, "API tokens required",
+        {{"tokens", config.api.tokens.size()}, {"listen", config.server.listen}});
+    return;
+  }
+  if (!IsLoopbackListen(config.server.listen)) {
+    Log(LogLevel::kWarn,
+        "API open to anyone who can reach the listen address (api.insecure_listen: true, no "
+        "tokens): they can acknowledge, resolve and close incidents and discard deliveries",
+        {{"listen", config.server.listen}});
+    return;
+  }
+  Log(LogLevel::kWarn,
+      "API has no tokens: any local user or process can act on incidents; configure "
+      "api.tokens in alertbridge.yml",
+      {{"listen", config.server.listen}});
+}
+
 // The answer while the state is being restored: alive, not ready, come back shortly.
 HttpResponse StartingUp(const HttpRequest& req) {
   if (req.path == "/-/healthy") return HttpResponse::Json(200, R"({"status":"healthy"})");
@@ -56,21 +91,8 @@ HttpResponse StartingUp(const HttpRequest& req) {
   return r;
 }
 
-void SetUpLogging(const Config& config) {
-  // Logs go to stderr; stdout belongs to the console receiver's event lines.
-  auto logger = spdlog::stderr_logger_mt("alertbridge");
-  if (config.log_format == "json") {
-    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","event":"%v"})",
-                        spdlog::pattern_time_type::utc);
-  } else {
-    logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
-  }
-  logger->set_level(spdlog::level::from_str(config.log_level));
-  logger->flush_on(spdlog::level::info);
-  spdlog::set_default_logger(logger);
-}
-
-int Serve(const std::string& config_flag, const std::string& listen_flag) {
+int Serve(const std::string& config_flag, const std::string& listen_flag,
+          const LogFlags& log_flags) {
   // Block the signals in every thread we start; the main thread waits for them with sigwait.
   sigset_t signals;
   sigemptyset(&signals);
@@ -86,10 +108,17 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
     return kExitConfig;
   }
   Config& config = loaded.config;
-  if (!listen_flag.empty()) config.server.listen = listen_flag;
+  SetUpLogging(config, log_flags);
+  if (!listen_flag.empty()) {
+    config.server.listen = listen_flag;
+    if (std::string problem = ExposureProblem(config); !problem.empty()) {
+      Log(LogLevel::kError, "refusing to start", {{"error", "--listen: " + problem}});
+      return kExitConfig;
+    }
+  }
+  LogApiExposure(config);
   const bool external_url_derived = config.external_url.empty();
   if (external_url_derived) config.external_url = DefaultExternalUrl(config.server.listen);
-  SetUpLogging(config);
   SystemdNotifier systemd;
 
   // Bind first: a run that cannot listen ("address already in use": often a second instance
@@ -108,8 +137,8 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
       server_stats);
   auto port = server.Start();
   if (!port.ok()) {
-    spdlog::critical("msg=\"cannot listen\" listen={} error=\"{}\"", config.server.listen,
-                     port.error().message);
+    Log(LogLevel::kError, "cannot listen",
+        {{"listen", config.server.listen}, {"error", port.error().message}});
     return kExitConfig;
   }
   // From here on every way out stops the server first: its handler reaches into what follows.
@@ -121,23 +150,31 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   // One writer per database (store_lock.h): held until the process exits.
   auto lock = StoreLock::Acquire(config.sqlite_path);
   if (!lock.ok()) {
-    spdlog::critical("msg=\"cannot lock the database\" path={} error=\"{}\"", config.sqlite_path,
-                     lock.error().message);
+    Log(LogLevel::kError, "cannot lock the database",
+        {{"path", config.sqlite_path}, {"error", lock.error().message}});
     return fail(kExitConfig);
   }
   auto store = OpenSqliteStore(config.sqlite_path);
   if (!store.ok()) {
-    spdlog::critical("msg=\"cannot open store\" path={} error=\"{}\"", config.sqlite_path,
-                     store.error().message);
+    Log(LogLevel::kError, "cannot open store",
+        {{"path", config.sqlite_path}, {"error", store.error().message}});
     return fail(kExitConfig);
   }
-  auto notifiers = BuildNotifiers(config.receivers);
-  if (!notifiers.ok()) {
-    spdlog::critical("msg=\"cannot set up receivers\" error=\"{}\"", notifiers.error().message);
+  // The same start-up checks `check` runs: receivers, sources' and tokens' secrets.
+  PreflightResult preflight = RunPreflight(config, PreflightOptions{.secrets_here = true});
+  for (const std::string& w : preflight.warnings) {
+    Log(LogLevel::kWarn, "configuration warning", {{"warning", w}});
+  }
+  if (!preflight.errors.empty()) {
+    for (const std::string& e : preflight.errors) {
+      Log(LogLevel::kError, "cannot start", {{"error", e}});
+    }
     return fail(kExitConfig);
   }
 
   SystemClock clock;
+  metrics.SetBuildInfo(ALERTBRIDGE_VERSION, ALERTBRIDGE_REVISION);
+  metrics.ConfigLoaded(true, static_cast<double>(ToMillis(clock.now())) / 1000.0);
   OutboxMetrics outbox_metrics;
   outbox_metrics.on_attempt = [&metrics](const std::string& receiver, const std::string& result) {
     metrics.Delivery(receiver, result);
@@ -158,9 +195,13 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   outbox_metrics.on_record_failure = [&metrics](const std::string& r) {
     metrics.OutboxRecordFailure(r);
   };
-  for (const auto& r : config.receivers) metrics.Circuit(r.name, ToString(CircuitState::kClosed));
-  OutboxWorker worker(**store, std::move(*notifiers), DeliveryPolicies(config.receivers), clock,
-                      outbox_metrics);
+  for (const auto& r : config.receivers) {
+    metrics.Circuit(r.name, ToString(CircuitState::kClosed));
+    metrics.DeclareReceiver(r.name);
+  }
+  for (const auto& s : config.sources) metrics.DeclareSource(s.name);
+  OutboxWorker worker(**store, std::move(preflight.notifiers), DeliveryPolicies(config.receivers),
+                      clock, outbox_metrics);
   Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
   PipelineOptions pipeline_options;
   pipeline_options.max_queued_bytes = config.server.limits.queued_bytes;
@@ -168,7 +209,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   IngestPipeline pipeline(
       engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); }, pipeline_options);
   if (Status st = pipeline.Start(); !st.ok()) {
-    spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);
+    Log(LogLevel::kError, "cannot restore state", {{"error", st.error().message}});
     return fail(kExitConfig);
   }
   worker.Start();
@@ -194,27 +235,32 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   };
   metrics.firing_alerts = [&pipeline] { return double(pipeline.stats().firing_alerts); };
   metrics.open_incidents = [&pipeline] { return double(pipeline.stats().open_incidents); };
+  metrics.incident_counts = [&pipeline] { return pipeline.incident_counts(); };
 
   auto api = Api::Create(ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock,
                                  [&worker] { worker.Wake(); }, &api_work});
   if (!api.ok()) {
-    spdlog::critical("msg=\"cannot set up sources\" error=\"{}\"", api.error().message);
+    Log(LogLevel::kError, "cannot set up the API", {{"error", api.error().message}});
     pipeline.Stop();
     worker.Stop();
     api_work.Stop();
     return fail(kExitConfig);
   }
   ready_api = api->get();
-  spdlog::info(
-      "msg=\"alertbridge started\" listen={} port={} external_url={} rules={} receivers={} "
-      "store={} watchdog_usec={}",
-      config.server.listen, *port, config.external_url, config.rules.size(),
-      config.receivers.size(), config.sqlite_path, systemd.watchdog_interval().count());
+  Log(LogLevel::kInfo, "alertbridge started",
+      {{"listen", config.server.listen},
+       {"port", *port},
+       {"external_url", config.external_url},
+       {"watchdog_usec", static_cast<int64_t>(systemd.watchdog_interval().count())},
+       {"rules", config.rules.size()},
+       {"receivers", config.receivers.size()},
+       {"store", config.sqlite_path},
+       {"version", ALERTBRIDGE_VERSION}});
   if (external_url_derived) {
-    spdlog::warn(
-        "msg=\"external_url is not set; incident links use the listen address: set external_url "
-        "to the address people and receivers reach\" external_url={}",
-        config.external_url);
+    Log(LogLevel::kWarn,
+        "external_url is not set; incident links use the listen address: set external_url to the "
+        "address people and receivers reach",
+        {{"external_url", config.external_url}});
   }
   const std::string ready_status = "serving on " + config.server.listen;
   systemd.Ready(ready_status);
@@ -224,13 +270,13 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
       systemd.Reloading();
-      spdlog::warn(
-          "msg=\"SIGHUP received; configuration reload is not implemented yet, restart "
-          "to apply changes\"");
+      Log(LogLevel::kWarn,
+          "SIGHUP received; configuration reload is not implemented yet, restart to apply "
+          "changes");
       systemd.Ready(ready_status);
       continue;
     }
-    spdlog::info("msg=\"shutting down\" signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    Log(LogLevel::kInfo, "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     break;
   }
   systemd.Stopping();
@@ -241,25 +287,54 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   // never holds up a stop (systemd's TimeoutStopSec is longer).
   worker.Stop(std::chrono::steady_clock::now() + kDeliveryStopGrace);
   if (Status st = (*store)->Flush(); !st.ok()) {
-    spdlog::error("msg=\"store flush failed\" error=\"{}\"", st.error().message);
+    Log(LogLevel::kError, "store flush failed", {{"error", st.error().message}});
   }
-  spdlog::info("msg=\"stopped\"");
+  Log(LogLevel::kInfo, "stopped");
   return kExitOk;
 }
 
-int Check(const std::string& config_flag, const std::vector<std::string>& paths) {
-  LoadResult loaded = paths.empty() ? LoadConfig(DefaultConfigFile(config_flag))
-                                    : CheckPaths(paths, CheckRuleTestFile);
-  if (!loaded.ok()) {
-    PrintErrors(loaded.errors);
-    return kExitConfig;
+struct CheckFlags {
+  bool env = false;     // resolve secrets here, as serve would: unreadable ones are errors
+  bool strict = false;  // warnings fail the check too
+};
+
+int Check(const std::string& config_flag, const std::vector<std::string>& paths,
+          const CheckFlags& flags) {
+  const std::string default_config = DefaultConfigFile(config_flag);
+  LoadResult loaded = paths.empty()
+                          ? LoadConfig(default_config)
+                          : CheckPaths(paths, CheckRuleTestFile, CheckOptions{default_config});
+  std::vector<std::string> errors, warnings;
+  for (const ConfigError& e : loaded.errors) errors.push_back(e.ToString());
+  for (const ConfigError& w : loaded.warnings) {
+    warnings.push_back(w.file + ":" + std::to_string(w.line) + ":" + std::to_string(w.col) +
+                       ": warning: " + w.message);
+  }
+  // What would stop serve with a valid config: secrets, vendor keys, tokens.
+  if (loaded.ok()) {
+    PreflightResult preflight = RunPreflight(loaded.config, {.secrets_here = flags.env});
+    errors.insert(errors.end(), preflight.errors.begin(), preflight.errors.end());
+    for (const std::string& w : preflight.warnings) warnings.push_back("warning: " + w);
   }
   // Valid but likely wrong: warned about, not refused.
-  for (const Rule& rule : loaded.config.rules) {
-    for (const std::string& w : GroupLabelWarnings(rule)) {
-      std::cerr << rule.location.file << ":" << rule.location.line << ":" << rule.location.col
-                << ": warning: " << w << "\n";
+  if (loaded.ok()) {
+    for (const Rule& rule : loaded.config.rules) {
+      for (const std::string& w : GroupLabelWarnings(rule)) {
+        warnings.push_back(rule.location.file + ":" + std::to_string(rule.location.line) + ":" +
+                           std::to_string(rule.location.col) + ": warning: " + w);
+      }
     }
+  }
+  for (const std::string& w : warnings) std::cerr << w << "\n";
+  if (!errors.empty() || (flags.strict && !warnings.empty())) {
+    for (const std::string& e : errors) std::cerr << e << "\n";
+    std::cerr << errors.size() << (errors.size() == 1 ? " error" : " errors");
+    if (!warnings.empty()) {
+      std::cerr << ", " << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings")
+                << (flags.strict ? " (--strict)" : "");
+    }
+    std::cerr << "\n";
+    return kExitConfig;
   }
   std::cout << loaded.config.rules.size() << " rules, " << loaded.config.receivers.size()
             << " receivers";
@@ -268,7 +343,12 @@ int Check(const std::string& config_flag, const std::vector<std::string>& paths)
               << (loaded.rule_test_files == 1 ? "" : "s") << " (" << loaded.rule_tests << " test"
               << (loaded.rule_tests == 1 ? "" : "s") << "; run them with alertbridge test)";
   }
-  std::cout << " OK\n";
+  std::cout << " OK";
+  if (!warnings.empty()) {
+    std::cout << " (" << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings")
+              << ")";
+  }
+  std::cout << "\n";
   return kExitOk;
 }
 
@@ -283,6 +363,12 @@ int main(int argc, char** argv) {
   std::string config_flag;
   app.add_option("--config", config_flag,
                  "alertbridge.yml (default: ./alertbridge.yml if present)");
+  ab::LogFlags log_flags;
+  app.add_option("--log.format", log_flags.format, "logfmt or json (overrides log.format)")
+      ->check(CLI::IsMember({"logfmt", "json"}));
+  app.add_option("--log.level", log_flags.level,
+                 "trace, debug, info, warn or error (overrides log.level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
   auto* serve = app.add_subcommand("serve", "run the service");
   std::string listen_flag;
@@ -291,6 +377,10 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "validate configuration files; all errors at once");
   std::vector<std::string> check_paths;
   check->add_option("paths", check_paths, "alertbridge.yml, rule or receiver files, or folders");
+  ab::CheckFlags check_flags;
+  check->add_flag("--env", check_flags.env,
+                  "resolve env: and file: secrets here as serve would; unreadable ones are errors");
+  check->add_flag("--strict", check_flags.strict, "fail on warnings too");
 
   auto* test = app.add_subcommand("test", "run rule unit tests (YAML files, see README)");
   std::vector<std::string> test_files;
@@ -318,8 +408,8 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;  // usage errors exit 2 (CONTRACTS.md "CLI")
   }
-  if (serve->parsed()) return ab::Serve(config_flag, listen_flag);
-  if (check->parsed()) return ab::Check(config_flag, check_paths);
+  if (serve->parsed()) return ab::Serve(config_flag, listen_flag, log_flags);
+  if (check->parsed()) return ab::Check(config_flag, check_paths, check_flags);
   if (test->parsed()) return ab::RunRuleTestFiles(test_files, std::cout, std::cerr);
   if (explain->parsed()) {
     return ab::RunExplain(ab::DefaultConfigFile(config_flag), explain_labels, std::cout, std::cerr,

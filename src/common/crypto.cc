@@ -1,5 +1,6 @@
 #include "common/crypto.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -104,10 +105,13 @@ std::string Base32Lower(std::string_view bytes) {
 }
 
 bool ConstantTimeEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
+  // Compare fixed-length digests, not the values: an early return on a length mismatch, or a loop
+  // over the shorter one, would tell an attacker the secret's length.
+  return DigestsEqual(Sha256(a), Sha256(b));
+}
+
+bool DigestsEqual(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace ab

@@ -14,7 +14,11 @@ std::string HexEncode(std::string_view bytes);                        // lowerca
 std::string Base64Encode(std::string_view bytes);                     // standard, padded
 std::optional<std::string> Base64Decode(std::string_view text);       // standard, padded
 std::string Base32Lower(std::string_view bytes);                      // RFC 4648, no padding
+// Equality of secrets (tokens, signatures) in time that depends on neither their contents nor
+// whether their lengths match.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
+// Equality of two digests of the same fixed length (e.g. Sha256 of a token), in constant time.
+bool DigestsEqual(std::string_view a, std::string_view b);
 
 // FNV-1a 64, the hash Prometheus uses for label-set fingerprints.
 class Fnv1a64 {

@@ -7,33 +7,51 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/text.h"
+#include "config/unresolved_secrets.h"
+
 namespace ab {
 
 std::string ConfigError::ToString() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + message;
 }
 
+namespace {
+thread_local UnresolvedSecrets* t_unresolved = nullptr;
+
+Error Unreadable(const std::string& ref, std::string message) {
+  UnresolvedSecrets::Record(ref);
+  return MakeError(std::move(message));
+}
+}  // namespace
+
+UnresolvedSecrets::UnresolvedSecrets() : outer_(t_unresolved) { t_unresolved = this; }
+UnresolvedSecrets::~UnresolvedSecrets() { t_unresolved = outer_; }
+void UnresolvedSecrets::Record(const std::string& ref) {
+  if (t_unresolved != nullptr) t_unresolved->refs_.push_back(ref);
+}
+
 Result<std::string> Secret::Resolve() const {
   if (ref_.rfind("env:", 0) == 0) {
     std::string name = ref_.substr(4);
     const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return MakeError("environment variable " + name + " is not set");
-    if (*value == '\0') return MakeError("environment variable " + name + " is empty");
+    if (value == nullptr) return Unreadable(ref_, "environment variable " + name + " is not set");
+    if (*value == '\0') return Unreadable(ref_, "environment variable " + name + " is empty");
     return std::string(value);
   }
   if (ref_.rfind("file:", 0) == 0) {
     std::string path = ref_.substr(5);
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-      return MakeError("cannot read secret file " + path + ": " + std::strerror(errno));
+      return Unreadable(ref_, "cannot read secret file " + path + ": " + std::strerror(errno));
     }
     std::ostringstream contents;
     contents << in.rdbuf();
-    if (in.bad()) return MakeError("cannot read secret file " + path);
+    if (in.bad()) return Unreadable(ref_, "cannot read secret file " + path);
     std::string value = contents.str();
     // Editors and `echo` add a final newline that is never part of the secret.
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-    if (value.empty()) return MakeError("secret file " + path + " is empty");
+    if (value.empty()) return Unreadable(ref_, "secret file " + path + " is empty");
     return value;
   }
   return ref_;
@@ -84,6 +102,31 @@ std::string ReceiverConfig::RateLimitKey() const {
   std::string by = settings ? settings->RateLimitedBy() : "";
   if (by.empty()) by = url.ref();
   return by.empty() ? "" : type + " " + by;
+}
+
+bool IsLoopbackListen(std::string_view listen) {
+  const size_t colon = listen.rfind(':');
+  std::string_view host = listen.substr(0, colon == std::string_view::npos ? 0 : colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  return host.substr(0, 4) == "127." && IsDottedQuad(host);  // 127.0.0.0/8
+}
+
+std::string ExposureProblem(const Config& config) {
+  if (!config.api.tokens.empty() || config.api.insecure_listen) return "";
+  // The management listener serves the same API: the same rule for it.
+  for (const auto& [key, address] :
+       {std::pair<std::string_view, const std::string&>{"listen", config.server.listen},
+        {"server.management_listen", config.server.management_listen}}) {
+    if (address.empty() || IsLoopbackListen(address)) continue;
+    return std::string(key) + " " + address +
+           " is not a loopback address and the API has no tokens: anyone who reaches the port "
+           "could acknowledge, resolve or close incidents. Configure api: {tokens: [...]}, or set "
+           "api: {insecure_listen: true} if something else guards the port";
+  }
+  return "";
 }
 
 const SourceConfig* Config::FindSource(std::string_view name) const {

@@ -40,8 +40,14 @@ class Secret {
   std::string ref_;
 };
 
+// How a source's senders prove who they are; at most one of the three.
 struct SourceAuth {
   std::optional<Secret> bearer_token;
+  struct Basic {  // HTTP Basic (Alertmanager's and Prometheus' basic_auth)
+    Secret user;
+    Secret password;
+  };
+  std::optional<Basic> basic;
   struct Hmac {
     Secret secret;
     std::string header = "X-Signature";
@@ -229,6 +235,23 @@ struct ServerConfig {
   InputLimits limits;
 };
 
+// `api:` of alertbridge.yml: who may use the API (CONTRACTS.md "Auth scope"). With tokens, every
+// route but the health checks and ingest (which use their source's auth) needs one: `read` for
+// GET and /metrics, `write` for everything that changes state.
+enum class ApiRole { kRead, kWrite };
+struct ApiToken {
+  std::string name;  // who acts, on the timeline
+  Secret token;
+  ApiRole role = ApiRole::kRead;
+  SourceLocation location;
+};
+struct ApiAccessConfig {
+  std::vector<ApiToken> tokens;
+  // Without tokens the API is open to whoever reaches the port, so serving on anything but
+  // loopback is refused unless this says it is meant (a firewall or proxy guards it).
+  bool insecure_listen = false;
+};
+
 struct Config {
   std::string config_file;  // empty when running on embedded defaults
   ServerConfig server;
@@ -241,6 +264,7 @@ struct Config {
   std::vector<Rule> rules;
   std::vector<ReceiverConfig> receivers;
   std::shared_ptr<const AccountTable> accounts;  // null without accounts.yml
+  ApiAccessConfig api;
   std::string log_format = "logfmt";             // logfmt | json
   std::string log_level = "info";
 
@@ -248,9 +272,18 @@ struct Config {
   const ReceiverConfig* FindReceiver(std::string_view name) const;
 };
 
+// Whether `listen` (host:port) binds only loopback: 127.0.0.0/8, ::1 or localhost.
+bool IsLoopbackListen(std::string_view listen);
+// Why serving this config would expose an open API: a non-loopback listen address without API
+// tokens or insecure_listen. "" when there is no such problem.
+std::string ExposureProblem(const Config& config);
+
 struct LoadResult {
   Config config;
   std::vector<ConfigError> errors;
+  // What `check` could not verify (e.g. receivers named by rules checked without their
+  // receivers); `check --strict` fails on them.
+  std::vector<ConfigError> warnings;
   size_t rule_test_files = 0;  // CheckPaths: rule test files checked
   size_t rule_tests = 0;       // and the tests in them
   bool ok() const { return errors.empty(); }
@@ -281,7 +314,15 @@ LoadResult LoadConfig(const std::string& config_file);
 // tests:, rules:, receivers:, key_label:/tiers:, else alertbridge.yml). A rule test file is
 // checked on its own (its rules are not the config's) by `check_tests`; without one it is an error
 // that names `alertbridge test`.
+struct CheckOptions {
+  // When the paths hold rules but neither receivers nor an alertbridge.yml: the config whose
+  // receivers the rules' receiver names are checked against — what serve would load ("" = the
+  // embedded defaults, i.e. ./receivers/). Unset, or when it has no receivers, those names are
+  // warnings, not errors: `alertbridge check rules/` in CI must not fail for what it cannot see.
+  std::optional<std::string> default_config;
+};
 LoadResult CheckPaths(const std::vector<std::string>& paths,
-                      const RuleTestChecker& check_tests = nullptr);
+                      const RuleTestChecker& check_tests = nullptr,
+                      const CheckOptions& options = {});
 
 }  // namespace ab

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -190,7 +191,16 @@ class Loader {
     std::unordered_map<std::string, SourceLocation> rule_at;
     for (ci::ParsedRule& r : rules_) {
       for (const ci::ReceiverRef& ref : r.receiver_refs) {
-        if (check_receiver_refs && receiver_at.count(ref.name) == 0) {
+        if (!check_receiver_refs || receiver_at.count(ref.name) != 0) continue;
+        if (known_receivers_ && known_receivers_->count(ref.name) != 0) continue;
+        if (!unseen_receivers_.empty()) {
+          result_.warnings.push_back(
+              {ref.location.file, ref.location.line, ref.location.col,
+               "receiver \"" + ref.name + "\" not checked: " + unseen_receivers_});
+        } else if (known_receivers_) {
+          AddAt(ref.location, "unknown receiver \"" + ref.name + "\" (not among the receivers of " +
+                                  known_from_ + ")");
+        } else {
           AddAt(ref.location, "unknown receiver \"" + ref.name + "\"");
         }
       }
@@ -238,6 +248,15 @@ class Loader {
 
   LoadResult& result() { return result_; }
   bool have_main() const { return have_main_; }
+  bool have_rules() const { return !rules_.empty(); }
+  bool have_receivers() const { return !receivers_.empty(); }
+  // Rules checked without their receivers: names are checked against these (from `from`)...
+  void set_known_receivers(std::set<std::string> names, std::string from) {
+    known_receivers_ = std::move(names);
+    known_from_ = std::move(from);
+  }
+  // ...or, when there are none to be found, each name is a warning saying `why`.
+  void set_unseen_receivers(std::string why) { unseen_receivers_ = std::move(why); }
   // `alertbridge check rules/` alone cannot know the tiers: rules naming them are not faulted.
   void set_partial_check() { partial_check_ = true; }
   // Config embedded in a rule test file: errors point at what the test file can hold.
@@ -313,6 +332,9 @@ class Loader {
   std::vector<std::string> receiver_files_;
   std::set<std::string> seen_;
   bool have_main_ = false;
+  std::optional<std::set<std::string>> known_receivers_;
+  std::string known_from_;
+  std::string unseen_receivers_;
   bool partial_check_ = false;
   bool embedded_ = false;
 };
@@ -342,7 +364,8 @@ LoadResult LoadConfig(const std::string& config_file) {
   return loader.Finish();
 }
 
-LoadResult CheckPaths(const std::vector<std::string>& paths, const RuleTestChecker& check_tests) {
+LoadResult CheckPaths(const std::vector<std::string>& paths, const RuleTestChecker& check_tests,
+                      const CheckOptions& options) {
   if (paths.empty()) {
     std::error_code ec;
     return LoadConfig(fs::exists("alertbridge.yml", ec) ? "alertbridge.yml" : "");
@@ -364,6 +387,30 @@ LoadResult CheckPaths(const std::vector<std::string>& paths, const RuleTestCheck
       } else {
         loader.LoadFile(file, kind, root);
       }
+    }
+  }
+  // Rules alone (a CI job checking the rules folder): their receivers are those of the config
+  // serve would run with, when it can be found here.
+  if (loader.have_rules() && !loader.have_receivers() && !loader.have_main()) {
+    std::string where = "no receivers file or alertbridge.yml among the checked paths";
+    bool known = false;
+    if (options.default_config) {
+      const std::string& file = *options.default_config;
+      const std::string from = file.empty() ? "./receivers/ (no alertbridge.yml here)" : file;
+      LoadResult defaults = LoadConfig(file);
+      if (!defaults.config.receivers.empty()) {
+        std::set<std::string> names;
+        for (const ReceiverConfig& r : defaults.config.receivers) names.insert(r.name);
+        loader.set_known_receivers(std::move(names), from);
+        known = true;
+      } else {
+        where += ", and none in " + from;
+      }
+    }
+    if (!known) {
+      loader.set_unseen_receivers(where +
+                                  "; check the rules together with their receivers "
+                                  "(e.g. alertbridge check rules/ receivers/)");
     }
   }
   return loader.Finish();

@@ -1,6 +1,7 @@
 // alertbridge.yml: listener, storage, where rules, receivers and accounts live, sources, server
 // limits, logs.
 #include <filesystem>
+#include <optional>
 
 #include "config/parse.h"
 
@@ -131,7 +132,7 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   MainFile main;
   MapReader top(Root(root),
                 {"listen", "external_url", "storage", "rules", "receivers", "accounts", "sources",
-                 "server", "log"},
+                 "server", "log", "api"},
                 diag);
   if (const Value* v = top.Find("listen")) {
     std::string listen;
@@ -174,6 +175,22 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   if (const Value* v = top.Find("sources")) ParseSources(*v, diag, &cfg->sources);
   if (const Value* v = top.Find("server")) ParseServer(*v, base_dir, diag, &cfg->server);
   if (const Value* v = top.Find("log")) ParseLog(*v, diag, cfg);
+  if (const Value* v = top.Find("api")) ParseApiAccess(*v, diag, &cfg->api);
+  // `serve` refuses an open API beyond loopback; `check` says so first.
+  if (std::string problem = ExposureProblem(*cfg); !problem.empty()) {
+    const Value* listen = top.Find("listen");
+    std::optional<YAML::Mark> at;
+    if (listen != nullptr) at = listen->mark;
+    if (const Value* server = top.Find("server");
+        server != nullptr && problem.starts_with("server.management_listen")) {
+      at = server->node["management_listen"].Mark();
+    }
+    if (at) {
+      diag.Add(*at, problem);
+    } else {
+      diag.AddAt({diag.file(), 0, 0}, problem);
+    }
+  }
   return main;
 }
 

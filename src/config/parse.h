@@ -35,6 +35,9 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path);
 MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diagnostics& diag,
                        Config* cfg);
 
+// `api:` of alertbridge.yml.
+void ParseApiAccess(const Value& v, Diagnostics& diag, ApiAccessConfig* api);
+
 // The `sources:` list of alertbridge.yml.
 void ParseSources(const Value& list, Diagnostics& diag, std::vector<SourceConfig>* out);
 

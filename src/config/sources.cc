@@ -138,9 +138,16 @@ void ParseMapping(const Value& v, Diagnostics& diag, WebhookMapping* mapping) {
 }
 
 void ParseAuth(const Value& v, Diagnostics& diag, SourceAuth* auth) {
-  MapReader a(v, {"bearer_token", "hmac_sha256"}, diag);
+  MapReader a(v, {"bearer_token", "basic", "hmac_sha256"}, diag);
   Secret token;
   if (a.SecretRef("bearer_token", &token)) auth->bearer_token = token;
+  if (const Value* bv = a.Find("basic")) {
+    MapReader b(*bv, {"user", "password"}, diag);
+    SourceAuth::Basic basic;
+    const bool user = b.Require("user") && b.SecretRef("user", &basic.user);
+    const bool password = b.Require("password") && b.SecretRef("password", &basic.password);
+    if (user && password) auth->basic = basic;
+  }
   if (const Value* hv = a.Find("hmac_sha256")) {
     MapReader h(*hv, {"secret", "header"}, diag);
     SourceAuth::Hmac hmac;
@@ -148,10 +155,16 @@ void ParseAuth(const Value& v, Diagnostics& diag, SourceAuth* auth) {
     if (const Value* header = h.Find("header"))
       ok = ReadNonEmpty(*header, diag, &hmac.header) && ok;
     if (ok) auth->hmac_sha256 = hmac;
-    if (a.Has("bearer_token")) {
-      diag.Add(*a.KeyNode("hmac_sha256"),
-               "auth: bearer_token and hmac_sha256 are exclusive; choose one");
-    }
+  }
+  // One way per source: a sender configured with two would be checked against only one.
+  const char* given[3];
+  int n = 0;
+  for (const char* key : {"bearer_token", "basic", "hmac_sha256"}) {
+    if (a.Has(key)) given[n++] = key;
+  }
+  if (n > 1) {
+    diag.Add(*a.KeyNode(given[1]),
+             std::string("auth: ") + given[0] + " and " + given[1] + " are exclusive; choose one");
   }
 }
 

@@ -172,6 +172,20 @@ EngineStats Engine::Stats() const {
   return s;
 }
 
+std::vector<IncidentCount> Engine::CountIncidents() const {
+  std::map<std::pair<IncidentState, Severity>, size_t> counts;
+  for (const std::set<int64_t>* ids : {&pending_, &open_}) {
+    for (int64_t id : *ids) {
+      auto it = incidents_.find(id);
+      if (it != incidents_.end()) ++counts[{it->second.state, it->second.priority}];
+    }
+  }
+  std::vector<IncidentCount> out;
+  out.reserve(counts.size());
+  for (const auto& [key, n] : counts) out.push_back({key.first, key.second, n});
+  return out;
+}
+
 Changes Engine::Ingest(const std::vector<Alert>& batch, TimePoint now) {
   Changes out;
   Ingest(batch, now, out);

@@ -78,6 +78,13 @@ struct EngineStats {
   size_t pending_incidents = 0;
 };
 
+// How many incidents are in one (state, priority), for metrics.
+struct IncidentCount {
+  IncidentState state;
+  Severity priority;
+  size_t count = 0;
+};
+
 class Engine {
  public:
   explicit Engine(std::shared_ptr<const RuleSet> rules);
@@ -95,6 +102,9 @@ class Engine {
                std::optional<TimePoint> running_since = std::nullopt);
 
   Changes Ingest(const std::vector<Alert>& batch, TimePoint now);
+  // Pending, declared and acknowledged incidents by state and priority. It walks them all, so the
+  // caller runs it seldom (once per tick), not per batch.
+  std::vector<IncidentCount> CountIncidents() const;
   // The same, appending to `into` (the changes of one group commit) instead of moving the rows of
   // every batch into it afterwards.
   void Ingest(const std::vector<Alert>& batch, TimePoint now, Changes& into);

@@ -1,7 +1,5 @@
 #include "notify/outbox_worker.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -12,6 +10,8 @@
 #include <shared_mutex>
 #include <thread>
 #include <utility>
+
+#include "common/log.h"
 
 namespace ab {
 namespace {
@@ -248,7 +248,8 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         return store.PendingOutbox(read->receiver, read->after_id, read->limit);
       }();
       if (!rows.ok()) {
-        spdlog::error("outbox: cannot read pending entries: {}", rows.error().message);
+        Log(LogLevel::kError, "outbox: cannot read pending entries",
+            {{"error", rows.error().message}});
         return false;
       }
       std::vector<OutboxEntry> unknown = schedule.ApplyRead(*read, *rows, now);
@@ -272,14 +273,18 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
       }
       Hook(metrics.on_store_write, receiver);
       if (!st.ok()) {
-        spdlog::error("outbox: cannot mark the {} entries of receiver={} dead: {}", ids.size(),
-                      receiver, st.error().message);
+        Log(LogLevel::kError, "outbox: cannot mark entries dead",
+            {{"entries", ids.size()}, {"receiver", receiver}, {"error", st.error().message}});
         Hook(metrics.on_record_failure, receiver);
         continue;
       }
       for (const OutboxEntry* e : list) {
-        spdlog::warn("outbox: dead entry={} incident={} event={} reason=\"{}\"", e->id,
-                     e->incident_id, e->event_id, reason);
+        Log(LogLevel::kWarn, "outbox: dead entry",
+            {{"entry", e->id},
+             {"receiver", receiver},
+             {"incident", e->incident_id},
+             {"event", e->event_id},
+             {"reason", reason}});
         Hook(metrics.on_dead_letter, receiver);
       }
     }
@@ -300,12 +305,12 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
 
   void ReportCircuit(const std::string& receiver, CircuitState s) {
     if (s == CircuitState::kOpen) {
-      spdlog::warn(
-          "outbox: circuit open receiver={}: consecutive failures, no requests until "
-          "the cool-down ends",
-          receiver);
+      Log(LogLevel::kWarn,
+          "outbox: circuit open: consecutive failures, no requests until the cool-down ends",
+          {{"receiver", receiver}});
     } else {
-      spdlog::info("outbox: circuit {} receiver={}", ToString(s), receiver);
+      Log(LogLevel::kInfo, "outbox: circuit changed",
+          {{"circuit", ToString(s)}, {"receiver", receiver}});
     }
     if (metrics.on_circuit) metrics.on_circuit(receiver, s);
   }
@@ -376,25 +381,27 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         // Its incident's earlier entry may have died since it was read: it must not overtake it.
         Result<std::vector<int64_t>> h = store.HoldBehindDead(e.incident_id, e.receiver);
         if (!h.ok()) {
-          spdlog::error("outbox: cannot check entry={} for a dead predecessor: {}", e.id,
-                        h.error().message);
+          Log(LogLevel::kError, "outbox: cannot check entry for a dead predecessor",
+              {{"entry", e.id}, {"error", h.error().message}});
           return NotSent(job, s, {});
         }
         held = std::move(*h);
         if (!held.empty()) Hook(metrics.on_store_write, e.receiver);
         if (Contains(held, e.id)) {
-          spdlog::warn(
-              "outbox: held entry={} receiver={} incident={} behind a dead entry of the "
-              "same incident; retry or discard the dead one",
-              e.id, e.receiver, e.incident_id);
+          Log(LogLevel::kWarn,
+              "outbox: entry held behind a dead entry of the same incident; retry or discard "
+              "the dead one",
+              {{"entry", e.id}, {"receiver", e.receiver}, {"incident", e.incident_id}});
           return NotSent(job, s, std::move(held));
         }
       }
       Result<std::vector<ExternalRef>> refs = store.ExternalRefs(e.incident_id, e.receiver);
       if (!refs.ok()) {
         // Sending without them could open a second ticket: wait for the store instead.
-        spdlog::error("outbox: cannot read external refs of incident={} receiver={}: {}",
-                      e.incident_id, e.receiver, refs.error().message);
+        Log(LogLevel::kError, "outbox: cannot read external refs",
+            {{"incident", e.incident_id},
+             {"receiver", e.receiver},
+             {"error", refs.error().message}});
         return NotSent(job, s, std::move(held));
       }
       ctx.refs = std::move(*refs);
@@ -413,10 +420,13 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
     // Optional steps that failed for good: counted and logged once per attempt, noted on the
     // entry; the incident's later entries go on (issue 16 item 1).
     for (const DegradedStep& d : result.degraded) {
-      spdlog::warn(
-          "outbox: delivered without a step receiver={} incident={} entry={} event={} "
-          "step={} reason=\"{}\"",
-          e.receiver, e.incident_id, e.id, e.event_id, d.step, d.reason);
+      Log(LogLevel::kWarn, "outbox: delivered without a step",
+          {{"receiver", e.receiver},
+           {"incident", e.incident_id},
+           {"entry", e.id},
+           {"event", e.event_id},
+           {"step", d.step},
+           {"reason", d.reason}});
       if (metrics.on_degraded) metrics.on_degraded(e.receiver, d.step);
     }
     c.recorded = Record(s.policy, e, c.record, &held);
@@ -432,8 +442,8 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
       Hook(metrics.on_store_write, receiver);
       if (st.ok()) return true;
       Hook(metrics.on_record_failure, receiver);
-      spdlog::error("outbox: cannot record {} of entry={} receiver={}: {}", what, e.id, receiver,
-                    st.error().message);
+      Log(LogLevel::kError, "outbox: cannot record an outcome",
+          {{"what", what}, {"entry", e.id}, {"receiver", receiver}, {"error", st.error().message}});
       return false;
     };
     switch (r.kind) {
@@ -446,10 +456,10 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
           write(store.AddExternalRef(e.incident_id, ref), "the external ref");
         }
         if (!write(store.MarkDelivered(e.id, r.attempts, r.at, r.note), "the delivery")) {
-          spdlog::warn(
-              "outbox: delivered entry={} event={} but could not record it: the record "
-              "is retried with backoff, the event is not sent again",
-              e.id, e.event_id);
+          Log(LogLevel::kWarn,
+              "outbox: delivered but could not record it: the record is retried with backoff, "
+              "the event is not sent again",
+              {{"entry", e.id}, {"event", e.event_id}});
           return false;
         }
         Metric(receiver, "ok");
@@ -460,20 +470,27 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         return true;
       }
       case AttemptRecord::Kind::kRetry: {
-        spdlog::warn(
-            "outbox: attempt failed receiver={} incident={} entry={} event={} "
-            "attempt={}/{} retry_in={} reason=\"{}\"",
-            receiver, e.incident_id, e.id, e.event_id, r.attempts, policy.retry.max_attempts,
-            FormatDuration(r.next - r.at), r.error);
+        Log(LogLevel::kWarn, "outbox: attempt failed",
+            {{"receiver", receiver},
+             {"incident", e.incident_id},
+             {"entry", e.id},
+             {"event", e.event_id},
+             {"attempt", r.attempts},
+             {"max_attempts", policy.retry.max_attempts},
+             {"retry_in", FormatDuration(r.next - r.at)},
+             {"reason", r.error}});
         const bool ok = write(store.MarkRetry(e.id, r.attempts, r.next, r.error), "a retry");
         Metric(receiver, "retry");
         return ok;
       }
       case AttemptRecord::Kind::kDead: {
-        spdlog::warn(
-            "outbox: dead receiver={} incident={} entry={} event={} attempt={} "
-            "reason=\"{}\"",
-            receiver, e.incident_id, e.id, e.event_id, r.attempts, r.error);
+        Log(LogLevel::kWarn, "outbox: dead",
+            {{"receiver", receiver},
+             {"incident", e.incident_id},
+             {"entry", e.id},
+             {"event", e.event_id},
+             {"attempt", r.attempts},
+             {"reason", r.error}});
         if (!write(store.MarkDead(e.id, r.attempts, r.error), "the dead letter")) return false;
         Metric(receiver, "dead");
         Hook(metrics.on_dead_letter, receiver);
@@ -481,10 +498,10 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
           // Its incident's later entries must not overtake it (a resolve before the create).
           Result<std::vector<int64_t>> h = store.HoldBehindDead(e.incident_id, receiver);
           if (!h.ok()) {
-            spdlog::error(
-                "outbox: cannot hold the entries after dead entry={}: {} (each is "
-                "checked again before it is sent)",
-                e.id, h.error().message);
+            Log(LogLevel::kError,
+                "outbox: cannot hold the entries after a dead entry (each is checked again "
+                "before it is sent)",
+                {{"entry", e.id}, {"error", h.error().message}});
           } else if (!h->empty()) {
             Hook(metrics.on_store_write, receiver);
             held->insert(held->end(), h->begin(), h->end());
@@ -537,10 +554,10 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
       }
     }
     if (left > 0) {
-      spdlog::warn(
-          "outbox: stopped with {} send(s) still in flight past the deadline; their "
-          "entries stay pending and go out after the restart",
-          left);
+      Log(LogLevel::kWarn,
+          "outbox: stopped with sends still in flight past the deadline; their entries stay "
+          "pending and go out after the restart",
+          {{"in_flight", left}});
     }
   }
 };

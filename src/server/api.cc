@@ -1,11 +1,14 @@
 #include "server/api.h"
 
-#include <spdlog/spdlog.h>
-
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
+#include <random>
 
+#include "common/ascii.h"
 #include "common/crypto.h"
+#include "common/log.h"
 #include "ingest/decode.h"
 #include "model/json.h"
 #include "server/api_helpers.h"
@@ -13,8 +16,8 @@
 namespace ab {
 
 using api_internal::ParseId;
-using api_internal::StoreUnavailable;
 using api_internal::RepeatedParameter;
+using api_internal::StoreUnavailable;
 using api_internal::Unavailable;
 
 namespace {
@@ -29,6 +32,55 @@ nlohmann::json DecodeErrorsJson(const std::vector<DecodeError>& errors) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& e : errors) arr.push_back({{"error", e.message}, {"field", e.field}});
   return arr;
+}
+
+constexpr std::string_view kRequestIdHeader = "X-Request-Id";
+
+// An incoming request id is kept when it is short and plain (a UUID, a proxy's id), so that it
+// cannot smuggle anything into our headers or log lines.
+bool IsSaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.' || c == ':' || c == '+' || c == '/' ||
+                    c == '=';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t bits = random();
+  std::string id(16, '0');
+  for (char& c : id) {
+    c = kHex[bits & 15];
+    bits >>= 4;
+  }
+  return id;
+}
+
+// The request carries its id as X-Request-Id from here on, whatever the client sent.
+std::string AssignRequestId(HttpRequest& req) {
+  std::string id(req.Header(kRequestIdHeader));
+  if (!IsSaneRequestId(id)) id = NewRequestId();
+  auto& headers = req.headers;
+  headers.erase(
+      std::remove_if(headers.begin(), headers.end(),
+                     [](const auto& h) { return EqualsIgnoreCase(h.first, kRequestIdHeader); }),
+      headers.end());
+  headers.emplace_back(kRequestIdHeader, id);
+  return id;
+}
+
+// The "error" of a JSON error body, for log lines.
+std::string ErrorOf(const HttpResponse& r) {
+  nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+  if (body.is_object() && body.contains("error") && body["error"].is_string()) {
+    return body["error"].get<std::string>();
+  }
+  return "";
 }
 
 // What a decoded batch holds in memory while it waits in the pipeline's queue (its bytes, the
@@ -46,42 +98,87 @@ size_t QueuedBytes(const std::vector<Alert>& alerts) {
 
 }  // namespace
 
+Result<Api::SourceAuthKeys> Api::ResolveSourceAuth(const SourceConfig& s) {
+  SourceAuthKeys keys;
+  auto resolve = [&](const Secret& secret, std::string_view what, std::string* out) -> Status {
+    auto v = secret.Resolve();
+    if (!v.ok()) {
+      return MakeError("source " + s.name + ": auth." + std::string(what) + " " + secret.ref() +
+                       ": " + v.error().message);
+    }
+    *out = std::move(*v);
+    return Status::Ok();
+  };
+  Status st;
+  if (s.auth.bearer_token) st = resolve(*s.auth.bearer_token, "bearer_token", &keys.bearer_token);
+  if (st.ok() && s.auth.basic) {
+    st = resolve(s.auth.basic->user, "basic.user", &keys.basic_user);
+    if (st.ok()) st = resolve(s.auth.basic->password, "basic.password", &keys.basic_password);
+  }
+  if (st.ok() && s.auth.hmac_sha256) {
+    st = resolve(s.auth.hmac_sha256->secret, "hmac_sha256.secret", &keys.hmac_secret);
+    keys.hmac_header = s.auth.hmac_sha256->header;
+  }
+  if (!st.ok()) return st.error();
+  return keys;
+}
+
+Status Api::CheckSourceAuth(const SourceConfig& source) {
+  auto keys = ResolveSourceAuth(source);
+  return keys.ok() ? Status::Ok() : Status(keys.error());
+}
+
 Result<std::unique_ptr<Api>> Api::Create(ApiDeps deps) {
   std::unique_ptr<Api> api(new Api(std::move(deps)));
   for (const SourceConfig& s : api->deps_.config->sources) {
-    SourceAuthKeys keys;
-    if (s.auth.bearer_token) {
-      auto v = s.auth.bearer_token->Resolve();
-      if (!v.ok()) return MakeError("source " + s.name + ": bearer_token: " + v.error().message);
-      keys.bearer_token = *v;
-    }
-    if (s.auth.hmac_sha256) {
-      auto v = s.auth.hmac_sha256->secret.Resolve();
-      if (!v.ok()) return MakeError("source " + s.name + ": hmac_sha256: " + v.error().message);
-      keys.hmac_secret = *v;
-      keys.hmac_header = s.auth.hmac_sha256->header;
-    }
-    api->auth_[s.name] = std::move(keys);
+    auto keys = ResolveSourceAuth(s);
+    if (!keys.ok()) return keys.error();
+    api->auth_[s.name] = std::move(*keys);
   }
+  if (Status st = api->SetUpAccess(); !st.ok()) return st.error();
   return api;
 }
 
 void Api::Handle(HttpRequest&& request, Responder respond) {
   auto started = std::chrono::steady_clock::now();
   Metrics* metrics = deps_.metrics;
-  Route(std::move(request),
-        [metrics, started, respond = std::move(respond)](std::string_view route, HttpResponse r) {
-          if (metrics != nullptr) {
-            double secs =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            metrics->HttpRequest(std::string(route), r.status, secs);
-          }
-          respond(std::move(r));
-        });
+  std::string id = AssignRequestId(request);
+  std::string method = request.method;
+  std::string remote = request.remote;
+  Route(std::move(request), [metrics, started, id = std::move(id), method = std::move(method),
+                             remote = std::move(remote),
+                             respond = std::move(respond)](std::string_view route, HttpResponse r) {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (metrics != nullptr) metrics->HttpRequest(std::string(route), r.status, secs);
+    if (LogEnabled(LogLevel::kDebug)) {
+      Log(LogLevel::kDebug, "http request",
+          {{"request_id", id},
+           {"method", method},
+           {"route", route},
+           {"status", r.status},
+           {"duration_seconds", secs},
+           {"remote", remote}});
+    }
+    r.headers.emplace_back(kRequestIdHeader, id);
+    respond(std::move(r));
+  });
 }
 
 void Api::Route(HttpRequest&& req,
                 const std::function<void(std::string_view, HttpResponse)>& done) {
+  auto admitted = Admit(req);
+  if (auto* refused = std::get_if<Refusal>(&admitted)) {
+    Log(LogLevel::kWarn, "API request refused",
+        {{"request_id", req.Header(kRequestIdHeader)},
+         {"method", req.method},
+         {"route", refused->route},
+         {"status", refused->response.status},
+         {"error", ErrorOf(refused->response)},
+         {"remote", req.remote}});
+    return done(refused->route, std::move(refused->response));
+  }
+  const std::string caller = std::get<Caller>(admitted).token_name;
   const std::string path = req.path;
   const bool get = req.method == "GET" || req.method == "HEAD";
   const bool post = req.method == "POST";
@@ -148,7 +245,7 @@ void Api::Route(HttpRequest&& req,
       if (!post) return method_not_allowed(route);
       std::string id(rest.substr(0, slash));
       std::string action(rest.substr(slash + 1));
-      return Act(std::move(req), id, action,
+      return Act(std::move(req), caller, id, action,
                  [done, route](HttpResponse r) { done(route, std::move(r)); });
     }
     constexpr std::string_view route = "/api/v1/incidents/{id}";
@@ -168,8 +265,8 @@ void Api::Route(HttpRequest&& req,
     const size_t slash = rest.find('/');
     const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
     if (action == "retry" || action == "discard") {
-      const std::string_view route = action == "retry" ? "/api/v1/outbox/{id}/retry"
-                                                       : "/api/v1/outbox/{id}/discard";
+      const std::string_view route =
+          action == "retry" ? "/api/v1/outbox/{id}/retry" : "/api/v1/outbox/{id}/discard";
       if (!post) return method_not_allowed(route);
       return OffHttpThread(
           route, done, [this, id = std::string(rest.substr(0, slash)), verb = std::string(action)] {
@@ -190,7 +287,7 @@ void Api::OffHttpThread(std::string_view route,
     try {
       r = work();
     } catch (const std::exception& e) {
-      spdlog::error("msg=\"request failed\" route={} error=\"{}\"", name, e.what());
+      Log(LogLevel::kError, "request failed", {{"route", name}, {"error", e.what()}});
       r = HttpResponse::Error(500, "internal error");
     }
     done(name, std::move(r));
@@ -200,23 +297,49 @@ void Api::OffHttpThread(std::string_view route,
 
 std::optional<HttpResponse> Api::Authenticate(const HttpRequest& req, const SourceConfig& source) {
   const SourceAuthKeys& keys = auth_[source.name];
+  const std::string_view authorization = req.Header("Authorization");
+  const size_t space = authorization.find(' ');
+  // The auth scheme is case-insensitive (RFC 9110 11.1); the credentials are not.
+  const std::string scheme = AsciiLower(authorization.substr(0, space));
+  const std::string_view credentials =
+      space == std::string_view::npos ? std::string_view{} : authorization.substr(space + 1);
   if (!keys.bearer_token.empty()) {
-    std::string_view h = req.Header("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (!StartsWith(h, kBearer) ||
-        !ConstantTimeEqual(h.substr(kBearer.size()), keys.bearer_token)) {
-      return HttpResponse::Error(401, "missing or wrong bearer token for source " + source.name,
-                                 "Authorization");
+    if (scheme != "bearer" || !ConstantTimeEqual(credentials, keys.bearer_token)) {
+      HttpResponse r = HttpResponse::Error(
+          401, "missing or wrong bearer token for source " + source.name, "Authorization");
+      r.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="alertbridge")");
+      return r;
+    }
+  }
+  if (!keys.basic_user.empty()) {
+    const std::optional<std::string> decoded =
+        scheme == "basic" ? Base64Decode(credentials) : std::nullopt;
+    const size_t colon = decoded ? decoded->find(':') : std::string::npos;
+    bool ok = colon != std::string::npos;
+    if (ok) {
+      // Both halves are compared whatever the first gave, so timing tells neither.
+      const bool user = ConstantTimeEqual(decoded->substr(0, colon), keys.basic_user);
+      const bool password = ConstantTimeEqual(decoded->substr(colon + 1), keys.basic_password);
+      ok = user & password;
+    }
+    if (!ok) {
+      HttpResponse r = HttpResponse::Error(
+          401, "missing or wrong basic auth for source " + source.name, "Authorization");
+      r.headers.emplace_back("WWW-Authenticate", R"(Basic realm="alertbridge", charset="UTF-8")");
+      return r;
     }
   }
   if (!keys.hmac_secret.empty()) {
-    std::string_view sig = req.Header(keys.hmac_header);
-    if (StartsWith(sig, "sha256=")) sig.remove_prefix(7);
-    std::string want = HexEncode(HmacSha256(keys.hmac_secret, req.body));
+    // Senders write the hex digest in either case.
+    std::string sig = AsciiLower(req.Header(keys.hmac_header));
+    if (sig.rfind("sha256=", 0) == 0) sig.erase(0, 7);
+    const std::string want = HexEncode(HmacSha256(keys.hmac_secret, req.body));
     if (sig.empty() || !ConstantTimeEqual(sig, want)) {
-      return HttpResponse::Error(401,
-                                 "missing or wrong HMAC-SHA256 signature for source " + source.name,
-                                 keys.hmac_header);
+      HttpResponse r = HttpResponse::Error(
+          401, "missing or wrong HMAC-SHA256 signature for source " + source.name,
+          keys.hmac_header);
+      r.headers.emplace_back("WWW-Authenticate", "HMAC-SHA256 header=\"" + keys.hmac_header + "\"");
+      return r;
     }
   }
   return std::nullopt;
@@ -224,8 +347,18 @@ std::optional<HttpResponse> Api::Authenticate(const HttpRequest& req, const Sour
 
 void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
                  const std::function<void(HttpResponse)>& done) {
-  if (auto denied = Authenticate(req, source)) return done(std::move(*denied));
+  Metrics* metrics = deps_.metrics;
+  if (auto denied = Authenticate(req, source)) {
+    metrics->IngestRequest(source.name, "unauthorized");
+    Log(LogLevel::kWarn, "ingest request refused",
+        {{"request_id", req.Header(kRequestIdHeader)},
+         {"source", source.name},
+         {"error", ErrorOf(*denied)},
+         {"remote", req.remote}});
+    return done(std::move(*denied));
+  }
   if (!IsJsonContentType(req.Header("Content-Type"))) {
+    metrics->IngestRequest(source.name, "rejected");
     return done(HttpResponse::Error(415, "Content-Type must be application/json", "Content-Type"));
   }
   const TimePoint now = deps_.clock->now();
@@ -242,13 +375,13 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
       decoded = DecodeGenericWebhook(req.body, source, now, limits);
       break;
   }
-  Metrics* metrics = deps_.metrics;
   // The decoders list at most kMaxReportedErrors and count the rest.
   const size_t error_count = decoded.errors.size() + decoded.errors_omitted;
   if (error_count > 0) {
     metrics->AlertsReceived(source.name, "rejected", static_cast<double>(error_count));
   }
   if (decoded.alerts.empty() && !decoded.errors.empty()) {
+    metrics->IngestRequest(source.name, "rejected");
     const DecodeError& first = decoded.errors.front();
     HttpResponse r = HttpResponse::Error(first.status, first.message, first.field);
     if (error_count > 1) {
@@ -260,10 +393,12 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
     return done(std::move(r));
   }
   if (decoded.fingerprint_mismatches > 0) {
-    spdlog::warn(
-        "msg=\"sender fingerprint differs from label fingerprint; using ours\" source={} "
-        "count={}",
-        source.name, decoded.fingerprint_mismatches);
+    metrics->FingerprintMismatches(source.name,
+                                   static_cast<double>(decoded.fingerprint_mismatches));
+    Log(LogLevel::kWarn, "sender fingerprint differs from label fingerprint; using ours",
+        {{"request_id", req.Header(kRequestIdHeader)},
+         {"source", source.name},
+         {"count", decoded.fingerprint_mismatches}});
   }
   // Staleness (CONTRACTS.md): an API v2 alert is stale at its endsAt (Prometheus re-sends it
   // with a later one while it fires); others when not refreshed for the source's stale_after.
@@ -280,9 +415,11 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
       [done, metrics, accepted, error_count, source_name,
        partial = std::move(partial)](const Status& st) {
         if (!st.ok()) {
+          metrics->IngestRequest(source_name, "unavailable");
           return done(Unavailable("alerts not stored, retry: " + st.error().message));
         }
         metrics->AlertsReceived(source_name, "accepted", static_cast<double>(accepted));
+        metrics->IngestRequest(source_name, partial.empty() ? "accepted" : "partial");
         if (!partial.empty()) {  // API v2: the valid alerts are stored, the rest are listed
           nlohmann::json body = {{"error", "some alerts were invalid and were not stored"},
                                  {"accepted", accepted},
@@ -295,7 +432,10 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
             200, nlohmann::json{{"status", "success"}, {"accepted", accepted}}.dump()));
       },
       bytes);
-  if (!queued) done(Unavailable("ingest queue full"));
+  if (!queued) {
+    metrics->IngestRequest(source.name, "unavailable");
+    done(Unavailable("ingest queue full"));
+  }
 }
 
 HttpResponse Api::ListIncidents(const HttpRequest& req) {

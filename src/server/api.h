@@ -6,6 +6,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "common/result.h"
 #include "common/time.h"
@@ -31,18 +33,51 @@ struct ApiDeps {
 
 class Api {
  public:
-  // Resolves the sources' auth secrets; an unresolvable secret is an error naming its reference.
+  // Resolves the sources' auth secrets and the API tokens; an unresolvable secret is an error
+  // naming its reference.
   static Result<std::unique_ptr<Api>> Create(ApiDeps deps);
+  // One source's auth secrets, or one API token, resolved and checked as Create does (for the
+  // start-up checks that `check` runs too).
+  static Status CheckSourceAuth(const SourceConfig& source);
+  static Status CheckToken(const ApiToken& token);
 
+  // Gives the request its id (a sane incoming X-Request-Id, else a new one), echoed in the
+  // response's X-Request-Id and in the request's log lines.
   void Handle(HttpRequest&& request, Responder respond);
 
  private:
   struct SourceAuthKeys {
     std::string bearer_token;
+    std::string basic_user;
+    std::string basic_password;
     std::string hmac_secret;
     std::string hmac_header;
   };
+  // An API token, kept as its digest: looking one up compares digests in constant time.
+  struct TokenKey {
+    std::string name;
+    std::string digest;
+    ApiRole role;
+  };
+  // Who made an admitted request: the API token's name, "" when the API has no tokens or the
+  // route needs none.
+  struct Caller {
+    std::string token_name;
+  };
+  struct Refusal {
+    std::string_view route;  // metrics label
+    HttpResponse response;
+  };
   explicit Api(ApiDeps deps) : deps_(std::move(deps)) {}
+  static Result<SourceAuthKeys> ResolveSourceAuth(const SourceConfig& source);
+  static Result<TokenKey> ResolveToken(const ApiToken& token);
+
+  // api_access.cc: resolves the tokens and works out the origins a browser may use.
+  Status SetUpAccess();
+  // The one access check, before any route runs: API token and role, and for state-changing
+  // requests the cross-site checks (JSON content type, Origin, Host, Sec-Fetch-Site).
+  std::variant<Caller, Refusal> Admit(const HttpRequest& req) const;
+  std::optional<HttpResponse> CheckSameSite(const HttpRequest& req) const;
 
   void Route(HttpRequest&& req, const std::function<void(std::string_view, HttpResponse)>& done);
   void Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
@@ -56,8 +91,9 @@ class Api {
   // ?limit= (alerts and timeline, each), ?alerts_cursor=, ?timeline_cursor=
   HttpResponse GetIncident(const HttpRequest& req, std::string_view id);
   // POST /api/v1/incidents/{id}/{action} (incident_actions.cc).
-  void Act(HttpRequest&& req, std::string_view id, std::string_view action,
-           const std::function<void(HttpResponse)>& done);
+  // `caller` is the API token's name ("" without tokens): the actor on the timeline.
+  void Act(HttpRequest&& req, const std::string& caller, std::string_view id,
+           std::string_view action, const std::function<void(HttpResponse)>& done);
   // The outbox routes (api_outbox.cc).
   HttpResponse ListOutbox(const HttpRequest& req);
   // POST /api/v1/outbox/{id}/{retry,discard}
@@ -65,6 +101,13 @@ class Api {
 
   ApiDeps deps_;
   std::map<std::string, SourceAuthKeys> auth_;
+  std::vector<TokenKey> tokens_;
+  // Where a browser may send state-changing requests from: scheme://host[:port], lowercase.
+  std::vector<std::string> allowed_origins_;
+  // Host header values those requests may carry (host[:port], lowercase).
+  std::vector<std::string> allowed_hosts_;
+  // Listening on all interfaces: any IP literal with this port is a Host of ours too.
+  std::string wildcard_port_;
 };
 
 }  // namespace ab

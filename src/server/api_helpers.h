@@ -1,14 +1,13 @@
 // Small pieces shared by the API's route files.
 #pragma once
 
-#include <spdlog/spdlog.h>
-
 #include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/log.h"
 #include "server/http.h"
 
 namespace ab::api_internal {
@@ -31,7 +30,7 @@ inline HttpResponse Unavailable(std::string_view why) {
 // 503 for a store error: the client learns what failed in its terms; the store's own message
 // (file paths, SQL) goes to the log only.
 inline HttpResponse StoreUnavailable(std::string_view what, std::string_view detail) {
-  spdlog::error("msg=\"store error answering a request\" what=\"{}\" error=\"{}\"", what, detail);
+  Log(LogLevel::kError, "store error answering a request", {{"what", what}, {"error", detail}});
   return Unavailable("store unavailable: " + std::string(what) + " failed, retry");
 }
 

@@ -16,11 +16,10 @@ HttpResponse Api::ListOutbox(const HttpRequest& req) {
   if (std::string state = req.Query("state"); !state.empty()) {
     q.state = ParseOutboxState(state);
     if (!q.state) {
-      return HttpResponse::Error(
-          400,
-          "unknown outbox state \"" + state +
-              "\" (valid: pending, held, delivered, dead, discarded)",
-          "state");
+      return HttpResponse::Error(400,
+                                 "unknown outbox state \"" + state +
+                                     "\" (valid: pending, held, delivered, dead, discarded)",
+                                 "state");
     }
   }
   q.receiver = req.Query("receiver");
@@ -28,6 +27,12 @@ HttpResponse Api::ListOutbox(const HttpRequest& req) {
     auto n = ParseId(limit);
     if (!n || *n > 1000) return HttpResponse::Error(400, "limit must be 1..1000", "limit");
     q.limit = static_cast<int>(*n);
+  }
+  // Newest first, a page at a time: next_cursor is the last id of a full page.
+  if (std::string cursor = req.Query("cursor"); !cursor.empty()) {
+    auto n = ParseId(cursor);
+    if (!n) return HttpResponse::Error(400, "invalid cursor", "cursor");
+    q.before_id = *n;
   }
   auto entries = deps_.store->ListOutbox(q);
   if (!entries.ok()) return StoreUnavailable("listing the outbox", entries.error().message);
@@ -44,7 +49,11 @@ HttpResponse Api::ListOutbox(const HttpRequest& req) {
                     {"next_attempt_at", FormatRfc3339(e.next_attempt_at)},
                     {"last_error", e.last_error}});
   }
-  return HttpResponse::Json(200, nlohmann::json{{"entries", std::move(list)}}.dump());
+  nlohmann::json body = {{"entries", std::move(list)}, {"next_cursor", nullptr}};
+  if (!entries->empty() && entries->size() == static_cast<size_t>(q.limit)) {
+    body["next_cursor"] = std::to_string(entries->back().id);
+  }
+  return HttpResponse::Json(200, body.dump());
 }
 
 HttpResponse Api::OutboxAction(std::string_view id_text, std::string_view action) {
@@ -61,8 +70,7 @@ HttpResponse Api::OutboxAction(std::string_view id_text, std::string_view action
     return HttpResponse::Error(404, "no outbox entry " + std::to_string(*id), "id");
   }
   const OutboxState was = **before;
-  const bool applies =
-      was == OutboxState::kDead || (!retry && was == OutboxState::kHeld);
+  const bool applies = was == OutboxState::kDead || (!retry && was == OutboxState::kHeld);
   if (!applies) {
     return HttpResponse::Error(409,
                                "outbox entry " + std::to_string(*id) + " is " +

@@ -1,8 +1,8 @@
 #include "server/blocking_pool.h"
 
-#include <spdlog/spdlog.h>
-
 #include <exception>
+
+#include "common/log.h"
 
 namespace ab {
 
@@ -46,7 +46,7 @@ void BlockingPool::Run() {
     try {
       work();
     } catch (const std::exception& e) {
-      spdlog::error("msg=\"API worker task failed\" error=\"{}\"", e.what());
+      Log(LogLevel::kError, "API worker task failed", {{"error", e.what()}});
     }
   }
 }

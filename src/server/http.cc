@@ -1,9 +1,9 @@
 #include "server/http.h"
 
-#include <spdlog/spdlog.h>
-
 #include <nlohmann/json.hpp>
 #include <set>
+
+#include "common/log.h"
 
 namespace ab {
 namespace {
@@ -127,17 +127,20 @@ HttpResponse HttpResponse::Error(int status, std::string_view message, std::stri
 namespace http_log {
 
 void HandlerThrew(std::string_view exception_type, std::string_view method, std::string_view path) {
-  spdlog::error("HTTP handler threw ({}) on {} {}", exception_type, method, path);
+  Log(LogLevel::kError, "HTTP handler threw",
+      {{"exception", exception_type}, {"method", method}, {"path", path}});
 }
 
 void ResponderCalledTwice() {
-  spdlog::warn("HTTP responder called more than once; the extra response is dropped");
+  Log(LogLevel::kWarn, "HTTP responder called more than once; the extra response is dropped");
 }
 
-void AcceptFailed(std::string_view reason) { spdlog::warn("HTTP accept failed: {}", reason); }
+void AcceptFailed(std::string_view reason) {
+  Log(LogLevel::kWarn, "HTTP accept failed", {{"error", reason}});
+}
 
 void IoThreadFailed(std::string_view reason) {
-  spdlog::error("HTTP io thread: unexpected exception: {}", reason);
+  Log(LogLevel::kError, "HTTP io thread: unexpected exception", {{"error", reason}});
 }
 
 }  // namespace http_log

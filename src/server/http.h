@@ -56,8 +56,8 @@ using HttpHandler = std::function<void(HttpRequest&& request, Responder respond)
 // `plus_as_space` is for query strings (application/x-www-form-urlencoded), not for paths.
 std::string PercentDecode(std::string_view text, bool plus_as_space);
 
-// The transport's log lines. They live in http.cc so that http_server.cc, the Beast TU, does not
-// compile fmt/spdlog as well (a few seconds on every build).
+// The transport's log lines. They live in http.cc so that http_server.cc, the Beast TU, stays
+// free of everything but the transport.
 namespace http_log {
 void HandlerThrew(std::string_view exception_type, std::string_view method, std::string_view path);
 void ResponderCalledTwice();

@@ -38,16 +38,27 @@ std::vector<std::string_view> FieldsOf(ActionType t) {
   }
 }
 
+// Who the timeline names. With API tokens it is the token ("user:oncall-ui"); an `actor` in the
+// body is whom that token acts for ("user:oncall-ui (on behalf of alice)"): a write token may
+// speak for people, but it cannot pass itself off as one. Without tokens, the body's actor.
+std::string ActorOf(const std::string& caller, const std::string& stated) {
+  if (caller.empty()) return stated.empty() ? Action{}.actor : "user:" + stated;
+  if (stated.empty()) return "user:" + caller;
+  return "user:" + caller + " (on behalf of " + stated + ")";
+}
+
 // An action body holds a few short strings; the size is checked before any parse, so that its
 // DOM stays small whatever the body's shape.
 constexpr size_t kMaxActionBodyBytes = 64 * 1024;
 
-// The action from its JSON body, or the 400/413/415 answer.
-std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionType type,
-                                               int64_t id) {
+// The action from its JSON body, or the 400/413/415 answer (Api::Admit has refused non-JSON
+// state-changing requests already; the check here keeps this function safe on its own).
+std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionType type, int64_t id,
+                                               const std::string& caller) {
   Action action;
   action.incident_id = id;
   action.type = type;
+  action.actor = ActorOf(caller, "");
   if (req.body.empty()) return action;
   if (!IsJsonContentType(req.Header("Content-Type"))) {
     return HttpResponse::Error(415, "Content-Type must be application/json", "Content-Type");
@@ -75,8 +86,10 @@ std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionTyp
     if (!value.is_string()) return HttpResponse::Error(400, key + " must be a string", key);
     const std::string& text = value.get_ref<const std::string&>();
     if (key == "actor") {
-      if (text.empty()) return HttpResponse::Error(400, "actor must not be empty", key);
-      action.actor = "user:" + text;
+      if (text.empty() || text.size() > 200) {
+        return HttpResponse::Error(400, "actor must be 1 to 200 characters", key);
+      }
+      action.actor = ActorOf(caller, text);
     } else if (key == "resolution" || key == "text") {
       action.text = text;
     } else if (key == "team") {
@@ -95,8 +108,8 @@ std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionTyp
 
 }  // namespace
 
-void Api::Act(HttpRequest&& req, std::string_view id_text, std::string_view verb,
-              const std::function<void(HttpResponse)>& done) {
+void Api::Act(HttpRequest&& req, const std::string& caller, std::string_view id_text,
+              std::string_view verb, const std::function<void(HttpResponse)>& done) {
   std::optional<int64_t> id = ParsePositive(id_text);
   if (!id) return done(HttpResponse::Error(400, "incident id must be a positive integer", "id"));
   std::optional<ActionType> type = ParseActionType(verb);
@@ -106,7 +119,7 @@ void Api::Act(HttpRequest&& req, std::string_view id_text, std::string_view verb
                                         "\" (ack, resolve, close, reopen, note, assign, severity)",
                                     "action"));
   }
-  auto parsed = ParseAction(req, *type, *id);
+  auto parsed = ParseAction(req, *type, *id, caller);
   if (auto* error = std::get_if<HttpResponse>(&parsed)) return done(std::move(*error));
   std::string external_url = deps_.config->external_url;
   bool queued = deps_.pipeline->SubmitAction(

@@ -1,6 +1,12 @@
 #include "server/metrics.h"
 
 #include <prometheus/text_serializer.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace ab {
 
@@ -20,6 +26,79 @@ const prometheus::Histogram::BucketBoundaries& DeliveryBuckets() {
 }
 
 constexpr std::string_view kCircuitStates[] = {"closed", "open", "half_open"};
+
+// Requests share a commit; the histogram shows how well group commit is working.
+const prometheus::Histogram::BucketBoundaries& GroupSizeBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{1, 2, 4, 8, 16, 32, 64, 128, 256};
+  return kBuckets;
+}
+
+// Per batch; a fraction of a millisecond normally, more with many rules or a storm.
+const prometheus::Histogram::BucketBoundaries& EvaluationBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25};
+  return kBuckets;
+}
+
+prometheus::MetricFamily OneValue(std::string name, std::string help, prometheus::MetricType type,
+                                  double value) {
+  prometheus::ClientMetric m;
+  if (type == prometheus::MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
+  }
+  return {std::move(name), std::move(help), type, {m}};
+}
+
+// The process_* metrics every Prometheus client library exports (names and meaning as in
+// client_golang's process collector), read from /proc/self at scrape time.
+void AppendProcessMetrics(std::vector<prometheus::MetricFamily>& out) {
+  std::ifstream stat_file("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  // The command name (field 2) is in parentheses and may hold spaces: fields count from the ')'.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return;
+  std::istringstream fields(stat.substr(close + 2));
+  std::vector<std::string> f;  // f[0] is field 3 (state)
+  for (std::string x; fields >> x;) f.push_back(x);
+  if (f.size() < 22) return;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  const double utime = std::stod(f[11]), stime = std::stod(f[12]);  // fields 14, 15
+  const double start_ticks = std::stod(f[19]);                      // field 22
+  const double vsize = std::stod(f[20]), rss = std::stod(f[21]);    // fields 23, 24
+  double boot_time = 0;
+  std::ifstream proc_stat("/proc/stat");
+  for (std::string line; std::getline(proc_stat, line);) {
+    if (line.rfind("btime ", 0) == 0) boot_time = std::stod(line.substr(6));
+  }
+  using prometheus::MetricType;
+  out.push_back(OneValue("process_cpu_seconds_total",
+                         "Total user and system CPU time spent in "
+                         "seconds.",
+                         MetricType::Counter, (utime + stime) / ticks));
+  out.push_back(OneValue("process_resident_memory_bytes", "Resident memory size in bytes.",
+                         MetricType::Gauge, rss * page));
+  out.push_back(OneValue("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+                         MetricType::Gauge, vsize));
+  out.push_back(OneValue("process_start_time_seconds",
+                         "Start time of the process since unix epoch in seconds.",
+                         MetricType::Gauge, boot_time + start_ticks / ticks));
+  std::error_code ec;
+  double fds = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++fds;
+  }
+  out.push_back(
+      OneValue("process_open_fds", "Number of open file descriptors.", MetricType::Gauge, fds));
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    out.push_back(OneValue("process_max_fds", "Maximum number of open file descriptors.",
+                           MetricType::Gauge, static_cast<double>(limit.rlim_cur)));
+  }
+}
 
 }  // namespace
 
@@ -41,6 +120,23 @@ Metrics::Metrics()
                          .Name("alertbridge_http_request_duration_seconds")
                          .Help("Time from request to response, by route.")
                          .Register(*registry_)),
+      ingest_requests_(prometheus::BuildCounter()
+                           .Name("alertbridge_ingest_requests_total")
+                           .Help("Ingest requests, by source and result (accepted, partial, "
+                                 "rejected, unauthorized, unavailable).")
+                           .Register(*registry_)),
+      fingerprint_mismatches_(
+          prometheus::BuildCounter()
+              .Name("alertbridge_sender_fingerprint_mismatches_total")
+              .Help("Alerts whose sender's fingerprint differed from the fingerprint of their "
+                    "labels (ours is used), by source.")
+              .Register(*registry_)),
+      rule_evaluation_(prometheus::BuildHistogram()
+                           .Name("alertbridge_rule_evaluation_duration_seconds")
+                           .Help("Engine time for one alert batch: rule matching, grouping, "
+                                 "triggers.")
+                           .Register(*registry_)
+                           .Add({}, EvaluationBuckets())),
       commit_duration_(prometheus::BuildHistogram()
                            .Name("alertbridge_store_commit_duration_seconds")
                            .Help("Duration of one group commit to the store.")
@@ -51,6 +147,12 @@ Metrics::Metrics()
                           .Help("Alert batches committed (several share one group commit).")
                           .Register(*registry_)
                           .Add({})),
+      commit_group_size_(prometheus::BuildHistogram()
+                             .Name("alertbridge_store_commit_group_size")
+                             .Help("Requests (alert batches and actions) sharing one group "
+                                   "commit.")
+                             .Register(*registry_)
+                             .Add({}, GroupSizeBuckets())),
       deliveries_(prometheus::BuildCounter()
                       .Name("alertbridge_outbox_delivery_attempts_total")
                       .Help("Delivery attempts, by receiver and result (ok, retry, dead).")
@@ -129,10 +231,76 @@ Metrics::Metrics()
                           .Name("alertbridge_incidents_open")
                           .Help("Incidents declared or acknowledged.")
                           .Register(*registry_)
-                          .Add({})) {}
+                          .Add({})),
+      incidents_(prometheus::BuildGauge()
+                     .Name("alertbridge_incidents")
+                     .Help("Pending, declared and acknowledged incidents by state and severity "
+                           "(priority), as of the engine's last tick.")
+                     .Register(*registry_)),
+      config_reload_ok_(prometheus::BuildGauge()
+                            .Name("alertbridge_config_last_reload_successful")
+                            .Help("Whether the last configuration load succeeded (1) or not.")
+                            .Register(*registry_)
+                            .Add({})),
+      config_reload_time_(prometheus::BuildGauge()
+                              .Name("alertbridge_config_last_reload_success_timestamp_seconds")
+                              .Help("When the configuration was last loaded successfully.")
+                              .Register(*registry_)
+                              .Add({})),
+      build_info_(prometheus::BuildGauge()
+                      .Name("alertbridge_build_info")
+                      .Help("Always 1; the labels say which build is running.")
+                      .Register(*registry_)) {
+  // Every state and severity has a series from the start, so a rate or an alert on one does not
+  // see it appear out of nothing.
+  for (IncidentState st :
+       {IncidentState::kPending, IncidentState::kDeclared, IncidentState::kAcknowledged}) {
+    for (int sev = 1; sev <= 5; ++sev) {
+      incidents_.Add({{"state", std::string(ToString(st))},
+                      {"severity", std::string(ToString(static_cast<Severity>(sev)))}});
+    }
+  }
+}
 
 void Metrics::AlertsReceived(const std::string& source, const std::string& result, double n) {
   alerts_received_.Add({{"source", source}, {"result", result}}).Increment(n);
+}
+
+void Metrics::IngestRequest(const std::string& source, const std::string& result) {
+  ingest_requests_.Add({{"source", source}, {"result", result}}).Increment();
+}
+
+void Metrics::FingerprintMismatches(const std::string& source, double n) {
+  fingerprint_mismatches_.Add({{"source", source}}).Increment(n);
+}
+
+void Metrics::RuleEvaluation(double seconds) { rule_evaluation_.Observe(seconds); }
+
+void Metrics::ConfigLoaded(bool ok, double unix_seconds) {
+  config_reload_ok_.Set(ok ? 1 : 0);
+  if (ok) config_reload_time_.Set(unix_seconds);
+}
+
+void Metrics::SetBuildInfo(const std::string& version, const std::string& revision) {
+  build_info_.Add({{"version", version}, {"revision", revision}}).Set(1);
+}
+
+void Metrics::DeclareSource(const std::string& source) {
+  for (const char* result : {"accepted", "partial", "rejected", "unauthorized", "unavailable"}) {
+    ingest_requests_.Add({{"source", source}, {"result", result}});
+  }
+  for (const char* result : {"accepted", "rejected"}) {
+    alerts_received_.Add({{"source", source}, {"result", result}});
+  }
+  fingerprint_mismatches_.Add({{"source", source}});
+}
+
+void Metrics::DeclareReceiver(const std::string& receiver) {
+  for (const char* result : {"ok", "retry", "dead"}) {
+    deliveries_.Add({{"receiver", receiver}, {"result", result}});
+  }
+  dead_letters_.Add({{"receiver", receiver}});
+  delivery_latency_.Add({{"receiver", receiver}}, DeliveryBuckets());
 }
 
 void Metrics::IncidentDeclared(const std::string& rule, const std::string& severity) {
@@ -147,6 +315,7 @@ void Metrics::HttpRequest(const std::string& route, int code, double seconds) {
 void Metrics::Commit(double seconds, double batches) {
   commit_duration_.Observe(seconds);
   commit_batches_.Increment(batches);
+  commit_group_size_.Observe(batches);
 }
 
 void Metrics::Delivery(const std::string& receiver, const std::string& result) {
@@ -184,6 +353,7 @@ void Metrics::Connections(int delta) { connections_.Increment(delta); }
 void Metrics::ConnectionRejected() { connections_rejected_.Increment(); }
 
 std::string Metrics::Serialize() {
+  std::lock_guard lock(scrape_mu_);
   if (outbox_counts) {
     const OutboxCounts counts = outbox_counts();
     outbox_pending_.Set(static_cast<double>(counts.pending));
@@ -205,7 +375,26 @@ std::string Metrics::Serialize() {
   }
   if (firing_alerts) firing_alerts_.Set(firing_alerts());
   if (open_incidents) open_incidents_.Set(open_incidents());
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  if (incident_counts) {
+    for (IncidentState st :
+         {IncidentState::kPending, IncidentState::kDeclared, IncidentState::kAcknowledged}) {
+      for (int sev = 1; sev <= 5; ++sev) {
+        incidents_
+            .Add({{"state", std::string(ToString(st))},
+                  {"severity", std::string(ToString(static_cast<Severity>(sev)))}})
+            .Set(0);
+      }
+    }
+    for (const IncidentCount& c : incident_counts()) {
+      incidents_
+          .Add({{"state", std::string(ToString(c.state))},
+                {"severity", std::string(ToString(c.priority))}})
+          .Set(static_cast<double>(c.count));
+    }
+  }
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  AppendProcessMetrics(families);
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace ab

@@ -11,8 +11,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/store.h"
 
@@ -23,6 +25,20 @@ class Metrics {
   Metrics();
 
   void AlertsReceived(const std::string& source, const std::string& result, double n);
+  // One ingest request by source and result: accepted, partial (API v2: some alerts invalid),
+  // rejected (4xx), unauthorized, unavailable (503).
+  void IngestRequest(const std::string& source, const std::string& result);
+  // Alerts whose sender's fingerprint differed from their label fingerprint.
+  void FingerprintMismatches(const std::string& source, double n);
+  // The engine's time for one batch: matching rules, grouping, triggers.
+  void RuleEvaluation(double seconds);
+  // After loading the configuration (at start; at each reload).
+  void ConfigLoaded(bool ok, double unix_seconds);
+  void SetBuildInfo(const std::string& version, const std::string& revision);
+  // Series of a configured source or receiver start at 0, so they exist before the first event
+  // (a rate over them, or an alert on one, then sees every increase).
+  void DeclareSource(const std::string& source);
+  void DeclareReceiver(const std::string& receiver);
   void IncidentDeclared(const std::string& rule, const std::string& severity);
   void HttpRequest(const std::string& route, int code, double seconds);
   void Commit(double seconds, double batches);
@@ -45,17 +61,23 @@ class Metrics {
   std::function<std::map<std::string, double>()> outbox_oldest_age;
   std::function<double()> firing_alerts;
   std::function<double()> open_incidents;
+  std::function<std::vector<IncidentCount>()> incident_counts;
 
   std::string Serialize();
 
  private:
+  std::mutex scrape_mu_;  // one scrape at a time sets the scrape-time values
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& alerts_received_;
   prometheus::Family<prometheus::Counter>& incidents_declared_;
   prometheus::Family<prometheus::Counter>& http_requests_;
   prometheus::Family<prometheus::Histogram>& http_duration_;
+  prometheus::Family<prometheus::Counter>& ingest_requests_;
+  prometheus::Family<prometheus::Counter>& fingerprint_mismatches_;
+  prometheus::Histogram& rule_evaluation_;
   prometheus::Histogram& commit_duration_;
   prometheus::Counter& commit_batches_;
+  prometheus::Histogram& commit_group_size_;
   prometheus::Family<prometheus::Counter>& deliveries_;
   prometheus::Family<prometheus::Counter>& dead_letters_;
   prometheus::Family<prometheus::Counter>& degraded_;
@@ -72,6 +94,10 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& outbox_record_failures_;
   prometheus::Gauge& firing_alerts_;
   prometheus::Gauge& open_incidents_;
+  prometheus::Family<prometheus::Gauge>& incidents_;
+  prometheus::Gauge& config_reload_ok_;
+  prometheus::Gauge& config_reload_time_;
+  prometheus::Family<prometheus::Gauge>& build_info_;
 };
 
 }  // namespace ab

@@ -1,7 +1,6 @@
 #include "server/pipeline.h"
 
-#include <spdlog/spdlog.h>
-
+#include "common/log.h"
 #include "model/json.h"
 #include "server/metrics.h"
 
@@ -84,8 +83,12 @@ Status IngestPipeline::Start() {
   size_t alerts = state->alerts.size(), incidents = state->incidents.size();
   engine_.Restore(std::move(state->alerts), std::move(state->incidents));
   stats_ = engine_.Stats();
-  spdlog::info("msg=\"state restored\" alerts={} incidents={} firing={} open_incidents={}", alerts,
-               incidents, stats_.firing_alerts, stats_.open_incidents);
+  incident_counts_ = engine_.CountIncidents();
+  Log(LogLevel::kInfo, "state restored",
+      {{"alerts", alerts},
+       {"incidents", incidents},
+       {"firing", stats_.firing_alerts},
+       {"open_incidents", stats_.open_incidents}});
   next_probe_ = std::chrono::steady_clock::now() + options_.idle_probe;
   store_thread_ = std::thread([this] { RunStore(); });
   thread_ = std::thread([this] { RunEngine(); });
@@ -144,8 +147,8 @@ Changes IngestPipeline::RunAction(Batch& b, TimePoint now, std::map<int64_t, Inc
     if (it == archived.end()) {
       auto detail = store_.GetIncident(id);
       if (!detail.ok()) {
-        spdlog::error("msg=\"reading an incident for an action failed\" incident={} error=\"{}\"",
-                      id, detail.error().message);
+        Log(LogLevel::kError, "reading an incident for an action failed",
+            {{"incident", id}, {"error", detail.error().message}});
         b.lookup = Unavailable(kStoreFailed);
         return {};
       }
@@ -163,11 +166,21 @@ EngineStats IngestPipeline::stats() const {
   return stats_;
 }
 
+std::vector<IncidentCount> IngestPipeline::incident_counts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return incident_counts_;
+}
+
 void IngestPipeline::Apply(Batch& b, Group& group, TimePoint now) {
   if (b.action) {
     group.changes.Merge(RunAction(b, now, group.archived));
   } else {
+    const auto started = std::chrono::steady_clock::now();
     engine_.Ingest(b.alerts, now, group.changes);
+    if (metrics_ != nullptr) {
+      metrics_->RuleEvaluation(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
   }
   group.batches.push_back(std::move(b));
 }
@@ -219,7 +232,7 @@ void IngestPipeline::Rebuild() {
         std::lock_guard<std::mutex> lock(mu_);
         stats_ = s;
       }
-      if (!was_ok) spdlog::info("msg=\"engine rebuilt from the store\"");
+      if (!was_ok) Log(LogLevel::kInfo, "engine rebuilt from the store");
       return;
     }
     error = state.error().message;
@@ -228,8 +241,8 @@ void IngestPipeline::Rebuild() {
   }
   engine_ok_ = false;
   next_rebuild_ = std::chrono::steady_clock::now() + options_.rebuild_retry;
-  spdlog::error("msg=\"rebuilding the engine from the store failed; not ready\" error=\"{}\"",
-                error);
+  Log(LogLevel::kError, "rebuilding the engine from the store failed; not ready",
+      {{"error", error}});
 }
 
 void IngestPipeline::RecoverFromEngineFault(Group& group) {
@@ -255,7 +268,7 @@ void IngestPipeline::RunEngine() {
     } catch (const std::exception& e) {
       // A fault outside one batch's engine work (those are handled in EngineTurn): nothing of the
       // open group is acknowledged, and the engine is rebuilt.
-      spdlog::error("msg=\"engine thread fault; rebuilding\" error=\"{}\"", e.what());
+      Log(LogLevel::kError, "engine thread fault; rebuilding", {{"error", e.what()}});
       try {
         Recover(group, Unavailable(kInternal));
       } catch (const std::exception&) {
@@ -318,10 +331,8 @@ bool IngestPipeline::EngineTurn(Group& group, std::vector<Batch>& taken, TimePoi
     try {
       Apply(b, group, now);
     } catch (const std::exception& e) {
-      spdlog::error(
-          "msg=\"engine failed on a batch; it fails and the engine is rebuilt\" "
-          "alerts={} action={} error=\"{}\"",
-          b.alerts.size(), b.action.has_value(), e.what());
+      Log(LogLevel::kError, "engine failed on a batch; it fails and the engine is rebuilt",
+          {{"alerts", b.alerts.size()}, {"action", b.action.has_value()}, {"error", e.what()}});
       mark.TruncateTo(group.changes);
       Answer(b, Unavailable(kInternal));
       ++applied;
@@ -334,8 +345,11 @@ bool IngestPipeline::EngineTurn(Group& group, std::vector<Batch>& taken, TimePoi
     const ChangesMark mark(group.changes);
     try {
       engine_.Tick(now, group.changes);
+      std::vector<IncidentCount> counts = engine_.CountIncidents();  // for metrics, once a tick
+      std::lock_guard<std::mutex> lock(mu_);
+      incident_counts_ = std::move(counts);
     } catch (const std::exception& e) {
-      spdlog::error("msg=\"engine failed on a timer tick; rebuilding\" error=\"{}\"", e.what());
+      Log(LogLevel::kError, "engine failed on a timer tick; rebuilding", {{"error", e.what()}});
       mark.TruncateTo(group.changes);
       faulted = true;
     }
@@ -391,8 +405,8 @@ void IngestPipeline::RunStore() {
       status = Commit(group);
     } catch (const std::exception& e) {
       // The store's transaction rolled back as its guard unwound: nothing of the group is stored.
-      spdlog::error("msg=\"store commit failed\" error=\"{}\" batches={}", e.what(),
-                    group.batches.size());
+      Log(LogLevel::kError, "store commit failed",
+          {{"error", e.what()}, {"batches", group.batches.size()}});
       status = MakeError(e.what());
     }
     const auto now = std::chrono::steady_clock::now();
@@ -427,10 +441,10 @@ void IngestPipeline::Probe() {
   next_probe_ =
       std::chrono::steady_clock::now() + (s.ok() ? options_.idle_probe : options_.probe_retry);
   if (s.ok() && !was_ok) {
-    spdlog::info("msg=\"store writable again\"");
+    Log(LogLevel::kInfo, "store writable again");
     cv_.notify_all();
   } else if (!s.ok() && was_ok) {
-    spdlog::error("msg=\"store probe failed; not ready\" error=\"{}\"", s.error().message);
+    Log(LogLevel::kError, "store probe failed; not ready", {{"error", s.error().message}});
   }
 }
 
@@ -443,8 +457,8 @@ Status IngestPipeline::Commit(Group& group) {
   Status status = store_.Commit(changes, outbox);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!status.ok()) {
-    spdlog::error("msg=\"store commit failed\" error=\"{}\" batches={}", status.error().message,
-                  group.batches.size());
+    Log(LogLevel::kError, "store commit failed",
+        {{"error", status.error().message}, {"batches", group.batches.size()}});
     return status;
   }
   if (metrics_ != nullptr) {
@@ -456,9 +470,13 @@ Status IngestPipeline::Commit(Group& group) {
     }
   }
   for (const EventRecord& rec : changes.events) {
-    spdlog::info("msg=\"incident event\" event={} incident={} key={} rule={} state={} priority={}",
-                 ToString(rec.event.type), rec.snapshot.id, rec.snapshot.key, rec.snapshot.rule,
-                 ToString(rec.snapshot.state), ToString(rec.snapshot.priority));
+    Log(LogLevel::kInfo, "incident event",
+        {{"event", ToString(rec.event.type)},
+         {"incident", rec.snapshot.id},
+         {"key", rec.snapshot.key},
+         {"rule", rec.snapshot.rule},
+         {"state", ToString(rec.snapshot.state)},
+         {"priority", ToString(rec.snapshot.priority)}});
   }
   if (!outbox.empty() && on_outbox_) on_outbox_();
   return status;
@@ -470,7 +488,7 @@ void IngestPipeline::Answer(Batch& b, const Status& status) {
     if (b.done) b.done(status);
     if (b.action_done) b.action_done(b.lookup.ok() ? status : b.lookup, b.outcome);
   } catch (const std::exception& e) {
-    spdlog::error("msg=\"answering a request failed\" error=\"{}\"", e.what());
+    Log(LogLevel::kError, "answering a request failed", {{"error", e.what()}});
   }
 }
 

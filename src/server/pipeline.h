@@ -86,6 +86,8 @@ class IngestPipeline {
   bool SubmitAction(Action action, ActionDone done);
 
   EngineStats stats() const;
+  // Open and pending incidents by state and priority, as of the last tick (for metrics).
+  std::vector<IncidentCount> incident_counts() const;
   // Ready for work: the store took the last write (commit or probe) and the engine matches it.
   bool healthy() const { return store_ok_ && engine_ok_; }
 
@@ -157,6 +159,7 @@ class IngestPipeline {
   std::chrono::steady_clock::time_point next_probe_;    // store thread
   std::chrono::steady_clock::time_point next_rebuild_;  // engine thread, while !engine_ok_
   EngineStats stats_;
+  std::vector<IncidentCount> incident_counts_;
   std::atomic<bool> store_ok_{true};   // the last commit or probe succeeded
   std::atomic<bool> engine_ok_{true};  // the engine holds what the store holds, nothing else
   std::thread thread_;                 // engine

@@ -58,7 +58,8 @@ struct IncidentDetailQuery {
 struct OutboxQuery {
   std::optional<OutboxState> state;
   int limit = 100;
-  std::string receiver = {};  // empty = any
+  std::string receiver = {};         // empty = any
+  std::optional<int64_t> before_id = {};  // paging, newest first: entries older than this one
 };
 
 // Entries waiting or given up on, for the metrics (delivered and discarded ones are history).

@@ -166,6 +166,64 @@ class WebhookReceiver:
         self.server.server_close()
 
 
+def parse_logfmt(line):
+    """A logfmt line as go-logfmt (the reference decoder) reads it: key=value pairs separated by
+    spaces; keys are bytes above space other than '=' and '"'; a value is bare (the same bytes) or
+    a double-quoted string with JSON escapes. Raises ValueError on anything else."""
+    fields, i, n = {}, 0, len(line)
+    while i < n:
+        if line[i] <= " ":
+            i += 1
+            continue
+        start = i
+        while i < n and line[i] > " " and line[i] not in '="':
+            i += 1
+        key = line[start:i]
+        if not key:
+            raise ValueError(f"unexpected {line[i]!r} at {i}")
+        if i >= n or line[i] != "=":
+            if i < n and line[i] == '"':
+                raise ValueError(f"unexpected '\"' in key at {i}")
+            fields[key] = None
+            continue
+        i += 1
+        if i < n and line[i] == '"':
+            end = i + 1
+            while end < n and line[end] != '"':
+                end += 2 if line[end] == "\\" else 1
+            if end >= n:
+                raise ValueError(f"unterminated quoted value of {key}")
+            fields[key] = json.loads(line[i:end + 1])  # JSON escapes = go-logfmt's
+            i = end + 1
+            if i < n and line[i] > " ":
+                raise ValueError(f"unexpected {line[i]!r} after the value of {key}")
+        else:
+            start = i
+            while i < n and line[i] > " ":
+                if line[i] in '="':
+                    raise ValueError(f"unexpected {line[i]!r} in the value of {key}")
+                i += 1
+            fields[key] = line[start:i]
+    return fields
+
+
+def unparseable_log_lines(data):
+    """The lines of `data` (alertbridge's stderr) that are neither a JSON object nor a logfmt
+    line with ts, level and msg."""
+    bad = []
+    for raw in data.split(b"\n"):
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8")
+            fields = json.loads(line) if line.startswith("{") else parse_logfmt(line)
+            if not isinstance(fields, dict) or not all(fields.get(k) for k in ("ts", "level", "msg")):
+                raise ValueError("ts, level or msg missing")
+        except ValueError as e:  # includes UnicodeDecodeError and json.JSONDecodeError
+            bad.append(f"{e}: {raw[:300]!r}")
+    return bad
+
+
 class Alertbridge:
     """A real `alertbridge serve` on a free port with its own config, rules and SQLite file."""
 
@@ -186,15 +244,22 @@ class Alertbridge:
                     "storage: {sqlite: {path: data/alertbridge.db}}\n"
                     "rules: [rules/]\nreceivers: [receivers/]\n" + extra_config)
         self.proc = None
-        self.log_path = os.path.join(workdir, "alertbridge.log")
+        self.log_path = os.path.join(workdir, "alertbridge.log")  # stderr: the log lines
+        self.out_path = os.path.join(workdir, "alertbridge.out")  # stdout: console receiver events
+        # The API token the helpers below send (api: tokens in extra_config), None without.
+        self.token = None
 
     def base(self):
         return f"http://127.0.0.1:{self.port}"
 
+    def auth(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
     def start(self):
         self.log = open(self.log_path, "ab")
+        self.out = open(self.out_path, "ab")
         self.proc = subprocess.Popen([self.binary, "serve", "--config", self.config],
-                                     cwd=self.workdir, stdout=self.log, stderr=self.log,
+                                     cwd=self.workdir, stdout=self.out, stderr=self.log,
                                      stdin=subprocess.DEVNULL)
         wait_for("alertbridge ready", lambda: self._ready(), timeout=20)
 
@@ -208,22 +273,34 @@ class Alertbridge:
             return f.read().decode(errors="replace")[-4000:]
 
     def incidents(self, query=""):
-        status, body = http_json("GET", self.base() + "/api/v1/incidents" + query)
+        status, body = http_json("GET", self.base() + "/api/v1/incidents" + query,
+                                 headers=self.auth())
         assert status == 200, body
         return body["incidents"]
 
     def incident(self, incident_id):
-        status, body = http_json("GET", f"{self.base()}/api/v1/incidents/{incident_id}")
+        status, body = http_json("GET", f"{self.base()}/api/v1/incidents/{incident_id}",
+                                 headers=self.auth())
         assert status == 200, body
         return body
 
     def kill9(self):
         self.proc.kill()
         self.proc.wait(timeout=10)
+        self._close_and_check_logs()
+
+    def _close_and_check_logs(self):
         self.log.close()
+        self.out.close()
+        with open(self.log_path, "rb") as f:
+            bad = unparseable_log_lines(f.read())
+        if bad:
+            raise AssertionError(f"{len(bad)} alertbridge log lines do not parse as logfmt or "
+                                 "JSON with ts, level and msg:\n" + "\n".join(bad[:10]))
 
     def outbox(self, query=""):
-        status, body = http_json("GET", self.base() + "/api/v1/outbox" + query)
+        status, body = http_json("GET", self.base() + "/api/v1/outbox" + query,
+                                 headers=self.auth())
         assert status == 200, body
         return body["entries"]
 
@@ -232,28 +309,31 @@ class Alertbridge:
         return all(not self.outbox("?state=" + s) for s in ("pending", "held", "dead"))
 
     def metrics(self):
-        status, body = http_json("GET", self.base() + "/metrics")
+        status, body = http_json("GET", self.base() + "/metrics", headers=self.auth())
         assert status == 200, body
         return body
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
+        """SIGTERM and wait; then every log line of the run must parse (raises if not)."""
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                return self.proc.wait(timeout=15)
+                self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc:
-            self.log.close()
-        return self.proc.returncode if self.proc else None
+        if not self.log.closed:
+            self._close_and_check_logs()
+        return self.proc.returncode
 
 
 class Alertmanager:
     """The real prometheus-alertmanager from Debian, sending its webhook to alertbridge."""
 
     def __init__(self, workdir, webhook_url, group_by=("alertname", "service"),
-                 repeat_interval="1h"):
+                 repeat_interval="1h", http_config=None):
         self.workdir = workdir
         self.port = free_port()
         self.binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -271,7 +351,8 @@ class Alertmanager:
                 "  - name: bridge\n"
                 "    webhook_configs:\n"
                 f"      - url: {webhook_url}\n"
-                "        send_resolved: true\n")
+                "        send_resolved: true\n" +
+                (f"        http_config: {json.dumps(http_config)}\n" if http_config else ""))
         self.proc = None
 
     def base(self):
@@ -310,6 +391,8 @@ class Alertmanager:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc:
+            self.log.close()
 
 
 def am_payload(status, instances, service="db"):

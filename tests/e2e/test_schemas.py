@@ -264,8 +264,8 @@ class SchemasRejectMistakes(unittest.TestCase):
     RECEIVERS = {
         "console": ({}, {"events": ["declared"], "concurrency": 1}, "evnets"),
         "webhook": ({"url": "https://hooks.example/x"},
-                    {"secret": "whsec_abc", "headers": {"X-A": "b"},
-                     "templates": {"body": "{{title}}"}}, "header"),
+                    {"secret": "whsec_c2NoZW1hLXRlc3Qtc2lnbmluZy1rZXkh", "headers": {"X-A": "b"},
+                     "templates": {"body": '{"title": "{{title}}"}'}}, "header"),
         "email": ({"url": "smtp://mail.example:587", "from": "Ops <ops@example.com>",
                    "to": ["oncall@example.com"]},
                   {"starttls": True, "auth": {"user": "env:SMTP_USER", "password": "env:SMTP_PW"},
@@ -399,6 +399,25 @@ class SchemasRejectMistakes(unittest.TestCase):
                                       "mapping": {"labels": {"a": "/a"}}}]},
                      "a source named alertmanager of another type")
         self.rejects(s, {"server": {"thread": 4}}, "a misspelt server key")
+        self.accepts(s, {"listen": "127.0.0.1:9095", "api": {"tokens": [
+            {"name": "oncall-ui", "token": "env:UI_TOKEN", "role": "write"},
+            {"name": "grafana", "token": "file:/run/secrets/grafana", "role": "read"}]}})
+        self.accepts(s, {"api": {"insecure_listen": True, "tokens": None}})
+        self.rejects(s, {"api": {"tokens": [{"name": "a", "token": "inline-secret", "role": "read"}]}},
+                     "an inline API token")
+        self.rejects(s, {"api": {"tokens": [{"name": "a", "token": "env:A", "role": "admin"}]}},
+                     "an unknown role")
+        self.rejects(s, {"api": {"tokens": [{"name": "a", "token": "env:A"}]}}, "a token without role")
+        self.rejects(s, {"api": {"token": []}}, "a misspelt api key")
+        self.accepts(s, {"sources": [{"name": "alertmanager", "type": "alertmanager",
+                                      "auth": {"basic": {"user": "env:U", "password": "env:P"}}}]})
+        self.rejects(s, {"sources": [{"name": "alertmanager", "type": "alertmanager",
+                                      "auth": {"basic": {"user": "env:U"}}}]},
+                     "basic auth without a password")
+        self.rejects(s, {"sources": [{"name": "alertmanager", "type": "alertmanager",
+                                      "auth": {"basic": {"user": "env:U", "password": "env:P"},
+                                               "bearer_token": "env:T"}}]},
+                     "two kinds of source auth")
         self.accepts(s, {"server": {"max_connections_per_client": 64,
                                     "management_listen": "127.0.0.1:9096",
                                     "limits": {"alerts_per_request": 100, "labels_per_alert": 10,

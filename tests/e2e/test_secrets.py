@@ -209,8 +209,9 @@ class SecretsNeverShow(unittest.TestCase):
         self.assertTrue({"hook", "slack", "teams", "genie", "jira", "gh", "snow"} <= echoed,
                         dead)
         ab.stop()
-        with open(ab.log_path, "rb") as f:
-            answers.append(f.read().decode(errors="replace"))
+        for path in (ab.log_path, ab.out_path):  # log lines, and the console receiver's events
+            with open(path, "rb") as f:
+                answers.append(f.read().decode(errors="replace"))
         for db in glob.glob(os.path.join(workdir, "data", "alertbridge.db*")):
             with open(db, "rb") as f:
                 answers.append(f.read().decode("latin-1"))

@@ -121,6 +121,7 @@ class StandardWebhooks(unittest.TestCase):
     url: {rec.url}/unsigned
 """
         workdir = new_workdir("signing")
+        self.addCleanup(shutil.rmtree, workdir, True)  # after ab.stop has checked the logs
         ab = Alertbridge(ALERTBRIDGE, workdir, RULES, receivers)
         ab.start()
         self.addCleanup(ab.stop)
@@ -143,7 +144,6 @@ class StandardWebhooks(unittest.TestCase):
         self.assertEqual(envelope["type"], "declared")
         self.assertIn("actor", envelope)
         self.assertIsInstance(envelope["details"], dict)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

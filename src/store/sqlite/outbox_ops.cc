@@ -315,12 +315,14 @@ Result<std::vector<OutboxEntry>> SqliteStore::ListOutbox(const OutboxQuery& q) {
   std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE 1";
   if (q.state) sql += " AND state = ?2";
   if (!q.receiver.empty()) sql += " AND receiver = ?3";
+  if (q.before_id) sql += " AND id < ?4";
   sql += " ORDER BY id DESC LIMIT ?1";
   Result<Stmt> st = api_.db.Prepare(sql);
   if (!st.ok()) return st.error();
   st->Bind(1, int64_t{q.limit});
   if (q.state) st->Bind(2, ToString(*q.state));
   if (!q.receiver.empty()) st->Bind(3, q.receiver);
+  if (q.before_id) st->Bind(4, *q.before_id);
   return ReadEntries(*st);
 }
 

@@ -41,6 +41,11 @@ TEST(Crypto, ConstantTimeEqual) {
   EXPECT_TRUE(ConstantTimeEqual("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEqual("abc", "abd"));
   EXPECT_FALSE(ConstantTimeEqual("abc", "abcd"));
+  EXPECT_FALSE(ConstantTimeEqual("", "a"));
+  EXPECT_TRUE(ConstantTimeEqual("", ""));
+  // Embedded NULs are part of the value, not its end.
+  EXPECT_FALSE(ConstantTimeEqual(std::string_view("a\0b", 3), std::string_view("a\0c", 3)));
+  EXPECT_FALSE(ConstantTimeEqual(std::string_view("a\0", 2), "a"));
 }
 
 }  // namespace

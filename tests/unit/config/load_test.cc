@@ -225,5 +225,52 @@ TEST(CheckPathsTest, RuleTestFilesGoToTheirCheckerApartFromTheConfig) {
   EXPECT_EQ(alone.rule_test_files, 0u);
 }
 
+// `alertbridge check rules/` in CI: the rules' receivers are those serve would load here.
+TEST(CheckPathsTest, RulesAloneAreCheckedAgainstTheDefaultConfigsReceivers) {
+  TempDir dir;
+  std::string rules = dir.Write(
+      "rules/r.yml", "rules:\n  - name: r\n    match: ['a=\"b\"']\n    receivers: [hook, pager]\n");
+  std::string config = dir.Write("etc/alertbridge.yml", "receivers: [../receivers/]\n");
+  dir.Write("receivers/out.yml", kReceiversYaml);  // console and hook; no pager
+
+  LoadResult r = CheckPaths({rules}, nullptr, CheckOptions{config});
+  EXPECT_THAT(ErrorStrings(r), ElementsAre(rules +
+                                           ":4:23: unknown receiver \"pager\" (not among "
+                                           "the receivers of " +
+                                           config + ")"));
+  EXPECT_TRUE(r.warnings.empty());
+  // The embedded defaults: ./receivers/.
+  {
+    WorkingDirectory cwd(dir.path());
+    LoadResult here = CheckPaths({"rules/"}, nullptr, CheckOptions{""});
+    EXPECT_THAT(ErrorStrings(here), ElementsAre(::testing::HasSubstr(
+                                        "unknown receiver \"pager\" (not among the receivers of "
+                                        "./receivers/")));
+  }
+  // Checked together with their receivers, those count, not the default config's.
+  LoadResult both =
+      CheckPaths({rules, dir.Path("receivers/out.yml")}, nullptr, CheckOptions{config});
+  EXPECT_THAT(ErrorStrings(both), ElementsAre(rules + ":4:23: unknown receiver \"pager\""));
+}
+
+TEST(CheckPathsTest, RulesAloneWithNoReceiversInSightWarnInsteadOfFailing) {
+  TempDir dir;
+  std::string rules = dir.Write(
+      "rules/r.yml", "rules:\n  - name: r\n    match: ['a=\"b\"']\n    receivers: [hook, pager]\n");
+  for (const CheckOptions& options :
+       {CheckOptions{}, CheckOptions{dir.Path("missing.yml")}, CheckOptions{""}}) {
+    WorkingDirectory cwd(dir.path());  // no ./receivers/ here
+    LoadResult r = CheckPaths({rules}, nullptr, options);
+    EXPECT_TRUE(r.ok()) << ::testing::PrintToString(ErrorStrings(r));
+    ASSERT_EQ(r.warnings.size(), 2u);
+    EXPECT_EQ(r.warnings[0].line, 4);
+    EXPECT_EQ(r.warnings[0].col, 17);
+    EXPECT_THAT(r.warnings[0].message,
+                ::testing::StartsWith("receiver \"hook\" not checked: no receivers file or "
+                                      "alertbridge.yml among the checked paths"));
+    EXPECT_THAT(r.warnings[1].message, ::testing::HasSubstr("alertbridge check rules/ receivers/"));
+  }
+}
+
 }  // namespace
 }  // namespace ab

@@ -68,6 +68,10 @@ server:
     json_depth: 16
     queued_bytes: 1000000
 log: {format: json, level: debug}
+api:
+  tokens:
+    - {name: oncall-ui, token: env:UI_TOKEN, role: write}
+    - {name: grafana, token: file:/run/secrets/grafana, role: read}
 )");
   LoadResult r = LoadConfig(file);
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(ErrorStrings(r));
@@ -143,6 +147,95 @@ log: {format: json, level: debug}
   EXPECT_EQ(c.server.limits.queued_bytes, 1000000u);
   EXPECT_EQ(c.log_format, "json");
   EXPECT_EQ(c.log_level, "debug");
+  ASSERT_EQ(c.api.tokens.size(), 2u);
+  EXPECT_EQ(c.api.tokens[0].name, "oncall-ui");
+  EXPECT_EQ(c.api.tokens[0].token.ref(), "env:UI_TOKEN");
+  EXPECT_EQ(c.api.tokens[0].role, ApiRole::kWrite);
+  EXPECT_EQ(c.api.tokens[1].name, "grafana");
+  EXPECT_EQ(c.api.tokens[1].role, ApiRole::kRead);
+  EXPECT_FALSE(c.api.insecure_listen);
+}
+
+TEST(MainFileTest, ApiTokensAreCheckedAndNeverInline) {
+  TempDir dir;
+  std::string file = dir.Write("alertbridge.yml", R"(api:
+  tokens:
+    - {name: ui, token: hunter2-inline-value, role: write}
+    - {name: ui2, token: env:T2, role: admin}
+    - {name: "has space", token: env:T3, role: read}
+    - {name: ui4, role: read}
+    - {name: dup, token: env:T5, role: read}
+    - {name: dup, token: env:T6, role: write}
+  insecure_listen: maybe
+)");
+  LoadResult r = LoadConfig(file);
+  const std::string f = file + ":";
+  EXPECT_THAT(ErrorStrings(r),
+              ElementsAre(f + "3:25: token: write it as env:NAME or file:/path, not inline",
+                          f + "4:40: role: expected one of read, write, got \"admin\"",
+                          f + "5:14: name: \"has space\" must be 1-64 letters, digits, _, - or .",
+                          f + "6:7: missing required key \"token\"",
+                          f + "8:14: duplicate token name \"dup\" (first defined at " + f + "7:7)",
+                          f + "9:20: api.insecure_listen: expected true or false, got \"maybe\""));
+  for (const ConfigError& e : r.errors) EXPECT_THAT(e.message, Not(HasSubstr("hunter2")));
+}
+
+TEST(MainFileTest, RefusesAnOpenApiBeyondLoopback) {
+  TempDir dir;
+  std::string open = dir.Write("open.yml", "listen: 0.0.0.0:9095\n");
+  EXPECT_THAT(ErrorStrings(LoadConfig(open)),
+              ElementsAre(HasSubstr(open + ":1:9: listen 0.0.0.0:9095 is not a loopback address "
+                                           "and the API has no tokens")));
+  for (const char* loopback : {"127.0.0.1:9095", "127.1.2.3:1", "localhost:9095", "[::1]:9095"}) {
+    std::string f = dir.Write("loop.yml", std::string("listen: \"") + loopback + "\"\n");
+    EXPECT_TRUE(LoadConfig(f).ok()) << loopback;
+  }
+  for (const char* exposed : {":9095", "[::]:9095", "10.0.0.1:9095", "127.0.0.1.example:1"}) {
+    std::string f = dir.Write("exposed.yml", std::string("listen: \"") + exposed + "\"\n");
+    EXPECT_FALSE(LoadConfig(f).ok()) << exposed;
+  }
+  std::string insecure =
+      dir.Write("insecure.yml", "listen: 0.0.0.0:9095\napi: {insecure_listen: true}\n");
+  EXPECT_TRUE(LoadConfig(insecure).ok());
+  std::string tokens = dir.Write(
+      "tokens.yml", "listen: 0.0.0.0:9095\napi: {tokens: [{name: a, token: env:A, role: read}]}\n");
+  EXPECT_TRUE(LoadConfig(tokens).ok());
+  // The management listener serves the same routes: the same rule.
+  std::string management = dir.Write(
+      "management.yml", "listen: 127.0.0.1:9095\nserver: {management_listen: \"0.0.0.0:9096\"}\n");
+  EXPECT_THAT(ErrorStrings(LoadConfig(management)),
+              ElementsAre(HasSubstr(
+                  management + ":2:29: server.management_listen 0.0.0.0:9096 is not a loopback "
+                               "address and the API has no tokens")));
+  std::string management_loop =
+      dir.Write("management-loop.yml",
+                "listen: 127.0.0.1:9095\nserver: {management_listen: \"[::1]:9096\"}\n");
+  EXPECT_TRUE(LoadConfig(management_loop).ok());
+}
+
+TEST(MainFileTest, SourcesTakeBasicAuth) {
+  TempDir dir;
+  std::string file = dir.Write("alertbridge.yml", R"(sources:
+  - name: alertmanager
+    type: alertmanager
+    auth: {basic: {user: env:AM_USER, password: file:/run/secrets/am}}
+  - name: half
+    type: alertmanager
+    auth: {basic: {user: env:U}}
+  - name: two
+    type: alertmanager
+    auth: {basic: {user: env:U, password: env:P}, bearer_token: env:T}
+)");
+  LoadResult r = LoadConfig(file);
+  const std::string f = file + ":";
+  EXPECT_THAT(ErrorStrings(r),
+              ElementsAre(f + "7:19: missing required key \"auth.basic.password\"",
+                          f + "10:12: auth: bearer_token and basic are exclusive; choose one"));
+  const SourceConfig* am = r.config.FindSource("alertmanager");
+  ASSERT_NE(am, nullptr);
+  ASSERT_TRUE(am->auth.basic.has_value());
+  EXPECT_EQ(am->auth.basic->user.ref(), "env:AM_USER");
+  EXPECT_EQ(am->auth.basic->password.ref(), "file:/run/secrets/am");
 }
 
 TEST(MainFileTest, EmptyFileGivesDefaultsBesideIt) {
@@ -293,7 +386,8 @@ severities: {SEV1: {ack_within: 5m}}
   LoadResult r = LoadConfig(file);
   const std::string f = file + ":";
   const std::string valid =
-      " (valid: listen, external_url, storage, rules, receivers, accounts, sources, server, log)";
+      " (valid: listen, external_url, storage, rules, receivers, accounts, sources, server, log, "
+      "api)";
   EXPECT_THAT(ErrorStrings(r),
               ElementsAre(f + "2:1: unknown key \"lisen\"" + valid,
                           f + "5:3: duplicate key \"server.threads\" (first at 4:3)",

@@ -219,6 +219,7 @@ class FakeStore final : public IncidentStore {
     std::vector<OutboxEntry> out;
     for (auto it = state_.outbox.rbegin(); it != state_.outbox.rend(); ++it) {
       if (q.state && it->second.state != *q.state) continue;
+      if (q.before_id && it->first >= *q.before_id) continue;
       if (out.size() >= static_cast<size_t>(q.limit)) break;
       out.push_back(it->second);
     }

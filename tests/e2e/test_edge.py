@@ -129,7 +129,9 @@ class HostileInput(ServerCase):
         self.assertEqual(code, 413, raw[:200])
 
         grown_mb = (rss_high_water_kb(self.bridge.proc.pid) - before) / 1024
-        self.assertLess(grown_mb, 150, f"peak RSS grew {grown_mb:.0f} MB")
+        # ASan's shadow memory and quarantine keep freed blocks: allow it three times as much.
+        limit = 450 if "ASAN_OPTIONS" in os.environ else 150
+        self.assertLess(grown_mb, limit, f"peak RSS grew {grown_mb:.0f} MB")
         # Nothing of a refused request was stored: the valid first alert of the refused webhook
         # declared nothing.
         self.assertEqual(self.bridge.incidents("?state=open"), [])

@@ -53,6 +53,8 @@ class StoreFaults(unittest.TestCase):
     def tearDown(self):
         for name in ("LD_PRELOAD", "AB_FAULT_FS_FILES", "AB_FAULT_FS_TRIGGER"):
             os.environ.pop(name, None)
+        if getattr(self, "asan_options", None) is not None:
+            os.environ["ASAN_OPTIONS"] = self.asan_options
         self.bridge.stop()
         self.hook.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -123,6 +125,10 @@ class StoreFaults(unittest.TestCase):
             self.skipTest("--fault-fs not given")
         trigger = os.path.join(self.workdir, "disk-full")
         os.environ["LD_PRELOAD"] = FAULT_FS
+        if "ASAN_OPTIONS" in os.environ:
+            # An ASan build must come first in the library list; the shim is preloaded before it.
+            self.asan_options = os.environ["ASAN_OPTIONS"]
+            os.environ["ASAN_OPTIONS"] = self.asan_options + ":verify_asan_link_order=0"
         os.environ["AB_FAULT_FS_FILES"] = f"{self.db}:{self.db}-wal"
         os.environ["AB_FAULT_FS_TRIGGER"] = trigger
         self.bridge.start()

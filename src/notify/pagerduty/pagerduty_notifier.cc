@@ -76,8 +76,11 @@ std::string PagerDutyNotifier::Body(const EventView& event, const std::string& a
     if (const std::string at = event.occurred_at(); !at.empty()) payload["timestamp"] = at;
     if (const std::string rule = event.Field("rule"); !rule.empty()) payload["class"] = rule;
     if (const std::string team = event.team(); !team.empty()) payload["group"] = team;
-    if (std::string_view service = event.labels().Get("service"); !service.empty()) {
-      payload["component"] = service;
+    // labels() answers a copy: keep it alive while the view into it is used (ASan caught a
+    // use after free of the temporary).
+    const LabelSet labels = event.labels();
+    if (std::string_view service = labels.Get("service"); !service.empty()) {
+      payload["component"] = std::string(service);
     }
     body["payload"] = std::move(payload);
     json links = json::array();

@@ -41,6 +41,14 @@ void PrintErrors(const std::vector<ConfigError>& errors) {
   std::cerr << errors.size() << (errors.size() == 1 ? " error" : " errors") << "\n";
 }
 
+// The answer while the state is being restored: alive, not ready, come back shortly.
+HttpResponse StartingUp(const HttpRequest& req) {
+  if (req.path == "/-/healthy") return HttpResponse::Json(200, R"({"status":"healthy"})");
+  HttpResponse r = HttpResponse::Error(503, "starting: restoring state");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 // Without --config, ./alertbridge.yml is used when present, else the embedded defaults.
 std::string DefaultConfigFile(const std::string& flag) {
   if (!flag.empty()) return flag;

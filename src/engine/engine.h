@@ -98,8 +98,11 @@ class Engine {
   // restart) is acted on from `archived`, its stored row, when the caller passes it.
   ActionOutcome Act(const Action& action, TimePoint now, const Incident* archived = nullptr);
 
-  // Swap the rule set (reload). Open incidents keep their rule name.
-  void SetRules(std::shared_ptr<const RuleSet> rules);
+  // Swap the rule set (reload). Open incidents keep their rule name and their state; those whose
+  // rule is gone are flagged `orphaned` (and resolve by their alerts, with no quiet period), and
+  // lose the flag when a later reload brings their rule back. Returns the incident rows whose
+  // flag changed (no timeline event: a flag, not a state change).
+  Changes SetRules(std::shared_ptr<const RuleSet> rules);
 
   const Incident* FindIncident(int64_t id) const;
   EngineStats Stats() const;
@@ -217,7 +220,7 @@ class Engine {
   std::set<int64_t> raise_unscheduled_;
   std::set<std::pair<TimePoint, int64_t>> raise_at_;
   std::unordered_map<int64_t, TimePoint> raise_due_;  // id -> its entry in raise_at_
-  std::vector<size_t> matched_;  // scratch for RuleSet::Match
+  std::vector<size_t> matched_;                       // scratch for RuleSet::Match
 };
 
 }  // namespace ab

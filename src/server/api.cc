@@ -46,6 +46,18 @@ size_t QueuedBytes(const std::vector<Alert>& alerts) {
 
 }  // namespace
 
+nlohmann::json ReloadErrorsJson(const std::vector<ConfigError>& errors) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ConfigError& e : errors) {
+    out.push_back({{"file", e.file},
+                   {"line", e.line},
+                   {"column", e.col},
+                   {"message", e.message},
+                   {"text", e.file.empty() ? e.message : e.ToString()}});
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Api>> Api::Create(ApiDeps deps) {
   std::unique_ptr<Api> api(new Api(std::move(deps)));
   for (const SourceConfig& s : api->deps_.config->sources) {
@@ -98,6 +110,19 @@ void Api::Route(HttpRequest&& req,
   if (path == "/-/ready") {
     if (!deps_.pipeline->healthy()) return done(path, Unavailable("store unavailable"));
     return done(path, HttpResponse::Json(200, R"({"status":"ready"})"));
+  }
+  if (path == "/-/reload" && deps_.reload) {
+    if (!post) return method_not_allowed(path);
+    return OffHttpThread(path, done, [this] {
+      ReloadOutcome outcome = deps_.reload();
+      if (outcome.ok) return HttpResponse::Json(200, R"({"status":"success"})");
+      nlohmann::json body = {
+          {"error", "configuration not reloaded: " + std::to_string(outcome.errors.size()) +
+                        " error(s); the previous configuration keeps serving"},
+          {"errors", ReloadErrorsJson(outcome.errors)}};
+      return HttpResponse::Json(
+          400, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    });
   }
   if (path == "/metrics") {
     if (!get) return method_not_allowed(path);
@@ -168,8 +193,8 @@ void Api::Route(HttpRequest&& req,
     const size_t slash = rest.find('/');
     const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
     if (action == "retry" || action == "discard") {
-      const std::string_view route = action == "retry" ? "/api/v1/outbox/{id}/retry"
-                                                       : "/api/v1/outbox/{id}/discard";
+      const std::string_view route =
+          action == "retry" ? "/api/v1/outbox/{id}/retry" : "/api/v1/outbox/{id}/discard";
       if (!post) return method_not_allowed(route);
       return OffHttpThread(
           route, done, [this, id = std::string(rest.substr(0, slash)), verb = std::string(action)] {

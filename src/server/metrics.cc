@@ -129,7 +129,23 @@ Metrics::Metrics()
                           .Name("alertbridge_incidents_open")
                           .Help("Incidents declared or acknowledged.")
                           .Register(*registry_)
-                          .Add({})) {}
+                          .Add({})),
+      reload_successful_(prometheus::BuildGauge()
+                             .Name("alertbridge_config_last_reload_successful")
+                             .Help("Whether the last configuration reload succeeded (1) or not "
+                                   "(0); the start counts as a successful load.")
+                             .Register(*registry_)
+                             .Add({})),
+      reload_success_time_(prometheus::BuildGauge()
+                               .Name("alertbridge_config_last_reload_success_timestamp_seconds")
+                               .Help("Unix time of the last successful configuration load.")
+                               .Register(*registry_)
+                               .Add({})) {}
+
+void Metrics::ConfigLoaded(bool ok, double unix_seconds) {
+  reload_successful_.Set(ok ? 1 : 0);
+  if (ok) reload_success_time_.Set(unix_seconds);
+}
 
 void Metrics::AlertsReceived(const std::string& source, const std::string& result, double n) {
   alerts_received_.Add({{"source", source}, {"result", result}}).Increment(n);

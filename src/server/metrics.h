@@ -38,6 +38,8 @@ class Metrics {
   void Circuit(const std::string& receiver, std::string_view state);
   void Connections(int delta);
   void ConnectionRejected();
+  // A configuration load (the start, or a reload): its result, and when, if it succeeded.
+  void ConfigLoaded(bool ok, double unix_seconds);
 
   // Values read at scrape time.
   std::function<OutboxCounts()> outbox_counts;
@@ -72,6 +74,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& outbox_record_failures_;
   prometheus::Gauge& firing_alerts_;
   prometheus::Gauge& open_incidents_;
+  prometheus::Gauge& reload_successful_;
+  prometheus::Gauge& reload_success_time_;
 };
 
 }  // namespace ab

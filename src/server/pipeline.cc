@@ -68,9 +68,16 @@ struct ChangesMark {
 IngestPipeline::IngestPipeline(Engine& engine, IncidentStore& store, const Config& config,
                                const Clock& clock, Metrics* metrics,
                                std::function<void()> on_outbox, PipelineOptions options)
+    : IngestPipeline(engine, store, std::shared_ptr<const Config>(&config, [](const Config*) {}),
+                     clock, metrics, std::move(on_outbox), std::move(options)) {}
+
+IngestPipeline::IngestPipeline(Engine& engine, IncidentStore& store,
+                               std::shared_ptr<const Config> config, const Clock& clock,
+                               Metrics* metrics, std::function<void()> on_outbox,
+                               PipelineOptions options)
     : engine_(engine),
       store_(store),
-      config_(config),
+      config_(std::move(config)),
       clock_(clock),
       metrics_(metrics),
       on_outbox_(std::move(on_outbox)),
@@ -123,6 +130,15 @@ bool IngestPipeline::SubmitAction(Action action, ActionDone done) {
   return Enqueue(std::move(b));
 }
 
+bool IngestPipeline::Reload(std::shared_ptr<const Config> config,
+                            std::shared_ptr<const RuleSet> rules, Done done) {
+  Batch b;
+  b.reload_config = std::move(config);
+  b.reload_rules = std::move(rules);
+  b.done = std::move(done);
+  return Enqueue(std::move(b));
+}
+
 bool IngestPipeline::Enqueue(Batch batch) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -164,7 +180,13 @@ EngineStats IngestPipeline::stats() const {
 }
 
 void IngestPipeline::Apply(Batch& b, Group& group, TimePoint now) {
-  if (b.action) {
+  if (b.reload_rules) {
+    group.changes.Merge(engine_.SetRules(std::move(b.reload_rules)));
+    config_ = std::move(b.reload_config);
+    Done done = std::move(b.done);
+    b.done = nullptr;  // answered now: the swap is done; the flag rows commit with the group
+    if (done) done(Status::Ok());
+  } else if (b.action) {
     group.changes.Merge(RunAction(b, now, group.archived));
   } else {
     engine_.Ingest(b.alerts, now, group.changes);
@@ -177,6 +199,7 @@ bool IngestPipeline::HandOff(Group& group) {
   cv_.wait(lock, [&] { return !store_busy_ || store_failed_; });
   if (store_failed_) return false;
   if (group.empty()) return true;
+  group.config = config_;
   handed_ = std::move(group);
   group = Group{};
   store_busy_ = true;
@@ -352,6 +375,7 @@ bool IngestPipeline::EngineTurn(Group& group, std::vector<Batch>& taken, TimePoi
     stats_ = s;
     // Never past a failed commit: this group was computed on top of it (see Recover).
     if (!store_busy_ && !store_failed_ && !group.empty()) {
+      group.config = config_;
       handed_ = std::move(group);
       group = Group{};
       store_busy_ = true;
@@ -438,7 +462,7 @@ Status IngestPipeline::Commit(Group& group) {
   const Changes& changes = group.changes;
   if (changes.empty()) return Status::Ok();
   const TimePoint now = clock_.now();
-  std::vector<OutboxEntry> outbox = PlanOutbox(changes, config_, now);
+  std::vector<OutboxEntry> outbox = PlanOutbox(changes, *group.config, now);
   auto started = std::chrono::steady_clock::now();
   Status status = store_.Commit(changes, outbox);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -131,6 +131,36 @@ class FakeStore final : public IncidentStore {
     return Status::Ok();
   }
 
+  Status HoldMany(const std::vector<int64_t>& ids, const std::string& reason) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++state_.writes;
+    for (int64_t id : ids) {
+      auto it = state_.outbox.find(id);
+      if (it == state_.outbox.end() || it->second.state != OutboxState::kPending) continue;
+      it->second.state = OutboxState::kHeld;
+      it->second.last_error = reason;
+    }
+    cv_.notify_all();
+    return Status::Ok();
+  }
+  Result<int64_t> ReleaseHeld(const std::string& receiver, TimePoint now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t released = 0;
+    for (auto& [id, e] : state_.outbox) {
+      if (e.receiver == receiver && e.state == OutboxState::kHeld && !DeadBefore(e)) {
+        e.state = OutboxState::kPending;
+        e.next_attempt_at = now;
+        e.last_error.clear();
+        ++released;
+      }
+    }
+    if (released > 0) {
+      ++state_.writes;
+      cv_.notify_all();
+    }
+    return released;
+  }
+
   Result<std::optional<TimePoint>> NextOutboxDue() override {
     std::lock_guard<std::mutex> lock(mu_);
     std::optional<TimePoint> next;

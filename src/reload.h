@@ -71,7 +71,7 @@ class ConfigReloader {
   std::shared_ptr<const Config> current() const;
 
  private:
-  ReloadOutcome Fail(std::vector<std::string> errors);
+  ReloadOutcome Fail(std::vector<ConfigError> errors);
 
   Parts parts_;
   std::mutex reload_mu_;  // one reload at a time

@@ -45,9 +45,13 @@ Changes Engine::SetRules(std::shared_ptr<const RuleSet> rules) {
   // A pending trigger counts by its rule's window, which may have changed.
   for (int64_t id : pending_) tallies_[id] = BuildTally(incidents_.at(id));
   RebuildHeartbeats();
+  for (const auto& [id, inc] : incidents_) UpdateTimers(id);
+  return FlagOrphans();
+}
+
+Changes Engine::FlagOrphans() {
   Changes changes;
   for (auto& [id, inc] : incidents_) {
-    UpdateTimers(id);
     const bool rule_gone = rules_->Find(inc.rule) == nullptr;
     // Flagged while open; the flag stays after it resolves, until its rule comes back.
     const bool orphaned = rule_gone && (inc.orphaned || IsOpen(inc.state));

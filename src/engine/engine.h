@@ -103,6 +103,9 @@ class Engine {
   // lose the flag when a later reload brings their rule back. Returns the incident rows whose
   // flag changed (no timeline event: a flag, not a state change).
   Changes SetRules(std::shared_ptr<const RuleSet> rules);
+  // The same flagging against the rules in use: after a Restore (a rule removed while stopped,
+  // or flag rows that never reached the store).
+  Changes FlagOrphans();
 
   const Incident* FindIncident(int64_t id) const;
   EngineStats Stats() const;

@@ -28,9 +28,6 @@ struct ReloadOutcome {
 
 struct ApiDeps {
   const Config* config = nullptr;
-  // Keeps `config` alive while this Api (and the requests holding it) lives; may be null when the
-  // caller owns it for longer.
-  std::shared_ptr<const Config> config_owner;
   IncidentStore* store = nullptr;
   IngestPipeline* pipeline = nullptr;
   Metrics* metrics = nullptr;
@@ -40,6 +37,9 @@ struct ApiDeps {
   BlockingPool* blocking = nullptr;
   // POST /-/reload (run on `blocking`); null: the route answers 404.
   std::function<ReloadOutcome()> reload;
+  // Keeps `config` alive while this Api (and the requests holding it) lives; may be null when the
+  // caller owns it for longer.
+  std::shared_ptr<const Config> config_owner;
 };
 
 nlohmann::json ReloadErrorsJson(const std::vector<ConfigError>& errors);

@@ -90,6 +90,7 @@ Status IngestPipeline::Start() {
   if (!state.ok()) return state.error();
   size_t alerts = state->alerts.size(), incidents = state->incidents.size();
   engine_.Restore(std::move(state->alerts), std::move(state->incidents));
+  CommitFlags();
   stats_ = engine_.Stats();
   spdlog::info("msg=\"state restored\" alerts={} incidents={} firing={} open_incidents={}", alerts,
                incidents, stats_.firing_alerts, stats_.open_incidents);
@@ -236,6 +237,7 @@ void IngestPipeline::Rebuild() {
     auto state = store_.Load();
     if (state.ok()) {
       engine_.Restore(std::move(state->alerts), std::move(state->incidents));
+      CommitFlags();
       EngineStats s = engine_.Stats();
       const bool was_ok = engine_ok_.exchange(true);
       {
@@ -253,6 +255,19 @@ void IngestPipeline::Rebuild() {
   next_rebuild_ = std::chrono::steady_clock::now() + options_.rebuild_retry;
   spdlog::error("msg=\"rebuilding the engine from the store failed; not ready\" error=\"{}\"",
                 error);
+}
+
+void IngestPipeline::CommitFlags() {
+  // Only the engine thread (or Start, before it runs) writes here, and the store thread is idle.
+  Changes flags = engine_.FlagOrphans();
+  if (flags.empty()) return;
+  if (Status st = store_.Commit(flags, {}); !st.ok()) {
+    spdlog::error("msg=\"storing the orphaned flags failed\" incidents={} error=\"{}\"",
+                  flags.incidents.size(), st.error().message);
+    return;
+  }
+  spdlog::warn("msg=\"open incidents whose rule is gone are flagged orphaned\" incidents={}",
+               flags.incidents.size());
 }
 
 void IngestPipeline::RecoverFromEngineFault(Group& group) {

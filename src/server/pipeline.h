@@ -144,6 +144,9 @@ class IngestPipeline {
   // Restores the engine from the store; on failure the engine is marked unusable and the rebuild
   // is retried after options_.rebuild_retry.
   void Rebuild();
+  // After a Restore: stores the orphaned flags the engine derives from its rules (a rule removed
+  // while stopped). A failure is logged; the next change of each incident writes its row anyway.
+  void CommitFlags();
   // After an exception in the engine: commits what `group` held before it, then rebuilds.
   void RecoverFromEngineFault(Group& group);
   // On the store thread.

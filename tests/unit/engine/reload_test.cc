@@ -105,5 +105,19 @@ TEST_F(ReloadTest, TheFlagSurvivesARestartFromTheStore) {
   EXPECT_TRUE(restarted.FindIncident(id)->orphaned);
 }
 
+TEST_F(ReloadTest, ARuleRemovedWhileStoppedIsFlaggedAfterTheRestore) {
+  SetRules({CheckoutRule()});
+  Changes all = Ingest({Firing(Checkout("1"))}, kT0);
+  const int64_t id = all.incidents.back().id;
+
+  Engine restarted(std::make_shared<RuleSet>(std::vector<Rule>{DbRule()}));
+  restarted.Restore(all.alerts, Stored(all));
+  EXPECT_FALSE(restarted.FindIncident(id)->orphaned);  // as stored
+  Changes flags = restarted.FlagOrphans();
+  ASSERT_EQ(flags.incidents.size(), 1u);
+  EXPECT_TRUE(flags.incidents[0].orphaned);
+  EXPECT_TRUE(restarted.FlagOrphans().empty());  // once
+}
+
 }  // namespace
 }  // namespace ab::testing

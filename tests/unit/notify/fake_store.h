@@ -119,30 +119,25 @@ class FakeStore final : public IncidentStore {
   }
 
   Status MarkDeadMany(const std::vector<int64_t>& ids, const std::string& error) override {
+    return MovePendingMany(ids, error, OutboxState::kDead);
+  }
+  Status HoldMany(const std::vector<int64_t>& ids, const std::string& reason) override {
+    return MovePendingMany(ids, reason, OutboxState::kHeld);
+  }
+  Status MovePendingMany(const std::vector<int64_t>& ids, const std::string& error,
+                         OutboxState to) {
     std::lock_guard<std::mutex> lock(mu_);
     ++state_.writes;
     for (int64_t id : ids) {
       auto it = state_.outbox.find(id);
       if (it == state_.outbox.end() || it->second.state != OutboxState::kPending) continue;
-      it->second.state = OutboxState::kDead;
+      it->second.state = to;
       it->second.last_error = error;
     }
     cv_.notify_all();
     return Status::Ok();
   }
 
-  Status HoldMany(const std::vector<int64_t>& ids, const std::string& reason) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++state_.writes;
-    for (int64_t id : ids) {
-      auto it = state_.outbox.find(id);
-      if (it == state_.outbox.end() || it->second.state != OutboxState::kPending) continue;
-      it->second.state = OutboxState::kHeld;
-      it->second.last_error = reason;
-    }
-    cv_.notify_all();
-    return Status::Ok();
-  }
   Result<int64_t> ReleaseHeld(const std::string& receiver, TimePoint now) override {
     std::lock_guard<std::mutex> lock(mu_);
     int64_t released = 0;

@@ -107,8 +107,9 @@ class FaultyStore final : public IncidentStore {
     return real_.DueOutbox(now, limit);
   }
   Result<std::optional<TimePoint>> NextOutboxDue() override { return real_.NextOutboxDue(); }
-  Status MarkDelivered(int64_t id, int attempts, TimePoint now) override {
-    return real_.MarkDelivered(id, attempts, now);
+  Status MarkDelivered(int64_t id, int attempts, TimePoint now,
+                       const std::string& note) override {
+    return real_.MarkDelivered(id, attempts, now, note);
   }
   Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
                    const std::string& error) override {

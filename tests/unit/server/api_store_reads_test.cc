@@ -17,7 +17,7 @@ class ApiStoreReadsTest : public PipelineFaultTest {
     PipelineFaultTest::SetUp();
     Start();
     auto api = Api::Create(
-        ApiDeps{&config_, faulty_.get(), pipeline_.get(), &metrics_, &clock_, nullptr, &pool_});
+        ApiDeps{&config_, faulty_.get(), pipeline_.get(), &metrics_, &clock_, nullptr, &pool_, {}, {}});
     ASSERT_TRUE(api.ok()) << api.error().message;
     api_ = std::move(*api);
   }

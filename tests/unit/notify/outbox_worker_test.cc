@@ -237,7 +237,7 @@ TEST_F(OutboxWorkerTest, KeepsOrderPerIncidentAndReceiverBehindARetry) {
   std::map<std::string, std::vector<std::string>> order;
   for (const auto& r : server->Requests()) {
     const std::string id = r.Header("webhook-id");
-    order[id.substr(0, id.rfind('.'))].push_back(id);
+    order[id.substr(0, id.rfind('_'))].push_back(id);
   }
   EXPECT_EQ(order["ab-inc1-1"],
             (std::vector<std::string>{EventId(1, 1), EventId(1, 2), EventId(1, 2), EventId(1, 3),

@@ -231,7 +231,7 @@ inline void ExpectConsistentStore(IncidentStore& store, const std::string& recei
     EXPECT_EQ(static_cast<int64_t>(timeline.size()), inc.last_seq) << "incident " << inc.id;
     bool declared_out = false;
     for (const OutboxEntry* e : by_incident[inc.id]) {
-      EXPECT_EQ(e->event_id.rfind(inc.key + ".", 0), 0u)
+      EXPECT_EQ(e->event_id.rfind(inc.key + "_", 0), 0u)
           << "outbox entry " << e->event_id << " under incident " << inc.id << " " << inc.key;
       if (e->event_seq == 1 && e->receiver == receiver) declared_out = true;
     }

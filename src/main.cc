@@ -27,6 +27,7 @@
 #include "store/store.h"
 #include "store/store_lock.h"
 
+#include "reload.h"
 #include "systemd_notify.h"
 
 namespace ab {
@@ -40,6 +41,14 @@ constexpr std::chrono::seconds kDeliveryStopGrace{10};
 void PrintErrors(const std::vector<ConfigError>& errors) {
   for (const auto& e : errors) std::cerr << e.ToString() << "\n";
   std::cerr << errors.size() << (errors.size() == 1 ? " error" : " errors") << "\n";
+}
+
+// The answer while the state is being restored: alive, not ready, come back shortly.
+HttpResponse StartingUp(const HttpRequest& req) {
+  if (req.path == "/-/healthy") return HttpResponse::Json(200, R"({"status":"healthy"})");
+  HttpResponse r = HttpResponse::Error(503, "starting: restoring state");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
 // Without --config, ./alertbridge.yml is used when present, else the embedded defaults.
@@ -107,32 +116,43 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
     PrintErrors(loaded.errors);
     return kExitConfig;
   }
-  Config& config = loaded.config;
-  SetUpLogging(config, log_flags);
-  if (!listen_flag.empty()) {
-    config.server.listen = listen_flag;
-    if (std::string problem = ExposureProblem(config); !problem.empty()) {
-      Log(LogLevel::kError, "refusing to start", {{"error", "--listen: " + problem}});
-      return kExitConfig;
+  {
+    Config& c = loaded.config;
+    SetUpLogging(c, log_flags);
+    if (!listen_flag.empty()) {
+      c.server.listen = listen_flag;
+      if (std::string problem = ExposureProblem(c); !problem.empty()) {
+        Log(LogLevel::kError, "refusing to start", {{"error", "--listen: " + problem}});
+        return kExitConfig;
+      }
     }
+    LogApiExposure(c);
   }
-  LogApiExposure(config);
-  const bool external_url_derived = config.external_url.empty();
-  if (external_url_derived) config.external_url = DefaultExternalUrl(config.server.listen);
+  const bool external_url_derived = loaded.config.external_url.empty();
+  if (external_url_derived) {
+    loaded.config.external_url = DefaultExternalUrl(loaded.config.server.listen);
+  }
+  // The running configuration: an immutable snapshot, replaced as a whole by a reload (reload.h).
+  const auto snapshot = std::make_shared<const Config>(std::move(loaded.config));
+  const Config& config = *snapshot;
   SystemdNotifier systemd;
 
   // Bind first: a run that cannot listen ("address already in use": often a second instance
   // started by mistake) exits before it has touched the database. Until the state is restored
   // the port answers 503 (and /-/healthy 200), so senders retry instead of finding it closed.
   Metrics metrics;
-  std::atomic<Api*> ready_api{nullptr};
+  ServingApi serving;
   HttpServerStats server_stats{[&metrics](int d) { metrics.Connections(d); },
                                [&metrics] { metrics.ConnectionRejected(); }};
   HttpServer server(
       config.server,
-      [&ready_api](HttpRequest&& req, Responder respond) {
-        if (Api* api = ready_api.load()) return api->Handle(std::move(req), std::move(respond));
-        respond(StartingUp(req));
+      [&serving](HttpRequest&& req, Responder respond) {
+        std::shared_ptr<Api> api = serving.Get();
+        if (!api) return respond(StartingUp(req));
+        // The request holds the Api (and its config snapshot) it started on until it answers.
+        Api* raw = api.get();
+        raw->Handle(std::move(req), [api = std::move(api), respond = std::move(respond)](
+                                        HttpResponse r) { respond(std::move(r)); });
       },
       server_stats);
   auto port = server.Start();
@@ -207,7 +227,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   pipeline_options.max_queued_bytes = config.server.limits.queued_bytes;
   pipeline_options.on_loop = [&systemd] { systemd.WatchdogPing(); };
   IngestPipeline pipeline(
-      engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); }, pipeline_options);
+      engine, **store, snapshot, clock, &metrics, [&worker] { worker.Wake(); }, pipeline_options);
   if (Status st = pipeline.Start(); !st.ok()) {
     Log(LogLevel::kError, "cannot restore state", {{"error", st.error().message}});
     return fail(kExitConfig);
@@ -237,8 +257,21 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   metrics.open_incidents = [&pipeline] { return double(pipeline.stats().open_incidents); };
   metrics.incident_counts = [&pipeline] { return pipeline.incident_counts(); };
 
-  auto api = Api::Create(ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock,
-                                 [&worker] { worker.Wake(); }, &api_work});
+  std::unique_ptr<ConfigReloader> reloader;  // set before the Api serves
+  auto make_api = [&](std::shared_ptr<const Config> cfg) {
+    ApiDeps deps;
+    deps.config = cfg.get();
+    deps.config_owner = std::move(cfg);
+    deps.store = store_ptr;
+    deps.pipeline = &pipeline;
+    deps.metrics = &metrics;
+    deps.clock = &clock;
+    deps.wake_outbox = [&worker] { worker.Wake(); };
+    deps.blocking = &api_work;
+    deps.reload = [&reloader] { return reloader->Reload("http"); };
+    return Api::Create(std::move(deps));
+  };
+  auto api = make_api(snapshot);
   if (!api.ok()) {
     Log(LogLevel::kError, "cannot set up the API", {{"error", api.error().message}});
     pipeline.Stop();
@@ -246,7 +279,24 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
     api_work.Stop();
     return fail(kExitConfig);
   }
-  ready_api = api->get();
+  const std::string ready_status = "serving on " + config.server.listen;
+  ConfigReloader::Parts reload_parts;
+  reload_parts.config_file = DefaultConfigFile(config_flag);
+  reload_parts.listen_flag = listen_flag;
+  reload_parts.server = &server;
+  reload_parts.pipeline = &pipeline;
+  reload_parts.worker = &worker;
+  reload_parts.metrics = &metrics;
+  reload_parts.systemd = &systemd;
+  reload_parts.ready_status = ready_status;
+  reload_parts.api = &serving;
+  reload_parts.make_api = make_api;
+  reload_parts.send_grace = kDeliveryStopGrace;
+  reloader = std::make_unique<ConfigReloader>(std::move(reload_parts), snapshot);
+  metrics.ConfigLoaded(
+      true,
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  serving.Set(std::shared_ptr<Api>(std::move(*api)));
   Log(LogLevel::kInfo, "alertbridge started",
       {{"listen", config.server.listen},
        {"port", *port},
@@ -262,18 +312,13 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
         "address people and receivers reach",
         {{"external_url", config.external_url}});
   }
-  const std::string ready_status = "serving on " + config.server.listen;
   systemd.Ready(ready_status);
 
   for (;;) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      systemd.Reloading();
-      Log(LogLevel::kWarn,
-          "SIGHUP received; configuration reload is not implemented yet, restart to apply "
-          "changes");
-      systemd.Ready(ready_status);
+      reloader->Reload("SIGHUP");  // logs its outcome; systemd RELOADING=1 ... READY=1 around it
       continue;
     }
     Log(LogLevel::kInfo, "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});

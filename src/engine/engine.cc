@@ -39,13 +39,28 @@ size_t Engine::GroupKeyHash::operator()(const GroupKey& k) const {
 
 Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
 
-void Engine::SetRules(std::shared_ptr<const RuleSet> rules) {
+Changes Engine::SetRules(std::shared_ptr<const RuleSet> rules) {
   rules_ = std::move(rules);
   impact_.clear();  // the accounts table may have changed with them
   // A pending trigger counts by its rule's window, which may have changed.
   for (int64_t id : pending_) tallies_[id] = BuildTally(incidents_.at(id));
   RebuildHeartbeats();
   for (const auto& [id, inc] : incidents_) UpdateTimers(id);
+  return FlagOrphans();
+}
+
+Changes Engine::FlagOrphans() {
+  Changes changes;
+  for (auto& [id, inc] : incidents_) {
+    const bool rule_gone = rules_->Find(inc.rule) == nullptr;
+    // Flagged while open; the flag stays after it resolves, until its rule comes back.
+    const bool orphaned = rule_gone && (inc.orphaned || IsOpen(inc.state));
+    if (orphaned != inc.orphaned) {
+      inc.orphaned = orphaned;
+      changes.incidents.push_back(CopyWithoutMembers(inc));
+    }
+  }
+  return changes;
 }
 
 void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> incidents,

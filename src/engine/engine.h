@@ -116,8 +116,14 @@ class Engine {
   // restart) is acted on from `archived`, its stored row, when the caller passes it.
   ActionOutcome Act(const Action& action, TimePoint now, const Incident* archived = nullptr);
 
-  // Swap the rule set (reload). Open incidents keep their rule name.
-  void SetRules(std::shared_ptr<const RuleSet> rules);
+  // Swap the rule set (reload). Open incidents keep their rule name and their state; those whose
+  // rule is gone are flagged `orphaned` (and resolve by their alerts, with no quiet period), and
+  // lose the flag when a later reload brings their rule back. Returns the incident rows whose
+  // flag changed (no timeline event: a flag, not a state change).
+  Changes SetRules(std::shared_ptr<const RuleSet> rules);
+  // The same flagging against the rules in use: after a Restore (a rule removed while stopped,
+  // or flag rows that never reached the store).
+  Changes FlagOrphans();
 
   const Incident* FindIncident(int64_t id) const;
   EngineStats Stats() const;

@@ -92,6 +92,7 @@ struct Incident {
   bool resolved_by_hand = false;  // stays resolved until a firing after the quiet period
   bool held_open = false;         // reopened by hand: not resolved by quiet alerts until one fires
   bool priority_by_hand = false;  // a person set the priority; raises no longer change it
+  bool orphaned = false;          // its rule vanished at a reload (a flag; CONTRACTS.md)
 
   bool operator==(const Incident&) const = default;
 };

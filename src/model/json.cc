@@ -39,6 +39,7 @@ nlohmann::json IncidentJson(const Incident& inc, std::string_view external_url) 
     refs.push_back({{"receiver", r.receiver}, {"type", r.type}, {"id", r.id}, {"url", r.url}});
   }
   nlohmann::json flags = nlohmann::json::array();
+  if (inc.orphaned) flags.push_back("orphaned");
   std::string url(external_url);
   while (!url.empty() && url.back() == '/') url.pop_back();
   return {

@@ -182,6 +182,7 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
   // ---- scheduler thread ----
 
   void SchedulerLoop() {
+    ReleaseHeldOfConfigured(clock.now());
     uint64_t requeues = store.OutboxRequeues();  // the first reads start from the start anyway
     auto read_again_at = std::chrono::steady_clock::time_point::min();
     while (!stopping.load()) {
@@ -253,39 +254,56 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
         return false;
       }
       std::vector<OutboxEntry> unknown = schedule.ApplyRead(*read, *rows, now);
-      if (!unknown.empty()) DeadForMissingReceivers(unknown);
+      if (!unknown.empty()) HoldForMissingReceivers(unknown);
     }
     return true;
   }
 
-  void DeadForMissingReceivers(const std::vector<OutboxEntry>& entries) {
-    std::map<std::string, std::vector<const OutboxEntry*>> by_receiver;
-    for (const OutboxEntry& e : entries) by_receiver[e.receiver].push_back(&e);
-    for (const auto& [receiver, list] : by_receiver) {
-      const std::string reason =
-          "receiver \"" + receiver + "\" is not configured (removed from the config?)";
-      std::vector<int64_t> ids;
-      for (const OutboxEntry* e : list) ids.push_back(e->id);
+  // Entries of receivers not configured (removed at a reload): held in the store (no attempt,
+  // no dead letter), listed by the API and discardable; when the receiver is configured again
+  // the scheduler that starts with it releases them (ReleaseHeldOfConfigured).
+  void HoldForMissingReceivers(const std::vector<OutboxEntry>& entries) {
+    std::map<std::string, std::vector<int64_t>> by_receiver;
+    for (const OutboxEntry& e : entries) by_receiver[e.receiver].push_back(e.id);
+    for (const auto& [receiver, ids] : by_receiver) {
+      const std::string reason = "receiver \"" + receiver +
+                                 "\" is not configured (removed at a reload?): held until it is "
+                                 "configured again, or discard it";
       Status st;
       {
         std::shared_lock<std::shared_mutex> io(io_mu);
-        st = store.MarkDeadMany(ids, reason);
+        st = store.HoldMany(ids, reason);
       }
       Hook(metrics.on_store_write, receiver);
       if (!st.ok()) {
-        Log(LogLevel::kError, "outbox: cannot mark entries dead",
+        Log(LogLevel::kError, "outbox: cannot hold entries",
             {{"entries", ids.size()}, {"receiver", receiver}, {"error", st.error().message}});
         Hook(metrics.on_record_failure, receiver);
         continue;
       }
-      for (const OutboxEntry* e : list) {
-        Log(LogLevel::kWarn, "outbox: dead entry",
-            {{"entry", e->id},
-             {"receiver", receiver},
-             {"incident", e->incident_id},
-             {"event", e->event_id},
-             {"reason", reason}});
-        Hook(metrics.on_dead_letter, receiver);
+      Log(LogLevel::kWarn, "outbox: held entries",
+          {{"entries", ids.size()},
+           {"receiver", receiver},
+           {"reason",
+            "not configured (removed at a reload?); released when it is configured again, or "
+            "discard them"}});
+    }
+  }
+
+  // At the start of a scheduler: entries held while their receiver was missing go back to
+  // pending for the receivers this one delivers to.
+  void ReleaseHeldOfConfigured(TimePoint now) {
+    for (const auto& [receiver, notifier] : notifiers) {
+      Result<int64_t> released = [&]() -> Result<int64_t> {
+        std::shared_lock<std::shared_mutex> io(io_mu);
+        return store.ReleaseHeld(receiver, now);
+      }();
+      if (!released.ok()) {
+        Log(LogLevel::kError, "outbox: cannot release held entries",
+            {{"receiver", receiver}, {"error", released.error().message}});
+      } else if (*released > 0) {
+        Log(LogLevel::kInfo, "outbox: released held entries (configured again)",
+            {{"entries", *released}, {"receiver", receiver}});
       }
     }
   }
@@ -566,30 +584,63 @@ OutboxWorker::OutboxWorker(IncidentStore& store,
                            std::map<std::string, std::unique_ptr<Notifier>> notifiers,
                            std::map<std::string, ReceiverDelivery> policies, const Clock& clock,
                            OutboxMetrics metrics)
-    : impl_(std::make_shared<Impl>(store, std::move(notifiers), policies, clock,
-                                   std::move(metrics))) {}
+    : store_(store),
+      clock_(clock),
+      metrics_(std::move(metrics)),
+      impl_(std::make_shared<Impl>(store, std::move(notifiers), policies, clock, metrics_)) {}
 
 OutboxWorker::~OutboxWorker() { Stop(); }
 
-void OutboxWorker::Start() {
-  {
-    std::lock_guard<std::mutex> lock(impl_->threads_mu);
-    if (impl_->started) return;
-    impl_->started = true;
-  }
-  impl_->scheduler = std::thread([impl = impl_] { impl->SchedulerLoop(); });
+std::shared_ptr<OutboxWorker::Impl> OutboxWorker::Current() const {
+  std::lock_guard<std::mutex> lock(impl_mu_);
+  return impl_;
 }
 
-void OutboxWorker::Stop(std::chrono::steady_clock::time_point deadline) { impl_->Stop(deadline); }
+void OutboxWorker::Start() {
+  std::shared_ptr<Impl> impl = Current();
+  {
+    std::lock_guard<std::mutex> lock(impl->threads_mu);
+    if (impl->started) return;
+    impl->started = true;
+  }
+  impl->scheduler = std::thread([impl] { impl->SchedulerLoop(); });
+}
+
+void OutboxWorker::Stop(std::chrono::steady_clock::time_point deadline) {
+  Current()->Stop(deadline);
+}
+
+void OutboxWorker::Reconfigure(std::map<std::string, std::unique_ptr<Notifier>> notifiers,
+                               std::map<std::string, ReceiverDelivery> policies,
+                               std::chrono::steady_clock::time_point deadline) {
+  auto fresh = std::make_shared<Impl>(store_, std::move(notifiers), policies, clock_, metrics_);
+  std::shared_ptr<Impl> old = Current();
+  bool was_started = false;
+  {
+    std::lock_guard<std::mutex> lock(old->threads_mu);
+    was_started = old->started && !old->stopped;
+  }
+  old->Stop(deadline);  // sends in flight finish on the old notifiers (the Impl owns them)
+  {
+    std::lock_guard<std::mutex> lock(impl_mu_);
+    impl_ = fresh;
+  }
+  if (was_started) {
+    Start();
+    Wake();
+  }
+}
 
 void OutboxWorker::Wake() {
-  impl_->committed = true;
-  impl_->Signal();
+  std::shared_ptr<Impl> impl = Current();
+  impl->committed = true;
+  impl->Signal();
 }
 
 std::map<std::string, std::optional<TimePoint>> OutboxWorker::OldestPending() const {
-  std::lock_guard<std::mutex> lock(impl_->view_mu);
-  return impl_->oldest;
+  std::shared_ptr<Impl> impl = Current();
+  std::lock_guard<std::mutex> lock(impl->view_mu);
+  return impl->oldest;
 }
 
 }  // namespace ab

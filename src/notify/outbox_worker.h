@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,7 +57,9 @@ std::map<std::string, ReceiverDelivery> DeliveryPolicies(
 // Each receiver gets its own sender threads (up to its `concurrency`, started on demand), its own
 // rate limit, circuit breaker and Retry-After hold, so a receiver that hangs until its timeout,
 // fails, or is throttled only ever holds up its own entries. Receivers missing from `policies`
-// get the defaults.
+// get the defaults. Entries of a receiver that is not configured (removed at a reload) are held
+// (IncidentStore::HoldMany: listed, discardable, never dead-lettered) until a Reconfigure, or a
+// restart, brings the receiver back: its scheduler then releases them (ReleaseHeld).
 class OutboxWorker {
  public:
   OutboxWorker(IncidentStore& store, std::map<std::string, std::unique_ptr<Notifier>> notifiers,
@@ -76,12 +79,27 @@ class OutboxWorker {
   // discard shows in IncidentStore::OutboxRequeues: the worker then reads from the start again.)
   void Wake();
 
+  // Reload: swaps the notifier set and policies. The running scheduler stops (sends in flight
+  // finish on the notifier they started with and are recorded, until `deadline`; those still out
+  // then are abandoned and stay pending, as at Stop), then a new one starts with the new set and
+  // reads every pending entry again, so a receiver added back takes up its held entries. Between
+  // the two nothing is sent. Not to be called concurrently with itself or Stop.
+  void Reconfigure(std::map<std::string, std::unique_ptr<Notifier>> notifiers,
+                   std::map<std::string, ReceiverDelivery> policies,
+                   std::chrono::steady_clock::time_point deadline);
+
   // Per receiver: created_at of its oldest pending entry (none when it has none), as of the
   // scheduler's latest pass. Safe from any thread.
   std::map<std::string, std::optional<TimePoint>> OldestPending() const;
 
  private:
   struct Impl;
+  std::shared_ptr<Impl> Current() const;
+
+  IncidentStore& store_;
+  const Clock& clock_;
+  const OutboxMetrics metrics_;
+  mutable std::mutex impl_mu_;  // guards impl_ (swapped by Reconfigure)
   std::shared_ptr<Impl> impl_;  // shared with the worker's threads: an abandoned send outlives it
 };
 

@@ -126,6 +126,16 @@ Result<Api::SourceAuthKeys> Api::ResolveSourceAuth(const SourceConfig& s) {
 Status Api::CheckSourceAuth(const SourceConfig& source) {
   auto keys = ResolveSourceAuth(source);
   return keys.ok() ? Status::Ok() : Status(keys.error());
+nlohmann::json ReloadErrorsJson(const std::vector<ConfigError>& errors) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ConfigError& e : errors) {
+    out.push_back({{"file", e.file},
+                   {"line", e.line},
+                   {"column", e.col},
+                   {"message", e.message},
+                   {"text", e.file.empty() ? e.message : e.ToString()}});
+  }
+  return out;
 }
 
 Result<std::unique_ptr<Api>> Api::Create(ApiDeps deps) {
@@ -195,6 +205,19 @@ void Api::Route(HttpRequest&& req,
   if (path == "/-/ready") {
     if (!deps_.pipeline->healthy()) return done(path, Unavailable("store unavailable"));
     return done(path, HttpResponse::Json(200, R"({"status":"ready"})"));
+  }
+  if (path == "/-/reload" && deps_.reload) {
+    if (!post) return method_not_allowed(path);
+    return OffHttpThread(path, done, [this] {
+      ReloadOutcome outcome = deps_.reload();
+      if (outcome.ok) return HttpResponse::Json(200, R"({"status":"success"})");
+      nlohmann::json body = {
+          {"error", "configuration not reloaded: " + std::to_string(outcome.errors.size()) +
+                        " error(s); the previous configuration keeps serving"},
+          {"errors", ReloadErrorsJson(outcome.errors)}};
+      return HttpResponse::Json(
+          400, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    });
   }
   if (path == "/metrics") {
     if (!get) return method_not_allowed(path);

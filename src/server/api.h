@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 #include <vector>
@@ -20,6 +21,12 @@
 
 namespace ab {
 
+// What a configuration reload did (POST /-/reload answers 200, or 400 listing `errors`).
+struct ReloadOutcome {
+  bool ok = false;
+  std::vector<ConfigError> errors;  // file:line:col where known (file "" otherwise)
+};
+
 struct ApiDeps {
   const Config* config = nullptr;
   IncidentStore* store = nullptr;
@@ -29,7 +36,14 @@ struct ApiDeps {
   std::function<void()> wake_outbox;  // after an outbox retry or discard
   // Store reads and outbox actions run here, never on the HTTP threads (null: inline, in tests).
   BlockingPool* blocking = nullptr;
+  // POST /-/reload (run on `blocking`); null: the route answers 404.
+  std::function<ReloadOutcome()> reload;
+  // Keeps `config` alive while this Api (and the requests holding it) lives; may be null when the
+  // caller owns it for longer.
+  std::shared_ptr<const Config> config_owner;
 };
+
+nlohmann::json ReloadErrorsJson(const std::vector<ConfigError>& errors);
 
 class Api {
  public:

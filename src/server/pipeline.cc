@@ -67,9 +67,16 @@ struct ChangesMark {
 IngestPipeline::IngestPipeline(Engine& engine, IncidentStore& store, const Config& config,
                                const Clock& clock, Metrics* metrics,
                                std::function<void()> on_outbox, PipelineOptions options)
+    : IngestPipeline(engine, store, std::shared_ptr<const Config>(&config, [](const Config*) {}),
+                     clock, metrics, std::move(on_outbox), std::move(options)) {}
+
+IngestPipeline::IngestPipeline(Engine& engine, IncidentStore& store,
+                               std::shared_ptr<const Config> config, const Clock& clock,
+                               Metrics* metrics, std::function<void()> on_outbox,
+                               PipelineOptions options)
     : engine_(engine),
       store_(store),
-      config_(config),
+      config_(std::move(config)),
       clock_(clock),
       metrics_(metrics),
       on_outbox_(std::move(on_outbox)),
@@ -82,6 +89,7 @@ Status IngestPipeline::Start() {
   if (!state.ok()) return state.error();
   size_t alerts = state->alerts.size(), incidents = state->incidents.size();
   engine_.Restore(std::move(state->alerts), std::move(state->incidents));
+  CommitFlags();
   stats_ = engine_.Stats();
   incident_counts_ = engine_.CountIncidents();
   Log(LogLevel::kInfo, "state restored",
@@ -123,6 +131,15 @@ bool IngestPipeline::SubmitAction(Action action, ActionDone done) {
   Batch b;
   b.action = std::move(action);
   b.action_done = std::move(done);
+  return Enqueue(std::move(b));
+}
+
+bool IngestPipeline::Reload(std::shared_ptr<const Config> config,
+                            std::shared_ptr<const RuleSet> rules, Done done) {
+  Batch b;
+  b.reload_config = std::move(config);
+  b.reload_rules = std::move(rules);
+  b.done = std::move(done);
   return Enqueue(std::move(b));
 }
 
@@ -172,7 +189,13 @@ std::vector<IncidentCount> IngestPipeline::incident_counts() const {
 }
 
 void IngestPipeline::Apply(Batch& b, Group& group, TimePoint now) {
-  if (b.action) {
+  if (b.reload_rules) {
+    group.changes.Merge(engine_.SetRules(std::move(b.reload_rules)));
+    config_ = std::move(b.reload_config);
+    Done done = std::move(b.done);
+    b.done = nullptr;  // answered now: the swap is done; the flag rows commit with the group
+    if (done) done(Status::Ok());
+  } else if (b.action) {
     group.changes.Merge(RunAction(b, now, group.archived));
   } else {
     const auto started = std::chrono::steady_clock::now();
@@ -190,6 +213,7 @@ bool IngestPipeline::HandOff(Group& group) {
   cv_.wait(lock, [&] { return !store_busy_ || store_failed_; });
   if (store_failed_) return false;
   if (group.empty()) return true;
+  group.config = config_;
   handed_ = std::move(group);
   group = Group{};
   store_busy_ = true;
@@ -226,6 +250,7 @@ void IngestPipeline::Rebuild() {
     auto state = store_.Load();
     if (state.ok()) {
       engine_.Restore(std::move(state->alerts), std::move(state->incidents));
+      CommitFlags();
       EngineStats s = engine_.Stats();
       const bool was_ok = engine_ok_.exchange(true);
       {
@@ -243,6 +268,19 @@ void IngestPipeline::Rebuild() {
   next_rebuild_ = std::chrono::steady_clock::now() + options_.rebuild_retry;
   Log(LogLevel::kError, "rebuilding the engine from the store failed; not ready",
       {{"error", error}});
+}
+
+void IngestPipeline::CommitFlags() {
+  // Only the engine thread (or Start, before it runs) writes here, and the store thread is idle.
+  Changes flags = engine_.FlagOrphans();
+  if (flags.empty()) return;
+  if (Status st = store_.Commit(flags, {}); !st.ok()) {
+    Log(LogLevel::kError, "storing the orphaned flags failed",
+        {{"incidents", flags.incidents.size()}, {"error", st.error().message}});
+    return;
+  }
+  Log(LogLevel::kWarn, "open incidents whose rule is gone are flagged orphaned",
+      {{"incidents", flags.incidents.size()}});
 }
 
 void IngestPipeline::RecoverFromEngineFault(Group& group) {
@@ -366,6 +404,7 @@ bool IngestPipeline::EngineTurn(Group& group, std::vector<Batch>& taken, TimePoi
     stats_ = s;
     // Never past a failed commit: this group was computed on top of it (see Recover).
     if (!store_busy_ && !store_failed_ && !group.empty()) {
+      group.config = config_;
       handed_ = std::move(group);
       group = Group{};
       store_busy_ = true;
@@ -452,7 +491,7 @@ Status IngestPipeline::Commit(Group& group) {
   const Changes& changes = group.changes;
   if (changes.empty()) return Status::Ok();
   const TimePoint now = clock_.now();
-  std::vector<OutboxEntry> outbox = PlanOutbox(changes, config_, now);
+  std::vector<OutboxEntry> outbox = PlanOutbox(changes, *group.config, now);
   auto started = std::chrono::steady_clock::now();
   Status status = store_.Commit(changes, outbox);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

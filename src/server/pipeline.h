@@ -69,8 +69,12 @@ class IngestPipeline {
   // The outcome is only meaningful when the status is ok (committed).
   using ActionDone = std::function<void(const Status&, const ActionOutcome&)>;
 
+  // `config` must outlive the pipeline (or until a Reload replaces it).
   IngestPipeline(Engine& engine, IncidentStore& store, const Config& config, const Clock& clock,
                  Metrics* metrics, std::function<void()> on_outbox, PipelineOptions options = {});
+  IngestPipeline(Engine& engine, IncidentStore& store, std::shared_ptr<const Config> config,
+                 const Clock& clock, Metrics* metrics, std::function<void()> on_outbox,
+                 PipelineOptions options = {});
   ~IngestPipeline();
 
   // Restores the engine from the store and starts the threads.
@@ -84,6 +88,13 @@ class IngestPipeline {
   bool Submit(std::vector<Alert> alerts, Done done, size_t bytes = 0);
   // Queues a person's action; `done` runs on the store thread after the commit.
   bool SubmitAction(Action action, ActionDone done);
+  // Reload: queued like a batch, so that every batch before it runs on the old rules and every
+  // one after it on the new ones. The engine swaps its rule set (Engine::SetRules: incidents
+  // whose rule vanished are flagged, the flag rows commit with the group) and the outbox is
+  // planned with `config` from then on. `done` runs on the engine thread once swapped (ok), or
+  // with an error when the pipeline could not take it (stopping, not ready).
+  bool Reload(std::shared_ptr<const Config> config, std::shared_ptr<const RuleSet> rules,
+              Done done);
 
   EngineStats stats() const;
   // Open and pending incidents by state and priority, as of the last tick (for metrics).
@@ -101,6 +112,9 @@ class IngestPipeline {
     ActionOutcome outcome;
     Status lookup;  // reading an archived incident failed
     size_t bytes = 0;
+    // A reload (see Reload): both set.
+    std::shared_ptr<const Config> reload_config;
+    std::shared_ptr<const RuleSet> reload_rules;
   };
   // Batches the engine has run, to be committed together.
   struct Group {
@@ -109,6 +123,8 @@ class IngestPipeline {
     // Incidents acted on in this group that the engine does not hold, so that a second action on
     // one sees the first.
     std::map<int64_t, Incident> archived;
+    // The configuration the engine ran on when the group was handed over (plans its outbox).
+    std::shared_ptr<const Config> config;
     bool empty() const { return batches.empty() && changes.empty(); }
   };
   bool Enqueue(Batch batch);
@@ -130,6 +146,9 @@ class IngestPipeline {
   // Restores the engine from the store; on failure the engine is marked unusable and the rebuild
   // is retried after options_.rebuild_retry.
   void Rebuild();
+  // After a Restore: stores the orphaned flags the engine derives from its rules (a rule removed
+  // while stopped). A failure is logged; the next change of each incident writes its row anyway.
+  void CommitFlags();
   // After an exception in the engine: commits what `group` held before it, then rebuilds.
   void RecoverFromEngineFault(Group& group);
   // On the store thread.
@@ -140,7 +159,7 @@ class IngestPipeline {
 
   Engine& engine_;
   IncidentStore& store_;
-  const Config& config_;
+  std::shared_ptr<const Config> config_;  // the engine thread's; groups carry their own
   const Clock& clock_;
   Metrics* metrics_;
   std::function<void()> on_outbox_;

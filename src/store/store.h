@@ -102,6 +102,18 @@ class IncidentStore {
     (void)ids, (void)error;
     return MakeError("this store cannot dead-letter outbox entries in bulk");
   }
+  // Entries of a receiver that is not configured (removed at a reload): pending -> held, with
+  // `reason` as their last_error. Listed, discardable; ReleaseHeld gives them back.
+  virtual Status HoldMany(const std::vector<int64_t>& ids, const std::string& reason) {
+    (void)ids, (void)reason;
+    return MakeError("this store cannot hold outbox entries in bulk");
+  }
+  // A receiver is configured (again): its held entries that no dead entry of their key comes
+  // before go back to pending, due at `now`. Returns how many.
+  virtual Result<int64_t> ReleaseHeld(const std::string& receiver, TimePoint now) {
+    (void)receiver, (void)now;
+    return MakeError("this store cannot release held outbox entries");
+  }
   // Earliest next_attempt_at of any pending entry, or none when nothing is pending.
   virtual Result<std::optional<TimePoint>> NextOutboxDue() = 0;
   // Marks (below) apply to a pending entry; marking one that is already in the target state

@@ -118,7 +118,8 @@ class WithTokens(unittest.TestCase):
                        ("GET", "/api/v1/outbox"), ("GET", "/metrics")]
         write_routes = [("POST", f"/api/v1/incidents/{iid}/note", {"text": "looking"}),
                         ("POST", "/api/v1/outbox/999999/retry", None),
-                        ("POST", "/api/v1/outbox/999999/discard", None)]
+                        ("POST", "/api/v1/outbox/999999/discard", None),
+                        ("POST", "/-/reload", None)]
         for method, path in open_routes:
             self.assertEqual(self.call(method, path)[0], 200, path)
         for method, path in read_routes:
@@ -135,6 +136,8 @@ class WithTokens(unittest.TestCase):
             self.assertIn("needs a write token", answer["error"])
             status, _ = self.call(method, path, WRITE_TOKEN, body)
             self.assertIn(status, (200, 404), path)  # admitted; entry 999999 does not exist
+            if path == "/-/reload":
+                self.assertEqual(status, 200, path)  # the same valid configuration, reloaded
         status, headers, _ = raw_request(self.bridge.port, "GET", "/api/v1/incidents")
         self.assertEqual((status, headers["www-authenticate"]), (401, 'Bearer realm="alertbridge"'))
 

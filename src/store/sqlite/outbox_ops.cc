@@ -151,19 +151,28 @@ Status SqliteStore::MarkDead(int64_t id, int attempts, const std::string& error)
 }
 
 Status SqliteStore::MarkDeadMany(const std::vector<int64_t>& ids, const std::string& error) {
+  return MovePendingMany(ids, error, OutboxState::kDead, "dead-lettering");
+}
+
+Status SqliteStore::HoldMany(const std::vector<int64_t>& ids, const std::string& reason) {
+  return MovePendingMany(ids, reason, OutboxState::kHeld, "holding");
+}
+
+Status SqliteStore::MovePendingMany(const std::vector<int64_t>& ids, const std::string& error,
+                                    OutboxState to, const std::string& what) {
   if (ids.empty()) return Status::Ok();
   std::lock_guard lock(writer_.mu);
-  const std::string context = "dead-lettering " + std::to_string(ids.size()) + " outbox entries";
+  const std::string context = what + " " + std::to_string(ids.size()) + " outbox entries";
   Result<Transaction> tx = Transaction::Begin(writer_.db, Transaction::Mode::kWrite);
   if (!tx.ok()) return MakeError(context + ": " + tx.error().message);
   Result<Stmt> st = writer_.db.Prepare(
-      "UPDATE outbox SET state = 'dead', last_error = ?2 WHERE id = ?1 AND state = 'pending' "
+      "UPDATE outbox SET state = ?3, last_error = ?2 WHERE id = ?1 AND state = 'pending' "
       "RETURNING receiver");
   if (!st.ok()) return st.error();
   std::map<std::string, int64_t> moved;
   for (int64_t id : ids) {
     st->Reset();
-    st->Bind(1, id).Bind(2, error);
+    st->Bind(1, id).Bind(2, error).Bind(3, ToString(to));
     while (true) {
       Result<bool> row = st->Step();
       if (!row.ok()) return MakeError(context + ": " + row.error().message);
@@ -172,10 +181,26 @@ Status SqliteStore::MarkDeadMany(const std::vector<int64_t>& ids, const std::str
     }
   }
   if (Status s = tx->Commit(); !s.ok()) return MakeError(context + ": " + s.error().message);
-  for (const auto& [receiver, n] : moved) {
-    tally_.Move(receiver, OutboxState::kPending, OutboxState::kDead, n);
-  }
+  for (const auto& [receiver, n] : moved) tally_.Move(receiver, OutboxState::kPending, to, n);
   return Status::Ok();
+}
+
+Result<int64_t> SqliteStore::ReleaseHeld(const std::string& receiver, TimePoint now) {
+  std::lock_guard lock(writer_.mu);
+  Result<Stmt> st = writer_.db.Prepare(
+      "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = '' "
+      "WHERE receiver = ?1 AND state = 'held' AND NOT EXISTS "
+      "(SELECT 1 FROM outbox d WHERE d.incident_id = outbox.incident_id AND "
+      "d.receiver = outbox.receiver AND d.state = 'dead' AND d.id < outbox.id)");
+  if (!st.ok()) return st.error();
+  st->Bind(1, receiver).Bind(2, now);
+  if (Status s = st->Run(); !s.ok()) {
+    return MakeError("releasing the held outbox entries of " + receiver + ": " + s.error().message);
+  }
+  const int64_t released = writer_.db.ChangedRows();
+  tally_.Move(receiver, OutboxState::kHeld, OutboxState::kPending, released);
+  if (released > 0) ++requeues_;
+  return released;
 }
 
 Result<std::vector<int64_t>> SqliteStore::HoldBehindDead(int64_t incident_id,

@@ -13,7 +13,7 @@ const char kIncidentColumns[] =
     "id, key, rule, group_labels, group_hash, occurrence, state, base_severity, priority, title, "
     "summary, owner_team, owner_commander, runbook, receivers, alerts_total, alerts_firing, "
     "created_at, declared_at, acknowledged_at, resolved_at, closed_at, last_seq, accounts, "
-    "trigger_since, resolution, resolved_by_hand, held_open, priority_by_hand";
+    "trigger_since, resolution, resolved_by_hand, held_open, priority_by_hand, orphaned";
 const char kEventColumns[] = "incident_id, seq, type, at, actor, details";
 const char kOutboxColumns[] =
     "id, incident_id, event_seq, receiver, event_id, event_type, payload, state, attempts, "
@@ -39,9 +39,9 @@ const char kUpsertIncident[] =
     "base_severity, priority, title, summary, owner_team, owner_commander, runbook, receivers, "
     "alerts_total, alerts_firing, created_at, declared_at, acknowledged_at, resolved_at, "
     "closed_at, last_seq, accounts, trigger_since, resolution, resolved_by_hand, held_open, "
-    "priority_by_hand) "
+    "priority_by_hand, orphaned) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29) "
+    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30) "
     "ON CONFLICT (id) DO UPDATE SET key = excluded.key, rule = excluded.rule, "
     "group_labels = excluded.group_labels, group_hash = excluded.group_hash, "
     "occurrence = excluded.occurrence, state = excluded.state, "
@@ -55,7 +55,7 @@ const char kUpsertIncident[] =
     "last_seq = excluded.last_seq, accounts = excluded.accounts, "
     "trigger_since = excluded.trigger_since, resolution = excluded.resolution, "
     "resolved_by_hand = excluded.resolved_by_hand, held_open = excluded.held_open, "
-    "priority_by_hand = excluded.priority_by_hand";
+    "priority_by_hand = excluded.priority_by_hand, orphaned = excluded.orphaned";
 
 const char kInsertEvent[] =
     "INSERT INTO events (incident_id, seq, type, at, actor, details) "
@@ -67,7 +67,8 @@ const char kInsertOutbox[] =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 const char kInsertMembership[] =
-    "INSERT OR IGNORE INTO incident_alerts (incident_id, alert_id, fingerprint) VALUES (?1, ?2, ?3)";
+    "INSERT OR IGNORE INTO incident_alerts (incident_id, alert_id, fingerprint) VALUES (?1, ?2, "
+    "?3)";
 
 const char kUpsertExternalRef[] =
     "INSERT INTO external_refs (incident_id, receiver, type, id, url) "
@@ -159,7 +160,8 @@ void BindIncident(Stmt& st, const Incident& inc) {
       .Bind(26, inc.resolution)
       .Bind(27, int64_t{inc.resolved_by_hand})
       .Bind(28, int64_t{inc.held_open})
-      .Bind(29, int64_t{inc.priority_by_hand});
+      .Bind(29, int64_t{inc.priority_by_hand})
+      .Bind(30, int64_t{inc.orphaned});
 }
 
 Status ReadIncident(const Stmt& st, Incident* out) {
@@ -202,6 +204,7 @@ Status ReadIncident(const Stmt& st, Incident* out) {
   inc.resolved_by_hand = st.Int(26) != 0;
   inc.held_open = st.Int(27) != 0;
   inc.priority_by_hand = st.Int(28) != 0;
+  inc.orphaned = st.Int(29) != 0;
   inc.external_refs.clear();
   return Status::Ok();
 }

@@ -187,6 +187,10 @@ CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';
 UPDATE outbox SET next_attempt_at = created_at
   WHERE state = 'pending' AND next_attempt_at >= 253402300800000;
 )sql",
+      // 7: an incident whose rule vanished at a reload is flagged `orphaned` (CONTRACTS.md).
+      R"sql(
+ALTER TABLE incidents ADD COLUMN orphaned INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }

@@ -3,7 +3,8 @@
 // Threads: the committer thread writes, delivery workers read due entries and mark them, HTTP
 // threads query. Each kind gets its own connection with its own mutex, so that a WAL reader never
 // waits for the writer's fsync and a long API query never delays the next delivery:
-//   writer_  Commit, Mark*, MarkDeadMany, HoldBehindDead (its update), RetryOutbox,
+//   writer_  Commit, Mark*, MarkDeadMany, HoldMany, ReleaseHeld, HoldBehindDead (its update),
+//            RetryOutbox,
 //            DiscardOutbox, AddExternalRef, Flush (CountOutbox answers from tally_, which these
 //            writes keep up to date: no query)
 //   outbox_  DueOutbox, PendingOutbox, NextOutboxDue, ExternalRefs, HoldBehindDead (its read)
@@ -42,6 +43,8 @@ class SqliteStore final : public IncidentStore {
   Result<std::vector<OutboxEntry>> PendingOutbox(const std::string& receiver, int64_t after_id,
                                                  int limit) override;
   Status MarkDeadMany(const std::vector<int64_t>& ids, const std::string& error) override;
+  Status HoldMany(const std::vector<int64_t>& ids, const std::string& reason) override;
+  Result<int64_t> ReleaseHeld(const std::string& receiver, TimePoint now) override;
   // PendingOutbox's query (?1 after_id, ?2 limit, ?3 receiver), for tests of its plan.
   static std::string PendingOutboxQuery(bool one_receiver);
   Result<std::optional<TimePoint>> NextOutboxDue() override;
@@ -113,6 +116,9 @@ class SqliteStore final : public IncidentStore {
                          OutboxState to, const std::function<void(Stmt&)>& bind);
   // An operator's action: `sql` changes entry ?1 (bound with ?2 = now) to `to` when its state
   // allows, then the entries held behind it are released, in one transaction.
+  // pending -> `to` for each of `ids`, with `error` as last_error, in one transaction.
+  Status MovePendingMany(const std::vector<int64_t>& ids, const std::string& error, OutboxState to,
+                         const std::string& what);
   Result<std::optional<OutboxState>> OperatorAction(const std::string& sql, int64_t id,
                                                     TimePoint now, const std::string& what,
                                                     OutboxState to);

@@ -119,16 +119,41 @@ class FakeStore final : public IncidentStore {
   }
 
   Status MarkDeadMany(const std::vector<int64_t>& ids, const std::string& error) override {
+    return MovePendingMany(ids, error, OutboxState::kDead);
+  }
+  Status HoldMany(const std::vector<int64_t>& ids, const std::string& reason) override {
+    return MovePendingMany(ids, reason, OutboxState::kHeld);
+  }
+  Status MovePendingMany(const std::vector<int64_t>& ids, const std::string& error,
+                         OutboxState to) {
     std::lock_guard<std::mutex> lock(mu_);
     ++state_.writes;
     for (int64_t id : ids) {
       auto it = state_.outbox.find(id);
       if (it == state_.outbox.end() || it->second.state != OutboxState::kPending) continue;
-      it->second.state = OutboxState::kDead;
+      it->second.state = to;
       it->second.last_error = error;
     }
     cv_.notify_all();
     return Status::Ok();
+  }
+
+  Result<int64_t> ReleaseHeld(const std::string& receiver, TimePoint now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t released = 0;
+    for (auto& [id, e] : state_.outbox) {
+      if (e.receiver == receiver && e.state == OutboxState::kHeld && !DeadBefore(e)) {
+        e.state = OutboxState::kPending;
+        e.next_attempt_at = now;
+        e.last_error.clear();
+        ++released;
+      }
+    }
+    if (released > 0) {
+      ++state_.writes;
+      cv_.notify_all();
+    }
+    return released;
   }
 
   Result<std::optional<TimePoint>> NextOutboxDue() override {

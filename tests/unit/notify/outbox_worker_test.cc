@@ -1,3 +1,8 @@
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "outbox_worker_fixture.h"
 
 namespace ab::testing {
@@ -265,20 +270,78 @@ TEST_F(OutboxWorkerTest, HungReceiverDoesNotDelayAnotherReceiver) {
   for (int64_t id : {s1, s2, s3}) EXPECT_TRUE(WaitState(id, OutboxState::kDelivered)) << id;
 }
 
-TEST_F(OutboxWorkerTest, EntryForRemovedReceiverIsDead) {
-  const int64_t id = store_.Add(Entry(1, "gone", 1));
+// A receiver removed at a reload: its entries are held (no attempt, no dead letter) until a
+// reload adds it back, which delivers them.
+TEST_F(OutboxWorkerTest, EntryForRemovedReceiverIsHeldUntilItIsConfiguredAgain) {
+  const int64_t held = store_.Add(Entry(1, "gone", 1));
+  const int64_t other = store_.Add(Entry(2, "ops", 1));
   std::map<std::string, std::unique_ptr<Notifier>> n;
-  n["ops"] =
-      std::make_unique<ScriptedNotifier>([](const OutboxEntry&) { return SendResult::Ok(); });
+  Add(n, "ops", [](const OutboxEntry&) { return SendResult::Ok(); });
   StartWorker(std::move(n));
 
-  ASSERT_TRUE(WaitState(id, OutboxState::kDead));
-  const OutboxEntry e = store_.Get(id);
-  EXPECT_NE(e.last_error.find("\"gone\""), std::string::npos) << e.last_error;
-  EXPECT_NE(e.last_error.find("not configured"), std::string::npos) << e.last_error;
+  ASSERT_TRUE(WaitState(held, OutboxState::kHeld));
+  ASSERT_TRUE(WaitState(other, OutboxState::kDelivered));
+  OutboxEntry e = store_.Get(held);
   EXPECT_EQ(e.attempts, 0);
-  EXPECT_TRUE(metrics_.WaitFor("gone/dead_letter", 1));
-  EXPECT_EQ(metrics_.Get("gone/dead"), 0);  // no attempt was made
+  EXPECT_NE(e.last_error.find("\"gone\" is not configured"), std::string::npos) << e.last_error;
+  EXPECT_EQ(metrics_.Get("gone/dead_letter"), 0);
+
+  std::atomic<int> sent{0};
+  std::map<std::string, std::unique_ptr<Notifier>> again;
+  Add(again, "ops", [](const OutboxEntry&) { return SendResult::Ok(); });
+  Add(again, "gone", [&sent](const OutboxEntry&) {
+    ++sent;
+    return SendResult::Ok();
+  });
+  worker_->Reconfigure(std::move(again), {}, std::chrono::steady_clock::now() + kDeadline);
+  ASSERT_TRUE(WaitState(held, OutboxState::kDelivered));
+  EXPECT_EQ(store_.Get(held).attempts, 1);
+  EXPECT_EQ(sent.load(), 1);
+  EXPECT_EQ(store_.Get(other).attempts, 1);  // delivered entries are not sent again
+}
+
+// A send in flight at a reload finishes on the notifier it started with and is recorded.
+TEST_F(OutboxWorkerTest, ASendInFlightAtAReconfigureFinishesOnItsNotifier) {
+  const int64_t id = store_.Add(Entry(1, "ops", 1));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool started = false, release = false;
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  Add(n, "ops", [&](const OutboxEntry&) {
+    std::unique_lock<std::mutex> lock(mu);
+    started = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return SendResult::Ok();
+  });
+  StartWorker(std::move(n));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, kDeadline, [&] { return started; }));
+  }
+  std::atomic<int> new_sends{0};
+  std::map<std::string, std::unique_ptr<Notifier>> fresh;
+  Add(fresh, "ops", [&new_sends](const OutboxEntry&) {
+    ++new_sends;
+    return SendResult::Ok();
+  });
+  std::thread reload([&] {
+    worker_->Reconfigure(std::move(fresh), {}, std::chrono::steady_clock::now() + kDeadline);
+  });
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  reload.join();
+  ASSERT_TRUE(WaitState(id, OutboxState::kDelivered));
+  EXPECT_EQ(store_.Get(id).attempts, 1);
+  EXPECT_EQ(new_sends.load(), 0);  // not sent again by the new notifier
+
+  const int64_t next = store_.Add(Entry(2, "ops", 1));
+  worker_->Wake();
+  ASSERT_TRUE(WaitState(next, OutboxState::kDelivered));
+  EXPECT_EQ(new_sends.load(), 1);  // later entries go to the new one
 }
 
 TEST_F(OutboxWorkerTest, StoresTheExternalRefTheReceiverReturns) {

@@ -16,8 +16,8 @@ class ApiStoreReadsTest : public PipelineFaultTest {
   void SetUp() override {
     PipelineFaultTest::SetUp();
     Start();
-    auto api = Api::Create(
-        ApiDeps{&config_, faulty_.get(), pipeline_.get(), &metrics_, &clock_, nullptr, &pool_});
+    auto api = Api::Create(ApiDeps{
+        &config_, faulty_.get(), pipeline_.get(), &metrics_, &clock_, nullptr, &pool_, {}, {}});
     ASSERT_TRUE(api.ok()) << api.error().message;
     api_ = std::move(*api);
   }

@@ -148,6 +148,35 @@ TEST_F(OutboxWindowTest, MarkDeadManyDeadLettersPendingEntriesInOneWrite) {
   ExpectCountsAgree("after the bulk dead letter");
 }
 
+// A receiver removed at a reload: its pending entries are held, then released when it is
+// configured again, except those behind a dead entry of their key.
+TEST_F(OutboxWindowTest, HoldManyThenReleaseHeldGivesARemovedReceiverItsEntriesBack) {
+  MustCommit(Changes{}, {MakeOutbox(inc_, 1, "gone", At(0)), MakeOutbox(other_, 1, "gone", At(0)),
+                         MakeOutbox(other_, 2, "gone", At(0)), MakeOutbox(inc_, 2, "hook", At(0))});
+  const std::vector<int64_t> ids = Ids("", 0, 10);
+  ASSERT_EQ(ids.size(), 4u);
+  ASSERT_TRUE(store_->MarkDead(ids[1], 3, "HTTP 400").ok());  // other_'s first: dead
+  ASSERT_TRUE(
+      store_->HoldMany({ids[0], ids[1], ids[2]}, "receiver \"gone\" is not configured").ok());
+  Result<std::vector<OutboxEntry>> held = store_->ListOutbox({OutboxState::kHeld, 10});
+  ASSERT_TRUE(held.ok());
+  ASSERT_EQ(held->size(), 2u);  // the dead one is left alone
+  EXPECT_EQ((*held)[0].last_error, "receiver \"gone\" is not configured");
+  ExpectCountsAgree("after holding");
+
+  const uint64_t requeues = store_->OutboxRequeues();
+  Result<int64_t> released = store_->ReleaseHeld("gone", At(5));
+  ASSERT_TRUE(released.ok()) << released.error().message;
+  EXPECT_EQ(*released, 1);  // other_'s second stays held behind its dead entry
+  EXPECT_GT(store_->OutboxRequeues(), requeues);
+  EXPECT_EQ(Ids("gone", 0, 10), std::vector<int64_t>{ids[0]});
+  held = store_->ListOutbox({OutboxState::kHeld, 10});
+  ASSERT_TRUE(held.ok());
+  ASSERT_EQ(held->size(), 1u);
+  EXPECT_EQ((*held)[0].id, ids[2]);
+  ExpectCountsAgree("after releasing");
+}
+
 // Every way an entry changes state, in a random order, keeps the kept counts equal to a count of
 // the table; and a restart reads them afresh.
 TEST_F(OutboxWindowTest, KeptCountsAgreeWithTheTableThroughEveryTransition) {

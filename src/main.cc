@@ -119,6 +119,19 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   OutboxWorker worker(**store, std::move(*notifiers), DeliveryPolicies(config.receivers), clock,
                       outbox_metrics);
   Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
+  engine.SetResponsePolicy(config.severities);
+  {
+    // Silences in force: the maintenance windows of alertbridge.yml and those made through the
+    // API (stored).
+    auto stored = (*store)->ListSilences();
+    if (!stored.ok()) {
+      spdlog::critical("msg=\"cannot read silences\" error=\"{}\"", stored.error().message);
+      return kExitConfig;
+    }
+    std::vector<Silence> silences = config.silences;
+    silences.insert(silences.end(), stored->begin(), stored->end());
+    engine.SetSilences(std::move(silences));
+  }
   IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
   if (Status st = pipeline.Start(); !st.ok()) {
     spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);

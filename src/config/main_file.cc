@@ -77,7 +77,7 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   MainFile main;
   MapReader top(Root(root),
                 {"listen", "external_url", "storage", "rules", "receivers", "accounts", "sources",
-                 "server", "log"},
+                 "server", "log", "severities", "silences"},
                 diag);
   if (const Value* v = top.Find("listen")) {
     std::string listen;
@@ -120,6 +120,10 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   if (const Value* v = top.Find("sources")) ParseSources(*v, diag, &cfg->sources);
   if (const Value* v = top.Find("server")) ParseServer(*v, diag, &cfg->server);
   if (const Value* v = top.Find("log")) ParseLog(*v, diag, cfg);
+  if (const Value* v = top.Find("severities")) {
+    ParseSeverities(*v, diag, &cfg->severities, &main.escalation_refs);
+  }
+  if (const Value* v = top.Find("silences")) ParseSilences(*v, diag, &cfg->silences);
   return main;
 }
 

@@ -135,6 +135,7 @@ void Engine::Reopen(Incident& inc, TimePoint now, nlohmann::json details, Step& 
   inc.alerts_firing = FiringCount(inc);
   tallies_[inc.id] = BuildTally(inc);
   if (inc.alerts_firing > 0) inc.held_open = false;
+  RestartSla(inc, now);
   Emit(inc, EventType::kReopened, now, std::move(details), step, std::move(actor));
 }
 

@@ -33,6 +33,9 @@ class Metrics {
   void Circuit(const std::string& receiver, std::string_view state);
   void Connections(int delta);
   void ConnectionRejected();
+  // Incident operations, from committed events: time to acknowledge and to resolve (histograms by
+  // severity), SLA breaches and escalations.
+  void IncidentEvent(const Event& event, const Incident& snapshot);
 
   // Values read at scrape time.
   std::function<OutboxCounts()> outbox_counts;
@@ -61,6 +64,12 @@ class Metrics {
   prometheus::Gauge& outbox_dead_;
   prometheus::Gauge& firing_alerts_;
   prometheus::Gauge& open_incidents_;
+  // Registered by RegisterIncidentMetrics (kept out of the initialiser list above).
+  void RegisterIncidentMetrics();
+  prometheus::Family<prometheus::Histogram>* time_to_ack_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* time_to_resolve_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sla_breaches_ = nullptr;
+  prometheus::Family<prometheus::Counter>* escalations_ = nullptr;
 };
 
 }  // namespace ab

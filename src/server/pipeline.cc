@@ -88,6 +88,13 @@ bool IngestPipeline::SubmitAction(Action action, ActionDone done) {
   return Enqueue(std::move(b));
 }
 
+bool IngestPipeline::SubmitCommand(Command command, Done done) {
+  Batch b;
+  b.command = std::move(command);
+  b.done = std::move(done);
+  return Enqueue(std::move(b));
+}
+
 bool IngestPipeline::Enqueue(Batch batch) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -127,6 +134,8 @@ EngineStats IngestPipeline::stats() const {
 void IngestPipeline::Apply(Batch& b, Group& group, TimePoint now) {
   if (b.action) {
     group.changes.Merge(RunAction(b, now, group.archived));
+  } else if (b.command) {
+    b.command(engine_, now, group.changes);
   } else {
     engine_.Ingest(b.alerts, now, group.changes);
   }
@@ -267,6 +276,7 @@ Status IngestPipeline::Commit(Group& group) {
       if (rec.event.type == EventType::kDeclared) {
         metrics_->IncidentDeclared(rec.snapshot.rule, std::string(ToString(rec.snapshot.priority)));
       }
+      metrics_->IncidentEvent(rec.event, rec.snapshot);
     }
   }
   for (const EventRecord& rec : changes.events) {

@@ -60,6 +60,10 @@ class IngestPipeline {
   bool Submit(std::vector<Alert> alerts, Done done);
   // Queues a person's action; `done` runs on the store thread after the commit.
   bool SubmitAction(Action action, ActionDone done);
+  // Queues any other engine input (a silence made or ended through the API): run on the engine
+  // thread into the current group, answered after its commit like an alert batch.
+  using Command = std::function<void(Engine&, TimePoint, Changes&)>;
+  bool SubmitCommand(Command command, Done done);
 
   EngineStats stats() const;
   bool healthy() const { return healthy_; }
@@ -71,6 +75,7 @@ class IngestPipeline {
     Done done;
     std::optional<Action> action;
     ActionDone action_done;
+    Command command;
     ActionOutcome outcome;
     Status lookup;  // reading an archived incident failed
   };

@@ -98,6 +98,11 @@ class IncidentStore {
   // Queries for the HTTP API (safe to call from any thread, concurrently with Commit).
   virtual Result<IncidentPage> ListIncidents(const IncidentQuery& q) = 0;
   virtual Result<std::optional<IncidentDetail>> GetIncident(int64_t id) = 0;
+  // Incidents declared in [from, to) with their timelines (no alerts), oldest first: what KPIs
+  // are computed from.
+  virtual Result<std::vector<IncidentDetail>> IncidentHistory(TimePoint from, TimePoint to) = 0;
+  // Every silence made through the API (expired ones too), newest change first.
+  virtual Result<std::vector<Silence>> ListSilences() = 0;
 
   // Makes sure everything committed is on disk (checkpoint) before shutdown.
   virtual Status Flush() = 0;

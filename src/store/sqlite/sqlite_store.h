@@ -7,7 +7,7 @@
 //            AddExternalRef, Flush
 //   outbox_  DueOutbox, NextOutboxDue, CountOutbox, ExternalRefs, HoldBehindDead (its read)
 //            (the delivery path)
-//   api_     Load, ListIncidents, GetIncident, ListOutbox
+//   api_     Load, ListIncidents, GetIncident, ListOutbox, IncidentHistory, ListSilences
 //   (and the checkpointer's own connection, on its own thread: checkpointer.h)
 // Every read that touches more than one table runs in one read transaction (one snapshot).
 #pragma once
@@ -50,6 +50,8 @@ class SqliteStore final : public IncidentStore {
 
   Result<IncidentPage> ListIncidents(const IncidentQuery& q) override;
   Result<std::optional<IncidentDetail>> GetIncident(int64_t id) override;
+  Result<std::vector<IncidentDetail>> IncidentHistory(TimePoint from, TimePoint to) override;
+  Result<std::vector<Silence>> ListSilences() override;
 
   Status Flush() override;
 

@@ -83,7 +83,7 @@ TEST(ReceiversFileTest, ReportsEveryErrorOfAFileAtOnce) {
                               kTypes + ")",
                           f + "7:5: missing required key \"url\"",
                           f + "11:5: unknown key \"url\" (valid: name, type, events, retry, "
-                              "timeout, concurrency, rate_limit, circuit_breaker, templates)",
+                              "timeout, concurrency, rate_limit, circuit_breaker, templates, attach_review)",
                           f + "12:24: events[1]: unknown event \"exploded\"",
                           f + "13:27: retry.max_attempts: must be at least 1, got 0",
                           f + "13:64: retry: max_backoff (1s) is shorter than initial_backoff "

@@ -228,6 +228,8 @@ TEST_F(ActionsTest, AnIncidentTheEngineLetGoOfIsActedOnFromItsStoredRow) {
   close.incident_id = id_;
   close.type = ActionType::kClose;
   close.text = "duplicate";
+  close.cause = "a second occurrence of the same outage";
+  close.runbook_updated = false;
   EXPECT_EQ(restarted.Act(close, kT0 + minutes(3)).code, ActionOutcome::Code::kNotFound);
   ActionOutcome o = restarted.Act(close, kT0 + minutes(3), &stored);
   ASSERT_EQ(EventNames(o.changes), Names{"closed"});

@@ -234,9 +234,9 @@ TEST(RuleTestRunnerTest, AnActionTheEngineRefusesFailsTheTest) {
                             "      - at: 1m\n"
                             "        alerts: [{labels: {a: b}}]\n"
                             "        actions:\n"
-                            "          - {incident: 1, do: close, resolution: done}\n"
+                            "          - {incident: 1, do: close, resolution: done, cause: c, runbook_updated: false}\n"
                             "          - {incident: 1, do: resolve}\n"
-                            "          - {incident: 1, do: close, resolution: done}\n"
+                            "          - {incident: 1, do: close, resolution: done, cause: c, runbook_updated: false}\n"
                             "          - {incident: 1, do: ack}\n"
                             "    expect: [{at: 1m, incidents: [{state: closed}]}]\n");
   Outcome r = RunFiles({f});
@@ -265,7 +265,7 @@ TEST(RuleTestRunnerTest, ActsOnAnOlderOccurrenceOfTheGroup) {
                 "      - {at: 0s, alerts: [{labels: {a: b}}]}\n"
                 "      - {at: 1m, alerts: [{labels: {a: b}, status: resolved}]}\n"
                 "      - {at: 2m, alerts: [{labels: {a: b}}]}\n"
-                "      - {at: 3m, actions: [{incident: 1, do: close, resolution: x}]}\n"
+                "      - {at: 3m, actions: [{incident: 1, do: close, resolution: x, cause: c, runbook_updated: true}]}\n"
                 "    expect:\n"
                 "      - at: 3m\n"
                 "        incidents: [{id: 1, state: closed}, {id: 2, state: declared}]\n"

@@ -4,17 +4,25 @@
 
 #include "model/json.h"
 #include "server/metrics.h"
+#include "server/review.h"
 
 namespace ab {
 
-std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config, TimePoint now) {
+std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config, TimePoint now,
+                                   const std::function<std::string(const EventRecord&)>& review) {
   std::vector<OutboxEntry> out;
   for (const EventRecord& rec : changes.events) {
-    std::string payload;  // serialised once per event, shared by its receivers
+    std::string payload;   // serialised once per event, shared by its receivers
+    std::string reviewed;  // the same with the review draft (attach_review, closed events)
     for (const std::string& name : rec.notify) {
       const ReceiverConfig* rc = config.FindReceiver(name);
       if (rc == nullptr || !rc->Wants(rec.event.type)) continue;
-      if (payload.empty()) {
+      const bool attach = rc->attach_review && review && rec.event.type == EventType::kClosed;
+      if (attach && reviewed.empty()) {
+        nlohmann::json envelope = EventEnvelope(rec.event, rec.snapshot, config.external_url);
+        envelope["review"] = review(rec);
+        reviewed = envelope.dump();
+      } else if (!attach && payload.empty()) {
         payload = EventEnvelope(rec.event, rec.snapshot, config.external_url).dump();
       }
       OutboxEntry e;
@@ -23,7 +31,7 @@ std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config
       e.receiver = name;
       e.event_id = EventId(rec.snapshot.key, rec.event.seq);
       e.event_type = std::string(ToString(rec.event.type));
-      e.payload = payload;
+      e.payload = attach ? reviewed : payload;
       e.created_at = now;
       e.next_attempt_at = now;
       out.push_back(std::move(e));
@@ -259,7 +267,10 @@ Status IngestPipeline::Commit(Group& group) {
   const Changes& changes = group.changes;
   if (changes.empty()) return Status::Ok();
   const TimePoint now = clock_.now();
-  std::vector<OutboxEntry> outbox = PlanOutbox(changes, config_, now);
+  std::vector<OutboxEntry> outbox =
+      PlanOutbox(changes, config_, now, [&](const EventRecord& rec) {
+        return ReviewAtClose(store_, changes, rec, config_.severities, config_.external_url);
+      });
   auto started = std::chrono::steady_clock::now();
   Status status = store_.Commit(changes, outbox);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

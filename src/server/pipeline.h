@@ -38,7 +38,11 @@ struct PipelineOptions {
 };
 
 // Turns engine events into outbox entries for the receivers that want them.
-std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config, TimePoint now);
+// `review` gives the review draft of a closed event's incident for receivers with
+// `attach_review: true` (their envelope carries it as "review"); unset: no review attached.
+std::vector<OutboxEntry> PlanOutbox(
+    const Changes& changes, const Config& config, TimePoint now,
+    const std::function<std::string(const EventRecord&)>& review = {});
 
 class IngestPipeline {
  public:

@@ -166,4 +166,20 @@ std::string ReviewDraft(const IncidentDetail& d, const ResponsePolicy& policy,
   return md.str();
 }
 
+std::string ReviewAtClose(IncidentStore& store, const Changes& changes, const EventRecord& closed,
+                          const ResponsePolicy& policy, std::string_view external_url) {
+  const int64_t id = closed.event.incident_id;
+  IncidentDetail detail;
+  auto stored = store.GetIncident(id);
+  if (stored.ok() && stored->has_value()) detail = std::move(**stored);  // else: this commit only
+  detail.incident = closed.snapshot;
+  const int64_t last = detail.timeline.empty() ? 0 : detail.timeline.back().seq;
+  for (const EventRecord& rec : changes.events) {
+    if (rec.event.incident_id == id && rec.event.seq > last && rec.event.seq <= closed.event.seq) {
+      detail.timeline.push_back(rec.event);
+    }
+  }
+  return ReviewDraft(detail, policy, external_url);
+}
+
 }  // namespace ab

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/engine.h"
 #include "rules/response_policy.h"
 #include "store/store.h"
 
@@ -16,6 +17,12 @@ namespace ab {
 
 std::string ReviewDraft(const IncidentDetail& detail, const ResponsePolicy& policy,
                         std::string_view external_url);
+
+// The review draft sent with a closed event (`attach_review: true`), before that event is
+// committed: the stored timeline and alerts of its incident, then this commit's events of it up to
+// the closed one, with the incident as it is after them.
+std::string ReviewAtClose(IncidentStore& store, const Changes& changes, const EventRecord& closed,
+                          const ResponsePolicy& policy, std::string_view external_url);
 
 // Untrusted text (labels, notes, titles) as Markdown that renders as that text: punctuation that
 // Markdown or HTML would interpret is escaped, line breaks become spaces (tables stay intact).

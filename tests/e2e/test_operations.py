@@ -26,7 +26,7 @@ rules:
     severity: {default: SEV2}
     owner: {team: storage, commander: alice, communications: "{{labels.comms}}"}
     runbook: https://wiki.example/runbooks/db
-    receivers: [hook]
+    receivers: [hook, wiki]
 """
 
 # Deadlines short enough to pass during the test, on the server's own 1s tick.
@@ -51,14 +51,19 @@ class Operations(unittest.TestCase):
         os.environ["E2E_WEBHOOK_SECRET"] = WEBHOOK_SECRET
         self.workdir = new_workdir("operations")
         self.hook = WebhookReceiver()
-        self.bridge = Alertbridge(ALERTBRIDGE, self.workdir, RULES,
-                                  signed_webhook_receivers(self.hook.url()), OPERATIONS)
+        # A wiki that hears only closures, with the review draft attached.
+        self.wiki = WebhookReceiver()
+        receivers = (signed_webhook_receivers(self.hook.url()) +
+                     signed_webhook_receivers(self.wiki.url(), name="wiki").split("\n", 1)[1] +
+                     "    events: [closed]\n    attach_review: true\n")
+        self.bridge = Alertbridge(ALERTBRIDGE, self.workdir, RULES, receivers, OPERATIONS)
         harness.failure_context = self.bridge.logs
         self.bridge.start()
 
     def tearDown(self):
         self.bridge.stop()
         self.hook.close()
+        self.wiki.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def post(self, path, body):
@@ -111,6 +116,13 @@ class Operations(unittest.TestCase):
         with urllib.request.urlopen(req, timeout=5) as resp:
             self.assertTrue(resp.headers["Content-Type"].startswith("text/markdown"))
             review = resp.read().decode()
+        # The wiki receiver got the closed event, with the same draft (taken before the commit).
+        wait_for("the closed event at the wiki", lambda: self.wiki.types() == ["closed"])
+        closed = self.wiki.events[0]["body"]
+        self.assertEqual(closed["incident"]["cause"], "disk full on the primary")
+        self.assertEqual(closed["review"], review)
+        hook_closed = [e["body"] for e in self.hook.events if e["body"]["type"] == "closed"]
+        self.assertNotIn("review", hook_closed[0])
         for want in ("## Summary", "## Impact", "## Roles", "| Communications | dana |",
                      "| Incident commander | alice |", "## Response times",
                      "(SLA ack_within 1s)", "## SLA breaches and escalations", "escalated",

@@ -32,13 +32,16 @@ void ParseStep(const Value& item, Diagnostics& diag, SeverityPolicy* policy,
   Severity to = Severity::SEV5;
   if (s.Sev("raise_to", &to)) step.raise_to = to;
   if (!s.Has("notify") && !s.Has("raise_to") && item.node.IsMap()) {
-    diag.Add(item.mark, item.path + ": a step notifies receivers (notify:), raises the priority "
-                                    "(raise_to:) or both");
+    diag.Add(item.mark, item.path +
+                            ": a step notifies receivers (notify:), raises the priority "
+                            "(raise_to:) or both");
     ok = false;
   }
   if (ok && !policy->escalation.empty() && step.after < policy->escalation.back().after) {
-    diag.Add(s.Find("after")->mark, item.path + ".after: steps are listed in the order they fire; " +
-                                        FormatDuration(step.after) + " comes before the step "
+    diag.Add(s.Find("after")->mark, item.path +
+                                        ".after: steps are listed in the order they fire; " +
+                                        FormatDuration(step.after) +
+                                        " comes before the step "
                                         "above it (" +
                                         FormatDuration(policy->escalation.back().after) + ")");
   }
@@ -59,8 +62,9 @@ void ParseLevel(const Value& v, Diagnostics& diag, SeverityPolicy* policy,
   if (const Value* to = m.Find("escalate_to")) {
     if (m.Has("escalation")) {
       diag.Add(*m.KeyNode("escalate_to"),
-               v.path + ".escalate_to: shorthand for one escalation step; write escalation: or "
-                        "escalate_to:, not both");
+               v.path +
+                   ".escalate_to: shorthand for one escalation step; write escalation: or "
+                   "escalate_to:, not both");
       return;
     }
     if (!m.Has("ack_within")) {
@@ -120,8 +124,9 @@ void ParseSilence(const Value& item, Diagnostics& diag, std::vector<Silence>* ou
     bool selective = false;  // Alertmanager refuses silences that would match every alert
     for (const Matcher& matcher : s.matchers) selective = selective || !matcher.Matches("");
     if (ok && !s.matchers.empty() && !selective) {
-      diag.Add(list->mark, list->path + ": every matcher matches the empty string, so the silence "
-                                        "would mute every alert");
+      diag.Add(list->mark, list->path +
+                               ": every matcher matches the empty string, so the silence "
+                               "would mute every alert");
       ok = false;
     }
   }

@@ -47,7 +47,7 @@ namespace ab::config_internal {
 
 // Keys every receiver accepts, whatever its type.
 inline constexpr std::string_view kCommonReceiverKeys[] = {
-    "name",        "type",       "events",          "retry",    "timeout",
+    "name",        "type",       "events",          "retry",     "timeout",
     "concurrency", "rate_limit", "circuit_breaker", "templates", "attach_review"};
 
 // Shared readers for the type parsers.

@@ -98,9 +98,9 @@ struct Incident {
 
   // Incident operations (engine/timers.cc, engine/silences.cc), stored so that timers survive a
   // restart and fire at most once per deadline.
-  bool muted = false;                      // every firing alert is silenced; timers pause
-  std::optional<TimePoint> muted_at;       // since when (while muted)
-  Duration paused{0};                      // time spent muted since the SLA clock started
+  bool muted = false;                       // every firing alert is silenced; timers pause
+  std::optional<TimePoint> muted_at;        // since when (while muted)
+  Duration paused{0};                       // time spent muted since the SLA clock started
   std::optional<TimePoint> sla_started_at;  // declaration, or the latest reopen
   // Deadlines that fired since the SLA clock started: "ack", "resolve", "escalation:SEV1:2".
   std::vector<std::string> deadlines_fired;

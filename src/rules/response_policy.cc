@@ -23,8 +23,8 @@ std::vector<Deadline> PendingDeadlines(const Incident& inc, const SeverityPolicy
   for (size_t i = 0; unacknowledged && i < policy.escalation.size(); ++i) {
     std::string id = EscalationDeadlineId(inc.priority, i);
     if (!fired(id)) {
-      out.push_back({DeadlineKind::kEscalation, std::move(id),
-                     start + policy.escalation[i].after, i});
+      out.push_back(
+          {DeadlineKind::kEscalation, std::move(id), start + policy.escalation[i].after, i});
     }
   }
   if (policy.resolve_within && !fired("resolve")) {

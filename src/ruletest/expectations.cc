@@ -158,12 +158,11 @@ std::string FormatLabelMap(const LabelSet& labels) {
 }
 
 bool ReadExpectedIncident(const ci::Value& v, ci::Diagnostics& diag, Record* out) {
-  RecordReader r(
-      v,
-      {"id", "key", "rule", "group", "occurrence", "state", "severity", "base_severity", "priority",
-       "title", "summary", "owner", "runbook", "receivers", "alerts_firing", "alerts_total",
-       "flags"},
-      diag);
+  RecordReader r(v,
+                 {"id", "key", "rule", "group", "occurrence", "state", "severity", "base_severity",
+                  "priority", "title", "summary", "owner", "runbook", "receivers", "alerts_firing",
+                  "alerts_total", "flags"},
+                 diag);
   const ci::MapReader& m = r.map();
   r.Int("id", 1);
   r.Text("key");
@@ -249,8 +248,8 @@ Record IncidentRecord(const Incident& inc) {
   add("receivers", FormatList(inc.receivers));
   add("alerts_firing", std::to_string(inc.alerts_firing));
   add("alerts_total", std::to_string(inc.alerts_total));
-  add("flags", FormatList(inc.muted ? std::vector<std::string>{"muted"}
-                                    : std::vector<std::string>{}));
+  add("flags",
+      FormatList(inc.muted ? std::vector<std::string>{"muted"} : std::vector<std::string>{}));
   return r;
 }
 

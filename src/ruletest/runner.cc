@@ -47,8 +47,8 @@ class TestRun {
 
  private:
   static std::unique_ptr<Engine> NewEngine(const RuleTestFile& file) {
-    auto engine =
-        std::make_unique<Engine>(std::make_shared<RuleSet>(file.config.rules, file.config.accounts));
+    auto engine = std::make_unique<Engine>(
+        std::make_shared<RuleSet>(file.config.rules, file.config.accounts));
     engine->SetResponsePolicy(file.config.severities);
     engine->SetSilences(file.config.silences);
     return engine;

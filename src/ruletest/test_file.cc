@@ -162,8 +162,8 @@ class TestFileReader {
   // person does through the API, with the same fields (CONTRACTS.md "Human actions").
   void ReadAction(const ci::Value& item, TestInput* in) {
     static const std::vector<std::string_view> kKeys = {
-        "incident", "do",     "actor",    "resolution",     "cause",   "runbook_updated",
-        "text",     "update", "team",     "commander",      "communications", "priority"};
+        "incident", "do",     "actor", "resolution", "cause",          "runbook_updated",
+        "text",     "update", "team",  "commander",  "communications", "priority"};
     ci::MapReader m(item, kKeys, diag_);
     TestAction a;
     a.location = diag_.Location(item.mark);

@@ -26,8 +26,8 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 std::string NewSilenceId() {
   thread_local std::mt19937_64 random{std::random_device{}()};
   uint64_t hi = random(), lo = random();
-  hi = (hi & ~0xf000ull) | 0x4000ull;                // version 4
-  lo = (lo & ~(0xcull << 60)) | (0x8ull << 60);      // variant 10
+  hi = (hi & ~0xf000ull) | 0x4000ull;            // version 4
+  lo = (lo & ~(0xcull << 60)) | (0x8ull << 60);  // variant 10
   char out[37];
   std::snprintf(out, sizeof out, "%08llx-%04llx-%04llx-%04llx-%012llx",
                 static_cast<unsigned long long>(hi >> 32),
@@ -69,8 +69,8 @@ std::variant<Silence, HttpResponse> ParseSilence(const std::string& text, TimePo
   Silence s;
   s.origin = SilenceOrigin::kApi;
   for (const auto& [key, value] : body.items()) {
-    static const std::vector<std::string> kKeys = {"id",       "matchers",  "startsAt",
-                                                   "endsAt",   "createdBy", "comment"};
+    static const std::vector<std::string> kKeys = {"id",     "matchers",  "startsAt",
+                                                   "endsAt", "createdBy", "comment"};
     if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
       return bad("unknown field \"" + key + "\" in a silence", key);
     }
@@ -107,9 +107,10 @@ std::variant<Silence, HttpResponse> ParseSilence(const std::string& text, TimePo
     s.matchers.push_back(std::move(*matcher));
   }
   if (!selective) {
-    return bad("matchers: every matcher matches the empty string, so the silence would mute every "
-               "alert",
-               "matchers");
+    return bad(
+        "matchers: every matcher matches the empty string, so the silence would mute every "
+        "alert",
+        "matchers");
   }
   for (const char* key : {"startsAt", "endsAt"}) {
     if (!body.contains(key)) return bad(std::string(key) + " is missing", key);
@@ -330,7 +331,8 @@ void Api::PostSilence(const HttpRequest& req, std::function<void(HttpResponse)> 
     bool config = false;
     auto found = FindSilence(silence.id, &config);
     if (!found.ok()) return done(Unavailable(found.error().message));
-    if (!found->has_value()) return done(HttpResponse::Error(404, "no silence " + silence.id, "id"));
+    if (!found->has_value())
+      return done(HttpResponse::Error(404, "no silence " + silence.id, "id"));
     if (config) {
       return done(HttpResponse::Error(
           409, "silence " + silence.id + " is kept in alertbridge.yml; change it there", "id"));

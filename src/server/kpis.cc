@@ -80,7 +80,9 @@ struct Tally {
   }
 
   nlohmann::json Json() const {
-    auto mean = [](double sum, int n) { return n == 0 ? nlohmann::json() : nlohmann::json(sum / n); };
+    auto mean = [](double sum, int n) {
+      return n == 0 ? nlohmann::json() : nlohmann::json(sum / n);
+    };
     auto rate = [](int k, int n) {
       return n == 0 ? nlohmann::json() : nlohmann::json(static_cast<double>(k) / n);
     };

@@ -115,18 +115,21 @@ Metrics::Metrics()
 void Metrics::RegisterIncidentMetrics() {
   time_to_ack_ = &prometheus::BuildHistogram()
                       .Name("alertbridge_incident_time_to_ack_seconds")
-                      .Help("From declaration to the first acknowledgement, by severity "
-                            "(priority when acknowledged).")
+                      .Help(
+                          "From declaration to the first acknowledgement, by severity "
+                          "(priority when acknowledged).")
                       .Register(*registry_);
   time_to_resolve_ = &prometheus::BuildHistogram()
                           .Name("alertbridge_incident_time_to_resolve_seconds")
-                          .Help("From declaration to resolution, by severity (priority when "
-                                "resolved).")
+                          .Help(
+                              "From declaration to resolution, by severity (priority when "
+                              "resolved).")
                           .Register(*registry_);
   sla_breaches_ = &prometheus::BuildCounter()
                        .Name("alertbridge_sla_breaches_total")
-                       .Help("SLA deadlines passed (sla_breached events), by severity and "
-                             "deadline (ack_within, resolve_within).")
+                       .Help(
+                           "SLA deadlines passed (sla_breached events), by severity and "
+                           "deadline (ack_within, resolve_within).")
                        .Register(*registry_);
   escalations_ = &prometheus::BuildCounter()
                       .Name("alertbridge_escalations_total")

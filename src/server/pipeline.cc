@@ -9,7 +9,7 @@
 namespace ab {
 
 std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config, TimePoint now,
-                                   const std::function<std::string(const EventRecord&)>& review) {
+                                    const std::function<std::string(const EventRecord&)>& review) {
   std::vector<OutboxEntry> out;
   for (const EventRecord& rec : changes.events) {
     std::string payload;   // serialised once per event, shared by its receivers
@@ -267,10 +267,9 @@ Status IngestPipeline::Commit(Group& group) {
   const Changes& changes = group.changes;
   if (changes.empty()) return Status::Ok();
   const TimePoint now = clock_.now();
-  std::vector<OutboxEntry> outbox =
-      PlanOutbox(changes, config_, now, [&](const EventRecord& rec) {
-        return ReviewAtClose(store_, changes, rec, config_.severities, config_.external_url);
-      });
+  std::vector<OutboxEntry> outbox = PlanOutbox(changes, config_, now, [&](const EventRecord& rec) {
+    return ReviewAtClose(store_, changes, rec, config_.severities, config_.external_url);
+  });
   auto started = std::chrono::steady_clock::now();
   Status status = store_.Commit(changes, outbox);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

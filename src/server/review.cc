@@ -144,8 +144,8 @@ std::string ReviewDraft(const IncidentDetail& d, const ResponsePolicy& policy,
 
   md << "## Timeline\n\n| Time (UTC) | Event | Actor | Details |\n|---|---|---|---|\n";
   for (const Event& e : d.timeline) {
-    md << "| " << FormatRfc3339(e.at) << " | " << ToString(e.type) << " | "
-       << MarkdownText(e.actor) << " | " << DetailsText(e.details) << " |\n";
+    md << "| " << FormatRfc3339(e.at) << " | " << ToString(e.type) << " | " << MarkdownText(e.actor)
+       << " | " << DetailsText(e.details) << " |\n";
   }
   md << "\n";
 

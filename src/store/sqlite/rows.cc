@@ -16,8 +16,7 @@ const char kIncidentColumns[] =
     "trigger_since, resolution, resolved_by_hand, held_open, priority_by_hand, "
     "owner_communications, muted, muted_at, paused_ms, sla_started_at, deadlines_fired, "
     "last_update_at, latest_note, cause, runbook_updated";
-const char kSilenceColumns[] =
-    "id, matchers, starts_at, ends_at, created_by, comment, updated_at";
+const char kSilenceColumns[] = "id, matchers, starts_at, ends_at, created_by, comment, updated_at";
 const char kUpsertSilence[] =
     "INSERT INTO silences (id, matchers, starts_at, ends_at, created_by, comment, updated_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "

@@ -74,7 +74,15 @@ void Engine::Declare(Incident& inc, const Rule& rule, TimePoint now, Step& step)
   RenderText(inc, rule);
   inc.receivers = rule.receivers;
   GroupOf(inc).last_occurrence = inc.occurrence;
-  Emit(inc, EventType::kDeclared, now, {{"alerts_firing", inc.alerts_firing}}, step);
+  nlohmann::json details = {{"alerts_firing", inc.alerts_firing}};
+  // The people the rule names for each role are on the timeline from the start (later changes
+  // are `assigned` events).
+  for (const auto& [role, who] : {std::pair{"team", &inc.owner.team},
+                                  std::pair{"commander", &inc.owner.commander},
+                                  std::pair{"communications", &inc.owner.communications}}) {
+    if (!who->empty()) details[role] = *who;
+  }
+  Emit(inc, EventType::kDeclared, now, std::move(details), step);
 }
 
 void Engine::RenderText(Incident& inc, const Rule& rule) const {

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -18,10 +19,12 @@
 #include "ruletest/explain.h"
 #include "ruletest/runner.h"
 #include "server/api.h"
+#include "server/blocking_pool.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/pipeline.h"
 #include "store/store.h"
+#include "store/store_lock.h"
 
 #ifdef ALERTBRIDGE_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -58,6 +61,14 @@ void SetUpLogging(const Config& config) {
   spdlog::set_default_logger(logger);
 }
 
+// The answer while the state is being restored: alive, not ready, come back shortly.
+HttpResponse StartingUp(const HttpRequest& req) {
+  if (req.path == "/-/healthy") return HttpResponse::Json(200, R"({"status":"healthy"})");
+  HttpResponse r = HttpResponse::Error(503, "starting: restoring state");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 void Notify(const char* state) {
 #ifdef ALERTBRIDGE_HAVE_SYSTEMD
   sd_notify(0, state);
@@ -85,20 +96,52 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   if (!listen_flag.empty()) config.server.listen = listen_flag;
   SetUpLogging(config);
 
+  // Bind first: a run that cannot listen ("address already in use": often a second instance
+  // started by mistake) exits before it has touched the database. Until the state is restored
+  // the port answers 503 (and /-/healthy 200), so senders retry instead of finding it closed.
+  Metrics metrics;
+  std::atomic<Api*> ready_api{nullptr};
+  HttpServerStats server_stats{[&metrics](int d) { metrics.Connections(d); },
+                               [&metrics] { metrics.ConnectionRejected(); }};
+  HttpServer server(
+      config.server,
+      [&ready_api](HttpRequest&& req, Responder respond) {
+        if (Api* api = ready_api.load()) return api->Handle(std::move(req), std::move(respond));
+        respond(StartingUp(req));
+      },
+      server_stats);
+  auto port = server.Start();
+  if (!port.ok()) {
+    spdlog::critical("msg=\"cannot listen\" listen={} error=\"{}\"", config.server.listen,
+                     port.error().message);
+    return kExitConfig;
+  }
+  // From here on every way out stops the server first: its handler reaches into what follows.
+  auto fail = [&server](int code) {
+    server.Stop(Duration(0));
+    return code;
+  };
+
+  // One writer per database (store_lock.h): held until the process exits.
+  auto lock = StoreLock::Acquire(config.sqlite_path);
+  if (!lock.ok()) {
+    spdlog::critical("msg=\"cannot lock the database\" path={} error=\"{}\"", config.sqlite_path,
+                     lock.error().message);
+    return fail(kExitConfig);
+  }
   auto store = OpenSqliteStore(config.sqlite_path);
   if (!store.ok()) {
     spdlog::critical("msg=\"cannot open store\" path={} error=\"{}\"", config.sqlite_path,
                      store.error().message);
-    return kExitConfig;
+    return fail(kExitConfig);
   }
   auto notifiers = BuildNotifiers(config.receivers);
   if (!notifiers.ok()) {
     spdlog::critical("msg=\"cannot set up receivers\" error=\"{}\"", notifiers.error().message);
-    return kExitConfig;
+    return fail(kExitConfig);
   }
 
   SystemClock clock;
-  Metrics metrics;
   OutboxMetrics outbox_metrics;
   outbox_metrics.on_attempt = [&metrics](const std::string& receiver, const std::string& result) {
     metrics.Delivery(receiver, result);
@@ -126,7 +169,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
     auto stored = (*store)->ListSilences();
     if (!stored.ok()) {
       spdlog::critical("msg=\"cannot read silences\" error=\"{}\"", stored.error().message);
-      return kExitConfig;
+      return fail(kExitConfig);
     }
     std::vector<Silence> silences = config.silences;
     silences.insert(silences.end(), stored->begin(), stored->end());
@@ -135,12 +178,16 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
   if (Status st = pipeline.Start(); !st.ok()) {
     spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);
-    return kExitConfig;
+    return fail(kExitConfig);
   }
   worker.Start();
   worker.Wake();  // deliver what a previous run left in the outbox
 
   IncidentStore* store_ptr = store->get();
+  // The API's store reads and outbox actions: never on the two HTTP threads (blocking_pool.h).
+  BlockingPool api_work(/*threads=*/2, /*max_queued=*/256);
+  // Read on a worker thread at scrape time (the API serves /metrics there): three numbers the
+  // store keeps as entries change state, not a count.
   metrics.outbox_counts = [store_ptr] {
     auto counts = store_ptr->CountOutbox();
     return counts.ok() ? *counts : OutboxCounts{};
@@ -148,27 +195,16 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   metrics.firing_alerts = [&pipeline] { return double(pipeline.stats().firing_alerts); };
   metrics.open_incidents = [&pipeline] { return double(pipeline.stats().open_incidents); };
 
-  auto api = Api::Create(
-      ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock, [&worker] { worker.Wake(); }});
+  auto api = Api::Create(ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock,
+                                 [&worker] { worker.Wake(); }, &api_work});
   if (!api.ok()) {
     spdlog::critical("msg=\"cannot set up sources\" error=\"{}\"", api.error().message);
-    return kExitConfig;
-  }
-  Api* api_ptr = api->get();
-  HttpServerStats server_stats{[&metrics](int d) { metrics.Connections(d); },
-                               [&metrics] { metrics.ConnectionRejected(); }};
-  HttpServer server(
-      config.server,
-      [api_ptr](HttpRequest&& req, Responder respond) { api_ptr->Handle(std::move(req), respond); },
-      server_stats);
-  auto port = server.Start();
-  if (!port.ok()) {
-    spdlog::critical("msg=\"cannot listen\" listen={} error=\"{}\"", config.server.listen,
-                     port.error().message);
     pipeline.Stop();
     worker.Stop();
-    return kExitConfig;
+    api_work.Stop();
+    return fail(kExitConfig);
   }
+  ready_api = api->get();
   spdlog::info("msg=\"alertbridge started\" listen={} port={} rules={} receivers={} store={}",
                config.server.listen, *port, config.rules.size(), config.receivers.size(),
                config.sqlite_path);
@@ -188,6 +224,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   }
   Notify("STOPPING=1");
   server.Stop();    // in-flight requests finish: their batches are committed first
+  api_work.Stop();  // before the Api it calls into goes away
   pipeline.Stop();  // commits what is still queued
   worker.Stop();
   if (Status st = (*store)->Flush(); !st.ok()) {

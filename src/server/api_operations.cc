@@ -7,6 +7,7 @@
 #include "rules/matcher.h"
 #include "server/api.h"
 #include "server/api_helpers.h"
+#include "server/blocking_pool.h"
 #include "server/kpis.h"
 #include "server/review.h"
 #include "server/web_assets.h"
@@ -163,6 +164,14 @@ bool Api::RouteOperations(HttpRequest& req,
     done(route, std::move(r));
     return true;
   };
+  // Silence changes read the store before they queue their change: not on an HTTP thread either
+  // (they answer later, from the pipeline).
+  auto off_http_thread = [&](std::string_view route, std::function<void()> work) {
+    if (deps_.blocking == nullptr) return work();
+    if (!deps_.blocking->Post(std::move(work))) {
+      done(route, Unavailable("too many API requests in progress"));
+    }
+  };
 
   if (path == "/" || StartsWith(path, "/ui/")) {
     constexpr std::string_view route = "/ui";
@@ -187,7 +196,8 @@ bool Api::RouteOperations(HttpRequest& req,
 
   if (path == "/api/v1/stats") {
     if (!get) return not_allowed(path, "GET, HEAD");
-    done(path, Stats(req));
+    auto shared = std::make_shared<HttpRequest>(req);
+    OffHttpThread(path, done, [this, shared] { return Stats(*shared); });
     return true;
   }
 
@@ -195,17 +205,20 @@ bool Api::RouteOperations(HttpRequest& req,
   if (StartsWith(path, kIncident) && path.ends_with("/review")) {
     constexpr std::string_view route = "/api/v1/incidents/{id}/review";
     if (!get) return not_allowed(route, "GET, HEAD");
-    std::string_view id = std::string_view(path).substr(kIncident.size());
-    id.remove_suffix(sizeof("/review") - 1);
-    done(route, Review(id));
+    std::string id = path.substr(kIncident.size());
+    id.resize(id.size() - (sizeof("/review") - 1));
+    OffHttpThread(route, done, [this, id] { return Review(id); });
     return true;
   }
 
   if (path == "/api/v1/silences") {
     if (get) {
-      done(path, ListSilences());
+      OffHttpThread(path, done, [this] { return ListSilences(); });
     } else if (req.method == "POST") {
-      PostSilence(req, [done](HttpResponse r) { done("/api/v1/silences", std::move(r)); });
+      auto shared = std::make_shared<HttpRequest>(req);
+      off_http_thread(path, [this, shared, done] {
+        PostSilence(*shared, [done](HttpResponse r) { done("/api/v1/silences", std::move(r)); });
+      });
     } else {
       not_allowed(path, "GET, HEAD, POST");
     }
@@ -216,9 +229,11 @@ bool Api::RouteOperations(HttpRequest& req,
     constexpr std::string_view route = "/api/v1/silences/{id}";
     const std::string id = path.substr(kSilence.size());
     if (get) {
-      done(route, GetSilence(id));
+      OffHttpThread(route, done, [this, id] { return GetSilence(id); });
     } else if (req.method == "DELETE") {
-      DeleteSilence(id, [done, route](HttpResponse r) { done(route, std::move(r)); });
+      off_http_thread(route, [this, id, done, route] {
+        DeleteSilence(id, [done, route](HttpResponse r) { done(route, std::move(r)); });
+      });
     } else {
       not_allowed(route, "GET, HEAD, DELETE");
     }

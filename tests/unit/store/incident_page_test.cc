@@ -81,7 +81,7 @@ class WholeDetailOnly final : public IncidentStore {
   }
   Result<std::vector<OutboxEntry>> DueOutbox(TimePoint, int) override { return Unused(); }
   Result<std::optional<TimePoint>> NextOutboxDue() override { return Unused(); }
-  Status MarkDelivered(int64_t, int, TimePoint) override { return Unused(); }
+  Status MarkDelivered(int64_t, int, TimePoint, const std::string&) override { return Unused(); }
   Status MarkRetry(int64_t, int, TimePoint, const std::string&) override { return Unused(); }
   Status MarkDead(int64_t, int, const std::string&) override { return Unused(); }
   Status AddExternalRef(int64_t, const ExternalRef&) override { return Unused(); }

@@ -14,6 +14,7 @@ packages=(
   prometheus-alertmanager prometheus
   python3 python3-jsonschema python3-yaml python3-aiosmtpd curl wrk
   clang-14 libclang-rt-14-dev
+  chromium  # tests/e2e/test_web.py drives the web page in headless Chromium
 )
 
 missing=()

@@ -223,6 +223,19 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   OutboxWorker worker(**store, std::move(preflight.notifiers), DeliveryPolicies(config.receivers),
                       clock, outbox_metrics);
   Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
+  engine.SetResponsePolicy(config.severities);
+  {
+    // Silences in force: the maintenance windows of alertbridge.yml and those made through the
+    // API (stored).
+    auto stored = (*store)->ListSilences();
+    if (!stored.ok()) {
+      Log(LogLevel::kError, "cannot read silences", {{"error", stored.error().message}});
+      return fail(kExitConfig);
+    }
+    std::vector<Silence> silences = config.silences;
+    silences.insert(silences.end(), stored->begin(), stored->end());
+    engine.SetSilences(std::move(silences));
+  }
   PipelineOptions pipeline_options;
   pipeline_options.max_queued_bytes = config.server.limits.queued_bytes;
   pipeline_options.on_loop = [&systemd] { systemd.WatchdogPing(); };

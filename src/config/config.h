@@ -14,7 +14,9 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "model/incident.h"
+#include "rules/response_policy.h"
 #include "rules/rule.h"
+#include "rules/silence.h"
 
 namespace ab {
 
@@ -179,6 +181,9 @@ struct ReceiverConfig {
   std::map<std::string, std::string> templates;
   std::shared_ptr<const ReceiverSettings> settings;  // null for types without extra settings
   std::vector<EventType> events;  // empty in YAML = the default set (CONTRACTS.md)
+  // `attach_review: true`: the closed event carries the incident's review draft (Markdown) as
+  // the envelope's "review".
+  bool attach_review = false;
   RetryPolicy retry;
   Duration timeout{10'000};
   DeliveryPolicy delivery;
@@ -265,6 +270,8 @@ struct Config {
   std::vector<ReceiverConfig> receivers;
   std::shared_ptr<const AccountTable> accounts;  // null without accounts.yml
   ApiAccessConfig api;
+  ResponsePolicy severities;                     // `severities:` (SLA and escalation)
+  std::vector<Silence> silences;                 // `silences:` (planned maintenance windows)
   std::string log_format = "logfmt";             // logfmt | json
   std::string log_level = "info";
 

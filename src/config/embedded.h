@@ -27,6 +27,8 @@ struct EmbeddedConfig {
   YAML::Node receivers;  // like a receivers file's `receivers:`
   YAML::Node sources;    // like alertbridge.yml's `sources:`
   YAML::Node accounts;   // a map like accounts.yml: key_label, tiers, accounts
+  YAML::Node severities;  // like alertbridge.yml's `severities:`
+  YAML::Node silences;    // like alertbridge.yml's `silences:`
   // Whether a rule naming a receiver that is not loaded is an error. Rule tests deliver nothing,
   // so they may leave receivers out; when they load some, the names are checked.
   bool check_receiver_refs = true;

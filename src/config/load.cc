@@ -174,6 +174,20 @@ class Loader {
     }
   }
 
+  // `severities:` and `silences:` written inline (rule test files).
+  void LoadOperations(const std::string& file, const YAML::Node& severities,
+                      const YAML::Node& silences) {
+    ci::Diagnostics diag(file, &result_.errors);
+    if (severities.IsDefined() && !severities.IsNull()) {
+      ci::ParseSeverities(ci::Value{severities, severities.Mark(), "severities"}, diag,
+                          &result_.config.severities, &escalation_refs_);
+    }
+    if (silences.IsDefined() && !silences.IsNull()) {
+      ci::ParseSilences(ci::Value{silences, silences.Mark(), "silences"}, diag,
+                        &result_.config.silences);
+    }
+  }
+
   // Checks across all files and hands over the result.
   LoadResult Finish(bool check_receiver_refs = true) {
     Config& cfg = result_.config;
@@ -187,6 +201,11 @@ class Loader {
         continue;
       }
       cfg.receivers.push_back(std::move(r.receiver));
+    }
+    for (const ci::ReceiverRef& ref : escalation_refs_) {
+      if (check_receiver_refs && receiver_at.count(ref.name) == 0) {
+        AddAt(ref.location, "unknown receiver \"" + ref.name + "\"");
+      }
     }
     std::unordered_map<std::string, SourceLocation> rule_at;
     for (ci::ParsedRule& r : rules_) {
@@ -302,6 +321,7 @@ class Loader {
     // /etc/alertbridge/rules/.
     cfg.sqlite_path = ci::ResolvePath(base, cfg.sqlite_path);
     ci::MainFile main = ci::ParseMainFile(root, base, diag, &cfg);
+    escalation_refs_ = std::move(main.escalation_refs);
     auto defaults = [&](const std::vector<std::string>& paths) {
       std::vector<ci::PathRef> refs;
       for (const std::string& p : paths) refs.push_back({ci::ResolvePath(base, p), {file, 0, 0}});
@@ -328,6 +348,7 @@ class Loader {
   LoadResult result_;
   std::vector<ci::ParsedRule> rules_;
   std::vector<ci::ParsedReceiver> receivers_;
+  std::vector<ci::ReceiverRef> escalation_refs_;
   std::vector<std::string> rule_files_;
   std::vector<std::string> receiver_files_;
   std::set<std::string> seen_;
@@ -430,6 +451,7 @@ LoadResult LoadEmbedded(const EmbeddedConfig& in) {
   loader.LoadInline(in.file, FileKind::kReceivers, in.receivers);
   loader.LoadInline(in.file, FileKind::kMain, in.sources);
   loader.LoadInline(in.file, FileKind::kAccounts, in.accounts);
+  loader.LoadOperations(in.file, in.severities, in.silences);
   return loader.Finish(in.check_receiver_refs);
 }
 

@@ -132,7 +132,7 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   MainFile main;
   MapReader top(Root(root),
                 {"listen", "external_url", "storage", "rules", "receivers", "accounts", "sources",
-                 "server", "log", "api"},
+                 "server", "log", "api", "severities", "silences"},
                 diag);
   if (const Value* v = top.Find("listen")) {
     std::string listen;
@@ -191,6 +191,10 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
       diag.AddAt({diag.file(), 0, 0}, problem);
     }
   }
+  if (const Value* v = top.Find("severities")) {
+    ParseSeverities(*v, diag, &cfg->severities, &main.escalation_refs);
+  }
+  if (const Value* v = top.Find("silences")) ParseSilences(*v, diag, &cfg->silences);
   return main;
 }
 

@@ -18,6 +18,12 @@ struct PathRef {
   SourceLocation location;
 };
 
+// A receiver named by a rule or an escalation step, checked once every receivers file is loaded.
+struct ReceiverRef {
+  std::string name;
+  SourceLocation location;
+};
+
 // What alertbridge.yml says beyond the Config fields it fills directly.
 struct MainFile {
   bool rules_set = false;  // `rules:` present: its paths must exist
@@ -25,6 +31,7 @@ struct MainFile {
   std::vector<PathRef> rule_paths;
   std::vector<PathRef> receiver_paths;
   std::optional<PathRef> accounts_path;  // `accounts:`
+  std::vector<ReceiverRef> escalation_refs;  // receivers named under `severities:`
 };
 
 // `dir` relative to `base_dir` unless absolute; `base_dir` empty = the working directory.
@@ -41,12 +48,6 @@ void ParseApiAccess(const Value& v, Diagnostics& diag, ApiAccessConfig* api);
 // The `sources:` list of alertbridge.yml.
 void ParseSources(const Value& list, Diagnostics& diag, std::vector<SourceConfig>* out);
 
-// A receiver named by a rule, checked once every receivers file is loaded.
-struct ReceiverRef {
-  std::string name;
-  SourceLocation location;
-};
-
 struct ParsedRule {
   Rule rule;
   SourceLocation name_location;
@@ -57,6 +58,12 @@ struct ParsedReceiver {
   ReceiverConfig receiver;
   SourceLocation name_location;
 };
+
+// alertbridge.yml `severities:` and `silences:` (operations.cc). Receivers named by escalation
+// steps go to *refs, checked once every receivers file is loaded.
+void ParseSeverities(const Value& v, Diagnostics& diag, ResponsePolicy* out,
+                     std::vector<ReceiverRef>* refs);
+void ParseSilences(const Value& v, Diagnostics& diag, std::vector<Silence>* out);
 
 // A rules file: `rules: [...]`. Rules without a usable name are reported and left out.
 void ParseRulesFile(const YAML::Node& root, Diagnostics& diag, std::vector<ParsedRule>* out);

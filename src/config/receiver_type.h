@@ -47,8 +47,8 @@ namespace ab::config_internal {
 
 // Keys every receiver accepts, whatever its type.
 inline constexpr std::string_view kCommonReceiverKeys[] = {
-    "name",        "type",       "events",          "retry",    "timeout",
-    "concurrency", "rate_limit", "circuit_breaker", "templates"};
+    "name",        "type",       "events",          "retry",     "timeout",
+    "concurrency", "rate_limit", "circuit_breaker", "templates", "attach_review"};
 
 // Shared readers for the type parsers.
 // `url`: required; an http(s) URL, env:NAME or file:/path. The value is never echoed: webhook

@@ -100,6 +100,12 @@ void ParseReceiver(const Value& item, Diagnostics& diag, std::vector<ParsedRecei
     if (const Value* v = r.Find("templates")) ReadReceiverTemplates(*v, *type, diag, &rc);
   }
   if (const Value* v = r.Find("events")) ParseEvents(*v, diag, &rc);
+  if (r.Bool("attach_review", &rc.attach_review) && rc.attach_review &&
+      !rc.Wants(EventType::kClosed)) {
+    diag.Add(*r.KeyNode("attach_review"),
+             "attach_review: the review draft comes with the closed event, which events: leaves "
+             "out");
+  }
   ReadDelivery(r, diag, &rc);
   if (named) out->push_back(std::move(parsed));
 }

@@ -211,9 +211,10 @@ void ParseRule(const Value& item, Diagnostics& diag, std::vector<ParsedRule>* ou
   if (!heartbeat) r.Dur("dedup_window", &rule.dedup_window);
   if (const Value* v = r.Find("severity")) ParseSeverity(*v, heartbeat, diag, &rule.severity);
   if (const Value* v = r.Find("owner")) {
-    MapReader owner(*v, {"team", "commander"}, diag);
+    MapReader owner(*v, {"team", "commander", "communications"}, diag);
     ReadTemplate(owner, "team", diag, &rule.owner.team);
     ReadTemplate(owner, "commander", diag, &rule.owner.commander);
+    ReadTemplate(owner, "communications", diag, &rule.owner.communications);
   }
   ReadTemplate(r, "title", diag, &rule.title);
   ReadTemplate(r, "summary", diag, &rule.summary);

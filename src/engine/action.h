@@ -23,9 +23,13 @@ struct Action {
   ActionType type = ActionType::kAck;
   std::string actor = "user:api";   // timeline actor, "user:<name>"
   std::string text;                 // note: the note; close: the resolution
-  std::optional<std::string> team;  // assign
+  std::optional<std::string> team;  // assign (any of the three roles)
   std::optional<std::string> commander;
+  std::optional<std::string> communications;
   std::optional<Severity> priority;  // severity
+  bool update = false;               // note: it is the status update (resets the cadence)
+  std::string cause;                 // close
+  std::optional<bool> runbook_updated;  // close
 };
 
 }  // namespace ab

@@ -100,8 +100,14 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
       Resolve(*inc, now, {{"alerts_firing", inc->alerts_firing}}, step, action.actor);
       break;
     case ActionType::kClose:
+      // The closure documents the incident for its review (CONTRACTS.md "Human actions").
       if (action.text.empty()) {
         return fail(Code::kInvalid, "closing needs a resolution", "resolution");
+      }
+      if (action.cause.empty()) return fail(Code::kInvalid, "closing needs a cause", "cause");
+      if (!action.runbook_updated) {
+        return fail(Code::kInvalid, "closing needs runbook_updated (true or false)",
+                    "runbook_updated");
       }
       if (closed) {
         // Closing again with the same resolution changes nothing; another resolution is not
@@ -114,7 +120,13 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
       inc->state = IncidentState::kClosed;
       inc->closed_at = now;
       inc->resolution = action.text;
-      Emit(*inc, EventType::kClosed, now, {{"resolution", action.text}}, step, action.actor);
+      inc->cause = action.cause;
+      inc->runbook_updated = action.runbook_updated;
+      Emit(*inc, EventType::kClosed, now,
+           {{"resolution", action.text},
+            {"cause", action.cause},
+            {"runbook_updated", *action.runbook_updated}},
+           step, action.actor);
       break;
     case ActionType::kReopen:
       if (IsOpen(state)) break;
@@ -126,11 +138,25 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
       break;
     case ActionType::kNote:
       if (action.text.empty()) return fail(Code::kInvalid, "a note needs a text", "text");
-      Emit(*inc, EventType::kNoteAdded, now, {{"text", action.text}}, step, action.actor);
+      if (action.update && !IsOpen(state)) {
+        return conflict("it is " + std::string(ToString(state)) +
+                        "; status updates are for open incidents");
+      }
+      {
+        nlohmann::json details{{"text", action.text}};
+        inc->latest_note = action.text;
+        if (action.update) {
+          // A person's status update: it counts as the update, and the cadence restarts from it.
+          inc->last_update_at = now;
+          details["update"] = true;
+        }
+        Emit(*inc, EventType::kNoteAdded, now, std::move(details), step, action.actor);
+      }
       break;
     case ActionType::kAssign: {
-      if (!action.team && !action.commander) {
-        return fail(Code::kInvalid, "assign needs a team or a commander", "commander");
+      if (!action.team && !action.commander && !action.communications) {
+        return fail(Code::kInvalid, "assign needs a team, a commander or communications",
+                    "commander");
       }
       if (closed) return conflict("it is closed");
       auto assign = [&](const char* field, std::string& slot,
@@ -142,6 +168,7 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
       };
       assign("team", inc->owner.team, action.team);
       assign("commander", inc->owner.commander, action.commander);
+      assign("communications", inc->owner.communications, action.communications);
       break;
     }
     case ActionType::kSeverity: {

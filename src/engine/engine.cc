@@ -26,6 +26,7 @@ void Changes::Merge(Changes&& later) {
   move_all(removed_incidents, later.removed_incidents);
   move_all(events, later.events);
   move_all(joined, later.joined);
+  move_all(silences, later.silences);
 }
 
 size_t Engine::GroupKeyHash::operator()(const GroupKey& k) const {
@@ -84,6 +85,9 @@ void Engine::Restore(std::vector<TrackedAlert> alerts, std::vector<Incident> inc
   rendered_owner_.clear();
   epoch_ = running_since;
   grace_due_ = !running_since;
+  sla_at_.clear();
+  sla_due_.clear();
+  silences_changed_ = !silences_.empty();  // held-back alerts and mutes are worked out afresh
   next_id_ = 1;
   next_alert_id_ = 1;
   for (const auto& a : alerts) next_alert_id_ = std::max(next_alert_id_, a.id + 1);
@@ -230,6 +234,7 @@ void Engine::Ingest(const std::vector<Alert>& batch, TimePoint now, Changes& int
     }
   }
   for (int64_t id : step.TouchedIncidents()) Reevaluate(id, now, step);
+  MuteTouched(now, step);
   Finish(step);
 }
 
@@ -265,6 +270,7 @@ void Engine::Tick(TimePoint now, Changes& into) {
   }
   RaiseDue(now, step);
   CheckHeartbeats(now, step);
+  RunOperations(now, step);
   Finish(step);
 }
 
@@ -328,6 +334,9 @@ Engine::Change Engine::Receive(const Alert& in, TimePoint now, Step& step, Prior
 
 void Engine::Route(uint64_t fp, Change change, TimePoint now, Step& step) {
   const LabelSet& labels = alerts_.at(fp).alert.labels;
+  // A silenced alert is recorded but declares nothing and joins nothing (silences.cc routes it
+  // when its silence ends and it still fires).
+  if (!silences_.empty() && Silenced(labels, now)) return;
   rules_->Match(labels, &matched_);
   for (size_t idx : matched_) {
     const Rule& rule = rules_->rules()[idx];
@@ -468,6 +477,7 @@ void Engine::Reevaluate(int64_t id, TimePoint now, Step& step) {
 
 void Engine::UpdateTimers(int64_t id) {
   WatchRaises(id);
+  WatchSla(id);
   auto it = incidents_.find(id);
   if (it == incidents_.end()) {
     pending_.erase(id);

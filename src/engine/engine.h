@@ -3,7 +3,8 @@
 //
 // The work is split by responsibility: engine.cc (alerts in, membership, bookkeeping),
 // triggers.cc (pending, declare, resolve), severity.cc (severity, priority, accounts),
-// staleness.cc, heartbeats.cc and actions.cc (people's actions).
+// staleness.cc, heartbeats.cc and actions.cc (people's actions); timers.cc (SLA deadlines,
+// escalation, status updates) and silences.cc (silences and muted incidents).
 #pragma once
 
 #include <cstdint>
@@ -20,7 +21,9 @@
 #include "engine/member_tally.h"
 #include "model/alert.h"
 #include "model/incident.h"
+#include "rules/response_policy.h"
 #include "rules/rule.h"
+#include "rules/silence.h"
 
 namespace ab {
 
@@ -46,10 +49,11 @@ struct Changes {
   std::vector<int64_t> removed_incidents;  // pending groups that vanished before declaring
   std::vector<Membership> joined;          // new members
   std::vector<EventRecord> events;         // in order
+  std::vector<Silence> silences;           // upserted API silence rows (config ones are not kept)
 
   bool empty() const {
     return alerts.empty() && incidents.empty() && removed_incidents.empty() && events.empty() &&
-           joined.empty();
+           joined.empty() && silences.empty();
   }
   // Appends a later step's changes; an incident or alert upserted twice keeps the later row.
   void Merge(Changes&& later);
@@ -127,6 +131,19 @@ class Engine {
 
   const Incident* FindIncident(int64_t id) const;
   EngineStats Stats() const;
+
+  // Incident operations (timers.cc, silences.cc). The response policy (`severities:`) gives each
+  // priority its SLA deadlines, escalation steps and status update cadence.
+  void SetResponsePolicy(ResponsePolicy policy);
+  // Every silence in force: config ones and stored API ones (start-up, reload). Kept across
+  // Restore. Mutes are worked out again at the next step.
+  void SetSilences(std::vector<Silence> silences);
+  // Reload: the config silences become `config_silences`; API silences stay as they are.
+  void ReplaceConfigSilences(std::vector<Silence> config_silences);
+  // Creates, changes or (ends_at <= now) expires one silence; an API silence's row goes into the
+  // changes, with the muted/unmuted events it causes.
+  void PutSilence(Silence silence, TimePoint now, Changes& into);
+  const Silence* FindSilence(const std::string& id) const;
 
  private:
   struct GroupKey {
@@ -229,6 +246,23 @@ class Engine {
   void ScheduleRaise(const Incident& inc, const Rule& rule, TimePoint now);
   void RaiseDue(TimePoint now, Step& step);
 
+  // timers.cc
+  void WatchSla(int64_t id);
+  void SlaDue(TimePoint now, Step& step);
+  void FireDeadline(Incident& inc, const Deadline& d, const SeverityPolicy& policy, TimePoint now,
+                    Step& step);
+  void RestartSla(Incident& inc, TimePoint now);  // a reopen starts the SLA clock afresh
+  void RunOperations(TimePoint now, Step& step);  // Tick: silences, mutes, SLA deadlines
+
+  // silences.cc
+  bool Silenced(const LabelSet& labels, TimePoint now) const;
+  bool AnySilenceActive(TimePoint now) const;
+  void IndexSilence(const Silence& s, TimePoint now);
+  void SilenceDue(TimePoint now, Step& step);
+  void UpdateMute(Incident& inc, TimePoint now, Step& step);
+  void MuteTouched(TimePoint now, Step& step);
+  void RecheckSilences(TimePoint now, Step& step);
+
   // staleness.cc
   void IndexStale(uint64_t fp, std::optional<TimePoint> before, std::optional<TimePoint> after);
   void ExpireStale(TimePoint now, Step& step);
@@ -281,7 +315,16 @@ class Engine {
   std::set<int64_t> raise_unscheduled_;
   std::set<std::pair<TimePoint, int64_t>> raise_at_;
   std::unordered_map<int64_t, TimePoint> raise_due_;  // id -> its entry in raise_at_
-  std::vector<size_t> matched_;                       // scratch for RuleSet::Match
+  std::vector<size_t> matched_;  // scratch for RuleSet::Match
+
+  // Incident operations: SLA deadlines of open incidents, earliest first (one entry each), and
+  // silences with the starts and ends still ahead of them.
+  ResponsePolicy response_;
+  std::set<std::pair<TimePoint, int64_t>> sla_at_;
+  std::unordered_map<int64_t, TimePoint> sla_due_;  // id -> its entry in sla_at_
+  std::map<std::string, Silence> silences_;
+  std::set<std::pair<TimePoint, std::string>> silence_at_;
+  bool silences_changed_ = false;  // mutes and held-back alerts to work out at the next step
 };
 
 }  // namespace ab

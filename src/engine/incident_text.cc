@@ -86,6 +86,7 @@ IncidentText Render(const Rule& rule, const LabelSet& group, const TextContext& 
   text.runbook = render(rule.runbook);
   text.owner.team = render(rule.owner.team);
   text.owner.commander = render(rule.owner.commander);
+  text.owner.communications = render(rule.owner.communications);
   return text;
 }
 

@@ -142,7 +142,15 @@ void Engine::Declare(Incident& inc, const Rule& rule, TimePoint now, Step& step)
   gs.last_occurrence = inc.occurrence;
   if (gs.previous_incident != 0) step.release.insert(gs.previous_incident);
   gs.previous_incident = 0;
-  Emit(inc, EventType::kDeclared, now, {{"alerts_firing", inc.alerts_firing}}, step);
+  nlohmann::json details = {{"alerts_firing", inc.alerts_firing}};
+  // The people the rule names for each role are on the timeline from the start (later changes
+  // are `assigned` events).
+  for (const auto& [role, who] : {std::pair{"team", &inc.owner.team},
+                                  std::pair{"commander", &inc.owner.commander},
+                                  std::pair{"communications", &inc.owner.communications}}) {
+    if (!who->empty()) details[role] = *who;
+  }
+  Emit(inc, EventType::kDeclared, now, std::move(details), step);
 }
 
 void Engine::RenderText(Incident& inc, const Rule& rule, bool owner) {
@@ -233,6 +241,7 @@ void Engine::Reopen(Incident& inc, TimePoint now, nlohmann::json details, Step& 
   tallies_[inc.id] = BuildTally(inc);
   if (inc.alerts_firing > 0) inc.held_open = false;
   text_dirty_.insert(inc.id);
+  RestartSla(inc, now);
   Emit(inc, EventType::kReopened, now, std::move(details), step, std::move(actor));
 }
 

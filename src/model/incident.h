@@ -43,9 +43,12 @@ enum class EventType : uint8_t {
 std::string_view ToString(EventType t);
 std::optional<EventType> ParseEventType(std::string_view text);
 
+// Who holds each incident role (DESIGN.md §6): the owning team, the incident commander and the
+// communications lead.
 struct Owner {
   std::string team;
   std::string commander;
+  std::string communications = {};  // (default initialiser: {team, commander} still builds one)
   bool operator==(const Owner&) const = default;
 };
 
@@ -93,6 +96,19 @@ struct Incident {
   bool held_open = false;         // reopened by hand: not resolved by quiet alerts until one fires
   bool priority_by_hand = false;  // a person set the priority; raises no longer change it
   bool orphaned = false;          // its rule vanished at a reload (a flag; CONTRACTS.md)
+
+  // Incident operations (engine/timers.cc, engine/silences.cc), stored so that timers survive a
+  // restart and fire at most once per deadline.
+  bool muted = false;                       // every firing alert is silenced; timers pause
+  std::optional<TimePoint> muted_at;        // since when (while muted)
+  Duration paused{0};                       // time spent muted since the SLA clock started
+  std::optional<TimePoint> sla_started_at;  // declaration, or the latest reopen
+  // Deadlines that fired since the SLA clock started: "ack", "resolve", "escalation:SEV1:2".
+  std::vector<std::string> deadlines_fired;
+  std::optional<TimePoint> last_update_at;  // the latest status update (or a person's update note)
+  std::string latest_note;                  // the text of the latest note
+  std::string cause;                        // given when closed, with the resolution
+  std::optional<bool> runbook_updated;      // given when closed
 
   bool operator==(const Incident&) const = default;
 };

@@ -40,6 +40,7 @@ nlohmann::json IncidentJson(const Incident& inc, std::string_view external_url) 
   }
   nlohmann::json flags = nlohmann::json::array();
   if (inc.orphaned) flags.push_back("orphaned");
+  if (inc.muted) flags.push_back("muted");
   std::string url(external_url);
   while (!url.empty() && url.back() == '/') url.pop_back();
   return {
@@ -53,7 +54,10 @@ nlohmann::json IncidentJson(const Incident& inc, std::string_view external_url) 
       {"priority", ToString(inc.priority)},
       {"title", inc.title},
       {"summary", inc.summary},
-      {"owner", {{"team", inc.owner.team}, {"commander", inc.owner.commander}}},
+      {"owner",
+       {{"team", inc.owner.team},
+        {"commander", inc.owner.commander},
+        {"communications", inc.owner.communications}}},
       {"runbook", inc.runbook},
       {"accounts", inc.accounts},
       {"alerts_firing", inc.alerts_firing},
@@ -63,6 +67,10 @@ nlohmann::json IncidentJson(const Incident& inc, std::string_view external_url) 
       {"resolved_at", TimeJson(inc.resolved_at)},
       {"closed_at", TimeJson(inc.closed_at)},
       {"resolution", inc.resolution},
+      {"cause", inc.cause},
+      {"runbook_updated", inc.runbook_updated ? nlohmann::json(*inc.runbook_updated) : nullptr},
+      {"latest_note", inc.latest_note},
+      {"last_update_at", TimeJson(inc.last_update_at)},
       {"external_refs", refs},
       {"url", url + "/api/v1/incidents/" + std::to_string(inc.id)},
   };

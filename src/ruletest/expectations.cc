@@ -1,5 +1,6 @@
 #include "ruletest/expectations.h"
 
+#include <algorithm>
 #include <climits>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -157,11 +158,11 @@ std::string FormatLabelMap(const LabelSet& labels) {
 }
 
 bool ReadExpectedIncident(const ci::Value& v, ci::Diagnostics& diag, Record* out) {
-  RecordReader r(
-      v,
-      {"id", "key", "rule", "group", "occurrence", "state", "severity", "base_severity", "priority",
-       "title", "summary", "owner", "runbook", "receivers", "alerts_firing", "alerts_total"},
-      diag);
+  RecordReader r(v,
+                 {"id", "key", "rule", "group", "occurrence", "state", "severity", "base_severity",
+                  "priority", "title", "summary", "owner", "runbook", "receivers", "alerts_firing",
+                  "alerts_total", "flags"},
+                 diag);
   const ci::MapReader& m = r.map();
   r.Int("id", 1);
   r.Text("key");
@@ -182,9 +183,10 @@ bool ReadExpectedIncident(const ci::Value& v, ci::Diagnostics& diag, Record* out
   r.Text("title");
   r.Text("summary");
   if (const ci::Value* owner = m.Find("owner")) {
-    RecordReader o(*owner, {"team", "commander"}, diag);
+    RecordReader o(*owner, {"team", "commander", "communications"}, diag);
     o.Text("team", "owner.team");
     o.Text("commander", "owner.commander");
+    o.Text("communications", "owner.communications");
     Record fields;
     o.Finish(&fields);
     for (RecordField& f : fields.fields) r.Add(std::move(f.name), std::move(f.value));
@@ -194,11 +196,14 @@ bool ReadExpectedIncident(const ci::Value& v, ci::Diagnostics& diag, Record* out
   if (m.StringList("receivers", &receivers)) r.Add("receivers", FormatList(receivers));
   r.Int("alerts_firing", 0);
   r.Int("alerts_total", 0);
+  std::vector<std::string> flags;  // "muted"
+  if (m.StringList("flags", &flags)) r.Add("flags", FormatList(flags));
   return r.Finish(out);
 }
 
 bool ReadExpectedEvent(const ci::Value& v, ci::Diagnostics& diag, Record* out) {
-  RecordReader r(v, {"type", "incident", "key", "rule", "group", "actor", "details"}, diag);
+  RecordReader r(v, {"type", "incident", "key", "rule", "group", "actor", "notify", "details"},
+                 diag);
   const ci::MapReader& m = r.map();
   m.Require("type");
   r.Enum("type", kAllEvents, "event type");
@@ -207,6 +212,11 @@ bool ReadExpectedEvent(const ci::Value& v, ci::Diagnostics& diag, Record* out) {
   r.Text("rule");
   r.Labels("group");
   r.Text("actor");  // "rule:<name>" when the engine did it, "user:<name>" for a person
+  std::vector<std::string> notify;  // the receivers it goes to (before their `events` filter)
+  if (m.StringList("notify", &notify)) {
+    std::sort(notify.begin(), notify.end());
+    r.Add("notify", FormatList(notify));
+  }
   if (const ci::Value* details = m.Find("details")) {
     for (const ci::MapEntry& e : ci::MapEntries(*details, diag)) {
       std::string text;
@@ -233,14 +243,18 @@ Record IncidentRecord(const Incident& inc) {
   add("summary", QuoteText(inc.summary));
   add("owner.team", QuoteText(inc.owner.team));
   add("owner.commander", QuoteText(inc.owner.commander));
+  add("owner.communications", QuoteText(inc.owner.communications));
   add("runbook", QuoteText(inc.runbook));
   add("receivers", FormatList(inc.receivers));
   add("alerts_firing", std::to_string(inc.alerts_firing));
   add("alerts_total", std::to_string(inc.alerts_total));
+  add("flags",
+      FormatList(inc.muted ? std::vector<std::string>{"muted"} : std::vector<std::string>{}));
   return r;
 }
 
-Record EventRecordOf(const Event& event, const Incident& snapshot) {
+Record EventRecordOf(const Event& event, const Incident& snapshot,
+                     std::vector<std::string> notify) {
   Record r;
   r.fields.push_back({"type", std::string(ToString(event.type))});
   r.fields.push_back({"incident", std::to_string(event.incident_id)});
@@ -248,6 +262,8 @@ Record EventRecordOf(const Event& event, const Incident& snapshot) {
   r.fields.push_back({"rule", QuoteText(snapshot.rule)});
   r.fields.push_back({"group", FormatLabelMap(snapshot.group)});
   r.fields.push_back({"actor", QuoteText(event.actor)});
+  std::sort(notify.begin(), notify.end());
+  r.fields.push_back({"notify", FormatList(notify)});
   if (event.details.is_object()) {
     for (const auto& [name, value] : event.details.items()) {
       r.fields.push_back({"details." + name, QuoteText(DetailText(value))});

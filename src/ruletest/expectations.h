@@ -22,7 +22,9 @@ bool ReadExpectedEvent(const config_internal::Value& v, config_internal::Diagnos
 
 // Every field of what happened, in the order they are printed.
 Record IncidentRecord(const Incident& inc);
-Record EventRecordOf(const Event& event, const Incident& snapshot);
+// `notify`: the receivers the event goes to (EventRecord::notify), compared as a sorted list.
+Record EventRecordOf(const Event& event, const Incident& snapshot,
+                     std::vector<std::string> notify = {});
 
 // Whether `got` holds exactly one distinct record for each of `expected` (and nothing else).
 // *unmatched receives the indexes of expectations no record was left for.

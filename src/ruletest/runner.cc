@@ -15,9 +15,7 @@ namespace {
 class TestRun {
  public:
   TestRun(const RuleTestFile& file, const RuleTestCase& test)
-      : file_(file),
-        test_(test),
-        engine_(std::make_shared<RuleSet>(file.config.rules, file.config.accounts)) {}
+      : file_(file), test_(test), engine_(NewEngine(file)) {}
 
   std::vector<std::string> Run() {
     const std::vector<TestInput>& inputs = test_.input;
@@ -32,11 +30,12 @@ class TestRun {
       events_.clear();  // expectations see the events of exactly this moment
       for (; next_input < inputs.size() && inputs[next_input].at == t; ++next_input) {
         const TestInput& in = inputs[next_input];
-        if (!in.alerts.empty()) Apply(engine_.Ingest(Batch(in, now), now));
+        if (in.restart) Restart();
+        if (!in.alerts.empty()) Apply(engine_->Ingest(Batch(in, now), now));
         for (const TestAction& a : in.actions) Act(a, t, now);
       }
       if (t == next_tick) {
-        Apply(engine_.Tick(now));
+        Apply(engine_->Tick(now));
         next_tick += file_.evaluation_interval;
       }
       for (; next_expect < expects.size() && expects[next_expect].at == t; ++next_expect) {
@@ -47,6 +46,31 @@ class TestRun {
   }
 
  private:
+  static std::unique_ptr<Engine> NewEngine(const RuleTestFile& file) {
+    auto engine = std::make_unique<Engine>(
+        std::make_shared<RuleSet>(file.config.rules, file.config.accounts));
+    engine->SetResponsePolicy(file.config.severities);
+    engine->SetSilences(file.config.silences);
+    return engine;
+  }
+
+  // A restart: a new engine restored from what the store holds, as `serve` does on start.
+  void Restart() {
+    std::vector<TrackedAlert> alerts;
+    for (const auto& [fp, a] : alerts_) alerts.push_back(a);
+    std::vector<Incident> incidents;
+    for (const auto& [id, inc] : incidents_) {
+      incidents.push_back(inc);
+      auto m = members_.find(id);
+      if (m != members_.end()) {
+        incidents.back().alerts = m->second;
+        std::sort(incidents.back().alerts.begin(), incidents.back().alerts.end());
+      }
+    }
+    engine_ = NewEngine(file_);
+    engine_->Restore(std::move(alerts), std::move(incidents));
+  }
+
   // The alerts as the server hands them to the engine, staleness deadline included (CONTRACTS.md
   // "Staleness"): a firing alert that carries an ends_at is an API v2 alert and goes stale then;
   // any other goes stale when not refreshed for its source's stale_after.
@@ -84,7 +108,7 @@ class TestRun {
   void Act(const TestAction& a, TestOffset t, TimePoint now) {
     auto stored = incidents_.find(a.action.incident_id);
     ActionOutcome out =
-        engine_.Act(a.action, now, stored == incidents_.end() ? nullptr : &stored->second);
+        engine_->Act(a.action, now, stored == incidents_.end() ? nullptr : &stored->second);
     if (out.code == ActionOutcome::Code::kOk) {
       Apply(std::move(out.changes));
       return;
@@ -97,13 +121,19 @@ class TestRun {
   // Keeps what the store would hold: the latest row of every incident, minus pending groups that
   // went quiet before declaring.
   void Apply(Changes&& changes) {
+    for (TrackedAlert& a : changes.alerts) alerts_[a.alert.fingerprint] = std::move(a);
+    for (const Membership& m : changes.joined) members_[m.incident_id].push_back(m.fingerprint);
     for (Incident& inc : changes.incidents) {
       int64_t id = inc.id;
       incidents_[id] = std::move(inc);
     }
-    for (int64_t id : changes.removed_incidents) incidents_.erase(id);
-    for (const EventRecord& e : changes.events)
-      events_.push_back(EventRecordOf(e.event, e.snapshot));
+    for (int64_t id : changes.removed_incidents) {
+      incidents_.erase(id);
+      members_.erase(id);
+    }
+    for (const EventRecord& e : changes.events) {
+      events_.push_back(EventRecordOf(e.event, e.snapshot, e.notify));
+    }
   }
 
   void Check(const TestExpectation& e) {
@@ -141,8 +171,11 @@ class TestRun {
 
   const RuleTestFile& file_;
   const RuleTestCase& test_;
-  Engine engine_;
+  std::unique_ptr<Engine> engine_;
   std::map<int64_t, Incident> incidents_;  // by id: the order they were created in
+  // What else the store would hold, for a restart: alert rows and memberships.
+  std::map<uint64_t, TrackedAlert> alerts_;
+  std::map<int64_t, std::vector<uint64_t>> members_;
   std::vector<Record> events_;             // emitted at the current moment
   std::vector<std::string> failures_;
 };

@@ -133,11 +133,15 @@ class TestFileReader {
   }
 
   void ReadInput(const ci::Value& item, RuleTestCase* test) {
-    ci::MapReader m(item, {"at", "alerts", "actions"}, diag_);
+    ci::MapReader m(item, {"at", "alerts", "actions", "restart"}, diag_);
     TestInput in;
     ReadAt(m, &in.at);
-    if (!m.Has("alerts") && !m.Has("actions") && (item.node.IsMap() || item.node.IsNull())) {
-      diag_.Add(item.mark, "an input needs alerts:, actions: or both (time passes by itself)");
+    m.Bool("restart", &in.restart);
+    if (!m.Has("alerts") && !m.Has("actions") && !in.restart &&
+        (item.node.IsMap() || item.node.IsNull())) {
+      diag_.Add(item.mark,
+                "an input needs alerts:, actions:, restart: true or some of them (time passes by "
+                "itself)");
     }
     auto read_list = [&](const char* key, const char* what, auto read_one) {
       const ci::Value* list = m.Find(key);
@@ -158,7 +162,8 @@ class TestFileReader {
   // person does through the API, with the same fields (CONTRACTS.md "Human actions").
   void ReadAction(const ci::Value& item, TestInput* in) {
     static const std::vector<std::string_view> kKeys = {
-        "incident", "do", "actor", "resolution", "text", "team", "commander", "priority"};
+        "incident", "do",     "actor", "resolution", "cause",          "runbook_updated",
+        "text",     "update", "team",  "commander",  "communications", "priority"};
     ci::MapReader m(item, kKeys, diag_);
     TestAction a;
     a.location = diag_.Location(item.mark);
@@ -184,15 +189,15 @@ class TestFileReader {
     std::string_view needed;
     switch (a.action.type) {
       case ActionType::kClose:
-        fields = {"resolution"};
+        fields = {"resolution", "cause", "runbook_updated"};
         needed = "resolution";
         break;
       case ActionType::kNote:
-        fields = {"text"};
+        fields = {"text", "update"};
         needed = "text";
         break;
       case ActionType::kAssign:
-        fields = {"team", "commander"};
+        fields = {"team", "commander", "communications"};
         break;
       case ActionType::kSeverity:
         fields = {"priority"};
@@ -211,9 +216,14 @@ class TestFileReader {
       ok = false;
     }
     if (!needed.empty() && !m.Require(needed)) ok = false;
+    if (a.action.type == ActionType::kClose) {
+      // Both are reported when both are missing.
+      const bool cause = m.Require("cause");
+      ok = m.Require("runbook_updated") && cause && ok;
+    }
     if (a.action.type == ActionType::kAssign && !m.Has("team") && !m.Has("commander") &&
-        item.node.IsMap()) {
-      diag_.Add(item.mark, "assign needs team:, commander: or both");
+        !m.Has("communications") && item.node.IsMap()) {
+      diag_.Add(item.mark, "assign needs team:, commander:, communications: or some of them");
       ok = false;
     }
     for (std::string_view key : fields) {
@@ -225,12 +235,26 @@ class TestFileReader {
         a.action.priority = priority;
         continue;
       }
+      if (key == "update" || key == "runbook_updated") {
+        bool flag = false;
+        ok = ci::ReadBool(*v, diag_, &flag) && ok;
+        if (key == "update") {
+          a.action.update = flag;
+        } else {
+          a.action.runbook_updated = flag;
+        }
+        continue;
+      }
       std::string value;
       ok = ci::ReadNonEmpty(*v, diag_, &value) && ok;
       if (key == "team") {
         a.action.team = value;
       } else if (key == "commander") {
         a.action.commander = value;
+      } else if (key == "communications") {
+        a.action.communications = value;
+      } else if (key == "cause") {
+        a.action.cause = value;
       } else {
         a.action.text = value;  // close's resolution, note's text
       }
@@ -326,7 +350,7 @@ void LoadInto(const std::string& path, RuleTestFile* out, std::vector<ConfigErro
 
   ci::MapReader top(ci::Root(root),
                     {"rule_files", "rules", "receiver_files", "receivers", "sources", "accounts",
-                     "evaluation_interval", "tests"},
+                     "severities", "silences", "evaluation_interval", "tests"},
                     diag);
   if (const ci::Value* v = top.Find("accounts"); v && !v->node.IsMap() && !v->node.IsNull()) {
     diag.Add(v->mark,
@@ -344,6 +368,8 @@ void LoadInto(const std::string& path, RuleTestFile* out, std::vector<ConfigErro
   if (const ci::Value* v = top.Find("rules")) embedded.rules = v->node;
   if (const ci::Value* v = top.Find("receivers")) embedded.receivers = v->node;
   if (const ci::Value* v = top.Find("sources")) embedded.sources = v->node;
+  if (const ci::Value* v = top.Find("severities")) embedded.severities = v->node;
+  if (const ci::Value* v = top.Find("silences")) embedded.silences = v->node;
   if (const ci::Value* v = top.Find("accounts"); v && v->node.IsMap()) embedded.accounts = v->node;
   // Receiver names are checked when receivers are loaded; an empty list loads none.
   auto names_receivers = [&](const char* key) {

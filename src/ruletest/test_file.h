@@ -40,6 +40,9 @@ struct TestInput {
   TestOffset at{0};
   std::vector<TestAlert> alerts;
   std::vector<TestAction> actions;
+  // `restart: true`: the engine is rebuilt from what the store would hold (incidents, alerts,
+  // memberships) before this input's alerts and actions, as after a restart of the server.
+  bool restart = false;
 };
 
 // One field of an incident or event in canonical text form (see expectations.h), so comparing

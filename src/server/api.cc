@@ -255,6 +255,7 @@ void Api::Route(HttpRequest&& req,
                   [done, route](HttpResponse r) { done(route, std::move(r)); });
   }
 
+  if (RouteOperations(req, done)) return;
   if (path == "/api/v1/incidents") {
     if (!get) return method_not_allowed(path);
     auto shared = std::make_shared<HttpRequest>(std::move(req));
@@ -501,6 +502,7 @@ HttpResponse Api::ListIncidents(const HttpRequest& req) {
   nlohmann::json list = nlohmann::json::array();
   for (const Incident& inc : page->incidents) {
     list.push_back(IncidentJson(inc, deps_.config->external_url));
+    list.back()["sla"] = SlaJson(inc);
   }
   nlohmann::json body = {{"incidents", std::move(list)}, {"next_cursor", nullptr}};
   if (page->next_before_id) body["next_cursor"] = std::to_string(*page->next_before_id);
@@ -531,6 +533,7 @@ HttpResponse Api::GetIncident(const HttpRequest& req, std::string_view id_text) 
   }
   const IncidentDetail& d = **detail;
   nlohmann::json body = IncidentJson(d.incident, deps_.config->external_url);
+  body["sla"] = SlaJson(d.incident);
   nlohmann::json alerts = nlohmann::json::array();
   for (const TrackedAlert& a : d.alerts) alerts.push_back(AlertJson(a));
   nlohmann::json timeline = nlohmann::json::array();

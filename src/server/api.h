@@ -113,6 +113,23 @@ class Api {
   // POST /api/v1/outbox/{id}/{retry,discard}
   HttpResponse OutboxAction(std::string_view id, std::string_view action);
 
+  // Incident operations (api_operations.cc): the web page at / and /ui/*, /api/v1/stats,
+  // /api/v1/incidents/{id}/review and /api/v1/silences[/{id}]. False when the path is none of
+  // them.
+  bool RouteOperations(HttpRequest& req,
+                       const std::function<void(std::string_view, HttpResponse)>& done);
+  // An incident's SLA deadlines under `severities:` (for countdowns), added to Incident objects.
+  nlohmann::json SlaJson(const Incident& inc) const;
+  HttpResponse Stats(const HttpRequest& req);
+  HttpResponse Review(std::string_view id);
+  HttpResponse ListSilences();
+  HttpResponse GetSilence(const std::string& id);
+  Result<std::optional<Silence>> FindSilence(const std::string& id, bool* config);
+  void PostSilence(const HttpRequest& req, std::function<void(HttpResponse)> done);
+  void DeleteSilence(const std::string& id, std::function<void(HttpResponse)> done);
+  void PutSilence(Silence silence, std::function<void(HttpResponse)> done, int status,
+                  nlohmann::json answer);
+
   ApiDeps deps_;
   std::map<std::string, SourceAuthKeys> auth_;
   std::vector<TokenKey> tokens_;

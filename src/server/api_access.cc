@@ -45,6 +45,9 @@ RouteAccess Classify(std::string_view method, std::string_view path) {
   // Inbound vendor webhooks check the vendor's signature; the status page is public.
   if (StartsWith(path, "/api/v1/inbound/")) return {"/api/v1/inbound/{receiver}", Access::kSource};
   if (path == "/status" || StartsWith(path, "/status/")) return {"/status", Access::kOpen};
+  // The responders' page and its assets hold no data: the page asks for a token and sends it
+  // with every API call it makes.
+  if (path == "/" || StartsWith(path, "/ui/")) return {"/ui", Access::kOpen};
 
   const Access access = SafeMethod(method) ? Access::kRead : Access::kWrite;
   if (path == "/metrics") return {"/metrics", access};
@@ -59,6 +62,7 @@ RouteAccess Classify(std::string_view method, std::string_view path) {
     if (path.ends_with("/discard")) return {"/api/v1/outbox/{id}/discard", access};
   }
   if (path == "/-/reload") return {"/-/reload", access};
+  if (path == "/api/v1/stats") return {"/api/v1/stats", access};
   if (path == "/api/v1/silences" || StartsWith(path, "/api/v1/silences/")) {
     return {"/api/v1/silences", access};
   }

@@ -26,11 +26,11 @@ std::optional<int64_t> ParsePositive(std::string_view s) {
 std::vector<std::string_view> FieldsOf(ActionType t) {
   switch (t) {
     case ActionType::kClose:
-      return {"actor", "resolution"};
+      return {"actor", "resolution", "cause", "runbook_updated"};
     case ActionType::kNote:
-      return {"actor", "text"};
+      return {"actor", "text", "update"};
     case ActionType::kAssign:
-      return {"actor", "team", "commander"};
+      return {"actor", "team", "commander", "communications"};
     case ActionType::kSeverity:
       return {"actor", "priority"};
     default:
@@ -83,6 +83,15 @@ std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionTyp
       return HttpResponse::Error(
           400, "unknown field \"" + key + "\" for " + std::string(ToString(type)), key);
     }
+    if (key == "update" || key == "runbook_updated") {
+      if (!value.is_boolean()) return HttpResponse::Error(400, key + " must be true or false", key);
+      if (key == "update") {
+        action.update = value.get<bool>();
+      } else {
+        action.runbook_updated = value.get<bool>();
+      }
+      continue;
+    }
     if (!value.is_string()) return HttpResponse::Error(400, key + " must be a string", key);
     const std::string& text = value.get_ref<const std::string&>();
     if (key == "actor") {
@@ -96,6 +105,10 @@ std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionTyp
       action.team = text;
     } else if (key == "commander") {
       action.commander = text;
+    } else if (key == "communications") {
+      action.communications = text;
+    } else if (key == "cause") {
+      action.cause = text;
     } else if (key == "priority") {
       action.priority = ParseSeverity(text);
       if (!action.priority) {

@@ -260,6 +260,65 @@ Metrics::Metrics()
                       {"severity", std::string(ToString(static_cast<Severity>(sev)))}});
     }
   }
+  RegisterIncidentMetrics();
+}
+
+void Metrics::RegisterIncidentMetrics() {
+  time_to_ack_ = &prometheus::BuildHistogram()
+                      .Name("alertbridge_incident_time_to_ack_seconds")
+                      .Help(
+                          "From declaration to the first acknowledgement, by severity "
+                          "(priority when acknowledged).")
+                      .Register(*registry_);
+  time_to_resolve_ = &prometheus::BuildHistogram()
+                          .Name("alertbridge_incident_time_to_resolve_seconds")
+                          .Help(
+                              "From declaration to resolution, by severity (priority when "
+                              "resolved).")
+                          .Register(*registry_);
+  sla_breaches_ = &prometheus::BuildCounter()
+                       .Name("alertbridge_sla_breaches_total")
+                       .Help(
+                           "SLA deadlines passed (sla_breached events), by severity and "
+                           "deadline (ack_within, resolve_within).")
+                       .Register(*registry_);
+  escalations_ = &prometheus::BuildCounter()
+                      .Name("alertbridge_escalations_total")
+                      .Help("Escalation steps that notified more receivers, by severity.")
+                      .Register(*registry_);
+}
+
+void Metrics::IncidentEvent(const Event& event, const Incident& snapshot) {
+  // Response times run from seconds to days.
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400, 259200};
+  const std::string severity(ToString(snapshot.priority));
+  auto since_declared = [&] {
+    return std::chrono::duration<double>(event.at - snapshot.declared_at.value_or(event.at))
+        .count();
+  };
+  switch (event.type) {
+    case EventType::kAcknowledged:
+      // Only the first acknowledgement (an incident reopened and acknowledged again keeps it).
+      if (snapshot.acknowledged_at == event.at) {
+        time_to_ack_->Add({{"severity", severity}}, kBuckets).Observe(since_declared());
+      }
+      break;
+    case EventType::kResolved:
+      time_to_resolve_->Add({{"severity", severity}}, kBuckets).Observe(since_declared());
+      break;
+    case EventType::kSlaBreached: {
+      const std::string deadline =
+          event.details.is_object() ? event.details.value("deadline", "") : "";
+      sla_breaches_->Add({{"severity", severity}, {"deadline", deadline}}).Increment();
+      break;
+    }
+    case EventType::kEscalated:
+      escalations_->Add({{"severity", severity}}).Increment();
+      break;
+    default:
+      break;
+  }
 }
 
 void Metrics::AlertsReceived(const std::string& source, const std::string& result, double n) {

@@ -54,6 +54,9 @@ class Metrics {
   void Circuit(const std::string& receiver, std::string_view state);
   void Connections(int delta);
   void ConnectionRejected();
+  // Incident operations, from committed events: time to acknowledge and to resolve (histograms by
+  // severity), SLA breaches and escalations.
+  void IncidentEvent(const Event& event, const Incident& snapshot);
 
   // Values read at scrape time.
   std::function<OutboxCounts()> outbox_counts;
@@ -98,6 +101,12 @@ class Metrics {
   prometheus::Gauge& config_reload_ok_;
   prometheus::Gauge& config_reload_time_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  // Registered by RegisterIncidentMetrics (kept out of the initialiser list above).
+  void RegisterIncidentMetrics();
+  prometheus::Family<prometheus::Histogram>* time_to_ack_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* time_to_resolve_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sla_breaches_ = nullptr;
+  prometheus::Family<prometheus::Counter>* escalations_ = nullptr;
 };
 
 }  // namespace ab

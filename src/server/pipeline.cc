@@ -3,17 +3,25 @@
 #include "common/log.h"
 #include "model/json.h"
 #include "server/metrics.h"
+#include "server/review.h"
 
 namespace ab {
 
-std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config, TimePoint now) {
+std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config, TimePoint now,
+                                    const std::function<std::string(const EventRecord&)>& review) {
   std::vector<OutboxEntry> out;
   for (const EventRecord& rec : changes.events) {
-    std::string payload;  // serialised once per event, shared by its receivers
+    std::string payload;   // serialised once per event, shared by its receivers
+    std::string reviewed;  // the same with the review draft (attach_review, closed events)
     for (const std::string& name : rec.notify) {
       const ReceiverConfig* rc = config.FindReceiver(name);
       if (rc == nullptr || !rc->Wants(rec.event.type)) continue;
-      if (payload.empty()) {
+      const bool attach = rc->attach_review && review && rec.event.type == EventType::kClosed;
+      if (attach && reviewed.empty()) {
+        nlohmann::json envelope = EventEnvelope(rec.event, rec.snapshot, config.external_url);
+        envelope["review"] = review(rec);
+        reviewed = envelope.dump();
+      } else if (!attach && payload.empty()) {
         payload = EventEnvelope(rec.event, rec.snapshot, config.external_url).dump();
       }
       OutboxEntry e;
@@ -22,7 +30,7 @@ std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config
       e.receiver = name;
       e.event_id = EventId(rec.snapshot.key, rec.event.seq);
       e.event_type = std::string(ToString(rec.event.type));
-      e.payload = payload;
+      e.payload = attach ? reviewed : payload;
       e.created_at = now;
       e.next_attempt_at = now;
       out.push_back(std::move(e));
@@ -48,7 +56,8 @@ struct ChangesMark {
         incidents(c.incidents.size()),
         removed(c.removed_incidents.size()),
         joined(c.joined.size()),
-        events(c.events.size()) {}
+        events(c.events.size()),
+        silences(c.silences.size()) {}
   void TruncateTo(Changes& c) const {
     auto cut = [](auto& v, size_t n) {
       v.erase(v.begin() + static_cast<std::ptrdiff_t>(n), v.end());
@@ -58,8 +67,9 @@ struct ChangesMark {
     cut(c.removed_incidents, removed);
     cut(c.joined, joined);
     cut(c.events, events);
+    cut(c.silences, silences);
   }
-  size_t alerts, incidents, removed, joined, events;
+  size_t alerts, incidents, removed, joined, events, silences;
 };
 
 }  // namespace
@@ -143,6 +153,13 @@ bool IngestPipeline::Reload(std::shared_ptr<const Config> config,
   return Enqueue(std::move(b));
 }
 
+bool IngestPipeline::SubmitCommand(Command command, Done done) {
+  Batch b;
+  b.command = std::move(command);
+  b.done = std::move(done);
+  return Enqueue(std::move(b));
+}
+
 bool IngestPipeline::Enqueue(Batch batch) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -192,11 +209,17 @@ void IngestPipeline::Apply(Batch& b, Group& group, TimePoint now) {
   if (b.reload_rules) {
     group.changes.Merge(engine_.SetRules(std::move(b.reload_rules)));
     config_ = std::move(b.reload_config);
+    // The response policy and the maintenance windows of the file follow the reload; silences
+    // made through the API stay.
+    engine_.SetResponsePolicy(config_->severities);
+    engine_.ReplaceConfigSilences(config_->silences);
     Done done = std::move(b.done);
     b.done = nullptr;  // answered now: the swap is done; the flag rows commit with the group
     if (done) done(Status::Ok());
   } else if (b.action) {
     group.changes.Merge(RunAction(b, now, group.archived));
+  } else if (b.command) {
+    b.command(engine_, now, group.changes);
   } else {
     const auto started = std::chrono::steady_clock::now();
     engine_.Ingest(b.alerts, now, group.changes);
@@ -370,7 +393,10 @@ bool IngestPipeline::EngineTurn(Group& group, std::vector<Batch>& taken, TimePoi
       Apply(b, group, now);
     } catch (const std::exception& e) {
       Log(LogLevel::kError, "engine failed on a batch; it fails and the engine is rebuilt",
-          {{"alerts", b.alerts.size()}, {"action", b.action.has_value()}, {"error", e.what()}});
+          {{"alerts", b.alerts.size()},
+           {"action", b.action.has_value()},
+           {"command", static_cast<bool>(b.command)},
+           {"error", e.what()}});
       mark.TruncateTo(group.changes);
       Answer(b, Unavailable(kInternal));
       ++applied;
@@ -491,7 +517,10 @@ Status IngestPipeline::Commit(Group& group) {
   const Changes& changes = group.changes;
   if (changes.empty()) return Status::Ok();
   const TimePoint now = clock_.now();
-  std::vector<OutboxEntry> outbox = PlanOutbox(changes, *group.config, now);
+  const Config& config = *group.config;
+  std::vector<OutboxEntry> outbox = PlanOutbox(changes, config, now, [&](const EventRecord& rec) {
+    return ReviewAtClose(store_, changes, rec, config.severities, config.external_url);
+  });
   auto started = std::chrono::steady_clock::now();
   Status status = store_.Commit(changes, outbox);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -506,6 +535,7 @@ Status IngestPipeline::Commit(Group& group) {
       if (rec.event.type == EventType::kDeclared) {
         metrics_->IncidentDeclared(rec.snapshot.rule, std::string(ToString(rec.snapshot.priority)));
       }
+      metrics_->IncidentEvent(rec.event, rec.snapshot);
     }
   }
   for (const EventRecord& rec : changes.events) {

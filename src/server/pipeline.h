@@ -61,7 +61,11 @@ struct PipelineOptions {
 };
 
 // Turns engine events into outbox entries for the receivers that want them.
-std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config, TimePoint now);
+// `review` gives the review draft of a closed event's incident for receivers with
+// `attach_review: true` (their envelope carries it as "review"); unset: no review attached.
+std::vector<OutboxEntry> PlanOutbox(
+    const Changes& changes, const Config& config, TimePoint now,
+    const std::function<std::string(const EventRecord&)>& review = {});
 
 class IngestPipeline {
  public:
@@ -95,6 +99,10 @@ class IngestPipeline {
   // with an error when the pipeline could not take it (stopping, not ready).
   bool Reload(std::shared_ptr<const Config> config, std::shared_ptr<const RuleSet> rules,
               Done done);
+  // Queues any other engine input (a silence made or ended through the API): run on the engine
+  // thread into the current group, answered after its commit like an alert batch.
+  using Command = std::function<void(Engine&, TimePoint, Changes&)>;
+  bool SubmitCommand(Command command, Done done);
 
   EngineStats stats() const;
   // Open and pending incidents by state and priority, as of the last tick (for metrics).
@@ -109,6 +117,7 @@ class IngestPipeline {
     Done done;
     std::optional<Action> action;
     ActionDone action_done;
+    Command command;
     ActionOutcome outcome;
     Status lookup;  // reading an archived incident failed
     size_t bytes = 0;

@@ -156,6 +156,11 @@ class IncidentStore {
   // The default cuts the whole detail down (stores that can read a page alone override it).
   virtual Result<std::optional<IncidentDetail>> GetIncidentPage(int64_t id,
                                                                 const IncidentDetailQuery& q);
+  // Incidents declared in [from, to) with their timelines (no alerts), oldest first: what KPIs
+  // are computed from.
+  virtual Result<std::vector<IncidentDetail>> IncidentHistory(TimePoint from, TimePoint to) = 0;
+  // Every silence made through the API (expired ones too), newest change first.
+  virtual Result<std::vector<Silence>> ListSilences() = 0;
 
   // Makes sure everything committed is on disk (checkpoint) before shutdown.
   virtual Status Flush() = 0;

@@ -113,9 +113,12 @@ class WithTokens(unittest.TestCase):
                               lambda: self.bridge.incidents("?state=open"))
         iid = incident["id"]
 
-        open_routes = [("GET", "/-/healthy"), ("GET", "/-/ready")]
+        # The web page and its assets carry no data (the page asks for a token); /api/v1/stats does.
+        open_routes = [("GET", "/-/healthy"), ("GET", "/-/ready"), ("GET", "/"),
+                       ("GET", "/ui/app.js")]
         read_routes = [("GET", "/api/v1/incidents"), ("GET", f"/api/v1/incidents/{iid}"),
-                       ("GET", "/api/v1/outbox"), ("GET", "/metrics")]
+                       ("GET", "/api/v1/outbox"), ("GET", "/metrics"), ("GET", "/api/v1/stats"),
+                       ("GET", "/api/v1/silences"), ("GET", f"/api/v1/incidents/{iid}/review")]
         write_routes = [("POST", f"/api/v1/incidents/{iid}/note", {"text": "looking"}),
                         ("POST", "/api/v1/outbox/999999/retry", None),
                         ("POST", "/api/v1/outbox/999999/discard", None),

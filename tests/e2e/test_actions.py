@@ -109,13 +109,15 @@ class Actions(unittest.TestCase):
         self.assertEqual((status, body["changed"]), (200, False), body)
 
         status, body = self.act(incident_id, "assign", {"commander": "bob", "actor": "alice"})
-        self.assertEqual(body["incident"]["owner"], {"team": "payments", "commander": "bob"})
+        self.assertEqual(body["incident"]["owner"],
+                         {"team": "payments", "commander": "bob", "communications": ""})
         status, body = self.act(incident_id, "note", {"text": "rolling back", "actor": "bob"})
         self.assertEqual((status, body["changed"]), (200, True), body)
         status, body = self.act(incident_id, "severity", {"priority": "SEV1"})
         self.assertEqual(body["incident"]["priority"], "SEV1")
 
-        status, body = self.act(incident_id, "close", {"resolution": "fixed"})
+        closure = {"resolution": "fixed", "cause": "bad deploy", "runbook_updated": False}
+        status, body = self.act(incident_id, "close", closure)
         self.assertEqual(status, 409, body)
         self.assertEqual(body["state"], "acknowledged")
         status, body = self.act(incident_id, "close", {})
@@ -123,8 +125,21 @@ class Actions(unittest.TestCase):
         status, body = self.act(incident_id, "resolve", {"actor": "bob"})
         self.assertEqual(body["incident"]["state"], "resolved")
         status, body = self.act(incident_id, "close", {"resolution": "bad deploy rolled back"})
+        self.assertEqual((status, body.get("field")), (400, "cause"), body)
+        status, body = self.act(incident_id, "close", {"resolution": "bad deploy rolled back",
+                                                       "cause": "config push"})
+        self.assertEqual((status, body.get("field")), (400, "runbook_updated"), body)
+        status, body = self.act(incident_id, "close", {"resolution": "bad deploy rolled back",
+                                                       "cause": "config push",
+                                                       "runbook_updated": "yes"})
+        self.assertEqual((status, body.get("field")), (400, "runbook_updated"), body)
+        status, body = self.act(incident_id, "close", {"resolution": "bad deploy rolled back",
+                                                       "cause": "config push",
+                                                       "runbook_updated": True})
         self.assertEqual(body["incident"]["state"], "closed", body)
         self.assertEqual(body["incident"]["resolution"], "bad deploy rolled back")
+        self.assertEqual(body["incident"]["cause"], "config push")
+        self.assertEqual(body["incident"]["runbook_updated"], True)
         status, body = self.act(incident_id, "ack")
         self.assertEqual((status, body["state"]), (409, "closed"), body)
         self.assertIn("cannot acknowledge incident", body["error"])

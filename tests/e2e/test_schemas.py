@@ -519,7 +519,7 @@ tests:
           - {incident: 1, do: resolve}
           - {incident: 1, do: reopen}
           - {incident: 1, do: resolve}
-          - {incident: 1, do: close, resolution: fixed}
+          - {incident: 1, do: close, resolution: fixed, cause: bad disk, runbook_updated: true}
     expect:
       - at: 1m
         events: [{type: closed, actor: "user:api", details: {resolution: fixed}}]

@@ -33,8 +33,10 @@ set(bad ${WORK_DIR}/bad_test.yml)
 check(1 "${bad}:4:46: account_tier: \"gold\" is not a tier of ${bad}" ${bad})
 check(1 "${bad}:10:42: unknown key \"input[0].alerts[0].colour\"" ${bad})
 check(1 "${bad}:11:19: missing required key \"input[0].actions[0].resolution\"" ${bad})
+check(1 "${bad}:11:19: missing required key \"input[0].actions[0].cause\"" ${bad})
+check(1 "${bad}:11:19: missing required key \"input[0].actions[0].runbook_updated\"" ${bad})
 check(1 "${bad}:13:38: expect[0].incidents[0].state: unknown incident state \"open\"" ${bad})
-check(1 "4 errors" ${bad})
+check(1 "6 errors" ${bad})
 
 # A matcher that is empty or blank (a template that rendered nothing) would take every alert: an
 # error. A group label the text uses but the matchers do not guarantee: a warning, exit 0.

@@ -47,6 +47,11 @@ std::string EventView::commander() const {
   return owner != incident_.end() && owner->is_object() ? String(*owner, "commander") : "";
 }
 
+std::string EventView::communications() const {
+  auto owner = incident_.find("owner");
+  return owner != incident_.end() && owner->is_object() ? String(*owner, "communications") : "";
+}
+
 std::string EventView::link() const {
   std::string web = Field("web_url");
   return web.empty() ? Field("url") : web;

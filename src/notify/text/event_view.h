@@ -42,6 +42,7 @@ class EventView {
   std::string severity() const;
   std::string team() const;
   std::string commander() const;
+  std::string communications() const;  // the communications lead
   // Where a person looks at the incident: `web_url` when the envelope has one, else `url`.
   std::string link() const;
 

@@ -27,6 +27,9 @@ std::vector<IncidentFact> IncidentFacts(const EventView& event) {
     owner += owner.empty() ? commander : " / " + commander;
   }
   if (!owner.empty()) out.push_back({"Owner", owner});
+  if (std::string comms = event.communications(); !comms.empty()) {
+    out.push_back({"Communications", std::move(comms)});
+  }
   if (std::string runbook = event.Field("runbook"); !runbook.empty()) {
     const bool url = IsLinkableUrl(runbook);
     out.push_back({"Runbook", std::move(runbook), url});

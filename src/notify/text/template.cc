@@ -79,7 +79,9 @@ mstch::map Context(const EventView& ev, TextFormat format) {
       {"runbook", esc(ev.Field("runbook"))},
       {"key", esc(ev.key())},
       {"link", esc(ev.link())},
-      {"owner", mstch::map{{"team", esc(ev.team())}, {"commander", esc(ev.commander())}}},
+      {"owner", mstch::map{{"team", esc(ev.team())},
+                           {"commander", esc(ev.commander())},
+                           {"communications", esc(ev.communications())}}},
   };
 }
 

@@ -13,7 +13,17 @@ const char kIncidentColumns[] =
     "id, key, rule, group_labels, group_hash, occurrence, state, base_severity, priority, title, "
     "summary, owner_team, owner_commander, runbook, receivers, alerts_total, alerts_firing, "
     "created_at, declared_at, acknowledged_at, resolved_at, closed_at, last_seq, accounts, "
-    "trigger_since, resolution, resolved_by_hand, held_open, priority_by_hand, orphaned";
+    "trigger_since, resolution, resolved_by_hand, held_open, priority_by_hand, orphaned, "
+    "owner_communications, muted, muted_at, paused_ms, sla_started_at, deadlines_fired, "
+    "last_update_at, latest_note, cause, runbook_updated";
+const char kSilenceColumns[] = "id, matchers, starts_at, ends_at, created_by, comment, updated_at";
+const char kUpsertSilence[] =
+    "INSERT INTO silences (id, matchers, starts_at, ends_at, created_by, comment, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "ON CONFLICT (id) DO UPDATE SET matchers = excluded.matchers, "
+    "starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
+    "created_by = excluded.created_by, comment = excluded.comment, "
+    "updated_at = excluded.updated_at";
 const char kEventColumns[] = "incident_id, seq, type, at, actor, details";
 const char kOutboxColumns[] =
     "id, incident_id, event_seq, receiver, event_id, event_type, payload, state, attempts, "
@@ -39,9 +49,11 @@ const char kUpsertIncident[] =
     "base_severity, priority, title, summary, owner_team, owner_commander, runbook, receivers, "
     "alerts_total, alerts_firing, created_at, declared_at, acknowledged_at, resolved_at, "
     "closed_at, last_seq, accounts, trigger_since, resolution, resolved_by_hand, held_open, "
-    "priority_by_hand, orphaned) "
+    "priority_by_hand, orphaned, owner_communications, muted, muted_at, paused_ms, "
+    "sla_started_at, deadlines_fired, last_update_at, latest_note, cause, runbook_updated) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30) "
+    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, "
+    "?37, ?38, ?39, ?40) "
     "ON CONFLICT (id) DO UPDATE SET key = excluded.key, rule = excluded.rule, "
     "group_labels = excluded.group_labels, group_hash = excluded.group_hash, "
     "occurrence = excluded.occurrence, state = excluded.state, "
@@ -55,7 +67,12 @@ const char kUpsertIncident[] =
     "last_seq = excluded.last_seq, accounts = excluded.accounts, "
     "trigger_since = excluded.trigger_since, resolution = excluded.resolution, "
     "resolved_by_hand = excluded.resolved_by_hand, held_open = excluded.held_open, "
-    "priority_by_hand = excluded.priority_by_hand, orphaned = excluded.orphaned";
+    "priority_by_hand = excluded.priority_by_hand, orphaned = excluded.orphaned, "
+    "owner_communications = excluded.owner_communications, muted = excluded.muted, "
+    "muted_at = excluded.muted_at, paused_ms = excluded.paused_ms, "
+    "sla_started_at = excluded.sla_started_at, deadlines_fired = excluded.deadlines_fired, "
+    "last_update_at = excluded.last_update_at, latest_note = excluded.latest_note, "
+    "cause = excluded.cause, runbook_updated = excluded.runbook_updated";
 
 const char kInsertEvent[] =
     "INSERT INTO events (incident_id, seq, type, at, actor, details) "
@@ -161,7 +178,17 @@ void BindIncident(Stmt& st, const Incident& inc) {
       .Bind(27, int64_t{inc.resolved_by_hand})
       .Bind(28, int64_t{inc.held_open})
       .Bind(29, int64_t{inc.priority_by_hand})
-      .Bind(30, int64_t{inc.orphaned});
+      .Bind(30, int64_t{inc.orphaned})
+      .Bind(31, inc.owner.communications)
+      .Bind(32, int64_t{inc.muted})
+      .Bind(33, inc.muted_at)
+      .Bind(34, int64_t{inc.paused.count()})
+      .Bind(35, inc.sla_started_at)
+      .Bind(36, EncodeStrings(inc.deadlines_fired))
+      .Bind(37, inc.last_update_at)
+      .Bind(38, inc.latest_note)
+      .Bind(39, inc.cause)
+      .Bind(40, inc.runbook_updated ? int64_t{*inc.runbook_updated} : int64_t{-1});
 }
 
 Status ReadIncident(const Stmt& st, Incident* out) {
@@ -205,6 +232,22 @@ Status ReadIncident(const Stmt& st, Incident* out) {
   inc.held_open = st.Int(27) != 0;
   inc.priority_by_hand = st.Int(28) != 0;
   inc.orphaned = st.Int(29) != 0;
+  inc.owner.communications = st.Text(30);
+  inc.muted = st.Int(31) != 0;
+  inc.muted_at = st.OptTime(32);
+  inc.paused = Duration(st.Int(33));
+  inc.sla_started_at = st.OptTime(34);
+  if (!DecodeStrings(st.Text(35), &inc.deadlines_fired)) {
+    return BadColumn(row, "deadlines_fired", st.Text(35));
+  }
+  inc.last_update_at = st.OptTime(36);
+  inc.latest_note = st.Text(37);
+  inc.cause = st.Text(38);
+  if (const int64_t said = st.Int(39); said >= 0) {
+    inc.runbook_updated = said != 0;
+  } else {
+    inc.runbook_updated.reset();
+  }
   inc.external_refs.clear();
   return Status::Ok();
 }
@@ -277,6 +320,39 @@ int64_t ReadExternalRef(const Stmt& st, ExternalRef* out) {
   out->id = st.Text(3);
   out->url = st.Text(4);
   return st.Int(0);
+}
+
+void BindSilence(Stmt& st, const Silence& s) {
+  std::vector<std::string> matchers;
+  for (const Matcher& m : s.matchers) matchers.push_back(m.ToString());
+  st.Bind(1, s.id)
+      .Bind(2, EncodeStrings(matchers))
+      .Bind(3, s.starts_at)
+      .Bind(4, s.ends_at)
+      .Bind(5, s.created_by)
+      .Bind(6, s.comment)
+      .Bind(7, s.updated_at);
+}
+
+Status ReadSilence(const Stmt& st, Silence* out) {
+  out->id = st.Text(0);
+  out->origin = SilenceOrigin::kApi;
+  std::vector<std::string> texts;
+  if (!DecodeStrings(st.Text(1), &texts)) {
+    return BadColumn("silence " + out->id, "matchers", st.Text(1));
+  }
+  out->matchers.clear();
+  for (const std::string& text : texts) {
+    Result<std::vector<Matcher>> m = ParseMatchers(text);
+    if (!m.ok()) return BadColumn("silence " + out->id, "matchers", text);
+    for (Matcher& matcher : *m) out->matchers.push_back(std::move(matcher));
+  }
+  out->starts_at = st.Time(2);
+  out->ends_at = st.Time(3);
+  out->created_by = st.Text(4);
+  out->comment = st.Text(5);
+  out->updated_at = st.Time(6);
+  return Status::Ok();
 }
 
 }  // namespace ab::sqlite

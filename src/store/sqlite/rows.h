@@ -8,6 +8,7 @@
 #include "model/alert.h"
 #include "model/incident.h"
 #include "model/outbox.h"
+#include "rules/silence.h"
 #include "store/sqlite/db.h"
 
 namespace ab::sqlite {
@@ -18,6 +19,8 @@ extern const char kIncidentColumns[];
 extern const char kEventColumns[];
 extern const char kOutboxColumns[];
 extern const char kExternalRefColumns[];  // incident_id, receiver, type, id, url
+extern const char kSilenceColumns[];
+extern const char kUpsertSilence[];
 
 extern const char kUpsertAlert[];
 extern const char kUpsertIncident[];
@@ -39,5 +42,8 @@ Status ReadEvent(const Stmt& st, Event* out);
 Status ReadOutbox(const Stmt& st, OutboxEntry* out);
 // Returns the incident id; the rest goes to *out.
 int64_t ReadExternalRef(const Stmt& st, ExternalRef* out);
+// API silences; matchers are kept in Alertmanager's string form and parsed back.
+void BindSilence(Stmt& st, const Silence& s);
+Status ReadSilence(const Stmt& st, Silence* out);
 
 }  // namespace ab::sqlite

@@ -191,6 +191,34 @@ UPDATE outbox SET next_attempt_at = created_at
       R"sql(
 ALTER TABLE incidents ADD COLUMN orphaned INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 8: incident operations — the communications role, SLA timers (the clock's start, time
+      // paused while muted, the deadlines that fired, the last status update), the muted flag,
+      // the closure's cause and runbook answer; and the silences made through the API.
+      R"sql(
+ALTER TABLE incidents ADD COLUMN owner_communications TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN muted_at INTEGER;
+ALTER TABLE incidents ADD COLUMN paused_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN sla_started_at INTEGER;
+ALTER TABLE incidents ADD COLUMN deadlines_fired TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE incidents ADD COLUMN last_update_at INTEGER;
+ALTER TABLE incidents ADD COLUMN latest_note TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+-- -1: not said (closed before this existed, or not closed), 0: no, 1: yes.
+ALTER TABLE incidents ADD COLUMN runbook_updated INTEGER NOT NULL DEFAULT -1;
+CREATE INDEX incidents_by_declared ON incidents (declared_at);
+
+CREATE TABLE silences (
+  id         TEXT PRIMARY KEY,
+  matchers   TEXT NOT NULL,  -- JSON list of matchers in Alertmanager's string form
+  starts_at  INTEGER NOT NULL,
+  ends_at    INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  comment    TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX silences_by_end ON silences (ends_at);
+)sql",
   };
   return kMigrations;
 }

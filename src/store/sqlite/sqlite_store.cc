@@ -277,6 +277,16 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
     }
   }
 
+  if (!changes.silences.empty()) {
+    Result<Stmt> st = db.Prepare(kUpsertSilence);
+    if (!st.ok()) return st.error();
+    for (const Silence& silence : changes.silences) {
+      BindSilence(*st, silence);
+      Status s = st->Run();
+      if (!s.ok()) return WithContext(s, "silence " + silence.id);
+    }
+  }
+
   if (!outbox.empty()) {
     Result<Stmt> st = db.Prepare(kInsertOutbox);
     if (!st.ok()) return st.error();

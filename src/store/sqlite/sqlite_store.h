@@ -9,7 +9,7 @@
 //            writes keep up to date: no query)
 //   outbox_  DueOutbox, PendingOutbox, NextOutboxDue, ExternalRefs, HoldBehindDead (its read)
 //            (the delivery path)
-//   api_     ListOutbox
+//   api_     ListOutbox, IncidentHistory, ListSilences
 //   readers_ Load, ListIncidents, GetIncident(Page): kReaders connections, each query takes a
 //            free one, so that the API's worker threads read side by side (WAL readers never
 //            wait for each other or for the writer)
@@ -67,6 +67,8 @@ class SqliteStore final : public IncidentStore {
   Result<std::optional<IncidentDetail>> GetIncident(int64_t id) override;
   Result<std::optional<IncidentDetail>> GetIncidentPage(int64_t id,
                                                         const IncidentDetailQuery& q) override;
+  Result<std::vector<IncidentDetail>> IncidentHistory(TimePoint from, TimePoint to) override;
+  Result<std::vector<Silence>> ListSilences() override;
 
   Status Flush() override;
   Status Probe() override;

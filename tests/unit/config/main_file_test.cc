@@ -381,18 +381,18 @@ server:
   threads: 2
   threads: 3
 listen: 127.0.0.1:9097
-severities: {SEV1: {ack_within: 5m}}
+severitys: {SEV1: {ack_within: 5m}}
 )");
   LoadResult r = LoadConfig(file);
   const std::string f = file + ":";
   const std::string valid =
       " (valid: listen, external_url, storage, rules, receivers, accounts, sources, server, log, "
-      "api)";
+      "api, severities, silences)";
   EXPECT_THAT(ErrorStrings(r),
               ElementsAre(f + "2:1: unknown key \"lisen\"" + valid,
                           f + "5:3: duplicate key \"server.threads\" (first at 4:3)",
                           f + "6:1: duplicate key \"listen\" (first at 1:1)",
-                          f + "7:1: unknown key \"severities\"" + valid));
+                          f + "7:1: unknown key \"severitys\"" + valid));
   // The first of duplicated keys is the one kept.
   EXPECT_EQ(r.config.server.listen, "127.0.0.1:9095");
   EXPECT_EQ(r.config.server.threads, 2);

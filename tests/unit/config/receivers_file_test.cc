@@ -77,18 +77,19 @@ TEST(ReceiversFileTest, ReportsEveryErrorOfAFileAtOnce) {
 )");
   LoadResult r = CheckPaths({file});
   const std::string f = file + ":";
-  EXPECT_THAT(ErrorStrings(r),
-              ElementsAre(f + "3:11: type: unknown receiver type \"slac\" (valid: " + kTypes + ")",
-                          f + "6:11: type: unknown receiver type \"carrier-pigeon\" (valid: " +
-                              kTypes + ")",
-                          f + "7:5: missing required key \"url\"",
-                          f + "11:5: unknown key \"url\" (valid: name, type, events, retry, "
-                              "timeout, concurrency, rate_limit, circuit_breaker, templates)",
-                          f + "12:24: events[1]: unknown event \"exploded\"",
-                          f + "13:27: retry.max_attempts: must be at least 1, got 0",
-                          f + "13:64: retry: max_backoff (1s) is shorter than initial_backoff "
-                              "(1m)",
-                          f + "14:14: timeout: must be greater than 0"));
+  EXPECT_THAT(
+      ErrorStrings(r),
+      ElementsAre(
+          f + "3:11: type: unknown receiver type \"slac\" (valid: " + kTypes + ")",
+          f + "6:11: type: unknown receiver type \"carrier-pigeon\" (valid: " + kTypes + ")",
+          f + "7:5: missing required key \"url\"",
+          f + "11:5: unknown key \"url\" (valid: name, type, events, retry, "
+              "timeout, concurrency, rate_limit, circuit_breaker, templates, attach_review)",
+          f + "12:24: events[1]: unknown event \"exploded\"",
+          f + "13:27: retry.max_attempts: must be at least 1, got 0",
+          f + "13:64: retry: max_backoff (1s) is shorter than initial_backoff "
+              "(1m)",
+          f + "14:14: timeout: must be greater than 0"));
 }
 
 TEST(ReceiversFileTest, AMissingTypeNamesTheValidOnes) {

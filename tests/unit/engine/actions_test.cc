@@ -20,6 +20,11 @@ class ActionsTest : public EngineTest {
     a.incident_id = id_;
     a.type = type;
     a.actor = "user:alice";
+    if (type == ActionType::kClose && !text.empty()) {
+      // A closure needs a cause and the runbook answer too (ClosingNeedsCauseAndRunbookAnswer).
+      a.cause = "cause of " + text;
+      a.runbook_updated = false;
+    }
     a.text = std::move(text);
     return engine_->Act(a, at);
   }
@@ -93,6 +98,46 @@ TEST_F(ActionsTest, RefusalsNameTheActionInWords) {
             "cannot change the priority of incident 1: it is closed");
   EXPECT_EQ(Do(ActionType::kAck, kT0 + minutes(3)).error,
             "cannot acknowledge incident 1: it is closed");
+}
+
+TEST_F(ActionsTest, ClosingNeedsCauseAndRunbookAnswer) {
+  Do(ActionType::kResolve, kT0 + minutes(1));
+  Action a;
+  a.incident_id = id_;
+  a.type = ActionType::kClose;
+  a.text = "rolled back";
+  ActionOutcome no_cause = engine_->Act(a, kT0 + minutes(2));
+  EXPECT_EQ(no_cause.code, ActionOutcome::Code::kInvalid);
+  EXPECT_EQ(no_cause.field, "cause");
+  a.cause = "bad config push";
+  ActionOutcome no_runbook = engine_->Act(a, kT0 + minutes(2));
+  EXPECT_EQ(no_runbook.code, ActionOutcome::Code::kInvalid);
+  EXPECT_EQ(no_runbook.field, "runbook_updated");
+  EXPECT_TRUE(no_runbook.changes.empty());
+  a.runbook_updated = true;
+  ActionOutcome closed = engine_->Act(a, kT0 + minutes(3));
+  ASSERT_EQ(EventNames(closed.changes), Names{"closed"});
+  const nlohmann::json& d = closed.changes.events[0].event.details;
+  EXPECT_EQ(d["cause"], "bad config push");
+  EXPECT_EQ(d["runbook_updated"], true);
+  EXPECT_EQ(closed.incident.cause, "bad config push");
+  EXPECT_EQ(closed.incident.runbook_updated, std::optional<bool>(true));
+}
+
+TEST_F(ActionsTest, AnUpdateNoteResetsTheStatusUpdateClock) {
+  Action a;
+  a.incident_id = id_;
+  a.type = ActionType::kNote;
+  a.text = "mitigated";
+  a.update = true;
+  ActionOutcome o = engine_->Act(a, kT0 + minutes(7));
+  ASSERT_EQ(EventNames(o.changes), Names{"note_added"});
+  EXPECT_EQ(o.changes.events[0].event.details["update"], true);
+  EXPECT_EQ(o.incident.last_update_at, kT0 + minutes(7));
+  EXPECT_EQ(o.incident.latest_note, "mitigated");
+  Do(ActionType::kResolve, kT0 + minutes(8));
+  ActionOutcome late = engine_->Act(a, kT0 + minutes(9));
+  EXPECT_EQ(late.code, ActionOutcome::Code::kConflict);
 }
 
 TEST_F(ActionsTest, PendingIncidentsCannotBeActedOn) {
@@ -219,6 +264,8 @@ TEST_F(ActionsTest, AnIncidentTheEngineLetGoOfIsActedOnFromItsStoredRow) {
   close.incident_id = id_;
   close.type = ActionType::kClose;
   close.text = "duplicate";
+  close.cause = "a second occurrence of the same outage";
+  close.runbook_updated = false;
   EXPECT_EQ(restarted.Act(close, kT0 + minutes(3)).code, ActionOutcome::Code::kNotFound);
   ActionOutcome o = restarted.Act(close, kT0 + minutes(3), &stored);
   ASSERT_EQ(EventNames(o.changes), Names{"closed"});

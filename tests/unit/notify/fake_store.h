@@ -273,6 +273,10 @@ class FakeStore final : public IncidentStore {
   Result<std::optional<IncidentDetail>> GetIncident(int64_t) override {
     return std::optional<IncidentDetail>{};
   }
+  Result<std::vector<IncidentDetail>> IncidentHistory(TimePoint, TimePoint) override {
+    return std::vector<IncidentDetail>{};
+  }
+  Result<std::vector<Silence>> ListSilences() override { return std::vector<Silence>{}; }
   Status Flush() override { return Status::Ok(); }
 
  private:

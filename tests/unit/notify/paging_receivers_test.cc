@@ -117,7 +117,7 @@ TEST(PagingReceivers, ReportsEveryProblemWithItsPosition) {
           f + "10:16: tags[1]: longer than 50 characters (Opsgenie's limit)",
           f + "14:5: unknown key \"routing_key\" (valid: name, type, events, retry, timeout, "
               "concurrency, rate_limit, circuit_breaker, "
-              "templates, url)"));
+              "templates, attach_review, url)"));
 }
 
 TEST(PagingReceivers, ChecksTemplatesAtLoadTime) {

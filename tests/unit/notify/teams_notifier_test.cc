@@ -68,6 +68,20 @@ TEST(TeamsNotifier, CardHasFactsAndLinks) {
   EXPECT_EQ(card["actions"][1]["url"], "https://wiki.example/runbooks/checkout");
 }
 
+TEST(TeamsNotifier, CardNamesTheCommunicationsLead) {
+  TeamsFake fake;
+  auto n = Build(TeamsConfig(fake));
+  ASSERT_NE(n, nullptr);
+  Incident inc = testing::SampleIncident();
+  inc.owner.communications = "carol";
+  ASSERT_EQ(n->Send(testing::EntryFor(inc, EventType::kAssigned, 2), SendContext{}).kind,
+            Kind::kOk);
+  const json facts = fake.Cards().at(0)["body"][2]["facts"];
+  ASSERT_GE(facts.size(), 4u);
+  EXPECT_EQ(facts[2], (json{{"title", "Owner"}, {"value", "payments / alice"}}));
+  EXPECT_EQ(facts[3], (json{{"title", "Communications"}, {"value", "carol"}}));
+}
+
 TEST(TeamsNotifier, UntrustedMarkdownStaysText) {
   TeamsFake fake;
   auto n = Build(TeamsConfig(fake));

@@ -125,7 +125,7 @@ TEST(TicketReceivers, ReportsEveryJiraProblemAtOnce) {
               "body)",
           f + "14:5: unknown key \"colour\" (valid: name, type, events, retry, timeout, "
               "concurrency, rate_limit, circuit_breaker, "
-              "templates, url, flavor, auth, project, issue_type, priority_map, labels, "
+              "templates, attach_review, url, flavor, auth, project, issue_type, priority_map, labels, "
               "custom_fields, transitions, resolution, reopen)"));
 }
 

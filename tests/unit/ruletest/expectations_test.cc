@@ -36,8 +36,8 @@ TEST(RuleTestRecordsTest, IncidentRecordHasEveryFieldInCanonicalForm) {
   EXPECT_EQ(FormatRecord(IncidentRecord(Incident{}), false),
             "{id: 0, key: \"\", rule: \"\", group: {}, occurrence: 1, state: pending, "
             "base_severity: SEV5, priority: SEV5, title: \"\", summary: \"\", "
-            "owner: {team: \"\", commander: \"\"}, runbook: \"\", receivers: [], "
-            "alerts_firing: 0, alerts_total: 0}");
+            "owner: {team: \"\", commander: \"\", communications: \"\"}, runbook: \"\", "
+            "receivers: [], alerts_firing: 0, alerts_total: 0, flags: []}");
 }
 
 TEST(RuleTestRecordsTest, EventRecordFlattensDetailsAsText) {

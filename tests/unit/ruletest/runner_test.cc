@@ -223,22 +223,23 @@ TEST(RuleTestRunnerTest, ActionsRunAfterTheInputsAlertsAndBeforeTheTick) {
 
 TEST(RuleTestRunnerTest, AnActionTheEngineRefusesFailsTheTest) {
   TempDir dir;
-  std::string f = dir.Write("t.yml",
-                            "rules:\n"
-                            "  - {name: r, match: ['a=\"b\"']}\n"
-                            "tests:\n"
-                            "  - name: t\n"
-                            "    input:\n"
-                            "      - at: 0s\n"
-                            "        alerts: [{labels: {a: b}, status: resolved}]\n"
-                            "      - at: 1m\n"
-                            "        alerts: [{labels: {a: b}}]\n"
-                            "        actions:\n"
-                            "          - {incident: 1, do: close, resolution: done}\n"
-                            "          - {incident: 1, do: resolve}\n"
-                            "          - {incident: 1, do: close, resolution: done}\n"
-                            "          - {incident: 1, do: ack}\n"
-                            "    expect: [{at: 1m, incidents: [{state: closed}]}]\n");
+  std::string f = dir.Write(
+      "t.yml",
+      "rules:\n"
+      "  - {name: r, match: ['a=\"b\"']}\n"
+      "tests:\n"
+      "  - name: t\n"
+      "    input:\n"
+      "      - at: 0s\n"
+      "        alerts: [{labels: {a: b}, status: resolved}]\n"
+      "      - at: 1m\n"
+      "        alerts: [{labels: {a: b}}]\n"
+      "        actions:\n"
+      "          - {incident: 1, do: close, resolution: done, cause: c, runbook_updated: false}\n"
+      "          - {incident: 1, do: resolve}\n"
+      "          - {incident: 1, do: close, resolution: done, cause: c, runbook_updated: false}\n"
+      "          - {incident: 1, do: ack}\n"
+      "    expect: [{at: 1m, incidents: [{state: closed}]}]\n");
   Outcome r = RunFiles({f});
   EXPECT_EQ(r.code, kTestsFailed) << r.out;
   EXPECT_THAT(
@@ -266,7 +267,8 @@ TEST(RuleTestRunnerTest, ActsOnAnOlderOccurrenceOfTheGroup) {
                 "      - {at: 0s, alerts: [{labels: {a: b}}]}\n"
                 "      - {at: 1m, alerts: [{labels: {a: b}, status: resolved}]}\n"
                 "      - {at: 2m, alerts: [{labels: {a: b}}]}\n"
-                "      - {at: 3m, actions: [{incident: 1, do: close, resolution: x}]}\n"
+                "      - {at: 3m, actions: [{incident: 1, do: close, resolution: x, cause: c, "
+                "runbook_updated: true}]}\n"
                 "    expect:\n"
                 "      - at: 3m\n"
                 "        incidents: [{id: 1, state: closed}, {id: 2, state: declared}]\n"

@@ -293,7 +293,8 @@ TEST(RuleTestFileTest, ReadsPeoplesActionsAsTimedInputs) {
                            "          - {incident: 1, do: note, text: hi}\n"
                            "          - {incident: 1, do: severity, priority: SEV1}\n"
                            "          - {incident: 1, do: resolve}\n"
-                           "          - {incident: 1, do: close, resolution: fixed}\n"
+                           "          - {incident: 1, do: close, resolution: fixed, cause: bad "
+                           "deploy, runbook_updated: true}\n"
                            "          - {incident: 2, do: reopen}\n"
                            "      - at: 0s\n"
                            "        alerts: [{labels: {service: db}}]\n"
@@ -351,13 +352,15 @@ TEST(RuleTestFileTest, ReportsActionsThatCannotBeDone) {
           HasSubstr("t.yml:10:31: input[0].actions[1].do: expected one of ack, resolve, close, "
                     "reopen, note, assign, severity, got \"escalate\""),
           HasSubstr("t.yml:11:13: missing required key \"input[0].actions[2].resolution\""),
+          HasSubstr("t.yml:11:13: missing required key \"input[0].actions[2].cause\""),
+          HasSubstr("t.yml:11:13: missing required key \"input[0].actions[2].runbook_updated\""),
           HasSubstr("t.yml:12:36: text: ack does not take it (it takes actor)"),
           HasSubstr("t.yml:12:53: actor: must not be empty"),
-          HasSubstr("t.yml:13:13: assign needs team:, commander: or both"),
+          HasSubstr("t.yml:13:13: assign needs team:, commander:, communications: or some of them"),
           HasSubstr("t.yml:14:51: input[0].actions[5].priority: expected a severity SEV1..SEV5"),
           HasSubstr("t.yml:15:13: missing required key \"input[0].actions[6].incident\""),
           HasSubstr("t.yml:15:30: input[0].actions[6].text: must not be empty"),
-          HasSubstr("t.yml:16:9: an input needs alerts:, actions: or both"),
+          HasSubstr("t.yml:16:9: an input needs alerts:, actions:, restart: true or some of them"),
           HasSubstr("t.yml:17:27: input[2].actions: list at least one action")));
   EXPECT_TRUE(l.file.tests.at(0).input.at(0).actions.empty());
 }

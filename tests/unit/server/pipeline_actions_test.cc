@@ -119,6 +119,8 @@ TEST_F(PipelineActionsTest, AnOlderOccurrenceIsActedOnFromTheStoreAfterARestart)
   Action close = note;
   close.type = ActionType::kClose;
   close.text = "duplicate of 2";
+  close.cause = "the same outage as incident 2";
+  close.runbook_updated = false;
   // Two actions queued at once, so they may share one commit: the second must see the first
   // (no timeline sequence number used twice, which would fail the commit).
   std::future<Answer> first = Queue(note);

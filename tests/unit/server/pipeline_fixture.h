@@ -152,6 +152,10 @@ class FaultyStore final : public IncidentStore {
   Result<std::optional<IncidentDetail>> GetIncident(int64_t id) override {
     return real_.GetIncident(id);
   }
+  Result<std::vector<IncidentDetail>> IncidentHistory(TimePoint from, TimePoint to) override {
+    return real_.IncidentHistory(from, to);
+  }
+  Result<std::vector<Silence>> ListSilences() override { return real_.ListSilences(); }
   Status Flush() override { return real_.Flush(); }
   Status Probe() override {
     ++probes_;

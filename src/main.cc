@@ -92,14 +92,6 @@ void LogApiExposure(const Config& config) {
       {{"listen", config.server.listen}});
 }
 
-// The answer while the state is being restored: alive, not ready, come back shortly.
-HttpResponse StartingUp(const HttpRequest& req) {
-  if (req.path == "/-/healthy") return HttpResponse::Json(200, R"({"status":"healthy"})");
-  HttpResponse r = HttpResponse::Error(503, "starting: restoring state");
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
-}
-
 int Serve(const std::string& config_flag, const std::string& listen_flag,
           const LogFlags& log_flags) {
   // Block the signals in every thread we start; the main thread waits for them with sigwait.

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config ninja-build ca-certificates
   libboost-dev libboost-system-dev
   libyaml-cpp-dev libcpp-httplib-dev nlohmann-json3-dev prometheus-cpp-dev
-  libsqlite3-dev sqlite3 libre2-dev libmstch-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev sqlite3 libre2-dev libmstch-dev libcli11-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev libsystemd-dev
   systemd dpkg-dev
   libgtest-dev libgmock-dev libbenchmark-dev

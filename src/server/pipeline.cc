@@ -275,7 +275,7 @@ void IngestPipeline::Rebuild() {
       engine_.Restore(std::move(state->alerts), std::move(state->incidents));
       CommitFlags();
       EngineStats s = engine_.Stats();
-      const bool was_ok = engine_ok_.exchange(true);
+      const bool was_ok = SetHealth(engine_ok_, true);
       {
         std::lock_guard<std::mutex> lock(mu_);
         stats_ = s;
@@ -287,7 +287,7 @@ void IngestPipeline::Rebuild() {
   } catch (const std::exception& e) {
     error = e.what();
   }
-  engine_ok_ = false;
+  SetHealth(engine_ok_, false);
   next_rebuild_ = std::chrono::steady_clock::now() + options_.rebuild_retry;
   Log(LogLevel::kError, "rebuilding the engine from the store failed; not ready",
       {{"error", error}});
@@ -333,7 +333,7 @@ void IngestPipeline::RunEngine() {
       try {
         Recover(group, Unavailable(kInternal));
       } catch (const std::exception&) {
-        engine_ok_ = false;
+        SetHealth(engine_ok_, false);
         next_rebuild_ = std::chrono::steady_clock::now() + options_.rebuild_retry;
       }
     }
@@ -477,11 +477,11 @@ void IngestPipeline::RunStore() {
     const auto now = std::chrono::steady_clock::now();
     if (status.ok()) {
       if (writes) {
-        store_ok_ = true;
+        SetHealth(store_ok_, true);
         next_probe_ = now + options_.idle_probe;
       }
     } else {
-      store_ok_ = false;
+      SetHealth(store_ok_, false);
       next_probe_ = now + options_.probe_retry;
       status = Unavailable(kStoreFailed);
     }
@@ -495,6 +495,12 @@ void IngestPipeline::RunStore() {
   }
 }
 
+bool IngestPipeline::SetHealth(std::atomic<bool>& flag, bool ok) {
+  const bool was = flag.exchange(ok);
+  if (was != ok && options_.on_health) options_.on_health(healthy());
+  return was;
+}
+
 void IngestPipeline::Probe() {
   Status s;
   try {
@@ -502,7 +508,7 @@ void IngestPipeline::Probe() {
   } catch (const std::exception& e) {
     s = MakeError(e.what());
   }
-  const bool was_ok = store_ok_.exchange(s.ok());
+  const bool was_ok = SetHealth(store_ok_, s.ok());
   next_probe_ =
       std::chrono::steady_clock::now() + (s.ok() ? options_.idle_probe : options_.probe_retry);
   if (s.ok() && !was_ok) {

@@ -58,6 +58,8 @@ struct PipelineOptions {
   // Called on the engine thread at every turn of its loop, at least every tick_interval (and
   // between the steps of a long recovery): a liveness signal such as the systemd watchdog's.
   std::function<void()> on_loop;
+  // Called when healthy() changes (on the engine or the store thread), after the change.
+  std::function<void(bool healthy)> on_health;
 };
 
 // Turns engine events into outbox entries for the receivers that want them.
@@ -188,6 +190,8 @@ class IngestPipeline {
   std::chrono::steady_clock::time_point next_rebuild_;  // engine thread, while !engine_ok_
   EngineStats stats_;
   std::vector<IncidentCount> incident_counts_;
+  // Sets a health flag, tells options_.on_health when healthy() changed; the flag's old value.
+  bool SetHealth(std::atomic<bool>& flag, bool ok);
   std::atomic<bool> store_ok_{true};   // the last commit or probe succeeded
   std::atomic<bool> engine_ok_{true};  // the engine holds what the store holds, nothing else
   std::thread thread_;                 // engine

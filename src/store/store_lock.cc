@@ -25,16 +25,20 @@ std::string HolderPid(int fd) {
 
 }  // namespace
 
-Result<StoreLock> StoreLock::Acquire(const std::string& db_path) {
+Status CreateDatabaseFolder(const std::string& db_path) {
   std::filesystem::path parent = std::filesystem::path(db_path).parent_path();
-  if (!parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      return MakeError("creating the folder " + parent.string() +
-                       " for the database: " + ec.message());
-    }
+  if (parent.empty()) return Status::Ok();
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    return MakeError("creating the folder " + parent.string() + " for the database: " +
+                     ec.message());
   }
+  return Status::Ok();
+}
+
+Result<StoreLock> StoreLock::Acquire(const std::string& db_path) {
+  if (Status st = CreateDatabaseFolder(db_path); !st.ok()) return st.error();
   std::string path = db_path + ".lock";
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return MakeError("opening the lock file " + path + ": " + Errno());

@@ -14,6 +14,9 @@
 
 namespace ab {
 
+// Creates the folder a database file goes in (and its parents), when missing.
+Status CreateDatabaseFolder(const std::string& db_path);
+
 class StoreLock {
  public:
   // Creates the database's folder if needed, then takes the lock without waiting. Refused with

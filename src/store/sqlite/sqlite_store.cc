@@ -1,13 +1,12 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <system_error>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "store/sqlite/rows.h"
 #include "store/sqlite/schema.h"
+#include "store/store_lock.h"
 
 namespace ab {
 
@@ -78,15 +77,7 @@ std::vector<const Row*> LastRowOfEachId(const std::vector<Row>& rows, IdOf id_of
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                        CheckpointOptions checkpoints) {
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      return MakeError("creating the folder " + parent.string() +
-                       " for the database: " + ec.message());
-    }
-  }
+  if (Status st = CreateDatabaseFolder(path); !st.ok()) return st.error();
   Result<Db> writer = OpenConnection(path, /*create=*/true, /*read_only=*/false);
   if (!writer.ok()) return writer.error();
   // journal_mode=WAL is stored in the file: set once here, the other connections inherit it.

@@ -27,16 +27,36 @@ namespace ab::testing {
 
 constexpr auto kDeadline = std::chrono::seconds(10);
 
-// Waits for `pred` (polled under no lock) until the deadline; false when it never held.
-inline bool WaitUntil(const std::function<bool()>& pred,
-                      std::chrono::milliseconds deadline = kDeadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a poll interval, not a wait
+// What the threads under test announce: a store call returned, the engine loop turned, health
+// changed. WaitUntil re-checks its predicate at each announcement, never on a timer.
+class Announcements {
+ public:
+  void Announce() {
+    {
+      std::lock_guard lock(mu_);
+      ++generation_;
+    }
+    cv_.notify_all();
   }
-  return true;
-}
+  // Waits for `pred` (evaluated under no lock) until the deadline; false when it never held.
+  bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    std::unique_lock lock(mu_);
+    for (;;) {
+      const uint64_t seen = generation_;
+      lock.unlock();
+      const bool held = pred();
+      lock.lock();
+      if (held) return true;
+      if (!cv_.wait_until(lock, until, [&] { return generation_ != seen; })) return false;
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t generation_ = 0;
+};
 
 // A one-shot gate: Wait() blocks until Open() (or the deadline).
 class Gate {
@@ -64,7 +84,8 @@ class FaultyStore final : public IncidentStore {
   static constexpr const char* kSecretDetail =
       "sqlite /var/lib/secret-path/alertbridge.db: INSERT INTO events: disk I/O error";
 
-  explicit FaultyStore(IncidentStore& real) : real_(real) {}
+  // `changes` hears when each call has returned (the test's waits wake on it).
+  FaultyStore(IncidentStore& real, Announcements& changes) : real_(real), changes_(changes) {}
 
   // Commit number n (1-based) fails; 0 = none.
   std::atomic<int> fail_commit{0};
@@ -89,11 +110,13 @@ class FaultyStore final : public IncidentStore {
 
   Result<StoredState> Load() override {
     ++loads_;
+    AnnounceOnReturn announce{changes_};
     if (fail_loads) return MakeError(kSecretDetail);
     return real_.Load();
   }
   Status Commit(const Changes& changes, const std::vector<OutboxEntry>& outbox) override {
     const int n = ++commits_;
+    AnnounceOnReturn announce{changes_};
     if (n == block_commit) {
       commit_entered.Open();
       EXPECT_TRUE(commit_gate.Wait());
@@ -159,12 +182,17 @@ class FaultyStore final : public IncidentStore {
   Status Flush() override { return real_.Flush(); }
   Status Probe() override {
     ++probes_;
+    AnnounceOnReturn announce{changes_};
     if (down) return MakeError(kSecretDetail);
     return real_.Probe();
   }
   int probes() const { return probes_; }
 
  private:
+  struct AnnounceOnReturn {
+    Announcements& changes;
+    ~AnnounceOnReturn() { changes.Announce(); }
+  };
   Status Read() {
     if (hold_reads) {
       EXPECT_TRUE(read_gate.Wait());
@@ -176,6 +204,7 @@ class FaultyStore final : public IncidentStore {
  public:
  private:
   IncidentStore& real_;
+  Announcements& changes_;
   std::atomic<int> commits_{0};
   std::atomic<int> loads_{0};
   std::atomic<int> probes_{0};
@@ -255,7 +284,7 @@ class PipelineFaultTest : public ::testing::Test {
     auto store = OpenSqliteStore((dir_ / "ab.db").string());
     ASSERT_TRUE(store.ok()) << store.error().message;
     real_ = std::move(*store);
-    faulty_ = std::make_unique<FaultyStore>(*real_);
+    faulty_ = std::make_unique<FaultyStore>(*real_, changes_);
     Rule r;
     r.name = "checkout";
     r.match = *ParseMatchers(R"(service=~".+")");
@@ -279,8 +308,15 @@ class PipelineFaultTest : public ::testing::Test {
   void Start() {
     pipeline_.reset();
     engine_ = std::make_unique<Engine>(rules_);
+    // The engine loop's turns and health changes wake WaitUntil, after the test's own hook.
+    PipelineOptions options = options_;
+    options.on_loop = [this, own = options_.on_loop] {
+      if (own) own();
+      changes_.Announce();
+    };
+    options.on_health = [this](bool) { changes_.Announce(); };
     pipeline_ = std::make_unique<IngestPipeline>(*engine_, *faulty_, config_, clock_, nullptr,
-                                                 nullptr, options_);
+                                                 nullptr, options);
     Status s = pipeline_->Start();
     ASSERT_TRUE(s.ok()) << s.error().message;
   }
@@ -306,6 +342,7 @@ class PipelineFaultTest : public ::testing::Test {
     return f.get();
   }
   Status Send(const Alert& a) { return Wait(Queue(a)); }
+  bool WaitUntil(const std::function<bool()>& pred) { return changes_.WaitUntil(pred, kDeadline); }
   // Sends until the pipeline takes it (it answers 503 while it recovers).
   void SendUntilAccepted(const Alert& a) {
     EXPECT_TRUE(WaitUntil([&] { return Send(a).ok(); })) << "never accepted";
@@ -313,6 +350,7 @@ class PipelineFaultTest : public ::testing::Test {
 
   static inline const TimePoint kT0 = FromMillis(1'790'000'000'000);
   std::filesystem::path dir_;
+  Announcements changes_;
   Config config_;
   PipelineOptions options_;
   HookClock clock_{kT0};

@@ -40,11 +40,7 @@ Result<std::string> Secret::Resolve() const {
 }
 
 bool ReceiverConfig::Wants(EventType t) const {
-  if (events.empty()) {
-    // Member changes are summarised in status_update; a receiver opts in to them explicitly.
-    return t != EventType::kAlertAdded && t != EventType::kAlertResolved &&
-           t != EventType::kAlertStale;
-  }
+  if (events.empty()) return InDefaultEvents(t);
   for (EventType e : events) {
     if (e == t) return true;
   }
@@ -55,6 +51,12 @@ std::string ReceiverConfig::RateLimitKey() const {
   std::string by = settings ? settings->RateLimitedBy() : "";
   if (by.empty()) by = url.ref();
   return by.empty() ? "" : type + " " + by;
+}
+
+std::shared_ptr<const RuleSet> RuleSetOf(const Config& config) {
+  ReceiverRoutes routes;
+  for (const ReceiverConfig& r : config.receivers) routes.Set(r.name, r.events);
+  return std::make_shared<const RuleSet>(config.rules, config.accounts, std::move(routes));
 }
 
 const SourceConfig* Config::FindSource(std::string_view name) const {

@@ -152,11 +152,20 @@ struct ServerConfig {
   int threads = 2;
 };
 
+// alertbridge.yml `retention:` (README "Retention"). Each period is a duration or `keep` (none).
+struct RetentionConfig {
+  std::optional<Duration> delivered_outbox = Duration(7LL * 24 * 3'600'000);
+  std::optional<Duration> resolved_alerts = Duration(30LL * 24 * 3'600'000);
+  std::optional<Duration> closed_incidents;  // incidents and timelines are kept by default
+  Duration interval{60'000};
+};
+
 struct Config {
   std::string config_file;  // empty when running on embedded defaults
   ServerConfig server;
   std::string external_url = "http://127.0.0.1:9095";
   std::string sqlite_path = "data/alertbridge.db";
+  RetentionConfig retention;
   std::vector<std::string> rule_paths{"rules/"};
   std::vector<std::string> receiver_paths{"receivers/"};
   std::string accounts_path;          // accounts.yml, when configured
@@ -170,6 +179,9 @@ struct Config {
   const SourceConfig* FindSource(std::string_view name) const;
   const ReceiverConfig* FindReceiver(std::string_view name) const;
 };
+
+// The rules, accounts and receivers' event filters the engine decides with (serve and test alike).
+std::shared_ptr<const RuleSet> RuleSetOf(const Config& config);
 
 struct LoadResult {
   Config config;

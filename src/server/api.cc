@@ -7,6 +7,7 @@
 
 #include "common/crypto.h"
 #include "ingest/decode.h"
+#include "ingest/staleness.h"
 #include "model/json.h"
 #include "server/api_helpers.h"
 
@@ -215,12 +216,10 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
         "count={}",
         source.name, decoded.fingerprint_mismatches);
   }
-  // Staleness (CONTRACTS.md): an API v2 alert is stale at its endsAt (Prometheus re-sends it
-  // with a later one while it fires); others when not refreshed for the source's stale_after.
-  for (Alert& a : decoded.alerts) {
-    if (!a.firing()) continue;
-    a.stale_at = kind == kApiV2 && a.ends_at ? *a.ends_at : now + source.stale_after;
-  }
+  SetStaleDeadlines(kind == kApiV2     ? AlertRoute::kApiV2
+                    : kind == kGeneric ? AlertRoute::kGenericWebhook
+                                       : AlertRoute::kAlertmanagerWebhook,
+                    source.stale_after, now, decoded.alerts);
   const size_t accepted = decoded.alerts.size();
   std::vector<DecodeError> partial = std::move(decoded.errors);
   std::string source_name = source.name;

@@ -7,31 +7,6 @@
 
 namespace ab {
 
-std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config, TimePoint now) {
-  std::vector<OutboxEntry> out;
-  for (const EventRecord& rec : changes.events) {
-    std::string payload;  // serialised once per event, shared by its receivers
-    for (const std::string& name : rec.notify) {
-      const ReceiverConfig* rc = config.FindReceiver(name);
-      if (rc == nullptr || !rc->Wants(rec.event.type)) continue;
-      if (payload.empty()) {
-        payload = EventEnvelope(rec.event, rec.snapshot, config.external_url).dump();
-      }
-      OutboxEntry e;
-      e.incident_id = rec.event.incident_id;
-      e.event_seq = rec.event.seq;
-      e.receiver = name;
-      e.event_id = EventId(rec.snapshot.key, rec.event.seq);
-      e.event_type = std::string(ToString(rec.event.type));
-      e.payload = payload;
-      e.created_at = now;
-      e.next_attempt_at = now;
-      out.push_back(std::move(e));
-    }
-  }
-  return out;
-}
-
 IngestPipeline::IngestPipeline(Engine& engine, IncidentStore& store, const Config& config,
                                const Clock& clock, Metrics* metrics,
                                std::function<void()> on_outbox, PipelineOptions options)
@@ -250,7 +225,7 @@ Status IngestPipeline::Commit(Group& group) {
   const Changes& changes = group.changes;
   if (changes.empty()) return Status::Ok();
   const TimePoint now = clock_.now();
-  std::vector<OutboxEntry> outbox = PlanOutbox(changes, config_, now);
+  std::vector<OutboxEntry> outbox = OutboxEntriesOf(changes, config_.external_url, now);
   auto started = std::chrono::steady_clock::now();
   Status status = store_.Commit(changes, outbox);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -37,9 +37,6 @@ struct PipelineOptions {
   size_t max_batches_per_commit = 256;
 };
 
-// Turns engine events into outbox entries for the receivers that want them.
-std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config, TimePoint now);
-
 class IngestPipeline {
  public:
   using Done = std::function<void(const Status&)>;

@@ -1,5 +1,5 @@
-// alertbridge: serve | check | test | explain | version. The only place that knows every layer:
-// it wires config, store, engine, pipeline, notifiers and the HTTP server together.
+// alertbridge: serve | check | test | explain | backup | version. The only place that knows every
+// layer: it wires config, store, engine, pipeline, notifiers and the HTTP server together.
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +21,7 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/pipeline.h"
+#include "store/retention.h"
 #include "store/store.h"
 
 #ifdef ALERTBRIDGE_HAVE_SYSTEMD
@@ -118,7 +119,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   for (const auto& r : config.receivers) metrics.Circuit(r.name, ToString(CircuitState::kClosed));
   OutboxWorker worker(**store, std::move(*notifiers), DeliveryPolicies(config.receivers), clock,
                       outbox_metrics);
-  Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
+  Engine engine(RuleSetOf(config));
   IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
   if (Status st = pipeline.Start(); !st.ok()) {
     spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);
@@ -126,6 +127,20 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   }
   worker.Start();
   worker.Wake();  // deliver what a previous run left in the outbox
+  RetentionPolicy retention{config.retention.delivered_outbox, config.retention.resolved_alerts,
+                            config.retention.closed_incidents, config.retention.interval};
+  RetentionPruner pruner(**store, retention, clock, [&metrics](const Result<PruneCounts>& n) {
+    if (!n.ok()) {  // the next run tries again
+      spdlog::error("msg=\"retention pruning failed\" error=\"{}\"", n.error().message);
+    } else if (n->outbox + n->alerts + n->incidents > 0) {
+      metrics.Pruned("outbox", double(n->outbox));
+      metrics.Pruned("alerts", double(n->alerts));
+      metrics.Pruned("incidents", double(n->incidents));
+      spdlog::info("msg=\"retention pruned\" outbox_entries={} alerts={} incidents={}", n->outbox,
+                   n->alerts, n->incidents);
+    }
+  });
+  pruner.Start();
 
   IncidentStore* store_ptr = store->get();
   metrics.outbox_counts = [store_ptr] {
@@ -134,6 +149,10 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   };
   metrics.firing_alerts = [&pipeline] { return double(pipeline.stats().firing_alerts); };
   metrics.open_incidents = [&pipeline] { return double(pipeline.stats().open_incidents); };
+  metrics.incidents_in_memory = [&pipeline] {
+    return double(pipeline.stats().incidents_in_memory);
+  };
+  metrics.alerts_in_memory = [&pipeline] { return double(pipeline.stats().tracked_alerts); };
 
   auto api = Api::Create(
       ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock, [&worker] { worker.Wake(); }});
@@ -177,10 +196,27 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   server.Stop();    // in-flight requests finish: their batches are committed first
   pipeline.Stop();  // commits what is still queued
   worker.Stop();
+  pruner.Stop();
   if (Status st = (*store)->Flush(); !st.ok()) {
     spdlog::error("msg=\"store flush failed\" error=\"{}\"", st.error().message);
   }
   spdlog::info("msg=\"stopped\"");
+  return kExitOk;
+}
+
+// `alertbridge backup FILE`: exit 0 written, 1 config or store error (CONTRACTS.md "CLI").
+int Backup(const std::string& config_flag, const std::string& file) {
+  LoadResult loaded = LoadConfig(DefaultConfigFile(config_flag));
+  if (!loaded.ok()) {
+    PrintErrors(loaded.errors);
+    return kExitConfig;
+  }
+  const std::string& db = loaded.config.sqlite_path;
+  if (Status st = BackupSqliteStore(db, file); !st.ok()) {
+    std::cerr << "backup of " << db << " failed: " << st.error().message << "\n";
+    return kExitConfig;
+  }
+  std::cout << "backup of " << db << " written to " << file << "\n";
   return kExitOk;
 }
 
@@ -231,6 +267,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> explain_labels;
   explain->add_option("labels", explain_labels, "the alert's labels as name=value")->required();
 
+  auto* backup = app.add_subcommand(
+      "backup", "write a consistent copy of the database to FILE (works while serving)");
+  std::string backup_file;
+  backup->add_option("file", backup_file, "where to write the copy")->required();
+
   app.add_subcommand("version", "print the version");
 
   try {
@@ -241,6 +282,7 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) return ab::Serve(config_flag, listen_flag);
   if (check->parsed()) return ab::Check(config_flag, check_paths);
+  if (backup->parsed()) return ab::Backup(config_flag, backup_file);
   if (test->parsed()) return ab::RunRuleTestFiles(test_files, std::cout, std::cerr);
   if (explain->parsed()) {
     return ab::RunExplain(ab::DefaultConfigFile(config_flag), explain_labels, std::cout, std::cerr);

@@ -59,6 +59,31 @@ void ParseServer(const Value& v, Diagnostics& diag, ServerConfig* server) {
   s.Int("threads", 1, 256, &server->threads);
 }
 
+// A retention period: a duration greater than zero, or `keep` (for ever).
+void ReadRetention(const MapReader& r, std::string_view key, std::optional<Duration>* out) {
+  const Value* v = r.Find(key);
+  if (v == nullptr) return;
+  if (v->node.IsScalar() && v->node.Scalar() == "keep") {
+    out->reset();
+    return;
+  }
+  Duration d{0};
+  if (!ReadDuration(*v, r.diag(), &d)) return;
+  if (d.count() <= 0) {
+    r.diag().Add(v->mark, v->path + ": must be greater than 0, or keep");
+    return;
+  }
+  *out = d;
+}
+
+void ParseRetention(const Value& v, Diagnostics& diag, RetentionConfig* out) {
+  MapReader r(v, {"delivered_outbox", "resolved_alerts", "closed_incidents", "interval"}, diag);
+  ReadRetention(r, "delivered_outbox", &out->delivered_outbox);
+  ReadRetention(r, "resolved_alerts", &out->resolved_alerts);
+  ReadRetention(r, "closed_incidents", &out->closed_incidents);
+  r.PositiveDur("interval", &out->interval);
+}
+
 void ParseLog(const Value& v, Diagnostics& diag, Config* cfg) {
   MapReader log(v, {"format", "level"}, diag);
   log.OneOf("format", {"logfmt", "json"}, &cfg->log_format);
@@ -77,7 +102,7 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   MainFile main;
   MapReader top(Root(root),
                 {"listen", "external_url", "storage", "rules", "receivers", "accounts", "sources",
-                 "server", "log"},
+                 "server", "log", "retention"},
                 diag);
   if (const Value* v = top.Find("listen")) {
     std::string listen;
@@ -120,6 +145,7 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   if (const Value* v = top.Find("sources")) ParseSources(*v, diag, &cfg->sources);
   if (const Value* v = top.Find("server")) ParseServer(*v, diag, &cfg->server);
   if (const Value* v = top.Find("log")) ParseLog(*v, diag, cfg);
+  if (const Value* v = top.Find("retention")) ParseRetention(*v, diag, &cfg->retention);
   return main;
 }
 

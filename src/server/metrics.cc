@@ -108,7 +108,25 @@ Metrics::Metrics()
                           .Name("alertbridge_incidents_open")
                           .Help("Incidents declared or acknowledged.")
                           .Register(*registry_)
-                          .Add({})) {}
+                          .Add({})),
+      incidents_in_memory_(prometheus::BuildGauge()
+                               .Name("alertbridge_engine_incidents_in_memory")
+                               .Help("Incidents the engine holds in memory (open work).")
+                               .Register(*registry_)
+                               .Add({})),
+      alerts_in_memory_(prometheus::BuildGauge()
+                            .Name("alertbridge_engine_alerts_in_memory")
+                            .Help("Alerts the engine holds in memory (open work).")
+                            .Register(*registry_)
+                            .Add({})),
+      pruned_(prometheus::BuildCounter()
+                  .Name("alertbridge_retention_deleted_rows_total")
+                  .Help("Rows retention deleted, by kind (outbox, alerts, incidents).")
+                  .Register(*registry_)) {}
+
+void Metrics::Pruned(const std::string& kind, double rows) {
+  pruned_.Add({{"kind", kind}}).Increment(rows);
+}
 
 void Metrics::AlertsReceived(const std::string& source, const std::string& result, double n) {
   alerts_received_.Add({{"source", source}, {"result", result}}).Increment(n);
@@ -163,6 +181,8 @@ std::string Metrics::Serialize() {
   }
   if (firing_alerts) firing_alerts_.Set(firing_alerts());
   if (open_incidents) open_incidents_.Set(open_incidents());
+  if (incidents_in_memory) incidents_in_memory_.Set(incidents_in_memory());
+  if (alerts_in_memory) alerts_in_memory_.Set(alerts_in_memory());
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

@@ -33,11 +33,16 @@ class Metrics {
   void Circuit(const std::string& receiver, std::string_view state);
   void Connections(int delta);
   void ConnectionRejected();
+  // Rows retention deleted, by kind: outbox, alerts, incidents.
+  void Pruned(const std::string& kind, double rows);
 
   // Values read at scrape time.
   std::function<OutboxCounts()> outbox_counts;
   std::function<double()> firing_alerts;
   std::function<double()> open_incidents;
+  // What the engine holds in memory: open work (and what it still needs of recent history).
+  std::function<double()> incidents_in_memory;
+  std::function<double()> alerts_in_memory;
 
   std::string Serialize();
 
@@ -61,6 +66,9 @@ class Metrics {
   prometheus::Gauge& outbox_dead_;
   prometheus::Gauge& firing_alerts_;
   prometheus::Gauge& open_incidents_;
+  prometheus::Gauge& incidents_in_memory_;
+  prometheus::Gauge& alerts_in_memory_;
+  prometheus::Family<prometheus::Counter>& pruned_;
 };
 
 }  // namespace ab

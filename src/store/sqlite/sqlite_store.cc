@@ -98,11 +98,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   if (!outbox.ok()) return outbox.error();
   Result<Db> api = OpenConnection(path, false, /*read_only=*/true);
   if (!api.ok()) return api.error();
+  Result<Db> prune = OpenConnection(path, false, /*read_only=*/false);
+  if (!prune.ok()) return prune.error();
   Result<Db> checkpoint = OpenConnection(path, false, /*read_only=*/false);
   if (!checkpoint.ok()) return checkpoint.error();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*writer), std::move(*outbox),
-                                                      std::move(*api), std::move(*checkpoint),
-                                                      checkpoints));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(*writer), std::move(*outbox), std::move(*api), std::move(*prune),
+                      std::move(*checkpoint), checkpoints));
 }
 
 Result<StoredState> SqliteStore::Load() {
@@ -230,6 +232,16 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
     for (int64_t id : changes.removed_incidents) {
       Status s = RunEach(*st, id);
       if (!s.ok()) return WithContext(s, "removing incident " + std::to_string(id));
+    }
+  }
+
+  if (!changes.holdings.empty()) {
+    Result<Stmt> st = db.Prepare("UPDATE incidents SET live = ?2 WHERE id = ?1");
+    if (!st.ok()) return st.error();
+    for (const Holding& h : changes.holdings) {
+      st->Bind(1, h.incident_id).Bind(2, int64_t{h.held});
+      Status s = st->Run();
+      if (!s.ok()) return WithContext(s, "holding incident " + std::to_string(h.incident_id));
     }
   }
 

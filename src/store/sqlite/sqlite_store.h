@@ -8,6 +8,8 @@
 //   outbox_  DueOutbox, NextOutboxDue, CountOutbox, ExternalRefs, HoldBehindDead (its read)
 //            (the delivery path)
 //   api_     Load, ListIncidents, GetIncident, ListOutbox
+//   prune_   PruneBatch (retention.h), on the pruner's thread; each batch also holds writer_.mu,
+//            so that a commit waits for one short batch at most and never busy-waits on the lock
 //   (and the checkpointer's own connection, on its own thread: checkpointer.h)
 // Every read that touches more than one table runs in one read transaction (one snapshot).
 #pragma once
@@ -51,6 +53,9 @@ class SqliteStore final : public IncidentStore {
   Result<IncidentPage> ListIncidents(const IncidentQuery& q) override;
   Result<std::optional<IncidentDetail>> GetIncident(int64_t id) override;
 
+  Result<PruneCounts> PruneBatch(const RetentionPolicy& policy, TimePoint now,
+                                 int max_rows) override;
+
   Status Flush() override;
 
   // Background checkpoints completed so far, and a hold that keeps the next one from starting
@@ -65,10 +70,11 @@ class SqliteStore final : public IncidentStore {
     Db db;
   };
 
-  SqliteStore(Db writer, Db outbox, Db api, Db checkpoint, CheckpointOptions checkpoints)
+  SqliteStore(Db writer, Db outbox, Db api, Db prune, Db checkpoint, CheckpointOptions checkpoints)
       : writer_(std::move(writer)),
         outbox_(std::move(outbox)),
         api_(std::move(api)),
+        prune_(std::move(prune)),
         checkpointer_(
             std::make_unique<WalCheckpointer>(writer_.db, std::move(checkpoint), checkpoints)) {}
 
@@ -84,6 +90,7 @@ class SqliteStore final : public IncidentStore {
   Connection writer_;
   Connection outbox_;
   Connection api_;
+  Connection prune_;
   // After the connections: stopped (and unhooked from the writer) before they close.
   std::unique_ptr<WalCheckpointer> checkpointer_;
 };

@@ -86,6 +86,14 @@ def get(url, timeout=5):
         return None, ""
 
 
+def am_alerts(base):
+    """Alerts Alertmanager holds, in any state (0.25 counts a new alert as `unprocessed` until its
+    group's first flush, `active` after)."""
+    states = ("active", "suppressed", "unprocessed")
+    values = [metric(base, f'alertmanager_alerts{{state="{s}"}}') for s in states]
+    return sum(v for v in values if v is not None)
+
+
 def metric(base, name):
     """The value of a sample named exactly `name` (labels included, as printed), or None."""
     status, text = get(base + "/metrics")
@@ -268,12 +276,12 @@ def cmd_memory(args, work):
             t0 = time.monotonic()
             post_alerts(ab.port, firing_batches(n))
             ab_secs = time.monotonic() - t0
-            am_n = metric(am.base, 'alertmanager_alerts{state="active"}')
+            am_n = am_alerts(am.base)
             ab_n = metric(ab.base, "alertbridge_alerts_firing")
             am1, ab1 = settle_rss(am.proc.pid, 10), settle_rss(ab.proc.pid, 10)
             am_per = (am1 - am0) / max(1, am_n or 0)
             ab_per = (ab1 - ab0) / max(1, ab_n or 0)
-            print(f"  {n:>9} alerts  alertmanager {am_per:7.0f} B/alert ({am_n:.0f} active, "
+            print(f"  {n:>9} alerts  alertmanager {am_per:7.0f} B/alert ({am_n:.0f} held, "
                   f"RSS {am0 / 2**20:.0f} -> {am1 / 2**20:.0f} MB, loaded in {am_secs:.1f}s)   "
                   f"alertbridge {ab_per:7.0f} B/alert ({ab_n:.0f} firing, RSS {ab0 / 2**20:.0f} -> "
                   f"{ab1 / 2**20:.0f} MB, loaded in {ab_secs:.1f}s)   ratio {ab_per / am_per:.2f} "

@@ -90,13 +90,14 @@ def am_alerts(base):
     """Alerts Alertmanager holds, in any state (0.25 counts a new alert as `unprocessed` until its
     group's first flush, `active` after)."""
     states = ("active", "suppressed", "unprocessed")
-    values = [metric(base, f'alertmanager_alerts{{state="{s}"}}') for s in states]
+    # Its /metrics takes seconds to answer with a million alerts on a busy machine.
+    values = [metric(base, f'alertmanager_alerts{{state="{s}"}}', timeout=60) for s in states]
     return sum(v for v in values if v is not None)
 
 
-def metric(base, name):
+def metric(base, name, timeout=5):
     """The value of a sample named exactly `name` (labels included, as printed), or None."""
-    status, text = get(base + "/metrics")
+    status, text = get(base + "/metrics", timeout=timeout)
     if status != 200:
         return None
     for line in text.splitlines():

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -18,11 +19,13 @@
 #include "ruletest/explain.h"
 #include "ruletest/runner.h"
 #include "server/api.h"
+#include "server/blocking_pool.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/pipeline.h"
 #include "store/retention.h"
 #include "store/store.h"
+#include "store/store_lock.h"
 
 #ifdef ALERTBRIDGE_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -59,6 +62,14 @@ void SetUpLogging(const Config& config) {
   spdlog::set_default_logger(logger);
 }
 
+// The answer while the state is being restored: alive, not ready, come back shortly.
+HttpResponse StartingUp(const HttpRequest& req) {
+  if (req.path == "/-/healthy") return HttpResponse::Json(200, R"({"status":"healthy"})");
+  HttpResponse r = HttpResponse::Error(503, "starting: restoring state");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 void Notify(const char* state) {
 #ifdef ALERTBRIDGE_HAVE_SYSTEMD
   sd_notify(0, state);
@@ -86,20 +97,52 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   if (!listen_flag.empty()) config.server.listen = listen_flag;
   SetUpLogging(config);
 
+  // Bind first: a run that cannot listen ("address already in use": often a second instance
+  // started by mistake) exits before it has touched the database. Until the state is restored
+  // the port answers 503 (and /-/healthy 200), so senders retry instead of finding it closed.
+  Metrics metrics;
+  std::atomic<Api*> ready_api{nullptr};
+  HttpServerStats server_stats{[&metrics](int d) { metrics.Connections(d); },
+                               [&metrics] { metrics.ConnectionRejected(); }};
+  HttpServer server(
+      config.server,
+      [&ready_api](HttpRequest&& req, Responder respond) {
+        if (Api* api = ready_api.load()) return api->Handle(std::move(req), std::move(respond));
+        respond(StartingUp(req));
+      },
+      server_stats);
+  auto port = server.Start();
+  if (!port.ok()) {
+    spdlog::critical("msg=\"cannot listen\" listen={} error=\"{}\"", config.server.listen,
+                     port.error().message);
+    return kExitConfig;
+  }
+  // From here on every way out stops the server first: its handler reaches into what follows.
+  auto fail = [&server](int code) {
+    server.Stop(Duration(0));
+    return code;
+  };
+
+  // One writer per database (store_lock.h): held until the process exits.
+  auto lock = StoreLock::Acquire(config.sqlite_path);
+  if (!lock.ok()) {
+    spdlog::critical("msg=\"cannot lock the database\" path={} error=\"{}\"", config.sqlite_path,
+                     lock.error().message);
+    return fail(kExitConfig);
+  }
   auto store = OpenSqliteStore(config.sqlite_path);
   if (!store.ok()) {
     spdlog::critical("msg=\"cannot open store\" path={} error=\"{}\"", config.sqlite_path,
                      store.error().message);
-    return kExitConfig;
+    return fail(kExitConfig);
   }
   auto notifiers = BuildNotifiers(config.receivers);
   if (!notifiers.ok()) {
     spdlog::critical("msg=\"cannot set up receivers\" error=\"{}\"", notifiers.error().message);
-    return kExitConfig;
+    return fail(kExitConfig);
   }
 
   SystemClock clock;
-  Metrics metrics;
   OutboxMetrics outbox_metrics;
   outbox_metrics.on_attempt = [&metrics](const std::string& receiver, const std::string& result) {
     metrics.Delivery(receiver, result);
@@ -123,7 +166,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
   if (Status st = pipeline.Start(); !st.ok()) {
     spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);
-    return kExitConfig;
+    return fail(kExitConfig);
   }
   worker.Start();
   worker.Wake();  // deliver what a previous run left in the outbox
@@ -143,6 +186,10 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   pruner.Start();
 
   IncidentStore* store_ptr = store->get();
+  // The API's store reads and outbox actions: never on the two HTTP threads (blocking_pool.h).
+  BlockingPool api_work(/*threads=*/2, /*max_queued=*/256);
+  // Read on a worker thread at scrape time (the API serves /metrics there): three numbers the
+  // store keeps as entries change state, not a count.
   metrics.outbox_counts = [store_ptr] {
     auto counts = store_ptr->CountOutbox();
     return counts.ok() ? *counts : OutboxCounts{};
@@ -154,27 +201,16 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   };
   metrics.alerts_in_memory = [&pipeline] { return double(pipeline.stats().tracked_alerts); };
 
-  auto api = Api::Create(
-      ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock, [&worker] { worker.Wake(); }});
+  auto api = Api::Create(ApiDeps{&config, store_ptr, &pipeline, &metrics, &clock,
+                                 [&worker] { worker.Wake(); }, &api_work});
   if (!api.ok()) {
     spdlog::critical("msg=\"cannot set up sources\" error=\"{}\"", api.error().message);
-    return kExitConfig;
-  }
-  Api* api_ptr = api->get();
-  HttpServerStats server_stats{[&metrics](int d) { metrics.Connections(d); },
-                               [&metrics] { metrics.ConnectionRejected(); }};
-  HttpServer server(
-      config.server,
-      [api_ptr](HttpRequest&& req, Responder respond) { api_ptr->Handle(std::move(req), respond); },
-      server_stats);
-  auto port = server.Start();
-  if (!port.ok()) {
-    spdlog::critical("msg=\"cannot listen\" listen={} error=\"{}\"", config.server.listen,
-                     port.error().message);
     pipeline.Stop();
     worker.Stop();
-    return kExitConfig;
+    api_work.Stop();
+    return fail(kExitConfig);
   }
+  ready_api = api->get();
   spdlog::info("msg=\"alertbridge started\" listen={} port={} rules={} receivers={} store={}",
                config.server.listen, *port, config.rules.size(), config.receivers.size(),
                config.sqlite_path);
@@ -194,6 +230,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   }
   Notify("STOPPING=1");
   server.Stop();    // in-flight requests finish: their batches are committed first
+  api_work.Stop();  // before the Api it calls into goes away
   pipeline.Stop();  // commits what is still queued
   worker.Stop();
   pruner.Stop();

@@ -68,6 +68,7 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
 }  // namespace
 
 Result<Duration> ParseDuration(std::string_view text) {
+  static constexpr const char* kTooLarge = "too large (at most 10y)";
   auto bad = [&](const char* why) {
     return MakeError("invalid duration \"" + std::string(text) + "\": " + why);
   };
@@ -80,7 +81,7 @@ Result<Duration> ParseDuration(std::string_view text) {
     if (!std::isdigit(static_cast<unsigned char>(text[i]))) return bad("expected a number");
     int64_t n = 0;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-      if (n > std::numeric_limits<int64_t>::max() / 10) return bad("too large");
+      if (n > std::numeric_limits<int64_t>::max() / 10) return bad(kTooLarge);
       n = n * 10 + (text[i] - '0');
       ++i;
     }
@@ -92,7 +93,7 @@ Result<Duration> ParseDuration(std::string_view text) {
     // Like Prometheus: units must go from largest to smallest, each at most once.
     if (unit >= last_unit) return bad("units out of order");
     last_unit = unit;
-    if (n > (std::numeric_limits<int64_t>::max() - total) / unit) return bad("too large");
+    if (n > (kMaxDuration.count() - total) / unit) return bad(kTooLarge);
     total += n * unit;
   }
   return Duration(total);

@@ -37,8 +37,24 @@ class FakeClock final : public Clock {
   std::atomic<int64_t> now_;
 };
 
+// The longest duration anything may be configured with. Durations are added to times (now +
+// stale_after, dedup windows, `for`, timeouts); past 10 years a value is a typo, and the cap keeps
+// every such sum of a real time far from overflowing.
+inline constexpr Duration kMaxDuration{10LL * 365 * 86'400'000};
+
 // Prometheus duration syntax: "1h30m", units ms s m h d w y, no spaces, no fractions, "0" allowed.
+// At most kMaxDuration.
 Result<Duration> ParseDuration(std::string_view text);
+
+// t + d, clamped to the representable range instead of overflowing (undefined behaviour), for
+// sums whose operands come from outside (a sender's timestamps, a vendor's Retry-After).
+inline TimePoint SaturatingAdd(TimePoint t, Duration d) {
+  int64_t out = 0;
+  if (__builtin_add_overflow(t.time_since_epoch().count(), d.count(), &out)) {
+    return d.count() > 0 ? TimePoint::max() : TimePoint::min();
+  }
+  return TimePoint(Duration(out));
+}
 // Shortest Prometheus form: 90m -> "1h30m", 0 -> "0s".
 std::string FormatDuration(Duration d);
 

@@ -6,7 +6,7 @@ std::optional<TimePoint> StaleDeadline(AlertRoute route, const Alert& alert, Dur
                                        TimePoint now) {
   if (!alert.firing()) return std::nullopt;
   if (route == AlertRoute::kApiV2 && alert.ends_at) return *alert.ends_at;
-  return now + stale_after;
+  return SaturatingAdd(now, stale_after);  // stale_after may be up to 10 years
 }
 
 void SetStaleDeadlines(AlertRoute route, Duration stale_after, TimePoint now,

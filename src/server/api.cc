@@ -14,6 +14,7 @@
 namespace ab {
 
 using api_internal::ParseId;
+using api_internal::StoreUnavailable;
 using api_internal::Unavailable;
 
 namespace {
@@ -84,10 +85,13 @@ void Api::Route(HttpRequest&& req,
   }
   if (path == "/metrics") {
     if (!get) return method_not_allowed(path);
-    HttpResponse r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = deps_.metrics->Serialize();
-    return done(path, std::move(r));
+    // Serialising reads the outbox counts from the store: not on an HTTP thread.
+    return OffHttpThread(path, done, [this] {
+      HttpResponse r;
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = deps_.metrics->Serialize();
+      return r;
+    });
   }
 
   if (path == "/api/v1/alerts/alertmanager" || path == "/api/v2/alerts") {
@@ -117,7 +121,8 @@ void Api::Route(HttpRequest&& req,
 
   if (path == "/api/v1/incidents") {
     if (!get) return method_not_allowed(path);
-    return done(path, ListIncidents(req));
+    auto shared = std::make_shared<HttpRequest>(std::move(req));
+    return OffHttpThread(path, done, [this, shared] { return ListIncidents(*shared); });
   }
   constexpr std::string_view kIncident = "/api/v1/incidents/";
   if (StartsWith(path, kIncident)) {
@@ -132,11 +137,14 @@ void Api::Route(HttpRequest&& req,
     }
     constexpr std::string_view route = "/api/v1/incidents/{id}";
     if (!get) return method_not_allowed(route);
-    return done(route, GetIncident(rest));
+    auto shared = std::make_shared<HttpRequest>(std::move(req));
+    return OffHttpThread(
+        route, done, [this, shared, id = std::string(rest)] { return GetIncident(*shared, id); });
   }
   if (path == "/api/v1/outbox") {
     if (!get) return method_not_allowed(path);
-    return done(path, ListOutbox(req));
+    auto shared = std::make_shared<HttpRequest>(std::move(req));
+    return OffHttpThread(path, done, [this, shared] { return ListOutbox(*shared); });
   }
   constexpr std::string_view kOutbox = "/api/v1/outbox/";
   if (StartsWith(path, kOutbox)) {
@@ -147,10 +155,31 @@ void Api::Route(HttpRequest&& req,
       const std::string_view route = action == "retry" ? "/api/v1/outbox/{id}/retry"
                                                        : "/api/v1/outbox/{id}/discard";
       if (!post) return method_not_allowed(route);
-      return done(route, OutboxAction(rest.substr(0, slash), action));
+      return OffHttpThread(
+          route, done, [this, id = std::string(rest.substr(0, slash)), verb = std::string(action)] {
+            return OutboxAction(id, verb);
+          });
     }
   }
   done("other", HttpResponse::Error(404, "no route for " + req.method + " " + path));
+}
+
+void Api::OffHttpThread(std::string_view route,
+                        const std::function<void(std::string_view, HttpResponse)>& done,
+                        std::function<HttpResponse()> work) {
+  if (deps_.blocking == nullptr) return done(route, work());
+  std::string name(route);
+  bool queued = deps_.blocking->Post([name, done, work = std::move(work)] {
+    HttpResponse r;
+    try {
+      r = work();
+    } catch (const std::exception& e) {
+      spdlog::error("msg=\"request failed\" route={} error=\"{}\"", name, e.what());
+      r = HttpResponse::Error(500, "internal error");
+    }
+    done(name, std::move(r));
+  });
+  if (!queued) done(route, Unavailable("too many API requests in progress"));
 }
 
 std::optional<HttpResponse> Api::Authenticate(const HttpRequest& req, const SourceConfig& source) {
@@ -274,7 +303,7 @@ HttpResponse Api::ListIncidents(const HttpRequest& req) {
     q.before_id = *n;
   }
   auto page = deps_.store->ListIncidents(q);
-  if (!page.ok()) return Unavailable(page.error().message);
+  if (!page.ok()) return StoreUnavailable("listing incidents", page.error().message);
   nlohmann::json list = nlohmann::json::array();
   for (const Incident& inc : page->incidents) {
     list.push_back(IncidentJson(inc, deps_.config->external_url));
@@ -284,11 +313,25 @@ HttpResponse Api::ListIncidents(const HttpRequest& req) {
   return HttpResponse::Json(200, body.dump());
 }
 
-HttpResponse Api::GetIncident(std::string_view id_text) {
+HttpResponse Api::GetIncident(const HttpRequest& req, std::string_view id_text) {
   auto id = ParseId(id_text);
   if (!id) return HttpResponse::Error(400, "incident id must be a positive integer", "id");
-  auto detail = deps_.store->GetIncident(*id);
-  if (!detail.ok()) return Unavailable(detail.error().message);
+  IncidentDetailQuery q;
+  if (std::string limit = req.Query("limit"); !limit.empty()) {
+    auto n = ParseId(limit);
+    if (!n || *n > 1000) return HttpResponse::Error(400, "limit must be 1..1000", "limit");
+    q.alerts_limit = q.timeline_limit = static_cast<int>(*n);
+  }
+  for (auto [name, cursor] : {std::pair{"alerts_cursor", &q.alerts_after},
+                              std::pair{"timeline_cursor", &q.timeline_after}}) {
+    if (std::string text = req.Query(name); !text.empty()) {
+      auto n = ParseId(text);
+      if (!n) return HttpResponse::Error(400, "invalid cursor", name);
+      *cursor = *n;
+    }
+  }
+  auto detail = deps_.store->GetIncidentPage(*id, q);
+  if (!detail.ok()) return StoreUnavailable("reading the incident", detail.error().message);
   if (!detail->has_value()) {
     return HttpResponse::Error(404, "no incident " + std::string(id_text), "id");
   }
@@ -300,6 +343,11 @@ HttpResponse Api::GetIncident(std::string_view id_text) {
   for (const Event& e : d.timeline) timeline.push_back(TimelineEntryJson(e));
   body["alerts"] = std::move(alerts);
   body["timeline"] = std::move(timeline);
+  auto cursor = [](const std::optional<int64_t>& next) {
+    return next ? nlohmann::json(std::to_string(*next)) : nlohmann::json(nullptr);
+  };
+  body["alerts_next_cursor"] = cursor(d.alerts_next);
+  body["timeline_next_cursor"] = cursor(d.timeline_next);
   return HttpResponse::Json(200, body.dump());
 }
 

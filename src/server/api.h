@@ -10,6 +10,7 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "config/config.h"
+#include "server/blocking_pool.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "server/pipeline.h"
@@ -24,6 +25,8 @@ struct ApiDeps {
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;
   std::function<void()> wake_outbox;  // after an outbox retry or discard
+  // Store reads and outbox actions run here, never on the HTTP threads (null: inline, in tests).
+  BlockingPool* blocking = nullptr;
 };
 
 class Api {
@@ -45,8 +48,13 @@ class Api {
   void Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
               const std::function<void(HttpResponse)>& done);
   std::optional<HttpResponse> Authenticate(const HttpRequest& req, const SourceConfig& source);
+  // Runs `work` on deps_.blocking and answers with its response; 503 when that queue is full.
+  void OffHttpThread(std::string_view route,
+                     const std::function<void(std::string_view, HttpResponse)>& done,
+                     std::function<HttpResponse()> work);
   HttpResponse ListIncidents(const HttpRequest& req);
-  HttpResponse GetIncident(std::string_view id);
+  // ?limit= (alerts and timeline, each), ?alerts_cursor=, ?timeline_cursor=
+  HttpResponse GetIncident(const HttpRequest& req, std::string_view id);
   // POST /api/v1/incidents/{id}/{action} (incident_actions.cc).
   void Act(HttpRequest&& req, std::string_view id, std::string_view action,
            const std::function<void(HttpResponse)>& done);

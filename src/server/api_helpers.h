@@ -1,9 +1,12 @@
 // Small pieces shared by the API's route files.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "server/http.h"
@@ -23,6 +26,13 @@ inline HttpResponse Unavailable(std::string_view why) {
   HttpResponse r = HttpResponse::Error(503, why);
   r.headers.emplace_back("Retry-After", "1");
   return r;
+}
+
+// 503 for a store error: the client learns what failed in its terms; the store's own message
+// (file paths, SQL) goes to the log only.
+inline HttpResponse StoreUnavailable(std::string_view what, std::string_view detail) {
+  spdlog::error("msg=\"store error answering a request\" what=\"{}\" error=\"{}\"", what, detail);
+  return Unavailable("store unavailable: " + std::string(what) + " failed, retry");
 }
 
 }  // namespace ab::api_internal

@@ -8,7 +8,7 @@
 namespace ab {
 
 using api_internal::ParseId;
-using api_internal::Unavailable;
+using api_internal::StoreUnavailable;
 
 HttpResponse Api::ListOutbox(const HttpRequest& req) {
   OutboxQuery q;
@@ -29,7 +29,7 @@ HttpResponse Api::ListOutbox(const HttpRequest& req) {
     q.limit = static_cast<int>(*n);
   }
   auto entries = deps_.store->ListOutbox(q);
-  if (!entries.ok()) return Unavailable(entries.error().message);
+  if (!entries.ok()) return StoreUnavailable("listing the outbox", entries.error().message);
   nlohmann::json list = nlohmann::json::array();
   for (const OutboxEntry& e : *entries) {
     list.push_back({{"id", e.id},
@@ -52,7 +52,10 @@ HttpResponse Api::OutboxAction(std::string_view id_text, std::string_view action
   const bool retry = action == "retry";
   const TimePoint now = deps_.clock->now();
   auto before = retry ? deps_.store->RetryOutbox(*id, now) : deps_.store->DiscardOutbox(*id, now);
-  if (!before.ok()) return Unavailable(before.error().message);
+  if (!before.ok()) {
+    return StoreUnavailable(retry ? "retrying the entry" : "discarding the entry",
+                            before.error().message);
+  }
   if (!before->has_value()) {
     return HttpResponse::Error(404, "no outbox entry " + std::to_string(*id), "id");
   }

@@ -7,6 +7,41 @@
 
 namespace ab {
 
+namespace {
+
+// What a sender is told. The store's own error names files and SQL: that goes to the log only.
+constexpr const char* kStoreFailed = "the store could not commit";
+constexpr const char* kRecovering = "recovering from a store failure";
+constexpr const char* kInternal = "internal error";
+
+Status Unavailable(const char* why) { return MakeError(why); }
+
+// Where each list of a Changes ended, so that the rows a failed step appended can be dropped
+// (an engine step only ever appends).
+struct ChangesMark {
+  explicit ChangesMark(const Changes& c)
+      : alerts(c.alerts.size()),
+        incidents(c.incidents.size()),
+        removed(c.removed_incidents.size()),
+        joined(c.joined.size()),
+        events(c.events.size()),
+        holdings(c.holdings.size()) {}
+  void TruncateTo(Changes& c) const {
+    auto cut = [](auto& v, size_t n) {
+      v.erase(v.begin() + static_cast<std::ptrdiff_t>(n), v.end());
+    };
+    cut(c.alerts, alerts);
+    cut(c.incidents, incidents);
+    cut(c.removed_incidents, removed);
+    cut(c.joined, joined);
+    cut(c.events, events);
+    cut(c.holdings, holdings);
+  }
+  size_t alerts, incidents, removed, joined, events, holdings;
+};
+
+}  // namespace
+
 IngestPipeline::IngestPipeline(Engine& engine, IncidentStore& store, const Config& config,
                                const Clock& clock, Metrics* metrics,
                                std::function<void()> on_outbox, PipelineOptions options)
@@ -16,7 +51,7 @@ IngestPipeline::IngestPipeline(Engine& engine, IncidentStore& store, const Confi
       clock_(clock),
       metrics_(metrics),
       on_outbox_(std::move(on_outbox)),
-      options_(options) {}
+      options_(std::move(options)) {}
 
 IngestPipeline::~IngestPipeline() { Stop(); }
 
@@ -28,6 +63,7 @@ Status IngestPipeline::Start() {
   stats_ = engine_.Stats();
   spdlog::info("msg=\"state restored\" alerts={} incidents={} firing={} open_incidents={}", alerts,
                incidents, stats_.firing_alerts, stats_.open_incidents);
+  next_probe_ = std::chrono::steady_clock::now() + options_.idle_probe;
   store_thread_ = std::thread([this] { RunStore(); });
   thread_ = std::thread([this] { RunEngine(); });
   return Status::Ok();
@@ -82,7 +118,9 @@ Changes IngestPipeline::RunAction(Batch& b, TimePoint now, std::map<int64_t, Inc
     if (it == archived.end()) {
       auto detail = store_.GetIncident(id);
       if (!detail.ok()) {
-        b.lookup = detail.error();
+        spdlog::error("msg=\"reading an incident for an action failed\" incident={} error=\"{}\"",
+                      id, detail.error().message);
+        b.lookup = Unavailable(kStoreFailed);
         return {};
       }
       if (detail->has_value()) it = archived.emplace(id, (**detail).incident).first;
@@ -127,19 +165,58 @@ bool IngestPipeline::WaitForStore() {
 }
 
 void IngestPipeline::Recover(Group& group, const Status& status) {
-  // The engine ran ahead of what is durable: rebuild it from the store, so that the senders'
-  // retries (they get a 503) are applied to the committed state, not to lost changes.
+  // The engine ran ahead of what is durable: nothing it computed since is acknowledged, and it is
+  // rebuilt from the store, so that the senders' retries (they get a 503) are applied to the
+  // committed state, not to lost changes.
   Answer(group, status);
   group = Group{};
-  auto state = store_.Load();
-  if (state.ok()) {
-    engine_.Restore(std::move(state->alerts), std::move(state->incidents));
-  } else {
-    spdlog::error("msg=\"store reload failed\" error=\"{}\"", state.error().message);
+  {
+    // Whatever is still in flight (after an engine fault) lands first, or the rebuild would miss
+    // it and the engine would hand out its ids again.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !store_busy_; });
+    store_failed_.reset();
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  store_failed_.reset();
-  stats_ = engine_.Stats();
+  Rebuild();
+}
+
+void IngestPipeline::Rebuild() {
+  if (options_.on_loop) options_.on_loop();
+  std::string error;
+  try {
+    auto state = store_.Load();
+    if (state.ok()) {
+      engine_.Restore(std::move(state->alerts), std::move(state->incidents));
+      EngineStats s = engine_.Stats();
+      const bool was_ok = engine_ok_.exchange(true);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stats_ = s;
+      }
+      if (!was_ok) spdlog::info("msg=\"engine rebuilt from the store\"");
+      return;
+    }
+    error = state.error().message;
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  engine_ok_ = false;
+  next_rebuild_ = std::chrono::steady_clock::now() + options_.rebuild_retry;
+  spdlog::error("msg=\"rebuilding the engine from the store failed; not ready\" error=\"{}\"",
+                error);
+}
+
+void IngestPipeline::RecoverFromEngineFault(Group& group) {
+  // What the group held before the fault was computed on a sound engine: commit it, then rebuild.
+  if (!(HandOff(group) && WaitForStore())) {
+    std::optional<Status> failed;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      failed = store_failed_;
+    }
+    return Recover(group, failed.value_or(Unavailable(kStoreFailed)));
+  }
+  Rebuild();
 }
 
 void IngestPipeline::RunEngine() {
@@ -147,70 +224,160 @@ void IngestPipeline::RunEngine() {
   Group group;
   std::vector<Batch> taken;
   for (;;) {
-    bool stop = false;
-    std::optional<Status> failed;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      // Timers need wall time to pass; the wait is bounded by the next tick.
-      cv_.wait_for(lock, options_.tick_interval, [&] {
-        return stopping_ || store_failed_ || !queue_.empty() || (!group.empty() && !store_busy_);
-      });
-      failed = store_failed_;
-      while (!failed && !queue_.empty() &&
-             group.batches.size() + taken.size() < options_.max_batches_per_commit) {
-        taken.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+    try {
+      if (!EngineTurn(group, taken, next_tick)) return;
+    } catch (const std::exception& e) {
+      // A fault outside one batch's engine work (those are handled in EngineTurn): nothing of the
+      // open group is acknowledged, and the engine is rebuilt.
+      spdlog::error("msg=\"engine thread fault; rebuilding\" error=\"{}\"", e.what());
+      try {
+        Recover(group, Unavailable(kInternal));
+      } catch (const std::exception&) {
+        engine_ok_ = false;
+        next_rebuild_ = std::chrono::steady_clock::now() + options_.rebuild_retry;
       }
-      stop = stopping_ && queue_.empty() && taken.empty();
-    }
-    if (failed) {
-      Recover(group, *failed);
-      continue;
-    }
-    const TimePoint now = clock_.now();
-    size_t applied = 0;
-    for (; applied < taken.size(); ++applied) {
-      Batch& b = taken[applied];
-      // An action may read an incident from the store: everything before it is committed first.
-      // Should that commit fail, the rest waits for the recovery.
-      if (b.action && !(HandOff(group) && WaitForStore())) break;
-      Apply(b, group, now);
-    }
-    taken.erase(taken.begin(), taken.begin() + static_cast<std::ptrdiff_t>(applied));
-    if (!taken.empty()) continue;
-    if (now >= next_tick) {
-      engine_.Tick(now, group.changes);
-      next_tick = now + options_.tick_interval;
-    }
-    {
-      EngineStats s = engine_.Stats();
-      std::lock_guard<std::mutex> lock(mu_);
-      stats_ = s;
-      if (!store_busy_ && !group.empty()) {
-        handed_ = std::move(group);
-        group = Group{};
-        store_busy_ = true;
-        store_cv_.notify_one();
-      }
-    }
-    if (stop) {
-      if (HandOff(group) && WaitForStore()) return;
-      continue;  // a commit failed on the way: recover and answer, then stop
     }
   }
+}
+
+bool IngestPipeline::EngineTurn(Group& group, std::vector<Batch>& taken, TimePoint& next_tick) {
+  if (options_.on_loop) options_.on_loop();
+  bool stop = false;
+  std::optional<Status> failed;
+  std::vector<Batch> refused;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    // Timers need wall time to pass; the wait is bounded by the next tick (or rebuild).
+    cv_.wait_for(lock, engine_ok_ ? options_.tick_interval : options_.rebuild_retry, [&] {
+      return stopping_ || store_failed_ || !queue_.empty() || (!group.empty() && !store_busy_);
+    });
+    failed = store_failed_;
+    if (!failed && !healthy()) {
+      // Not ready (the store is failing, or the engine could not be rebuilt): answer at once.
+      for (Batch& b : taken) refused.push_back(std::move(b));
+      taken.clear();
+      while (!queue_.empty()) {
+        refused.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    while (!failed && !queue_.empty() &&
+           group.batches.size() + taken.size() < options_.max_batches_per_commit) {
+      taken.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    stop = stopping_ && queue_.empty() && taken.empty();
+  }
+  for (Batch& b : refused) Answer(b, Unavailable(kRecovering));
+  if (failed) {
+    Recover(group, *failed);
+    return true;
+  }
+  if (!engine_ok_) {
+    if (std::chrono::steady_clock::now() >= next_rebuild_) Rebuild();
+    return !stop;
+  }
+
+  const TimePoint now = clock_.now();
+  size_t applied = 0;
+  bool faulted = false;
+  for (; applied < taken.size(); ++applied) {
+    Batch& b = taken[applied];
+    // An action may read an incident from the store: everything before it is committed first.
+    // Should that commit fail, the rest waits for the recovery.
+    if (b.action && !(HandOff(group) && WaitForStore())) break;
+    const ChangesMark mark(group.changes);
+    try {
+      Apply(b, group, now);
+    } catch (const std::exception& e) {
+      spdlog::error(
+          "msg=\"engine failed on a batch; it fails and the engine is rebuilt\" "
+          "alerts={} action={} error=\"{}\"",
+          b.alerts.size(), b.action.has_value(), e.what());
+      mark.TruncateTo(group.changes);
+      Answer(b, Unavailable(kInternal));
+      ++applied;
+      faulted = true;
+      break;
+    }
+  }
+  taken.erase(taken.begin(), taken.begin() + static_cast<std::ptrdiff_t>(applied));
+  if (!faulted && taken.empty() && now >= next_tick && store_ok_) {
+    const ChangesMark mark(group.changes);
+    try {
+      engine_.Tick(now, group.changes);
+    } catch (const std::exception& e) {
+      spdlog::error("msg=\"engine failed on a timer tick; rebuilding\" error=\"{}\"", e.what());
+      mark.TruncateTo(group.changes);
+      faulted = true;
+    }
+    next_tick = now + options_.tick_interval;
+  }
+  if (faulted) {
+    RecoverFromEngineFault(group);
+    return true;
+  }
+  if (!taken.empty()) return true;
+  {
+    EngineStats s = engine_.Stats();
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_ = s;
+    // Never past a failed commit: this group was computed on top of it (see Recover).
+    if (!store_busy_ && !store_failed_ && !group.empty()) {
+      handed_ = std::move(group);
+      group = Group{};
+      store_busy_ = true;
+      store_cv_.notify_one();
+    }
+  }
+  if (stop) {
+    if (HandOff(group) && WaitForStore()) return false;
+    return true;  // a commit failed on the way: recover and answer, then stop
+  }
+  return true;
 }
 
 void IngestPipeline::RunStore() {
   for (;;) {
     Group group;
+    bool probe = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      store_cv_.wait(lock, [&] { return handed_.has_value() || store_stop_; });
-      if (!handed_) return;
-      group = std::move(*handed_);
-      handed_.reset();
+      store_cv_.wait_until(lock, next_probe_, [&] { return handed_.has_value() || store_stop_; });
+      if (!handed_) {
+        if (store_stop_) return;
+        probe = std::chrono::steady_clock::now() >= next_probe_;
+        if (!probe) continue;
+      } else {
+        group = std::move(*handed_);
+        handed_.reset();
+      }
     }
-    Status status = Commit(group);
+    if (probe) {
+      Probe();
+      continue;
+    }
+    const bool writes = !group.changes.empty();
+    Status status;
+    try {
+      status = Commit(group);
+    } catch (const std::exception& e) {
+      // The store's transaction rolled back as its guard unwound: nothing of the group is stored.
+      spdlog::error("msg=\"store commit failed\" error=\"{}\" batches={}", e.what(),
+                    group.batches.size());
+      status = MakeError(e.what());
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (status.ok()) {
+      if (writes) {
+        store_ok_ = true;
+        next_probe_ = now + options_.idle_probe;
+      }
+    } else {
+      store_ok_ = false;
+      next_probe_ = now + options_.probe_retry;
+      status = Unavailable(kStoreFailed);
+    }
     Answer(group, status);
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -218,6 +385,24 @@ void IngestPipeline::RunStore() {
       if (!status.ok()) store_failed_ = status;
     }
     cv_.notify_all();
+  }
+}
+
+void IngestPipeline::Probe() {
+  Status s;
+  try {
+    s = store_.Probe();
+  } catch (const std::exception& e) {
+    s = MakeError(e.what());
+  }
+  const bool was_ok = store_ok_.exchange(s.ok());
+  next_probe_ =
+      std::chrono::steady_clock::now() + (s.ok() ? options_.idle_probe : options_.probe_retry);
+  if (s.ok() && !was_ok) {
+    spdlog::info("msg=\"store writable again\"");
+    cv_.notify_all();
+  } else if (!s.ok() && was_ok) {
+    spdlog::error("msg=\"store probe failed; not ready\" error=\"{}\"", s.error().message);
   }
 }
 
@@ -232,10 +417,8 @@ Status IngestPipeline::Commit(Group& group) {
   if (!status.ok()) {
     spdlog::error("msg=\"store commit failed\" error=\"{}\" batches={}", status.error().message,
                   group.batches.size());
-    healthy_ = false;
     return status;
   }
-  healthy_ = true;
   if (metrics_ != nullptr) {
     metrics_->Commit(secs, static_cast<double>(group.batches.size()));
     for (const EventRecord& rec : changes.events) {
@@ -253,11 +436,18 @@ Status IngestPipeline::Commit(Group& group) {
   return status;
 }
 
-void IngestPipeline::Answer(Group& group, const Status& status) {
-  for (Batch& b : group.batches) {
+void IngestPipeline::Answer(Batch& b, const Status& status) {
+  // A throwing callback (it builds the HTTP answer) must not take the other batches with it.
+  try {
     if (b.done) b.done(status);
     if (b.action_done) b.action_done(b.lookup.ok() ? status : b.lookup, b.outcome);
+  } catch (const std::exception& e) {
+    spdlog::error("msg=\"answering a request failed\" error=\"{}\"", e.what());
   }
+}
+
+void IngestPipeline::Answer(Group& group, const Status& status) {
+  for (Batch& b : group.batches) Answer(b, status);
 }
 
 }  // namespace ab

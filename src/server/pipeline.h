@@ -5,12 +5,22 @@
 // means the alerts or the action and their effects are durable. While one group commits, the next
 // one gathers every request that arrives. Timers (Engine::Tick) run on the engine thread.
 //
-// The engine runs at most one group ahead of the store. Should a commit fail, the group after it
-// (already applied to the engine) fails too, and the engine is rebuilt from the store before it
-// takes more work, so the senders' retries meet the committed state.
+// Store faults. The engine runs at most one group ahead of the store, so when a commit fails the
+// engine holds changes the store does not: the group after the failed one (computed on its state)
+// is never handed over but fails too, and the engine is rebuilt from the store (after any commit
+// in flight has finished) before it takes more work; the senders' retries then meet the committed
+// state. Until the store has taken a write again (a commit, or the store thread's probe: a small
+// write it retries on its own, so readiness comes back without traffic) and the engine has been
+// rebuilt, the service is not ready and every batch is answered 503 at once; a rebuild that fails
+// is retried on its own.
+//
+// Exceptions (bad_alloc, a bug's .at()) are contained per batch: the batch fails; an exception
+// inside the engine may have left it half changed, so what the group held before that batch is
+// committed and the engine is rebuilt from the store.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -35,6 +45,16 @@ struct PipelineOptions {
   Duration tick_interval{1000};
   size_t max_queued_batches = 4096;  // beyond this, Submit refuses (the caller answers 503)
   size_t max_batches_per_commit = 256;
+  // After a rebuild of the engine from the store failed, when to try again.
+  Duration rebuild_retry{1000};
+  // The store thread's probe (IncidentStore::Probe): how soon after a failed commit or probe, and
+  // how long after the last successful write while idle (so that a full disk shows in readiness
+  // before the next alert finds it).
+  Duration probe_retry{250};
+  Duration idle_probe{15'000};
+  // Called on the engine thread at every turn of its loop, at least every tick_interval (and
+  // between the steps of a long recovery): a liveness signal such as the systemd watchdog's.
+  std::function<void()> on_loop;
 };
 
 class IngestPipeline {
@@ -59,7 +79,8 @@ class IngestPipeline {
   bool SubmitAction(Action action, ActionDone done);
 
   EngineStats stats() const;
-  bool healthy() const { return healthy_; }
+  // Ready for work: the store took the last write (commit or probe) and the engine matches it.
+  bool healthy() const { return store_ok_ && engine_ok_; }
 
  private:
   // An alert batch, or an action when `action` is set.
@@ -82,6 +103,8 @@ class IngestPipeline {
   };
   bool Enqueue(Batch batch);
   void RunEngine();
+  // One turn of the engine thread's loop; false when it is time to stop.
+  bool EngineTurn(Group& group, std::vector<Batch>& taken, TimePoint& next_tick);
   void RunStore();
   // On the engine thread: runs one batch into `group`.
   void Apply(Batch& b, Group& group, TimePoint now);
@@ -91,12 +114,19 @@ class IngestPipeline {
   bool HandOff(Group& group);
   // Waits until the store thread has answered everything handed to it.
   bool WaitForStore();
-  // A commit failed: answers `group` (run on the engine after the failed one) with `status` and
-  // rebuilds the engine from the store.
+  // A commit failed, or the engine may be half changed: answers `group` (not committed) with
+  // `status`, waits for the commit in flight, then rebuilds the engine from the store.
   void Recover(Group& group, const Status& status);
+  // Restores the engine from the store; on failure the engine is marked unusable and the rebuild
+  // is retried after options_.rebuild_retry.
+  void Rebuild();
+  // After an exception in the engine: commits what `group` held before it, then rebuilds.
+  void RecoverFromEngineFault(Group& group);
   // On the store thread.
   Status Commit(Group& group);
+  void Probe();
   static void Answer(Group& group, const Status& status);
+  static void Answer(Batch& b, const Status& status);
 
   Engine& engine_;
   IncidentStore& store_;
@@ -111,13 +141,16 @@ class IngestPipeline {
   std::condition_variable store_cv_;  // wakes the store thread
   std::deque<Batch> queue_;
   bool stopping_ = false;
-  std::optional<Group> handed_;          // waiting for the store thread
-  bool store_busy_ = false;              // a group is handed over or being committed
-  std::optional<Status> store_failed_;   // the last commit failed; the engine must recover
+  std::optional<Group> handed_;         // waiting for the store thread
+  bool store_busy_ = false;             // a group is handed over or being committed
+  std::optional<Status> store_failed_;  // the last commit failed; the engine must recover
   bool store_stop_ = false;
+  std::chrono::steady_clock::time_point next_probe_;    // store thread
+  std::chrono::steady_clock::time_point next_rebuild_;  // engine thread, while !engine_ok_
   EngineStats stats_;
-  std::atomic<bool> healthy_{true};
-  std::thread thread_;        // engine
+  std::atomic<bool> store_ok_{true};   // the last commit or probe succeeded
+  std::atomic<bool> engine_ok_{true};  // the engine holds what the store holds, nothing else
+  std::thread thread_;                 // engine
   std::thread store_thread_;
 };
 

@@ -42,8 +42,20 @@ struct IncidentPage {
 
 struct IncidentDetail {
   Incident incident;
-  std::vector<TrackedAlert> alerts;
-  std::vector<Event> timeline;
+  std::vector<TrackedAlert> alerts;  // by TrackedAlert::id (arrival order)
+  std::vector<Event> timeline;       // by seq
+  // GetIncidentPage: where the next page of each list starts (none: this page ends the list).
+  std::optional<int64_t> alerts_next;    // an alert id
+  std::optional<int64_t> timeline_next;  // a seq
+};
+
+// One page of an incident's alerts and timeline (GET /api/v1/incidents/{id}): a big incident's
+// ten thousand alerts are read and sent a page at a time.
+struct IncidentDetailQuery {
+  int alerts_limit = 500;
+  std::optional<int64_t> alerts_after;  // cursor: alert ids strictly above
+  int timeline_limit = 500;
+  std::optional<int64_t> timeline_after;  // cursor: seqs strictly above
 };
 
 struct OutboxQuery {
@@ -111,7 +123,12 @@ class IncidentQueries {
 
   // Queries for the HTTP API (safe to call from any thread, concurrently with Commit).
   virtual Result<IncidentPage> ListIncidents(const IncidentQuery& q) = 0;
+  // The incident with all its alerts and its whole timeline.
   virtual Result<std::optional<IncidentDetail>> GetIncident(int64_t id) = 0;
+  // The incident with one page of each list; `incident.alerts` holds the page's members only.
+  // The default cuts the whole detail down (stores that can read a page alone override it).
+  virtual Result<std::optional<IncidentDetail>> GetIncidentPage(int64_t id,
+                                                                const IncidentDetailQuery& q);
 };
 
 struct RetentionPolicy;  // retention.h
@@ -136,6 +153,11 @@ class IncidentStore : public EngineStateStore, public OutboxStore, public Incide
 
   // Makes sure everything committed is on disk (checkpoint) before shutdown.
   virtual Status Flush() = 0;
+
+  // A small durable write that changes nothing: it fails as a commit would while the disk is full
+  // or read-only or the write lock cannot be had, and succeeds once commits can again (readiness
+  // comes back by itself). A store with nothing that can fail this way keeps the default.
+  virtual Status Probe() { return Status::Ok(); }
 };
 
 // Opens (creating the folder and file if needed) and migrates a SQLite store: WAL mode,

@@ -1,5 +1,6 @@
 // The HTTP API's reads: the incident list and one incident with its alerts and timeline.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -61,8 +62,8 @@ Result<IncidentPage> SqliteStore::ListIncidents(const IncidentQuery& q) {
   sql += " ORDER BY id DESC LIMIT ?";
   params.emplace_back(int64_t{q.limit} + 1);
 
-  std::lock_guard lock(api_.mu);
-  Db& db = api_.db;
+  std::unique_lock<std::mutex> lock;
+  Db& db = BorrowReader(&lock);
   Result<Transaction> tx = Transaction::Begin(db, Transaction::Mode::kRead);
   if (!tx.ok()) return tx.error();
   IncidentPage page;
@@ -94,8 +95,24 @@ Result<IncidentPage> SqliteStore::ListIncidents(const IncidentQuery& q) {
 }
 
 Result<std::optional<IncidentDetail>> SqliteStore::GetIncident(int64_t id) {
-  std::lock_guard lock(api_.mu);
-  Db& db = api_.db;
+  IncidentDetailQuery all;
+  all.alerts_limit = -1;
+  all.timeline_limit = -1;
+  return ReadDetail(id, all);
+}
+
+Result<std::optional<IncidentDetail>> SqliteStore::GetIncidentPage(int64_t id,
+                                                                   const IncidentDetailQuery& q) {
+  if (q.alerts_limit < 1 || q.timeline_limit < 1) {
+    return MakeError("limit must be at least 1", "limit");
+  }
+  return ReadDetail(id, q);
+}
+
+Result<std::optional<IncidentDetail>> SqliteStore::ReadDetail(int64_t id,
+                                                              const IncidentDetailQuery& q) {
+  std::unique_lock<std::mutex> lock;
+  Db& db = BorrowReader(&lock);
   Result<Transaction> tx = Transaction::Begin(db, Transaction::Mode::kRead);
   if (!tx.ok()) return tx.error();
   IncidentDetail detail;
@@ -113,18 +130,28 @@ Result<std::optional<IncidentDetail>> SqliteStore::GetIncident(int64_t id) {
   Status s = AttachExternalRefs(db, &detail.incident);
   if (!s.ok()) return s.error();
 
+  // One row more than asked tells whether another page follows (LIMIT -1: no limit).
+  auto fetch = [](int limit) { return limit < 0 ? int64_t{-1} : int64_t{limit} + 1; };
   {
-    // A member whose alert row was pruned is left out.
+    // The members' key (incident_id, alert_id) gives the page as one index range; a member whose
+    // alert row was pruned is left out.
     Result<Stmt> st = db.Prepare(std::string("SELECT ") + kAlertColumns +
-                                 " FROM alerts WHERE id IN (SELECT alert_id FROM "
-                                 "incident_alerts WHERE incident_id = ?1) ORDER BY fingerprint");
+                                 " FROM alerts WHERE id IN (SELECT alert_id FROM incident_alerts "
+                                 "WHERE incident_id = ?1 AND alert_id > ?2 ORDER BY alert_id "
+                                 "LIMIT ?3) ORDER BY id");
     if (!st.ok()) return st.error();
-    st->Bind(1, id);
-    detail.alerts.reserve(static_cast<size_t>(detail.incident.alerts_total));
+    st->Bind(1, id).Bind(2, q.alerts_after.value_or(INT64_MIN)).Bind(3, fetch(q.alerts_limit));
+    if (q.alerts_limit < 0) {
+      detail.alerts.reserve(static_cast<size_t>(detail.incident.alerts_total));
+    }
     while (true) {
       Result<bool> row = st->Step();
       if (!row.ok()) return row.error();
       if (!*row) break;
+      if (static_cast<int>(detail.alerts.size()) == q.alerts_limit) {
+        detail.alerts_next = detail.alerts.back().id;
+        break;
+      }
       s = ReadAlert(*st, &detail.alerts.emplace_back());
       if (!s.ok()) return s.error();
       detail.incident.alerts.push_back(detail.alerts.back().alert.fingerprint);
@@ -134,13 +161,18 @@ Result<std::optional<IncidentDetail>> SqliteStore::GetIncident(int64_t id) {
 
   {
     Result<Stmt> st = db.Prepare(std::string("SELECT ") + kEventColumns +
-                                 " FROM events WHERE incident_id = ?1 ORDER BY seq");
+                                 " FROM events WHERE incident_id = ?1 AND seq > ?2 ORDER BY seq "
+                                 "LIMIT ?3");
     if (!st.ok()) return st.error();
-    st->Bind(1, id);
+    st->Bind(1, id).Bind(2, q.timeline_after.value_or(INT64_MIN)).Bind(3, fetch(q.timeline_limit));
     while (true) {
       Result<bool> row = st->Step();
       if (!row.ok()) return row.error();
       if (!*row) break;
+      if (static_cast<int>(detail.timeline.size()) == q.timeline_limit) {
+        detail.timeline_next = detail.timeline.back().seq;
+        break;
+      }
       s = ReadEvent(*st, &detail.timeline.emplace_back());
       if (!s.ok()) return s.error();
     }

@@ -46,10 +46,8 @@ Result<std::optional<TimePoint>> SqliteStore::NextOutboxDue() {
 
 Result<OutboxCounts> SqliteStore::CountOutbox() {
   std::lock_guard lock(outbox_.mu);
-  // outbox_due starts with state: each count is a range of the index, not a table scan.
-  Result<Stmt> st = outbox_.db.Prepare(
-      "SELECT state, count(*) FROM outbox WHERE state IN ('pending', 'held', 'dead') "
-      "GROUP BY state");
+  // Three rows kept by triggers as entries change state (schema migration 6): no count.
+  Result<Stmt> st = outbox_.db.Prepare("SELECT state, n FROM outbox_counts");
   if (!st.ok()) return st.error();
   OutboxCounts counts;
   while (true) {

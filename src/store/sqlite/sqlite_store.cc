@@ -98,18 +98,37 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   if (!outbox.ok()) return outbox.error();
   Result<Db> api = OpenConnection(path, false, /*read_only=*/true);
   if (!api.ok()) return api.error();
+  std::vector<Db> readers;
+  for (int i = 0; i < kReaders; ++i) {
+    Result<Db> reader = OpenConnection(path, false, /*read_only=*/true);
+    if (!reader.ok()) return reader.error();
+    readers.push_back(std::move(*reader));
+  }
   Result<Db> prune = OpenConnection(path, false, /*read_only=*/false);
   if (!prune.ok()) return prune.error();
   Result<Db> checkpoint = OpenConnection(path, false, /*read_only=*/false);
   if (!checkpoint.ok()) return checkpoint.error();
-  return std::unique_ptr<SqliteStore>(
-      new SqliteStore(std::move(*writer), std::move(*outbox), std::move(*api), std::move(*prune),
-                      std::move(*checkpoint), checkpoints));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(
+      std::move(*writer), std::move(*outbox), std::move(*api), std::move(readers),
+      std::move(*prune), std::move(*checkpoint), checkpoints));
+}
+
+Db& SqliteStore::BorrowReader(std::unique_lock<std::mutex>* lock) {
+  for (auto& r : readers_) {
+    std::unique_lock<std::mutex> l(r->mu, std::try_to_lock);
+    if (l.owns_lock()) {
+      *lock = std::move(l);
+      return r->db;
+    }
+  }
+  Connection& r = *readers_[next_reader_++ % readers_.size()];
+  *lock = std::unique_lock<std::mutex>(r.mu);
+  return r.db;
 }
 
 Result<StoredState> SqliteStore::Load() {
-  std::lock_guard lock(api_.mu);
-  Db& db = api_.db;
+  std::unique_lock<std::mutex> lock;
+  Db& db = BorrowReader(&lock);
   Result<Transaction> tx = Transaction::Begin(db, Transaction::Mode::kRead);
   if (!tx.ok()) return tx.error();
   StoredState state;
@@ -269,6 +288,24 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
   }
 
   return tx->Commit();
+}
+
+Status SqliteStore::Probe() {
+  std::lock_guard lock(writer_.mu);
+  Db& db = writer_.db;
+  Result<Transaction> tx = Transaction::Begin(db, Transaction::Mode::kWrite);
+  if (!tx.ok()) return WithContext(tx.error(), "probe");
+  // user_version rewritten with its own value: the header page goes through the WAL and is
+  // synced like any commit's (an empty transaction would write nothing), and nothing changes.
+  Result<Stmt> read = db.Prepare("PRAGMA user_version");
+  if (!read.ok()) return WithContext(read.error(), "probe");
+  Result<bool> row = read->Step();
+  if (!row.ok()) return WithContext(row.error(), "probe");
+  const int64_t version = *row ? read->Int(0) : 0;
+  read->Reset();
+  Status s = db.Exec("PRAGMA user_version = " + std::to_string(version));
+  if (!s.ok()) return WithContext(s, "probe");
+  return WithContext(tx->Commit(), "probe");
 }
 
 Status SqliteStore::Flush() {

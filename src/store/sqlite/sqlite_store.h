@@ -7,13 +7,17 @@
 //            AddExternalRef, Flush
 //   outbox_  DueOutbox, NextOutboxDue, CountOutbox, ExternalRefs, HoldBehindDead (its read)
 //            (the delivery path)
-//   api_     Load, ListIncidents, GetIncident, ListOutbox
+//   api_     ListOutbox
+//   readers_ Load, ListIncidents, GetIncident(Page): kReaders connections, each query takes a
+//            free one, so that the API's worker threads read side by side (WAL readers never
+//            wait for each other or for the writer)
 //   prune_   PruneBatch (retention.h), on the pruner's thread; each batch also holds writer_.mu,
 //            so that a commit waits for one short batch at most and never busy-waits on the lock
 //   (and the checkpointer's own connection, on its own thread: checkpointer.h)
 // Every read that touches more than one table runs in one read transaction (one snapshot).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -52,11 +56,14 @@ class SqliteStore final : public IncidentStore {
 
   Result<IncidentPage> ListIncidents(const IncidentQuery& q) override;
   Result<std::optional<IncidentDetail>> GetIncident(int64_t id) override;
+  Result<std::optional<IncidentDetail>> GetIncidentPage(int64_t id,
+                                                        const IncidentDetailQuery& q) override;
 
   Result<PruneCounts> PruneBatch(const RetentionPolicy& policy, TimePoint now,
                                  int max_rows) override;
 
   Status Flush() override;
+  Status Probe() override;
 
   // Background checkpoints completed so far, and a hold that keeps the next one from starting
   // (checkpointer.h).
@@ -70,13 +77,28 @@ class SqliteStore final : public IncidentStore {
     Db db;
   };
 
-  SqliteStore(Db writer, Db outbox, Db api, Db prune, Db checkpoint, CheckpointOptions checkpoints)
+  static constexpr int kReaders = 2;
+
+  SqliteStore(Db writer, Db outbox, Db api, std::vector<Db> readers, Db prune, Db checkpoint,
+              CheckpointOptions checkpoints)
       : writer_(std::move(writer)),
         outbox_(std::move(outbox)),
         api_(std::move(api)),
+        readers_(MakeConnections(std::move(readers))),
         prune_(std::move(prune)),
         checkpointer_(
             std::make_unique<WalCheckpointer>(writer_.db, std::move(checkpoint), checkpoints)) {}
+
+  static std::vector<std::unique_ptr<Connection>> MakeConnections(std::vector<Db> dbs) {
+    std::vector<std::unique_ptr<Connection>> out;
+    for (Db& db : dbs) out.push_back(std::make_unique<Connection>(std::move(db)));
+    return out;
+  }
+  // A free reader (locked for the caller while the lock lives), or, when all are busy, the next
+  // one in turn once it is free.
+  Db& BorrowReader(std::unique_lock<std::mutex>* lock);
+  // GetIncident(Page) on a borrowed reader; a limit < 0 = the whole list.
+  Result<std::optional<IncidentDetail>> ReadDetail(int64_t id, const IncidentDetailQuery& q);
 
   Status CommitLocked(const Changes& changes, const std::vector<OutboxEntry>& outbox);
   // One UPDATE of one outbox row; an error when no row has that id.
@@ -90,6 +112,8 @@ class SqliteStore final : public IncidentStore {
   Connection writer_;
   Connection outbox_;
   Connection api_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+  std::atomic<unsigned> next_reader_{0};
   Connection prune_;
   // After the connections: stopped (and unhooked from the writer) before they close.
   std::unique_ptr<WalCheckpointer> checkpointer_;

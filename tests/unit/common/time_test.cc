@@ -33,6 +33,29 @@ TEST(ParseDuration, RejectsWhatPrometheusRejects) {
   }
 }
 
+// Durations are added to times (now + stale_after, dedup windows, `for`, timeouts): anything
+// past 10 years is a typo, and rejecting it keeps every such sum far from overflowing.
+TEST(ParseDuration, RejectsMoreThanTenYears) {
+  EXPECT_EQ(*ParseDuration("10y"), hours(24 * 365 * 10));
+  EXPECT_EQ(*ParseDuration("520w"), hours(24 * 7 * 520));
+  for (const char* big : {"11y", "10y1ms", "3651d", "106751991167d", "9223372036854775s"}) {
+    auto r = ParseDuration(big);
+    EXPECT_FALSE(r.ok()) << big;
+    if (!r.ok()) {
+      EXPECT_NE(r.error().message.find("at most 10y"), std::string::npos) << big;
+    }
+  }
+}
+
+TEST(SaturatingAdd, StopsAtTheEndsOfTime) {
+  const TimePoint t = FromMillis(1'790'000'000'000);
+  EXPECT_EQ(SaturatingAdd(t, Duration(5)), FromMillis(1'790'000'000'005));
+  EXPECT_EQ(SaturatingAdd(TimePoint::max(), Duration(1)), TimePoint::max());
+  EXPECT_EQ(SaturatingAdd(t, Duration::max()), TimePoint::max());
+  EXPECT_EQ(SaturatingAdd(TimePoint::min(), Duration(-1)), TimePoint::min());
+  EXPECT_EQ(SaturatingAdd(FromMillis(-1), Duration::min()), TimePoint::min());
+}
+
 TEST(FormatDuration, IsShortestForm) {
   EXPECT_EQ(FormatDuration(minutes(90)), "1h30m");
   EXPECT_EQ(FormatDuration(milliseconds(0)), "0s");

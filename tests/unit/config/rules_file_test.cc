@@ -25,6 +25,25 @@ std::string DurationError(const std::string& text) {
   return d.ok() ? "" : d.error().message;
 }
 
+// Issue 13 item 8: a duration near INT64_MAX would overflow `now + duration` (undefined
+// behaviour); config refuses anything over 10 years, naming where it was written.
+TEST(RulesFileTest, RejectsDurationsOverTenYearsWithTheirPosition) {
+  TempDir dir;
+  std::string rules = dir.Write("rules.yml", R"(rules:
+  - name: forever
+    match: ['service="checkout"']
+    dedup_window: 106751991167d
+    trigger: {for: 11y}
+)");
+  std::string receivers = dir.Write("receivers.yml", kReceiversYaml);
+  LoadResult r = CheckPaths({rules, receivers});
+  std::vector<std::string> errors = ErrorStrings(r);
+  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], ::testing::StartsWith(rules + ":4:19: "));
+  EXPECT_THAT(errors[0], ::testing::HasSubstr("at most 10y"));
+  EXPECT_THAT(errors[1], ::testing::StartsWith(rules + ":5:20: "));
+}
+
 TEST(RulesFileTest, ParsesEveryField) {
   TempDir dir;
   std::string rules = dir.Write("rules.yml", R"(rules:

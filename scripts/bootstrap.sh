@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-alertmanager prometheus
   python3 python3-jsonschema python3-yaml python3-aiosmtpd curl wrk
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

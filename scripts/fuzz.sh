@@ -1,49 +1,47 @@
 #!/usr/bin/env bash
-# Builds the ingest decoder fuzz target with clang 14 (libFuzzer + ASan + UBSan) and runs it.
-#   scripts/fuzz.sh [SECONDS]        default 60; BUILD_DIR (default /tmp/alertbridge-fuzz) holds
-#                                    the binary, the growing corpus and any crash-* reproducer.
-#   scripts/fuzz.sh --repro FILE     runs one input (e.g. a crash-* file) through the target.
-# Not part of ctest. Needs clang-14 and libclang-rt-14-dev (installed here when missing).
+# Runs one libFuzzer target (tests/fuzz) for longer than ctest does.
+#   scripts/fuzz.sh                     lists the targets
+#   scripts/fuzz.sh TARGET [SECONDS]    builds TARGET if needed and fuzzes it (default 600 s);
+#                                       the corpus grows in $BUILD_DIR/fuzz/TARGET/corpus and a
+#                                       crash leaves $BUILD_DIR/fuzz/TARGET/crash-* behind
+#   scripts/fuzz.sh TARGET --repro FILE runs one input (e.g. a crash-* file) through TARGET
+# BUILD_DIR (default build-fuzz) is configured on first use with clang++-14 and
+# ALERTBRIDGE_FUZZ=ON; the same folder serves `ctest --test-dir build-fuzz -L fuzz`.
+# Needs clang-14 and libclang-rt-14-dev (scripts/bootstrap.sh installs them).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${BUILD_DIR:-/tmp/alertbridge-fuzz}"
-seconds=60
-repro=""
-case "${1:-}" in
-  --repro) repro="${2:?usage: fuzz.sh --repro FILE}" ;;
-  "") ;;
-  *) seconds="$1" ;;
-esac
+build="${BUILD_DIR:-$root/build-fuzz}"
+targets=(fuzz_alertmanager_webhook fuzz_api_v2 fuzz_generic_webhook fuzz_matchers fuzz_duration
+         fuzz_mustache fuzz_config_yaml)
 
-if ! command -v clang++-14 >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed'; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends clang-14 libclang-rt-14-dev
+if [ $# -eq 0 ]; then
+  echo "usage: scripts/fuzz.sh TARGET [SECONDS] | TARGET --repro FILE"
+  printf '  %s\n' "${targets[@]}"
+  exit 2
+fi
+target="$1"
+shift
+if [[ ! " ${targets[*]} " =~ " $target " ]]; then
+  echo "fuzz.sh: unknown target $target (run without arguments for the list)" >&2
+  exit 2
 fi
 
-# Only what the decoders need: no config loader, no OpenSSL (crypto.cc), no other layer.
-sources=(
-  "$root/tests/fuzz/decode_fuzz.cc"
-  "$root/src/common/time.cc"
-  "$root/src/model/labels.cc"
-  "$root"/src/ingest/*.cc
-)
-
-mkdir -p "$build/corpus"
-binary="$build/decode_fuzz"
-echo "fuzz: building $binary"
-clang++-14 -std=c++20 -O1 -g -fno-omit-frame-pointer \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Wall -Wextra -Werror -I"$root/src" "${sources[@]}" -o "$binary"
-
-if [ -n "$repro" ]; then
-  exec "$binary" "$repro"
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++-14 -DALERTBRIDGE_FUZZ=ON
 fi
+cmake --build "$build" -j2 --target "$target"
+binary="$build/tests/fuzz/$target"
 
-# libFuzzer adds new inputs to the first corpus folder only, so the checked-in seeds stay clean.
-echo "fuzz: running for ${seconds}s (corpus $build/corpus)"
-cd "$build"
-exec "$binary" "$build/corpus" "$root/tests/fixtures/alertmanager-0.25" "$root/tests/fuzz/seeds" \
-  -dict="$root/tests/fuzz/decode.dict" -max_total_time="$seconds" -max_len=16384 \
-  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+if [ "${1:-}" = "--repro" ]; then
+  exec "$binary" "${2:?usage: fuzz.sh TARGET --repro FILE}"
+fi
+seconds="${1:-600}"
+
+# The arguments ctest uses (seed folders, dictionary, limits), with the longer time.
+args="$(ctest --test-dir "$build" -R "^${target}\$" --show-only=json-v1 |
+  python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["tests"][0]["command"][1:]))')"
+mapfile -t argv < <(printf '%s\n' "$args" | grep -v '^-max_total_time=')
+echo "fuzz.sh: $target for ${seconds}s (corpus $build/fuzz/$target/corpus)"
+exec "$binary" "${argv[@]}" -max_total_time="$seconds"

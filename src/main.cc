@@ -36,6 +36,8 @@ namespace {
 
 constexpr int kExitOk = 0;
 constexpr int kExitConfig = 1;
+// How long a stop waits for deliveries in flight before it abandons them (they stay pending).
+constexpr std::chrono::seconds kDeliveryStopGrace{10};
 
 void PrintErrors(const std::vector<ConfigError>& errors) {
   for (const auto& e : errors) std::cerr << e.ToString() << "\n";
@@ -159,11 +161,18 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   outbox_metrics.on_circuit = [&metrics](const std::string& receiver, CircuitState state) {
     metrics.Circuit(receiver, ToString(state));
   };
+  outbox_metrics.on_store_write = [&metrics](const std::string& r) { metrics.OutboxStoreWrite(r); };
+  outbox_metrics.on_record_failure = [&metrics](const std::string& r) {
+    metrics.OutboxRecordFailure(r);
+  };
   for (const auto& r : config.receivers) metrics.Circuit(r.name, ToString(CircuitState::kClosed));
   OutboxWorker worker(**store, std::move(*notifiers), DeliveryPolicies(config.receivers), clock,
                       outbox_metrics);
   Engine engine(RuleSetOf(config));
-  IngestPipeline pipeline(engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); });
+  PipelineOptions pipeline_options;
+  pipeline_options.max_queued_bytes = config.server.limits.queued_bytes;
+  IngestPipeline pipeline(
+      engine, **store, config, clock, &metrics, [&worker] { worker.Wake(); }, pipeline_options);
   if (Status st = pipeline.Start(); !st.ok()) {
     spdlog::critical("msg=\"cannot restore state\" error=\"{}\"", st.error().message);
     return fail(kExitConfig);
@@ -193,6 +202,15 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   metrics.outbox_counts = [store_ptr] {
     auto counts = store_ptr->CountOutbox();
     return counts.ok() ? *counts : OutboxCounts{};
+  };
+  metrics.outbox_oldest_age = [&worker, &clock] {
+    std::map<std::string, double> ages;
+    const TimePoint now = clock.now();
+    for (const auto& [receiver, oldest] : worker.OldestPending()) {
+      ages[receiver] =
+          oldest ? std::max(0.0, std::chrono::duration<double>(now - *oldest).count()) : 0.0;
+    }
+    return ages;
   };
   metrics.firing_alerts = [&pipeline] { return double(pipeline.stats().firing_alerts); };
   metrics.open_incidents = [&pipeline] { return double(pipeline.stats().open_incidents); };
@@ -232,7 +250,9 @@ int Serve(const std::string& config_flag, const std::string& listen_flag) {
   server.Stop();    // in-flight requests finish: their batches are committed first
   api_work.Stop();  // before the Api it calls into goes away
   pipeline.Stop();  // commits what is still queued
-  worker.Stop();
+  // Sends still out then stay pending and go out after the restart: a receiver's long timeout
+  // never holds up a stop (systemd's TimeoutStopSec is longer).
+  worker.Stop(std::chrono::steady_clock::now() + kDeliveryStopGrace);
   pruner.Stop();
   if (Status st = (*store)->Flush(); !st.ok()) {
     spdlog::error("msg=\"store flush failed\" error=\"{}\"", st.error().message);

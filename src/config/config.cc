@@ -39,6 +39,35 @@ Result<std::string> Secret::Resolve() const {
   return ref_;
 }
 
+JsonPointer::JsonPointer(std::string_view text) : text_(text) {
+  if (text.empty()) return;  // the whole document
+  if (text.front() != '/') {
+    valid_ = false;
+    return;
+  }
+  // "/a~1b/~0c" -> {"a/b", "~c"}: ~1 is unescaped before ~0 (RFC 6901 section 4).
+  std::string token;
+  for (size_t i = 1; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '/') {
+      tokens_.push_back(std::move(token));
+      token.clear();
+      continue;
+    }
+    if (text[i] != '~') {
+      token.push_back(text[i]);
+      continue;
+    }
+    if (i + 1 < text.size() && (text[i + 1] == '0' || text[i + 1] == '1')) {
+      token.push_back(text[i + 1] == '0' ? '~' : '/');
+      ++i;
+      continue;
+    }
+    valid_ = false;
+    tokens_.clear();
+    return;
+  }
+}
+
 bool ReceiverConfig::Wants(EventType t) const {
   if (events.empty()) return InDefaultEvents(t);
   for (EventType e : events) {

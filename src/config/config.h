@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -48,20 +49,67 @@ struct SourceAuth {
   std::optional<Hmac> hmac_sha256;
 };
 
-// RFC 6901 pointers of a generic webhook source (DESIGN.md §4).
+// An RFC 6901 pointer, split into its unescaped tokens once, when the configuration is loaded,
+// so that requests only walk the tokens. Implicit from text so mappings can be written as text;
+// valid() says whether the text was a pointer ("" is the whole document).
+class JsonPointer {
+ public:
+  JsonPointer() = default;
+  JsonPointer(std::string_view text);  // NOLINT(google-explicit-constructor)
+  JsonPointer(const char* text) : JsonPointer(std::string_view(text)) {}         // NOLINT
+  JsonPointer(const std::string& text) : JsonPointer(std::string_view(text)) {}  // NOLINT
+
+  const std::string& text() const { return text_; }
+  const std::vector<std::string>& tokens() const { return tokens_; }
+  bool valid() const { return valid_; }
+  bool operator==(const JsonPointer& other) const { return text_ == other.text_; }
+
+ private:
+  std::string text_;
+  std::vector<std::string> tokens_;
+  bool valid_ = true;
+};
+
+// One mapped value of a generic webhook: where it is, and what it is when the sender left it out.
+struct MappedValue {
+  MappedValue() = default;
+  MappedValue(JsonPointer p) : pointer(std::move(p)) {}  // NOLINT(google-explicit-constructor)
+  MappedValue(const char* p) : pointer(p) {}             // NOLINT(google-explicit-constructor)
+  MappedValue(JsonPointer p, std::string fallback_value)
+      : pointer(std::move(p)), fallback(std::move(fallback_value)) {}
+
+  JsonPointer pointer;
+  // YAML `default:`, used when the pointer does not resolve or resolves to null. Without it a
+  // missing label (or fingerprint) refuses the request with 422 naming the pointer: a label that
+  // is silently absent would give the alert another identity. "" = no label.
+  std::optional<std::string> fallback;
+  bool operator==(const MappedValue&) const = default;
+};
+
+// How a generic webhook source maps its payload onto alerts (DESIGN.md §4, CONTRACTS.md "Generic
+// webhook"). Pointers are relative to each element of the `alerts` array, or to the body.
 struct WebhookMapping {
-  std::string alerts;  // pointer to the alerts array; empty = the body is one alert
+  std::optional<JsonPointer> alerts;  // the alerts array; none = the body is one alert
   struct StatusMap {
-    std::string pointer;
+    JsonPointer pointer;
     std::vector<std::string> firing{"firing"};
     std::vector<std::string> resolved{"resolved"};
   };
-  std::optional<StatusMap> status;                 // none = every alert is firing
-  std::map<std::string, std::string> labels;       // label name -> pointer
-  std::map<std::string, std::string> annotations;  // annotation name -> pointer
-  std::string fingerprint;                         // optional pointer
-  std::string starts_at;                           // optional pointer (RFC 3339)
-  std::string ends_at;                             // optional pointer (RFC 3339)
+  std::optional<StatusMap> status;  // none = every alert is firing
+  // An object whose members all become labels (`labels: /labels` or `labels_from: /labels`); the
+  // `labels` map then adds to or overrides them.
+  std::optional<JsonPointer> labels_from;
+  std::map<std::string, MappedValue> labels;  // label name -> value
+  std::optional<JsonPointer> annotations_from;
+  // Annotations do not make the identity: a missing one is simply absent.
+  std::map<std::string, MappedValue> annotations;
+  // The sender's identity of the alert. Used instead of the label fingerprint when mapped: 16 hex
+  // digits are taken as a Prometheus label fingerprint (Grafana and Alertmanager send that, so
+  // the same alert through Alertmanager is the same alert); other text is hashed with the source
+  // name. `default: ""` falls back to the label fingerprint when the sender leaves it out.
+  std::optional<MappedValue> fingerprint;
+  std::optional<JsonPointer> starts_at;  // RFC 3339
+  std::optional<JsonPointer> ends_at;    // RFC 3339
 };
 
 struct SourceConfig {
@@ -141,15 +189,44 @@ struct ReceiverConfig {
   }
 };
 
+// What one request may make the server do (issue 13): decoding stays linear in the body and
+// memory bounded by it, whatever its shape. Each limit refused answers 413 naming the limit. The
+// defaults are far above what Alertmanager or Prometheus send (Prometheus: 64 alerts per request;
+// Alertmanager: one group per request, alerts of tens of labels).
+struct InputLimits {
+  size_t alerts_per_request = 20'000;
+  size_t labels_per_alert = 256;
+  size_t annotations_per_alert = 256;
+  size_t label_name_bytes = 1024;  // label and annotation names
+  size_t label_value_bytes = 16 * 1024;
+  size_t annotation_bytes = 64 * 1024;      // an annotation's value
+  size_t json_depth = 64;                   // nesting of arrays and objects
+  size_t queued_bytes = 256 * 1024 * 1024;  // decoded alerts waiting for the engine; beyond: 503
+};
+
+// TLS on the main listener. The files are read at start and again by HttpServer::ReloadTls().
+struct TlsConfig {
+  std::string cert_file;  // PEM certificate chain
+  std::string key_file;   // PEM private key
+};
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:9095";
+  // A second listener for /metrics and the management routes (host:port); "" = none. The API
+  // decides which routes it serves (HttpRequest::listener).
+  std::string management_listen;
+  std::optional<TlsConfig> tls;
   size_t max_connections = 1024;
+  // One peer address may hold at most this many connections, whatever their phase, so that one
+  // client cannot take the table. Behind a proxy every client shares its address: raise it.
+  size_t max_connections_per_client = 256;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 8 * 1024 * 1024;
   Duration header_timeout{10'000};
   Duration body_timeout{30'000};
   Duration idle_timeout{120'000};
   int threads = 2;
+  InputLimits limits;
 };
 
 // alertbridge.yml `retention:` (README "Retention"). Each period is a duration or `keep` (none).

@@ -44,12 +44,48 @@ void ParseStorage(const Value& v, const std::string& base_dir, Diagnostics& diag
   if (path != nullptr && ReadNonEmpty(*path, diag, &p)) cfg->sqlite_path = ResolvePath(base_dir, p);
 }
 
-void ParseServer(const Value& v, Diagnostics& diag, ServerConfig* server) {
+void ParseLimits(const Value& v, Diagnostics& diag, InputLimits* limits) {
+  MapReader l(
+      v,
+      {"alerts_per_request", "labels_per_alert", "annotations_per_alert", "label_name_bytes",
+       "label_value_bytes", "annotation_bytes", "json_depth", "queued_bytes"},
+      diag);
+  l.Size("alerts_per_request", 1, &limits->alerts_per_request);
+  l.Size("labels_per_alert", 1, &limits->labels_per_alert);
+  l.Size("annotations_per_alert", 0, &limits->annotations_per_alert);
+  l.Size("label_name_bytes", 1, &limits->label_name_bytes);
+  l.Size("label_value_bytes", 1, &limits->label_value_bytes);
+  l.Size("annotation_bytes", 1, &limits->annotation_bytes);
+  // An Alertmanager webhook is 4 levels deep (body, alerts, alert, labels).
+  l.Size("json_depth", 4, &limits->json_depth);
+  l.Size("queued_bytes", 1, &limits->queued_bytes);
+}
+
+// A file the server reads at start; reported here so that `check` fails where `serve` would.
+void ReadExistingFile(const MapReader& m, std::string_view key, const std::string& base_dir,
+                      std::string* out) {
+  if (!m.Require(key)) return;
+  const Value& v = *m.Find(key);
+  std::string path;
+  if (!ReadNonEmpty(v, m.diag(), &path)) return;
+  path = ResolvePath(base_dir, path);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    m.diag().Add(v.mark, v.path + ": no such file: " + path);
+    return;
+  }
+  *out = std::move(path);
+}
+
+void ParseServer(const Value& v, const std::string& base_dir, Diagnostics& diag,
+                 ServerConfig* server) {
   MapReader s(v,
-              {"max_connections", "max_header_bytes", "max_body_bytes", "header_timeout",
-               "body_timeout", "idle_timeout", "threads"},
+              {"max_connections", "max_connections_per_client", "max_header_bytes",
+               "max_body_bytes", "header_timeout", "body_timeout", "idle_timeout", "threads",
+               "limits", "tls", "management_listen"},
               diag);
   s.Size("max_connections", 1, &server->max_connections);
+  s.Size("max_connections_per_client", 1, &server->max_connections_per_client);
   // Below 1 KiB not even an ordinary request line with a few headers fits.
   s.Size("max_header_bytes", 1024, &server->max_header_bytes);
   s.Size("max_body_bytes", 1, &server->max_body_bytes);
@@ -57,6 +93,24 @@ void ParseServer(const Value& v, Diagnostics& diag, ServerConfig* server) {
   s.PositiveDur("body_timeout", &server->body_timeout);
   s.PositiveDur("idle_timeout", &server->idle_timeout);
   s.Int("threads", 1, 256, &server->threads);
+  if (const Value* l = s.Find("limits")) ParseLimits(*l, diag, &server->limits);
+  if (const Value* t = s.Find("tls")) {
+    MapReader tls(*t, {"cert_file", "key_file"}, diag);
+    TlsConfig files;
+    ReadExistingFile(tls, "cert_file", base_dir, &files.cert_file);
+    ReadExistingFile(tls, "key_file", base_dir, &files.key_file);
+    if (!files.cert_file.empty() && !files.key_file.empty()) server->tls = std::move(files);
+  }
+  if (const Value* m = s.Find("management_listen")) {
+    std::string listen;
+    if (ReadString(*m, diag, &listen)) {
+      if (IsValidListen(listen)) {
+        server->management_listen = listen;
+      } else {
+        diag.Add(m->mark, m->path + ": expected host:port, got " + Describe(m->node));
+      }
+    }
+  }
 }
 
 // A retention period: a duration greater than zero, or `keep` (for ever).
@@ -143,7 +197,7 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
     }
   }
   if (const Value* v = top.Find("sources")) ParseSources(*v, diag, &cfg->sources);
-  if (const Value* v = top.Find("server")) ParseServer(*v, diag, &cfg->server);
+  if (const Value* v = top.Find("server")) ParseServer(*v, base_dir, diag, &cfg->server);
   if (const Value* v = top.Find("log")) ParseLog(*v, diag, cfg);
   if (const Value* v = top.Find("retention")) ParseRetention(*v, diag, &cfg->retention);
   return main;

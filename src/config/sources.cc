@@ -16,29 +16,58 @@ bool IsValidSourceName(std::string_view s) {
   return true;
 }
 
-bool ReadPointer(const Value& v, Diagnostics& diag, std::string* out) {
+bool ReadPointer(const Value& v, Diagnostics& diag, JsonPointer* out) {
   std::string p;
   if (!ReadString(v, diag, &p)) return false;
-  if (!IsValidJsonPointer(p)) {
+  JsonPointer pointer(p);
+  if (!pointer.valid()) {
     diag.Add(v.mark, v.path + ": " + Describe(v.node) +
                          " is not a JSON pointer (RFC 6901: empty or starting with \"/\", "
                          "\"~\" only as ~0 or ~1)");
     return false;
   }
+  *out = std::move(pointer);
+  return true;
+}
+
+bool ReadPointer(const Value& v, Diagnostics& diag, std::optional<JsonPointer>* out) {
+  JsonPointer p;
+  if (!ReadPointer(v, diag, &p)) return false;
   *out = std::move(p);
   return true;
 }
 
-// A map of name -> pointer (labels, annotations).
-void ReadPointerMap(const Value& v, bool label_names, Diagnostics& diag,
-                    std::map<std::string, std::string>* out) {
+// A pointer, or {pointer, default}: the default stands in for a missing (or null) value.
+bool ReadMappedValue(const Value& v, Diagnostics& diag, MappedValue* out) {
+  if (!v.node.IsMap()) return ReadPointer(v, diag, &out->pointer);
+  MapReader m(v, {"pointer", "default"}, diag);
+  bool ok = m.Require("pointer") && ReadPointer(*m.Find("pointer"), diag, &out->pointer);
+  if (const Value* d = m.Find("default")) {
+    std::string fallback;
+    if (ReadString(*d, diag, &fallback)) {
+      out->fallback = std::move(fallback);
+    } else {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+// `labels:` / `annotations:`: a pointer to an object whose members are all taken, or a map of
+// name -> pointer or {pointer, default}.
+void ReadValueMap(const Value& v, bool label_names, Diagnostics& diag,
+                  std::optional<JsonPointer>* from, std::map<std::string, MappedValue>* out) {
+  if (v.node.IsScalar()) {
+    ReadPointer(v, diag, from);
+    return;
+  }
   for (const MapEntry& e : MapEntries(v, diag)) {
     if (label_names && !IsValidLabelName(e.key)) {
       diag.Add(e.key_node, v.path + ": \"" + e.key + "\" is not a valid label name");
       continue;
     }
-    std::string p;
-    if (ReadPointer(e.value, diag, &p)) (*out)[e.key] = std::move(p);
+    MappedValue mapped;
+    if (ReadMappedValue(e.value, diag, &mapped)) (*out)[e.key] = std::move(mapped);
   }
 }
 
@@ -60,29 +89,51 @@ void ParseStatus(const Value& v, Diagnostics& diag, WebhookMapping::StatusMap* s
   }
 }
 
+// `labels: /x` and `labels_from: /y` both import an object: only one of them.
+void ReadImport(const MapReader& m, std::string_view map_key, std::string_view from_key,
+                Diagnostics& diag, std::optional<JsonPointer>* from) {
+  const Value* v = m.Find(from_key);
+  if (v == nullptr) return;
+  if (from->has_value()) {
+    diag.Add(*m.KeyNode(from_key), std::string(from_key) + ": " + std::string(map_key) +
+                                       " already names the object to import; choose one");
+    return;
+  }
+  ReadPointer(*v, diag, from);
+}
+
 void ParseMapping(const Value& v, Diagnostics& diag, WebhookMapping* mapping) {
   MapReader m(v,
-              {"alerts", "status", "labels", "annotations", "fingerprint", "starts_at", "ends_at"},
+              {"alerts", "status", "labels", "labels_from", "annotations", "annotations_from",
+               "fingerprint", "starts_at", "ends_at"},
               diag);
   if (const Value* p = m.Find("alerts")) ReadPointer(*p, diag, &mapping->alerts);
   if (const Value* p = m.Find("status")) {
-    mapping->status.emplace();
+    mapping->status = WebhookMapping::StatusMap();
     ParseStatus(*p, diag, &*mapping->status);
   }
-  if (const Value* p = m.Find("labels")) ReadPointerMap(*p, true, diag, &mapping->labels);
-  if (const Value* p = m.Find("annotations")) {
-    ReadPointerMap(*p, false, diag, &mapping->annotations);
+  const Value* labels = m.Find("labels");
+  if (labels != nullptr) {
+    ReadValueMap(*labels, true, diag, &mapping->labels_from, &mapping->labels);
   }
-  if (const Value* p = m.Find("fingerprint")) ReadPointer(*p, diag, &mapping->fingerprint);
+  ReadImport(m, "labels", "labels_from", diag, &mapping->labels_from);
+  if (const Value* p = m.Find("annotations")) {
+    ReadValueMap(*p, false, diag, &mapping->annotations_from, &mapping->annotations);
+  }
+  ReadImport(m, "annotations", "annotations_from", diag, &mapping->annotations_from);
+  if (const Value* p = m.Find("fingerprint")) {
+    MappedValue fingerprint;
+    if (ReadMappedValue(*p, diag, &fingerprint)) mapping->fingerprint = std::move(fingerprint);
+  }
   if (const Value* p = m.Find("starts_at")) ReadPointer(*p, diag, &mapping->starts_at);
   if (const Value* p = m.Find("ends_at")) ReadPointer(*p, diag, &mapping->ends_at);
-  const Value* labels = m.Find("labels");
   // Labels given but unusable were reported already; only a missing or empty map is reported here.
-  bool none = labels == nullptr || labels->node.IsNull() ||
-              (labels->node.IsMap() && labels->node.size() == 0);
+  bool none = !m.Has("labels_from") && (labels == nullptr || labels->node.IsNull() ||
+                                        (labels->node.IsMap() && labels->node.size() == 0));
   if (none) {
     diag.Add(labels != nullptr ? labels->mark : v.mark,
-             "a webhook source needs mapping.labels with at least one label");
+             "a webhook source needs mapping.labels: an object to import (labels: /labels) or at "
+             "least one label");
   }
 }
 
@@ -129,7 +180,9 @@ void ParseSources(const Value& list, Diagnostics& diag, std::vector<SourceConfig
         diag.Add(*s.KeyNode("mapping"), "mapping: only webhook sources have a mapping");
       }
     } else if (src.type == "webhook") {
-      diag.Add(item.mark, "a webhook source needs mapping.labels with at least one label");
+      diag.Add(item.mark,
+               "a webhook source needs mapping.labels: an object to import (labels: /labels) or "
+               "at least one label");
     }
     s.PositiveDur("stale_after", &src.stale_after);
     if (named && src.name == "alertmanager" && !src.type.empty() && src.type != "alertmanager") {

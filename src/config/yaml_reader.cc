@@ -1,15 +1,59 @@
 #include "config/yaml_reader.h"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
+#include <sstream>
 #include <unordered_map>
 
 namespace ab::config_internal {
 namespace {
 
 bool IsNullMark(const YAML::Mark& m) { return m.line < 0 || m.column < 0; }
+
+// Where each document of a stream starts, from one pass of parser events (nothing is built).
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  struct Start {
+    YAML::Mark document;  // "---" or the first token
+    YAML::Mark root;      // the document's root node
+    bool has_root = false;
+  };
+  std::vector<Start> starts;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back({mark, mark, false}); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Root(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Root(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Root(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Root(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Root(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Root(const YAML::Mark& mark) {
+    if (starts.empty() || starts.back().has_root) return;
+    starts.back().root = mark;
+    starts.back().has_root = true;
+  }
+};
+
+bool SameMark(const YAML::Mark& a, const YAML::Mark& b) {
+  return a.pos == b.pos && a.line == b.line && a.column == b.column;
+}
 
 bool IsEnvNameChar(char c, bool first) {
   return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -47,9 +91,31 @@ SourceLocation Diagnostics::Location(const YAML::Mark& mark) const {
 SourceLocation Diagnostics::Location(const YAML::Node& node) const { return Location(node.Mark()); }
 
 YAML::Node ParseYaml(const std::string& text, Diagnostics& diag) {
-  std::vector<YAML::Node> docs;
+  // Not YAML::LoadAll: in yaml-cpp 0.7 it loops forever, allocating, when the scanner stops
+  // consuming input (" , a: b}]" or a lone ","): every pass yields another empty document at the
+  // same position (found by tests/fuzz/fuzz_config_yaml; fixed upstream after 0.7,
+  // jbeder/yaml-cpp#1319). So the documents are counted first by a bounded pass of events, and
+  // the text is loaded only when it holds one that the scanner got through.
   try {
-    docs = YAML::LoadAll(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts documents;
+    while (documents.starts.size() < 3 && parser.HandleNextDocument(documents)) {
+    }
+    const auto& starts = documents.starts;
+    for (size_t i = 1; i < starts.size(); ++i) {
+      if (!SameMark(starts[i].document, starts[i - 1].document)) continue;
+      const size_t at = static_cast<size_t>(std::max(0, starts[i].document.pos));
+      const std::string what = at < text.size() ? "\"" + text.substr(at, 1) + "\"" : "end";
+      diag.Add(starts[i].document, "invalid YAML: unexpected " + what);
+      return YAML::Node();
+    }
+    if (starts.size() > 1) {
+      diag.Add(starts[1].root, "a file holds one YAML document; found a second one");
+      return YAML::Node();
+    }
+    if (starts.empty()) return YAML::Node();
+    return YAML::Load(text);                // one document: Load parses only the first
   } catch (const YAML::DeepRecursion& e) {  // its own message is a misleading "bad file"
     diag.Add(e.mark,
              "invalid YAML: nested more than " + std::to_string(e.depth()) + " levels deep");
@@ -58,12 +124,6 @@ YAML::Node ParseYaml(const std::string& text, Diagnostics& diag) {
     diag.Add(e.mark, "invalid YAML: " + e.msg);
     return YAML::Node();
   }
-  if (docs.empty()) return YAML::Node();
-  if (docs.size() > 1) {
-    diag.Add(docs[1].Mark(), "a file holds one YAML document; found a second one");
-    return YAML::Node();
-  }
-  return docs[0];
 }
 
 std::string Describe(const YAML::Node& node) {
@@ -314,8 +374,7 @@ MapReader::MapReader(const Value& map, std::initializer_list<std::string_view> k
                      Diagnostics& diag)
     : MapReader(map, std::vector<std::string_view>(keys), diag) {}
 
-MapReader::MapReader(const Value& map, const std::vector<std::string_view>& keys,
-                     Diagnostics& diag)
+MapReader::MapReader(const Value& map, const std::vector<std::string_view>& keys, Diagnostics& diag)
     : map_(map), diag_(diag) {
   for (MapEntry& e : MapEntries(map, diag)) {
     bool known = false;

@@ -8,31 +8,30 @@
 namespace ab::ingest {
 
 DecodeResult DecodeAlertStream(PayloadKind kind, std::string_view body, std::string_view source,
-                               TimePoint now, Duration resolve_timeout) {
+                               TimePoint now, Duration resolve_timeout, const InputLimits& limits) {
   DecodeResult result;
   // The parser cannot tell how many alerts follow; a compact alert is a few hundred bytes.
   result.alerts.reserve(std::min<size_t>(body.size() / 256 + 1, 4096));
-  AlertStream stream(kind, source, now, resolve_timeout, &result);
+  AlertStream stream(kind, source, now, resolve_timeout, limits, &result);
   nlohmann::json::sax_parse(body.begin(), body.end(), &stream);
   stream.Finish();
   return result;
 }
 
 AlertStream::AlertStream(PayloadKind kind, std::string_view source, TimePoint now,
-                         Duration resolve_timeout, DecodeResult* out)
-    : kind_(kind), source_(source), now_(now), resolve_timeout_(resolve_timeout), out_(out) {}
+                         Duration resolve_timeout, const InputLimits& limits, DecodeResult* out)
+    : kind_(kind),
+      source_(source),
+      now_(now),
+      resolve_timeout_(resolve_timeout),
+      limits_(limits),
+      out_(out) {}
 
 // ---- SAX events -------------------------------------------------------------------------------
 
-bool AlertStream::null() {
-  Value(Kind::kNull, nullptr);
-  return true;
-}
+bool AlertStream::null() { return Value(Kind::kNull, nullptr); }
 
-bool AlertStream::boolean(bool) {
-  Value(Kind::kBoolean, nullptr);
-  return true;
-}
+bool AlertStream::boolean(bool) { return Value(Kind::kBoolean, nullptr); }
 
 bool AlertStream::number_integer(Json::number_integer_t value) {
   if (skip_ == 0 && level_ == Level::kRoot && root_key_ == RootKey::kTruncated) {
@@ -44,8 +43,7 @@ bool AlertStream::number_integer(Json::number_integer_t value) {
     }
     return true;
   }
-  Value(Kind::kNumber, nullptr);
-  return true;
+  return Value(Kind::kNumber, nullptr);
 }
 
 bool AlertStream::number_unsigned(Json::number_unsigned_t value) {
@@ -58,32 +56,34 @@ bool AlertStream::number_unsigned(Json::number_unsigned_t value) {
     }
     return true;
   }
-  Value(Kind::kNumber, nullptr);
-  return true;
+  return Value(Kind::kNumber, nullptr);
 }
 
 bool AlertStream::number_float(Json::number_float_t, const Json::string_t&) {
-  Value(Kind::kNumber, nullptr);
-  return true;
+  return Value(Kind::kNumber, nullptr);
 }
 
-bool AlertStream::string(Json::string_t& value) {
-  Value(Kind::kString, &value);
-  return true;
-}
+bool AlertStream::string(Json::string_t& value) { return Value(Kind::kString, &value); }
 
 bool AlertStream::binary(Json::binary_t&) {
   return false;  // never produced by the JSON parser
 }
 
-bool AlertStream::start_object(std::size_t) {
-  Value(Kind::kObject, nullptr);
-  return true;
+bool AlertStream::start_object(std::size_t) { return Enter() && Value(Kind::kObject, nullptr); }
+
+bool AlertStream::start_array(std::size_t) { return Enter() && Value(Kind::kArray, nullptr); }
+
+bool AlertStream::Enter() {
+  if (++depth_ <= limits_.json_depth) return true;
+  return Abort(DecodeError{413,
+                           "JSON nested deeper than " + std::to_string(limits_.json_depth) +
+                               " levels (server.limits.json_depth)",
+                           ""});
 }
 
-bool AlertStream::start_array(std::size_t) {
-  Value(Kind::kArray, nullptr);
-  return true;
+bool AlertStream::Abort(DecodeError error) {
+  if (!abort_error_) abort_error_ = std::move(error);
+  return false;
 }
 
 bool AlertStream::key(Json::string_t& key) {
@@ -136,6 +136,7 @@ bool AlertStream::key(Json::string_t& key) {
 }
 
 bool AlertStream::end_object() {
+  Leave();
   if (skip_ > 0) {
     --skip_;
     return true;
@@ -149,6 +150,7 @@ bool AlertStream::end_object() {
       level_ = Level::kAlerts;
       break;
     case Level::kAlertMap:
+      EndAlertMap();
       level_ = Level::kAlert;
       break;
     case Level::kGroupMap:
@@ -161,6 +163,7 @@ bool AlertStream::end_object() {
 }
 
 bool AlertStream::end_array() {
+  Leave();
   if (skip_ > 0) {
     --skip_;
     return true;
@@ -179,10 +182,10 @@ bool AlertStream::parse_error(std::size_t, const std::string&,
 
 // ---- Dispatch by position in the document -----------------------------------------------------
 
-void AlertStream::Value(Kind kind, Json::string_t* text) {
+bool AlertStream::Value(Kind kind, Json::string_t* text) {
   if (skip_ > 0) {
     if (IsContainer(kind)) ++skip_;
-    return;
+    return true;
   }
   Level before = level_;
   switch (level_) {
@@ -216,6 +219,7 @@ void AlertStream::Value(Kind kind, Json::string_t* text) {
   }
   // A container that did not open a level of its own is not read: skip its content.
   if (IsContainer(kind) && level_ == before) skip_ = 1;
+  return !abort_error_;
 }
 
 void AlertStream::RootValue(Kind kind, Json::string_t* text) {
@@ -266,6 +270,13 @@ void AlertStream::RootValue(Kind kind, Json::string_t* text) {
 }
 
 void AlertStream::AlertsElement(Kind kind) {
+  if (next_index_ >= limits_.alerts_per_request) {
+    Abort(DecodeError{413,
+                      "more than " + std::to_string(limits_.alerts_per_request) +
+                          " alerts in one request (server.limits.alerts_per_request)",
+                      kind_ == PayloadKind::kWebhook ? "/alerts" : ""});
+    return;
+  }
   alert_index_ = next_index_++;
   if (kind == Kind::kObject) {
     BeginAlert();
@@ -297,6 +308,8 @@ void AlertStream::AlertValue(Kind kind, Json::string_t* text) {
     case AlertKey::kLabels:
       if (kind == Kind::kObject) {
         draft_.labels = LabelSet();
+        pending_.clear();
+        map_members_ = 0;
         has_labels_ = true;
         level_ = Level::kAlertMap;
       } else {
@@ -306,6 +319,8 @@ void AlertStream::AlertValue(Kind kind, Json::string_t* text) {
     case AlertKey::kAnnotations:
       if (kind == Kind::kObject) {
         draft_.annotations = LabelSet();
+        pending_.clear();
+        map_members_ = 0;
         level_ = Level::kAlertMap;
       } else if (kind != Kind::kNull) {
         AlertError(WrongKind("an object", kind, AlertField("/annotations")));
@@ -352,9 +367,32 @@ void AlertStream::AlertValue(Kind kind, Json::string_t* text) {
 void AlertStream::AlertMapValue(Kind kind, Json::string_t* text) {
   if (alert_failed_) return;
   bool labels = alert_key_ == AlertKey::kLabels;
-  auto field = [&] {
-    return AlertField(std::string(labels ? "/labels/" : "/annotations/") + EscapeKey(map_key_));
-  };
+  const char* map = labels ? "/labels" : "/annotations";
+  // Limits first, so that no error below echoes an oversized name.
+  const size_t max_members = labels ? limits_.labels_per_alert : limits_.annotations_per_alert;
+  if (++map_members_ > max_members) {
+    return AlertError(MakeError("more than " + std::to_string(max_members) +
+                                    (labels ? " labels (server.limits.labels_per_alert)"
+                                            : " annotations (server.limits.annotations_per_alert)"),
+                                AlertField(map)),
+                      413);
+  }
+  if (map_key_.size() > limits_.label_name_bytes) {
+    return AlertError(MakeError("name " + QuoteForMessage(map_key_) + " is longer than " +
+                                    std::to_string(limits_.label_name_bytes) +
+                                    " bytes (server.limits.label_name_bytes)",
+                                AlertField(map)),
+                      413);
+  }
+  auto field = [&] { return AlertField(map + ("/" + EscapeKey(map_key_))); };
+  const size_t max_value = labels ? limits_.label_value_bytes : limits_.annotation_bytes;
+  if (kind == Kind::kString && text->size() > max_value) {
+    return AlertError(MakeError("value longer than " + std::to_string(max_value) + " bytes" +
+                                    (labels ? " (server.limits.label_value_bytes)"
+                                            : " (server.limits.annotation_bytes)"),
+                                field()),
+                      413);
+  }
   if (kind != Kind::kString) {
     AlertError(WrongKind("a string", kind, field()));
     return;
@@ -369,7 +407,15 @@ void AlertStream::AlertMapValue(Kind kind, Json::string_t* text) {
         field()));
     return;
   }
-  (labels ? draft_.labels : draft_.annotations).Set(map_key_, *text);
+  pending_.push_back(Label{map_key_, std::move(*text)});
+}
+
+void AlertStream::EndAlertMap() {
+  // Sorted once at the end: one Set per member is quadratic when names come in descending order.
+  if (alert_failed_) return;
+  LabelSet set = LabelSet::FromPairs(std::move(pending_));
+  pending_.clear();
+  (alert_key_ == AlertKey::kLabels ? draft_.labels : draft_.annotations) = std::move(set);
 }
 
 void AlertStream::GroupMapValue(Kind kind) {
@@ -449,19 +495,26 @@ void AlertStream::FinishApiV2Alert() {
 
 // ---- Errors and results -----------------------------------------------------------------------
 
-void AlertStream::AlertError(Error error) {
+void AlertStream::AlertError(Error error, int status) {
   if (alert_failed_) return;
   alert_failed_ = true;
+  pending_.clear();
   if (kind_ == PayloadKind::kWebhook) {
-    DocumentError(std::move(error));
-  } else {
+    DocumentError(std::move(error), status);
+  } else if (out_->errors.size() < kMaxReportedErrors) {
     // Best effort, like Alertmanager: the valid alerts are kept, the invalid ones listed.
-    out_->errors.push_back(BadRequest(std::move(error)));
+    out_->errors.push_back(
+        DecodeError{status, std::move(error.message), BoundedField(std::move(error.field))});
+  } else {
+    ++out_->errors_omitted;  // the answer lists the first ones and counts the rest
   }
 }
 
-void AlertStream::DocumentError(Error error) {
-  if (!first_error_) first_error_ = std::move(error);
+void AlertStream::DocumentError(Error error, int status) {
+  if (!first_error_) {
+    first_error_ =
+        DecodeError{status, std::move(error.message), BoundedField(std::move(error.field))};
+  }
 }
 
 std::string AlertStream::AlertField(std::string_view suffix) const {
@@ -501,6 +554,7 @@ void AlertStream::Finish() {
     *out_ = DecodeResult{};
     out_->errors.push_back(std::move(error));
   };
+  if (abort_error_) return fail(std::move(*abort_error_));
   if (parse_error_) return fail(std::move(*parse_error_));
   if (root_error_) return fail(BadRequest(std::move(*root_error_)));
   if (kind_ == PayloadKind::kApiV2) return;
@@ -513,7 +567,7 @@ void AlertStream::Finish() {
                   "/version")));
   }
   // All or nothing: one bad alert rejects the request.
-  if (first_error_) return fail(BadRequest(std::move(*first_error_)));
+  if (first_error_) return fail(std::move(*first_error_));
   if (!saw_alerts_) return fail(BadRequest(MakeError("missing alerts", "/alerts")));
   out_->truncated_alerts = truncated_;
   out_->fingerprint_mismatches = fingerprint_mismatches_;

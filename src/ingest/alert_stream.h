@@ -21,8 +21,10 @@ enum class PayloadKind { kWebhook, kApiV2 };
 
 // Decodes `body` completely. Webhook: all or nothing, version checked. API v2: valid alerts kept,
 // invalid ones reported by index, Alertmanager's defaults applied.
+// Beyond a document-wide limit (alerts per request, JSON depth) the parse stops at once: 413 and
+// no alert. Beyond a per-alert limit the alert is invalid (413 for the webhook, listed for v2).
 DecodeResult DecodeAlertStream(PayloadKind kind, std::string_view body, std::string_view source,
-                               TimePoint now, Duration resolve_timeout);
+                               TimePoint now, Duration resolve_timeout, const InputLimits& limits);
 
 // The SAX handler behind DecodeAlertStream (nlohmann's json_sax interface).
 class AlertStream {
@@ -30,7 +32,7 @@ class AlertStream {
   using Json = nlohmann::json;
 
   AlertStream(PayloadKind kind, std::string_view source, TimePoint now, Duration resolve_timeout,
-              DecodeResult* out);
+              const InputLimits& limits, DecodeResult* out);
 
   bool null();
   bool boolean(bool value);
@@ -65,8 +67,13 @@ class AlertStream {
     kFingerprint
   };
 
-  // Any value event. `text` is set for strings; containers have already been counted in depth.
-  void Value(Kind kind, Json::string_t* text);
+  // Any value event. `text` is set for strings. False once the parse is aborted.
+  bool Value(Kind kind, Json::string_t* text);
+  // A container opens / closes: depth accounting against limits_.json_depth.
+  bool Enter();
+  void Leave() { --depth_; }
+  // Stops the parse with a document-wide error (a limit): nothing of the request is kept.
+  bool Abort(DecodeError error);
   void RootValue(Kind kind, Json::string_t* text);
   void AlertsElement(Kind kind);
   void AlertValue(Kind kind, Json::string_t* text);
@@ -74,12 +81,13 @@ class AlertStream {
   void GroupMapValue(Kind kind);
   void BeginAlert();
   void EndAlert();
+  void EndAlertMap();
   void FinishWebhookAlert();
   void FinishApiV2Alert();
 
   // Records the first problem of the current alert (or of the document).
-  void AlertError(Error error);
-  void DocumentError(Error error);
+  void AlertError(Error error, int status = 400);
+  void DocumentError(Error error, int status = 400);
   std::string AlertField(std::string_view suffix) const;
   std::string RootKeyField() const { return "/" + EscapeKey(root_key_text_); }
   static std::string EscapeKey(std::string_view key);
@@ -91,10 +99,13 @@ class AlertStream {
   const std::string_view source_;
   const TimePoint now_;
   const Duration resolve_timeout_;
+  const InputLimits& limits_;
   DecodeResult* const out_;
 
   Level level_ = Level::kStart;
-  int skip_ = 0;  // depth inside a container whose content is ignored
+  int skip_ = 0;      // depth inside a container whose content is ignored
+  size_t depth_ = 0;  // containers open
+  std::optional<DecodeError> abort_error_;
 
   RootKey root_key_ = RootKey::kOther;
   std::string root_key_text_;
@@ -106,7 +117,7 @@ class AlertStream {
   std::optional<Error> version_error_;
   bool saw_alerts_ = false;
   std::optional<Error> root_error_;
-  std::optional<Error> first_error_;
+  std::optional<DecodeError> first_error_;
   std::optional<DecodeError> parse_error_;
   int truncated_ = 0;
   int fingerprint_mismatches_ = 0;
@@ -116,6 +127,8 @@ class AlertStream {
   size_t alert_index_ = 0;
   bool alert_failed_ = false;
   Alert draft_;
+  std::vector<Label> pending_;  // the labels or annotations map being read, sorted at its end
+  size_t map_members_ = 0;
   bool has_status_ = false, has_labels_ = false;
   std::optional<TimePoint> starts_at_, ends_at_;
   std::optional<std::string> fingerprint_;

@@ -5,10 +5,11 @@
 
 namespace ab {
 
-DecodeResult DecodeAlertmanagerWebhook(std::string_view body, std::string_view source) {
+DecodeResult DecodeAlertmanagerWebhook(std::string_view body, std::string_view source,
+                                       const InputLimits& limits) {
   // Webhook alerts carry their own times: `now` and the resolve timeout are not used.
   return ingest::DecodeAlertStream(ingest::PayloadKind::kWebhook, body, source, TimePoint{},
-                                   Duration{0});
+                                   Duration{0}, limits);
 }
 
 }  // namespace ab

@@ -6,8 +6,9 @@
 namespace ab {
 
 DecodeResult DecodeApiV2Alerts(std::string_view body, std::string_view source, TimePoint now,
-                               Duration resolve_timeout) {
-  return ingest::DecodeAlertStream(ingest::PayloadKind::kApiV2, body, source, now, resolve_timeout);
+                               Duration resolve_timeout, const InputLimits& limits) {
+  return ingest::DecodeAlertStream(ingest::PayloadKind::kApiV2, body, source, now, resolve_timeout,
+                                   limits);
 }
 
 }  // namespace ab

@@ -122,6 +122,37 @@ std::string QuoteForMessage(std::string_view value) {
   return out;
 }
 
+std::string BoundedField(std::string field) {
+  constexpr size_t kMaxFieldBytes = 300;
+  if (field.size() <= kMaxFieldBytes) return field;
+  bool cut = false;
+  return SanitizedPrefix(field, kMaxFieldBytes, &cut) + "...";
+}
+
+size_t FindTooDeep(std::string_view body, size_t max_depth) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character, whatever it is
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 Error WrongType(std::string_view expected, const Json& got, std::string field) {
   std::string message = "expected ";
   message += expected;

@@ -23,8 +23,6 @@ inline bool IsGoZeroTime(TimePoint t) { return ToMillis(t) == kGoZeroTimeMillis;
 
 // Parses `body` once. On malformed JSON returns a 400 whose message carries the parser's position.
 bool ParseBody(std::string_view body, Json* out, DecodeError* error);
-// The 400 for a parser exception's what(): position kept, raw input bytes made valid UTF-8.
-DecodeError MalformedJson(std::string_view what);
 
 // DecodeError with status 400 from an Error (message + field).
 DecodeError BadRequest(Error error);
@@ -39,6 +37,15 @@ bool IsValidLabelName(std::string_view name);
 // A value for use inside an error message: quoted, cut at 64 bytes on a UTF-8 boundary, so an
 // attacker-sized value cannot blow up the error response.
 std::string QuoteForMessage(std::string_view value);
+
+// An error's field (a JSON pointer built from client keys) cut to a few hundred bytes on a UTF-8
+// boundary, so that no key can make an error answer large.
+std::string BoundedField(std::string field);
+
+// Byte offset of the first array or object that opens deeper than `max_depth`, or npos. A linear
+// scan that knows strings and escapes, for a body about to be parsed into a DOM (whose own
+// parse would hold the whole nesting in memory first).
+size_t FindTooDeep(std::string_view body, size_t max_depth);
 
 // "expected a string, got number" style type error at `field`.
 Error WrongType(std::string_view expected, const Json& got, std::string field);

@@ -11,6 +11,18 @@ LabelSet::LabelSet(std::initializer_list<std::pair<std::string_view, std::string
   for (const auto& [n, v] : init) Set(n, v);
 }
 
+LabelSet LabelSet::FromPairs(std::vector<Label> pairs) {
+  std::stable_sort(pairs.begin(), pairs.end(),
+                   [](const Label& a, const Label& b) { return a.name < b.name; });
+  LabelSet set;
+  set.labels_.reserve(pairs.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (i + 1 < pairs.size() && pairs[i + 1].name == pairs[i].name) continue;  // a later one wins
+    if (!pairs[i].value.empty()) set.labels_.push_back(std::move(pairs[i]));
+  }
+  return set;
+}
+
 void LabelSet::Set(std::string_view name, std::string_view value) {
   auto it = std::lower_bound(labels_.begin(), labels_.end(), name,
                              [](const Label& l, std::string_view n) { return l.name < n; });

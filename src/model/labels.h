@@ -23,6 +23,11 @@ class LabelSet {
   LabelSet() = default;
   LabelSet(std::initializer_list<std::pair<std::string_view, std::string_view>> init);
 
+  // The set of `pairs` given in any order, in O(n log n): of pairs with one name the last wins,
+  // and a pair with an empty value removes the name, as a sequence of Set calls would. (Set
+  // inserts into a sorted vector: calling it per label in descending order is quadratic.)
+  static LabelSet FromPairs(std::vector<Label> pairs);
+
   // Sets name=value; an empty value removes the label.
   void Set(std::string_view name, std::string_view value);
   // Value of `name`, or "" when missing.

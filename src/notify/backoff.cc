@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "notify/outbox_worker.h"
+#include "notify/outbox_schedule.h"
 
 namespace ab {
 

@@ -3,43 +3,33 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <list>
 #include <mutex>
 #include <random>
-#include <set>
+#include <shared_mutex>
 #include <thread>
 #include <utility>
 
 namespace ab {
 namespace {
 
-// Due entries read per pass on top of those already held in memory.
-constexpr size_t kBatch = 256;
-// Entries queued for one receiver before new ones are pushed back in the store instead: bounds
-// memory when a receiver is slow, throttled or its circuit is open.
-constexpr size_t kLaneBacklog = 512;
-constexpr Duration kLaneFullDelay{1000};
-// After a failed store write the entry is still pending; wait before sending it again.
-constexpr Duration kStoreErrorDelay{1000};
-// Pending entries scanned at start to restore per-(incident, receiver) ordering.
-constexpr int kRecoveryScan = 100'000;
-// Real-time waits when no better deadline is known.
+// Real-time waits when nothing better is known; tests move a FakeClock and Wake() instead.
 constexpr std::chrono::milliseconds kIdleRecheck{60'000};
-constexpr std::chrono::milliseconds kHeldRecheck{1000};
-
-using Key = std::pair<int64_t, std::string>;  // (incident id, receiver)
+// After a failed store read, wait this long (real time) before reading again.
+constexpr std::chrono::milliseconds kReadErrorDelay{1000};
+// Reads per scheduler pass before it dispatches what it has (then it reads on).
+constexpr int kReadsPerPass = 16;
 
 double UnitRandom() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
-// A real-time wait for a deadline on the injected clock (tests move a FakeClock and Wake()).
-std::chrono::milliseconds WaitFor(TimePoint until, TimePoint now) {
-  if (until == TimePoint::max()) return kHeldRecheck;
-  return std::clamp<std::chrono::milliseconds>(until - now, std::chrono::milliseconds(1),
-                                               kIdleRecheck);
+bool Contains(const std::vector<int64_t>& ids, int64_t id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
 }  // namespace
@@ -65,55 +55,57 @@ std::map<std::string, ReceiverDelivery> DeliveryPolicies(
   return out;
 }
 
-struct OutboxWorker::Impl {
+namespace {
+
+// Each configured receiver's policy: the given one, or the defaults.
+std::map<std::string, ReceiverDelivery> LanePolicies(
+    const std::map<std::string, std::unique_ptr<Notifier>>& notifiers,
+    const std::map<std::string, ReceiverDelivery>& policies) {
+  std::map<std::string, ReceiverDelivery> out;
+  for (const auto& [name, notifier] : notifiers) {
+    auto it = policies.find(name);
+    out[name] = it == policies.end() ? ReceiverDelivery{} : it->second;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
   Impl(IncidentStore& s, std::map<std::string, std::unique_ptr<Notifier>> n,
-       std::map<std::string, ReceiverDelivery> p, const Clock& c, OutboxMetrics m)
+       const std::map<std::string, ReceiverDelivery>& p, const Clock& c, OutboxMetrics m)
       : store(s),
         notifiers(std::move(n)),
-        policies(std::move(p)),
+        policies(LanePolicies(notifiers, p)),
         clock(c),
-        metrics(std::move(m)) {}
+        metrics(std::move(m)),
+        schedule(policies) {
+    for (const auto& [name, policy] : policies) {
+      senders.emplace(name, std::make_unique<Sender>(name, policy));
+    }
+  }
 
-  // One receiver: its sender threads, its queue, and what paces it. A receiver that hangs, fails
-  // or is throttled only ever blocks its own lane.
-  struct Lane {
-    Lane(std::string n, ReceiverDelivery p)
-        : name(std::move(n)),
-          policy(p),
-          own_bucket(p.pacing.rate_limit),
-          breaker(p.pacing.circuit_breaker) {}
+  // A receiver's sender threads and the jobs the scheduler gave them.
+  struct Sender {
+    Sender(std::string n, ReceiverDelivery p) : name(std::move(n)), policy(std::move(p)) {}
     const std::string name;
     const ReceiverDelivery policy;
-    std::deque<OutboxEntry> ready;
-    std::vector<std::thread> threads;
-    size_t busy = 0;
+    std::mutex mu;  // guards the three below; never held across anything but a push or pop
     std::condition_variable cv;
-    TokenBucket own_bucket;
-    TokenBucket* bucket = &own_bucket;  // or the one shared by its rate_limit_key
-    CircuitBreaker breaker;
-    CircuitState reported = CircuitState::kClosed;
-    TimePoint hold_until{};  // the receiver said Retry-After: nothing goes out before
+    std::deque<SendJob> jobs;
+    int threads = 0;
+    int idle = 0;
+    std::atomic<int> store_failures{0};  // consecutive failed reads before a send
   };
-  // Entries of one key held in memory: at most one in flight, the rest wait in id order.
-  struct KeyState {
-    bool in_flight = false;
-    std::map<int64_t, OutboxEntry> waiting;
-  };
-  // Entries of a key with id >= `id` must not go out before `until` (the head is backing off).
-  struct Block {
-    int64_t id = 0;
-    TimePoint until{};
-  };
-  struct Outcome {
-    bool reschedule = false;  // the entry stays pending and blocks its key until `next`
-    TimePoint next{};
-    bool dead = false;             // dead-lettered now
-    bool endpoint_failed = false;  // counts towards the circuit breaker
-    std::optional<TimePoint> hold_until;
-  };
-  struct PassResult {
-    bool progress = false;
-    bool truncated = false;
+
+  // What a sender thread hands back to the scheduler.
+  struct Completion {
+    SendJob job;
+    bool sent = false;
+    AttemptRecord record;  // sent
+    bool recorded = false;
+    std::vector<int64_t> held;
+    std::optional<TimePoint> retry_at;  // not sent: when to try again
   };
 
   IncidentStore& store;
@@ -122,425 +114,434 @@ struct OutboxWorker::Impl {
   const Clock& clock;
   const OutboxMetrics metrics;
 
-  std::mutex mu;  // guards everything below
-  std::condition_variable dispatcher_cv;
-  bool started = false;
-  bool stopping = false;
-  bool wake = false;
-  std::thread dispatcher;
-  std::map<Key, KeyState> keys;
-  std::map<Key, Block> blocked;
-  std::set<int64_t> known;  // ids held in memory (queued or in flight)
-  std::map<std::string, std::unique_ptr<Lane>> lanes;
-  std::map<std::string, std::unique_ptr<TokenBucket>> buckets;  // by rate_limit_key
+  OutboxSchedule schedule;                                 // the scheduler thread's alone
+  std::map<std::string, std::unique_ptr<Sender>> senders;  // the map itself is fixed
 
+  // The scheduler's wake-up: flags raised by anyone, a mutex held only to flip `signalled`.
+  std::mutex signal_mu;
+  std::condition_variable signal_cv;
+  bool signalled = false;
+  std::atomic<bool> committed{false};
+  std::atomic<bool> stopping{false};
+
+  std::mutex done_mu;
+  std::vector<Completion> completions;
+
+  // A sender's store calls and clock reads run under a shared hold of io_mu; Stop() takes it
+  // exclusively to set `abandoned`, after which a sender still out touches neither (they may be
+  // gone when its send returns). The scheduler's run under it too but it is joined first.
+  std::shared_mutex io_mu;
+  bool abandoned = false;
+
+  std::mutex threads_mu;
+  std::condition_variable threads_cv;
+  struct Thread {
+    std::thread thread;
+    bool done = false;
+  };
+  std::list<Thread> threads;  // sender threads
+  std::thread scheduler;
+  int running = 0;
+  bool started = false;
+  bool stopped = false;
+
+  mutable std::mutex view_mu;
+  std::map<std::string, std::optional<TimePoint>> oldest;
+
+  void Signal() {
+    {
+      std::lock_guard<std::mutex> lock(signal_mu);
+      signalled = true;
+    }
+    signal_cv.notify_one();
+  }
+
+  template <typename F>
+  void Hook(const F& hook, const std::string& receiver) const {
+    if (hook) hook(receiver);
+  }
   void Metric(const std::string& receiver, const char* result) const {
     if (metrics.on_attempt) metrics.on_attempt(receiver, result);
   }
-  void DeadLetterMetric(const std::string& receiver) const {
-    if (metrics.on_dead_letter) metrics.on_dead_letter(receiver);
+
+  // Runs `body` on a new thread that counts as running until it returns. threads_mu not held.
+  template <typename F>
+  void Spawn(F body) {
+    std::lock_guard<std::mutex> lock(threads_mu);
+    Thread& t = threads.emplace_back();
+    ++running;
+    t.thread = std::thread([self = shared_from_this(), &t, body = std::move(body)] {
+      body();
+      std::lock_guard<std::mutex> lock(self->threads_mu);
+      t.done = true;
+      --self->running;
+      self->threads_cv.notify_all();
+    });
   }
 
-  // After a restart the in-memory blocks are gone: an entry backing off would be overtaken by a
-  // later entry of its key that is due now. Rebuild them from the pending entries.
-  void RecoverOrder() {
-    OutboxQuery q;
-    q.state = OutboxState::kPending;
-    q.limit = kRecoveryScan;
-    auto pending = store.ListOutbox(q);
-    if (!pending.ok()) {
-      spdlog::warn(
-          "outbox: cannot scan pending entries at start, ordering after a restart is "
-          "best effort: {}",
-          pending.error().message);
-      return;
-    }
-    std::map<Key, const OutboxEntry*> heads;
-    for (const OutboxEntry& e : *pending) {
-      const OutboxEntry*& head = heads[Key{e.incident_id, e.receiver}];
-      if (head == nullptr || e.id < head->id) head = &e;
-    }
-    const TimePoint now = clock.now();
-    for (const auto& [key, head] : heads) {
-      if (head->next_attempt_at > now) blocked[key] = Block{head->id, head->next_attempt_at};
+  // ---- scheduler thread ----
+
+  void SchedulerLoop() {
+    uint64_t requeues = store.OutboxRequeues();  // the first reads start from the start anyway
+    auto read_again_at = std::chrono::steady_clock::time_point::min();
+    while (!stopping.load()) {
+      {
+        std::lock_guard<std::mutex> lock(signal_mu);
+        signalled = false;
+      }
+      if (committed.exchange(false)) schedule.Committed();
+      // Read before the store is: an action committed after this is seen on the next pass.
+      if (const uint64_t r = store.OutboxRequeues(); r != requeues) {
+        requeues = r;
+        schedule.Rescan();
+      }
+      TimePoint now = clock.now();
+      ApplyCompletions(now);
+
+      if (std::chrono::steady_clock::now() >= read_again_at) {
+        if (!ReadNew(now)) read_again_at = std::chrono::steady_clock::now() + kReadErrorDelay;
+      }
+      const bool read_waiting = schedule.NextRead().has_value();
+      RecordAgain(now);
+      for (const auto& [receiver, state] : schedule.CircuitChanges(now))
+        ReportCircuit(receiver, state);
+      for (SendJob& job : schedule.Dispatch(now)) Enqueue(std::move(job));
+      Publish(now);
+
+      // Sleep until something is due; Wake() and completions cut it short.
+      now = clock.now();
+      std::chrono::milliseconds wait = kIdleRecheck;
+      if (std::optional<TimePoint> next = schedule.NextWake(now)) {
+        wait = std::clamp<std::chrono::milliseconds>(*next - now, std::chrono::milliseconds(0),
+                                                     kIdleRecheck);
+      }
+      auto deadline = std::chrono::steady_clock::now() + wait;
+      if (read_waiting)
+        deadline = std::min(deadline, std::max(read_again_at, std::chrono::steady_clock::now()));
+      std::unique_lock<std::mutex> lock(signal_mu);
+      signal_cv.wait_until(lock, deadline, [this] { return signalled || stopping.load(); });
     }
   }
 
-  // mu held.
-  Lane& LaneFor(const std::string& receiver) {
-    auto& lane = lanes[receiver];
-    if (!lane) {
-      auto p = policies.find(receiver);
-      lane = std::make_unique<Lane>(receiver, p == policies.end() ? ReceiverDelivery{} : p->second);
-      if (const std::string& key = lane->policy.rate_limit_key; !key.empty()) {
-        auto& shared = buckets[key];
-        if (!shared) shared = std::make_unique<TokenBucket>(lane->policy.pacing.rate_limit);
-        lane->bucket = shared.get();
+  void ApplyCompletions(TimePoint now) {
+    std::vector<Completion> done;
+    {
+      std::lock_guard<std::mutex> lock(done_mu);
+      done.swap(completions);
+    }
+    for (const Completion& c : done) {
+      if (c.sent) {
+        schedule.Sent(c.job, c.record, c.recorded, c.held);
+      } else {
+        schedule.NotSent(c.job, c.held, c.retry_at, now);
       }
     }
-    return *lane;
   }
 
-  // When the lane may start its next send: its Retry-After hold, circuit and rate limit. mu held.
-  static TimePoint Gate(Lane& lane, TimePoint now) {
-    return std::max({lane.hold_until, lane.breaker.NextSend(now), lane.bucket->NextFree(now)});
+  // Reads what the schedule asks for; false after a failed read.
+  bool ReadNew(TimePoint now) {
+    for (int i = 0; i < kReadsPerPass; ++i) {
+      std::optional<OutboxRead> read = schedule.NextRead();
+      if (!read) return true;
+      Result<std::vector<OutboxEntry>> rows = [&]() -> Result<std::vector<OutboxEntry>> {
+        std::shared_lock<std::shared_mutex> io(io_mu);
+        return store.PendingOutbox(read->receiver, read->after_id, read->limit);
+      }();
+      if (!rows.ok()) {
+        spdlog::error("outbox: cannot read pending entries: {}", rows.error().message);
+        return false;
+      }
+      std::vector<OutboxEntry> unknown = schedule.ApplyRead(*read, *rows, now);
+      if (!unknown.empty()) DeadForMissingReceivers(unknown);
+    }
+    return true;
   }
 
-  // mu held.
-  void ReportCircuit(Lane& lane, TimePoint now) {
-    const CircuitState s = lane.breaker.state(now);
-    if (s == lane.reported) return;
+  void DeadForMissingReceivers(const std::vector<OutboxEntry>& entries) {
+    std::map<std::string, std::vector<const OutboxEntry*>> by_receiver;
+    for (const OutboxEntry& e : entries) by_receiver[e.receiver].push_back(&e);
+    for (const auto& [receiver, list] : by_receiver) {
+      const std::string reason =
+          "receiver \"" + receiver + "\" is not configured (removed from the config?)";
+      std::vector<int64_t> ids;
+      for (const OutboxEntry* e : list) ids.push_back(e->id);
+      Status st;
+      {
+        std::shared_lock<std::shared_mutex> io(io_mu);
+        st = store.MarkDeadMany(ids, reason);
+      }
+      Hook(metrics.on_store_write, receiver);
+      if (!st.ok()) {
+        spdlog::error("outbox: cannot mark the {} entries of receiver={} dead: {}", ids.size(),
+                      receiver, st.error().message);
+        Hook(metrics.on_record_failure, receiver);
+        continue;
+      }
+      for (const OutboxEntry* e : list) {
+        spdlog::warn("outbox: dead entry={} incident={} event={} reason=\"{}\"", e->id,
+                     e->incident_id, e->event_id, reason);
+        Hook(metrics.on_dead_letter, receiver);
+      }
+    }
+  }
+
+  // Outcomes the store refused before: only the record is tried again, never the send.
+  void RecordAgain(TimePoint now) {
+    for (const PendingRecord& r : schedule.DueRecords(now)) {
+      std::vector<int64_t> held;
+      bool ok = false;
+      {
+        std::shared_lock<std::shared_mutex> io(io_mu);
+        ok = Record(senders.at(r.receiver)->policy, r.entry, r.record, &held);
+      }
+      schedule.Recorded(r, ok, held, now);
+    }
+  }
+
+  void ReportCircuit(const std::string& receiver, CircuitState s) {
     if (s == CircuitState::kOpen) {
       spdlog::warn(
           "outbox: circuit open receiver={}: consecutive failures, no requests until "
           "the cool-down ends",
-          lane.name);
+          receiver);
     } else {
-      spdlog::info("outbox: circuit {} receiver={}", ToString(s), lane.name);
+      spdlog::info("outbox: circuit {} receiver={}", ToString(s), receiver);
     }
-    lane.reported = s;
-    if (metrics.on_circuit) metrics.on_circuit(lane.name, s);
+    if (metrics.on_circuit) metrics.on_circuit(receiver, s);
   }
 
-  // mu held.
-  void Enqueue(Lane& lane, OutboxEntry e) {
-    lane.ready.push_back(std::move(e));
-    const size_t idle = lane.threads.size() - lane.busy;
-    const size_t max_threads = static_cast<size_t>(std::max(1, lane.policy.pacing.concurrency));
-    if (!stopping && lane.ready.size() > idle && lane.threads.size() < max_threads) {
-      lane.threads.emplace_back([this, l = &lane] { LaneLoop(*l); });
-    }
-    lane.cv.notify_one();
+  void Publish(TimePoint now) {
+    std::map<std::string, std::optional<TimePoint>> view;
+    for (const auto& [name, lane] : schedule.View(now)) view[name] = lane.oldest_pending;
+    std::lock_guard<std::mutex> lock(view_mu);
+    oldest = std::move(view);
   }
 
-  // Pushes a due entry back in the store so it stops occupying due reads. mu held.
-  void Defer(const OutboxEntry& e, TimePoint until, const std::string& note) {
-    const std::string& error = e.last_error.empty() ? note : e.last_error;
-    Status st = store.MarkRetry(e.id, e.attempts, until, error);
-    if (!st.ok()) {
-      spdlog::error("outbox: cannot defer entry={} receiver={}: {}", e.id, e.receiver,
-                    st.error().message);
+  void Enqueue(SendJob job) {
+    Sender& s = *senders.at(job.receiver);
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.jobs.push_back(std::move(job));
+    const int max_threads = std::max(1, s.policy.pacing.concurrency);
+    if (!stopping.load() && static_cast<int>(s.jobs.size()) > s.idle && s.threads < max_threads) {
+      ++s.threads;
+      Spawn([this, &s] { SenderLoop(s); });
     }
+    s.cv.notify_one();
   }
 
-  // mu held.
-  void DeadForMissingReceiver(const OutboxEntry& e) {
-    const std::string reason =
-        "receiver \"" + e.receiver + "\" is not configured (removed from the config?)";
-    Status st = store.MarkDead(e.id, e.attempts, reason);
-    if (!st.ok()) {
-      spdlog::error("outbox: cannot mark entry={} dead: {}", e.id, st.error().message);
-      return;
-    }
-    spdlog::warn("outbox: dead entry={} incident={} event={} reason=\"{}\"", e.id, e.incident_id,
-                 e.event_id, reason);
-    DeadLetterMetric(e.receiver);
-  }
+  // ---- sender threads ----
 
-  // Stateful receivers: true when the entry is now held behind a dead entry of its key (or
-  // cannot be checked, and so must wait). mu held.
-  bool HeldBehindDead(const OutboxEntry& e) {
-    auto held = store.HoldBehindDead(e.incident_id, e.receiver);
-    if (!held.ok()) {
-      spdlog::error("outbox: cannot check entry={} for a dead predecessor: {}", e.id,
-                    held.error().message);
-      return true;  // still pending: the next pass asks again
-    }
-    if (std::find(held->begin(), held->end(), e.id) == held->end()) return false;
-    spdlog::warn(
-        "outbox: held entry={} receiver={} incident={} behind a dead entry of the same "
-        "incident; retry or discard the dead one",
-        e.id, e.receiver, e.incident_id);
-    return true;
-  }
-
-  // Reads due entries and routes each one: to its receiver's lane, behind its key's in-flight
-  // entry, or back to the store when its key is blocked. mu held, so that an entry finishing
-  // concurrently is either still known here or already marked in the store (never sent twice).
-  PassResult Pass(TimePoint now) {
-    PassResult r;
-    const size_t limit = kBatch + known.size();
-    auto due = store.DueOutbox(now, static_cast<int>(limit));
-    if (!due.ok()) {
-      spdlog::error("outbox: cannot read due entries: {}", due.error().message);
-      return r;
-    }
-    std::vector<OutboxEntry>& entries = *due;
-    r.truncated = entries.size() >= limit;
-    std::sort(entries.begin(), entries.end(),
-              [](const OutboxEntry& a, const OutboxEntry& b) { return a.id < b.id; });
-    if (!r.truncated) {
-      // A block whose head is past due yet neither read nor held is gone (delivered, dead or
-      // discarded by someone else): release its key.
-      std::set<int64_t> ids;
-      for (const OutboxEntry& e : entries) ids.insert(e.id);
-      for (auto it = blocked.begin(); it != blocked.end();) {
-        const Block& b = it->second;
-        const bool gone = b.until <= now && ids.count(b.id) == 0 && known.count(b.id) == 0;
-        it = gone ? blocked.erase(it) : std::next(it);
+  void SenderLoop(Sender& s) {
+    while (true) {
+      SendJob job;
+      {
+        std::unique_lock<std::mutex> lock(s.mu);
+        ++s.idle;
+        s.cv.wait(lock, [&] { return stopping.load() || !s.jobs.empty(); });
+        --s.idle;
+        if (stopping.load()) return;  // jobs not started stay pending in the store
+        job = std::move(s.jobs.front());
+        s.jobs.pop_front();
       }
-    }
-    for (OutboxEntry& e : entries) {
-      if (known.count(e.id) != 0) continue;
-      Key key{e.incident_id, e.receiver};
-      if (notifiers.count(e.receiver) == 0) {
-        DeadForMissingReceiver(e);
-        r.progress = true;
-        continue;
+      std::optional<Completion> c = Deliver(s, job);
+      if (!c) return;  // abandoned at shutdown
+      {
+        std::lock_guard<std::mutex> lock(done_mu);
+        completions.push_back(std::move(*c));
       }
-      if (auto b = blocked.find(key); b != blocked.end() && e.id >= b->second.id) {
-        if (b->second.until > now) {
-          if (e.id != b->second.id) {
-            Defer(e, b->second.until,
-                  "waiting for outbox entry " + std::to_string(b->second.id) +
-                      " (same incident and receiver)");
-            r.progress = true;
-          }
-          continue;
-        }
-        if (e.id != b->second.id) continue;  // its head is due but beyond this read
-        blocked.erase(b);
-      }
-      if (auto ks = keys.find(key); ks != keys.end()) {
-        known.insert(e.id);
-        ks->second.waiting.emplace(e.id, std::move(e));
-        r.progress = true;
-        continue;
-      }
-      Lane& lane = LaneFor(e.receiver);
-      if (lane.policy.pacing.stateful && HeldBehindDead(e)) {
-        r.progress = true;
-        continue;
-      }
-      if (lane.ready.size() >= kLaneBacklog) {
-        const TimePoint until = std::max(now + kLaneFullDelay, Gate(lane, now));
-        blocked[key] = Block{e.id, until};
-        Defer(e, until == TimePoint::max() ? now + kLaneFullDelay : until, "receiver backlog full");
-        r.progress = true;
-        continue;
-      }
-      keys[key].in_flight = true;
-      known.insert(e.id);
-      Enqueue(lane, std::move(e));
-      r.progress = true;
-    }
-    return r;
-  }
-
-  void DispatchLoop() {
-    std::unique_lock<std::mutex> lock(mu);
-    bool pass = true;
-    while (!stopping) {
-      if (pass || wake) {
-        wake = false;
-        PassResult r;
-        do {
-          r = Pass(clock.now());
-        } while (!stopping && r.truncated && r.progress);
-      }
-      // Sleep until the earliest pending entry is due; Wake() cuts it short.
-      std::chrono::milliseconds wait = kIdleRecheck;
-      auto next = store.NextOutboxDue();
-      const TimePoint now = clock.now();
-      if (!next.ok()) {
-        spdlog::error("outbox: cannot read next due time: {}", next.error().message);
-        wait = kHeldRecheck;
-      } else if (next->has_value()) {
-        // Due already means held back here (in flight, queued, or behind its key's head):
-        // completions move those along; the recheck is only a safety net.
-        wait = **next <= now ? kHeldRecheck : WaitFor(**next, now);
-      }
-      const auto deadline = std::chrono::steady_clock::now() + wait;
-      const bool woken =
-          dispatcher_cv.wait_until(lock, deadline, [this] { return stopping || wake; });
-      pass = !woken;
+      Signal();
     }
   }
 
-  void LaneLoop(Lane& lane) {
-    std::unique_lock<std::mutex> lock(mu);
-    while (!stopping) {
-      if (lane.ready.empty()) {
-        lane.cv.wait(lock);
-        continue;
-      }
-      const TimePoint now = clock.now();
-      ReportCircuit(lane, now);
-      if (const TimePoint gate = Gate(lane, now); gate > now) {
-        lane.cv.wait_for(lock, WaitFor(gate, now));
-        continue;
-      }
-      lane.bucket->Take(now);
-      const bool probe = lane.breaker.OnSend(now);
-      OutboxEntry e = std::move(lane.ready.front());
-      lane.ready.pop_front();
-      ++lane.busy;
-      lock.unlock();
-      const Outcome outcome = Deliver(e, lane.policy);
-      lock.lock();
-      --lane.busy;
-      const TimePoint done = clock.now();
-      lane.breaker.OnResult(outcome.endpoint_failed, probe, done);
-      if (outcome.hold_until) lane.hold_until = std::max(lane.hold_until, *outcome.hold_until);
-      ReportCircuit(lane, done);
-      Finish(e, outcome, lane);
-      lane.cv.notify_all();  // the gate may have opened (probe answered) or moved
+  Completion NotSent(const SendJob& job, Sender& s, std::vector<int64_t> held) {
+    Completion c;
+    c.job = job;
+    c.held = std::move(held);
+    if (!Contains(c.held, job.entry.id)) {
+      const int failures = ++s.store_failures;
+      c.retry_at = clock.now() + Backoff(s.policy.retry, failures, UnitRandom());
     }
-    // Queued entries stay pending in the store for the next start.
+    return c;
   }
 
-  // One attempt and its record in the store. Runs without the lock.
-  Outcome Deliver(const OutboxEntry& e, const ReceiverDelivery& policy) {
-    Notifier& notifier = *notifiers.at(e.receiver);
+  // One attempt and its record; none when the worker abandoned it at shutdown.
+  std::optional<Completion> Deliver(Sender& s, const SendJob& job) {
+    const OutboxEntry& e = job.entry;
     SendContext ctx;
-    Result<std::vector<ExternalRef>> refs = store.ExternalRefs(e.incident_id, e.receiver);
-    if (!refs.ok()) {
-      // Sending without them could open a second ticket: wait for the store instead.
-      spdlog::error("outbox: cannot read external refs of incident={} receiver={}: {}",
-                    e.incident_id, e.receiver, refs.error().message);
-      Outcome o;
-      o.reschedule = true;
-      o.next = clock.now() + kStoreErrorDelay;
-      return o;
-    }
-    ctx.refs = std::move(*refs);
-    ctx.now = clock.now();
-    SendResult result = notifier.Send(e, ctx);
-    const TimePoint done = clock.now();
-    const int attempts = e.attempts + 1;
-    Outcome o;
-    if (result.kind == SendResult::Kind::kOk) {
-      RecordDelivered(e, result, attempts, done, &o);
-      return o;
-    }
-
-    std::string reason =
-        result.reason.empty() ? "receiver \"" + e.receiver + "\" failed" : result.reason;
-    std::optional<Duration> retry_after;
-    if (result.retry_after) {
-      retry_after = std::clamp(*result.retry_after, Duration(0), kMaxRetryAfter);
-      // The receiver said when to come back: nothing goes to it before then. It answered, so
-      // this is not a failure for the circuit breaker.
-      o.hold_until = done + *retry_after;
-    } else {
-      o.endpoint_failed = result.kind == SendResult::Kind::kRetry;
-    }
-    if (result.kind == SendResult::Kind::kRetry && attempts < policy.retry.max_attempts) {
-      Duration wait = Backoff(policy.retry, attempts, UnitRandom());
-      if (retry_after) wait = std::max(wait, *retry_after);
-      const TimePoint next = done + wait;
-      spdlog::warn(
-          "outbox: attempt failed receiver={} incident={} entry={} event={} attempt={}/{} "
-          "retry_in={} reason=\"{}\"",
-          e.receiver, e.incident_id, e.id, e.event_id, attempts, policy.retry.max_attempts,
-          FormatDuration(wait), reason);
-      Status st = store.MarkRetry(e.id, attempts, next, reason);
-      if (!st.ok()) {
-        spdlog::error("outbox: cannot record retry of entry={}: {}", e.id, st.error().message);
+    std::vector<int64_t> held;
+    {
+      std::shared_lock<std::shared_mutex> io(io_mu);
+      if (abandoned) return std::nullopt;
+      if (s.policy.pacing.stateful) {
+        // Its incident's earlier entry may have died since it was read: it must not overtake it.
+        Result<std::vector<int64_t>> h = store.HoldBehindDead(e.incident_id, e.receiver);
+        if (!h.ok()) {
+          spdlog::error("outbox: cannot check entry={} for a dead predecessor: {}", e.id,
+                        h.error().message);
+          return NotSent(job, s, {});
+        }
+        held = std::move(*h);
+        if (!held.empty()) Hook(metrics.on_store_write, e.receiver);
+        if (Contains(held, e.id)) {
+          spdlog::warn(
+              "outbox: held entry={} receiver={} incident={} behind a dead entry of the "
+              "same incident; retry or discard the dead one",
+              e.id, e.receiver, e.incident_id);
+          return NotSent(job, s, std::move(held));
+        }
       }
-      Metric(e.receiver, "retry");
-      o.reschedule = true;
-      o.next = next;
-      return o;
-    }
-
-    if (result.kind == SendResult::Kind::kRetry) {
-      reason += " (gave up after " + std::to_string(attempts) + " attempts)";
-    }
-    spdlog::warn("outbox: dead receiver={} incident={} entry={} event={} attempt={} reason=\"{}\"",
-                 e.receiver, e.incident_id, e.id, e.event_id, attempts, reason);
-    Status st = store.MarkDead(e.id, attempts, reason);
-    if (!st.ok()) {
-      spdlog::error("outbox: cannot mark entry={} dead (it may be sent again): {}", e.id,
-                    st.error().message);
-      o.reschedule = true;
-      o.next = done + kStoreErrorDelay;
-      return o;
-    }
-    Metric(e.receiver, "dead");
-    DeadLetterMetric(e.receiver);
-    o.dead = true;
-    if (policy.pacing.stateful) {
-      // Its incident's later entries must not overtake it (a resolve before the create).
-      auto held = store.HoldBehindDead(e.incident_id, e.receiver);
-      if (!held.ok()) {
-        spdlog::error(
-            "outbox: cannot hold the entries after dead entry={}: {} (the next pass "
-            "holds them)",
-            e.id, held.error().message);
+      Result<std::vector<ExternalRef>> refs = store.ExternalRefs(e.incident_id, e.receiver);
+      if (!refs.ok()) {
+        // Sending without them could open a second ticket: wait for the store instead.
+        spdlog::error("outbox: cannot read external refs of incident={} receiver={}: {}",
+                      e.incident_id, e.receiver, refs.error().message);
+        return NotSent(job, s, std::move(held));
       }
+      ctx.refs = std::move(*refs);
+      ctx.now = clock.now();
     }
-    return o;
-  }
+    s.store_failures = 0;
 
-  void RecordDelivered(const OutboxEntry& e, const SendResult& result, int attempts, TimePoint done,
-                       Outcome* o) {
-    // The ref first: if we die before marking the entry delivered, its retry finds the ticket.
-    if (result.ref) {
-      ExternalRef ref = *result.ref;
-      if (ref.receiver.empty()) ref.receiver = e.receiver;
-      Status ref_st = store.AddExternalRef(e.incident_id, ref);
-      if (!ref_st.ok()) {
-        spdlog::error("outbox: cannot store external ref of incident={} receiver={}: {}",
-                      e.incident_id, e.receiver, ref_st.error().message);
-      }
-    }
-    // Optional steps that failed for good: counted, logged and noted on the entry; the
-    // incident's later entries go on (issue 16 item 1).
-    std::string note;
+    SendResult result = notifiers.at(e.receiver)->Send(e, ctx);
+
+    std::shared_lock<std::shared_mutex> io(io_mu);
+    if (abandoned) return std::nullopt;  // stays pending: sent again after the restart
+    Completion c;
+    c.job = job;
+    c.sent = true;
+    c.record = RecordAttempt(e, result, s.policy.retry, clock.now(), UnitRandom());
+    // Optional steps that failed for good: counted and logged once per attempt, noted on the
+    // entry; the incident's later entries go on (issue 16 item 1).
     for (const DegradedStep& d : result.degraded) {
       spdlog::warn(
           "outbox: delivered without a step receiver={} incident={} entry={} event={} "
           "step={} reason=\"{}\"",
           e.receiver, e.incident_id, e.id, e.event_id, d.step, d.reason);
-      note += (note.empty() ? "delivered without: " : "; ") + d.step + " (" + d.reason + ")";
       if (metrics.on_degraded) metrics.on_degraded(e.receiver, d.step);
     }
-    Status st = store.MarkDelivered(e.id, attempts, done, note);
-    if (!st.ok()) {
-      spdlog::error("outbox: delivered entry={} but cannot record it (it may be sent again): {}",
-                    e.id, st.error().message);
-      o->reschedule = true;
-      o->next = done + kStoreErrorDelay;
-      return;
-    }
-    Metric(e.receiver, "ok");
-    if (metrics.on_delivered) {
-      metrics.on_delivered(
-          e.receiver, std::max(0.0, std::chrono::duration<double>(done - e.created_at).count()));
-    }
+    c.recorded = Record(s.policy, e, c.record, &held);
+    c.held = std::move(held);
+    return c;
   }
 
-  // mu held.
-  void Finish(const OutboxEntry& e, const Outcome& outcome, Lane& lane) {
-    known.erase(e.id);
-    const Key key{e.incident_id, e.receiver};
-    auto ks = keys.find(key);
-    if (ks == keys.end()) return;  // cannot happen: dispatch always creates the key state
-    ks->second.in_flight = false;
-    const bool hold = outcome.dead && lane.policy.pacing.stateful;
-    if (outcome.reschedule || hold) {
-      if (outcome.reschedule) blocked[key] = Block{e.id, outcome.next};
-      // Its followers must not overtake it: forget them here. The next pass pushes them back in
-      // the store to the head's next attempt, or finds them held behind the dead head.
-      for (const auto& [id, entry] : ks->second.waiting) known.erase(id);
-      keys.erase(ks);
-      if (!stopping) {
-        wake = true;
-        dispatcher_cv.notify_one();
+  // Writes an attempt's outcome; false when the store refused it. io_mu held (shared).
+  bool Record(const ReceiverDelivery& policy, const OutboxEntry& e, const AttemptRecord& r,
+              std::vector<int64_t>* held) {
+    const std::string& receiver = e.receiver;
+    auto write = [&](const Status& st, const char* what) {
+      Hook(metrics.on_store_write, receiver);
+      if (st.ok()) return true;
+      Hook(metrics.on_record_failure, receiver);
+      spdlog::error("outbox: cannot record {} of entry={} receiver={}: {}", what, e.id, receiver,
+                    st.error().message);
+      return false;
+    };
+    switch (r.kind) {
+      case AttemptRecord::Kind::kDelivered: {
+        // The ref first: if we die before marking the entry delivered, its retry finds the
+        // ticket.
+        if (r.ref) {
+          ExternalRef ref = *r.ref;
+          if (ref.receiver.empty()) ref.receiver = receiver;
+          write(store.AddExternalRef(e.incident_id, ref), "the external ref");
+        }
+        if (!write(store.MarkDelivered(e.id, r.attempts, r.at, r.note), "the delivery")) {
+          spdlog::warn(
+              "outbox: delivered entry={} event={} but could not record it: the record "
+              "is retried with backoff, the event is not sent again",
+              e.id, e.event_id);
+          return false;
+        }
+        Metric(receiver, "ok");
+        if (metrics.on_delivered) {
+          metrics.on_delivered(
+              receiver, std::max(0.0, std::chrono::duration<double>(r.at - e.created_at).count()));
+        }
+        return true;
       }
-      return;
+      case AttemptRecord::Kind::kRetry: {
+        spdlog::warn(
+            "outbox: attempt failed receiver={} incident={} entry={} event={} "
+            "attempt={}/{} retry_in={} reason=\"{}\"",
+            receiver, e.incident_id, e.id, e.event_id, r.attempts, policy.retry.max_attempts,
+            FormatDuration(r.next - r.at), r.error);
+        const bool ok = write(store.MarkRetry(e.id, r.attempts, r.next, r.error), "a retry");
+        Metric(receiver, "retry");
+        return ok;
+      }
+      case AttemptRecord::Kind::kDead: {
+        spdlog::warn(
+            "outbox: dead receiver={} incident={} entry={} event={} attempt={} "
+            "reason=\"{}\"",
+            receiver, e.incident_id, e.id, e.event_id, r.attempts, r.error);
+        if (!write(store.MarkDead(e.id, r.attempts, r.error), "the dead letter")) return false;
+        Metric(receiver, "dead");
+        Hook(metrics.on_dead_letter, receiver);
+        if (policy.pacing.stateful) {
+          // Its incident's later entries must not overtake it (a resolve before the create).
+          Result<std::vector<int64_t>> h = store.HoldBehindDead(e.incident_id, receiver);
+          if (!h.ok()) {
+            spdlog::error(
+                "outbox: cannot hold the entries after dead entry={}: {} (each is "
+                "checked again before it is sent)",
+                e.id, h.error().message);
+          } else if (!h->empty()) {
+            Hook(metrics.on_store_write, receiver);
+            held->insert(held->end(), h->begin(), h->end());
+          }
+        }
+        return true;
+      }
     }
-    if (auto b = blocked.find(key); b != blocked.end() && b->second.id == e.id) blocked.erase(b);
-    if (ks->second.waiting.empty()) {
-      keys.erase(ks);
-      return;
+    return false;
+  }
+
+  void Stop(std::chrono::steady_clock::time_point deadline) {
+    {
+      std::lock_guard<std::mutex> lock(threads_mu);
+      if (!started || stopped) return;
+      stopped = true;
     }
-    auto first = ks->second.waiting.begin();
-    OutboxEntry next = std::move(first->second);
-    ks->second.waiting.erase(first);
-    ks->second.in_flight = true;
-    Enqueue(lane, std::move(next));
+    stopping = true;
+    Signal();
+    // The scheduler never waits for a receiver (only, briefly, for the store): it ends first.
+    scheduler.join();
+    for (auto& [name, s] : senders) {
+      std::lock_guard<std::mutex> lock(s->mu);
+      s->cv.notify_all();
+    }
+    {
+      std::unique_lock<std::mutex> lock(threads_mu);
+      if (deadline == std::chrono::steady_clock::time_point::max()) {
+        threads_cv.wait(lock, [&] { return running == 0; });
+      } else {
+        threads_cv.wait_until(lock, deadline, [&] { return running == 0; });
+      }
+    }
+    {
+      std::unique_lock<std::shared_mutex> io(io_mu);  // waits for store calls in progress only
+      abandoned = true;
+    }
+    int left = 0;
+    std::lock_guard<std::mutex> lock(threads_mu);
+    for (auto t = threads.begin(); t != threads.end();) {
+      if (t->done) {
+        t->thread.join();
+        t = threads.erase(t);
+      } else {
+        // Still sending: it finds `abandoned` when the send returns, records nothing and ends.
+        // Its list element stays (it marks itself done there); the Impl outlives it.
+        ++left;
+        t->thread.detach();
+        ++t;
+      }
+    }
+    if (left > 0) {
+      spdlog::warn(
+          "outbox: stopped with {} send(s) still in flight past the deadline; their "
+          "entries stay pending and go out after the restart",
+          left);
+    }
   }
 };
 
@@ -548,42 +549,30 @@ OutboxWorker::OutboxWorker(IncidentStore& store,
                            std::map<std::string, std::unique_ptr<Notifier>> notifiers,
                            std::map<std::string, ReceiverDelivery> policies, const Clock& clock,
                            OutboxMetrics metrics)
-    : impl_(std::make_unique<Impl>(store, std::move(notifiers), std::move(policies), clock,
+    : impl_(std::make_shared<Impl>(store, std::move(notifiers), policies, clock,
                                    std::move(metrics))) {}
 
 OutboxWorker::~OutboxWorker() { Stop(); }
 
 void OutboxWorker::Start() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->started) return;
-  impl_->started = true;
-  impl_->RecoverOrder();
-  impl_->dispatcher = std::thread([this] { Run(); });
-}
-
-void OutboxWorker::Run() { impl_->DispatchLoop(); }
-
-void OutboxWorker::Stop() {
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    if (!impl_->started || impl_->stopping) return;
-    impl_->stopping = true;
-    impl_->dispatcher_cv.notify_all();
-    for (auto& [name, lane] : impl_->lanes) lane->cv.notify_all();
+    std::lock_guard<std::mutex> lock(impl_->threads_mu);
+    if (impl_->started) return;
+    impl_->started = true;
   }
-  impl_->dispatcher.join();
-  // No thread is added once stopping is set, so the lists are stable now.
-  for (auto& [name, lane] : impl_->lanes) {
-    for (std::thread& t : lane->threads) t.join();
-  }
+  impl_->scheduler = std::thread([impl = impl_] { impl->SchedulerLoop(); });
 }
+
+void OutboxWorker::Stop(std::chrono::steady_clock::time_point deadline) { impl_->Stop(deadline); }
 
 void OutboxWorker::Wake() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->wake = true;
-  impl_->dispatcher_cv.notify_one();
-  // Lanes waiting for a deadline on the clock look again (tests move a FakeClock).
-  for (auto& [name, lane] : impl_->lanes) lane->cv.notify_all();
+  impl_->committed = true;
+  impl_->Signal();
+}
+
+std::map<std::string, std::optional<TimePoint>> OutboxWorker::OldestPending() const {
+  std::lock_guard<std::mutex> lock(impl_->view_mu);
+  return impl_->oldest;
 }
 
 }  // namespace ab

@@ -49,14 +49,15 @@ CircuitState CircuitBreaker::state(TimePoint now) const {
   return now < open_until_ ? CircuitState::kOpen : CircuitState::kHalfOpen;
 }
 
-TimePoint CircuitBreaker::NextSend(TimePoint now) const {
+std::optional<TimePoint> CircuitBreaker::NextSend(TimePoint now) const {
   switch (state(now)) {
     case CircuitState::kClosed:
       return now;
     case CircuitState::kOpen:
       return open_until_;
     case CircuitState::kHalfOpen:
-      return probe_out_ ? TimePoint::max() : now;
+      if (probe_out_) return std::nullopt;
+      return now;
   }
   return now;
 }
@@ -86,6 +87,34 @@ void CircuitBreaker::OnResult(bool failure, bool probe, TimePoint now) {
     open_ = true;
     open_until_ = now + cool_down_;
   }
+}
+
+void CircuitBreaker::OnCancel(bool probe) {
+  if (probe) probe_out_ = false;
+}
+
+std::optional<TimePoint> LanePacer::NextSend(TimePoint now) {
+  if (in_flight_ >= concurrency_) return std::nullopt;
+  std::optional<TimePoint> circuit = breaker_.NextSend(now);
+  if (!circuit) return std::nullopt;
+  return std::max({hold_until_, *circuit, bucket_->NextFree(now)});
+}
+
+bool LanePacer::Start(TimePoint now) {
+  ++in_flight_;
+  bucket_->Take(now);
+  return breaker_.OnSend(now);
+}
+
+void LanePacer::Finish(bool probe, bool sent, bool endpoint_failed,
+                       std::optional<TimePoint> hold_until, TimePoint now) {
+  if (in_flight_ > 0) --in_flight_;
+  if (!sent) {
+    breaker_.OnCancel(probe);
+    return;
+  }
+  breaker_.OnResult(endpoint_failed, probe, now);
+  if (hold_until) hold_until_ = std::max(hold_until_, *hold_until);
 }
 
 }  // namespace ab

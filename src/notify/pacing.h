@@ -1,5 +1,6 @@
-// Per-receiver pacing for the outbox worker: a token bucket (rate limit) and a circuit breaker.
-// Both are plain state machines on injected time, guarded by the worker's lock.
+// Per-receiver pacing for the outbox worker: a token bucket (rate limit), a circuit breaker, and
+// the LanePacer that combines them with the receiver's concurrency and Retry-After pause. Plain
+// state machines on injected time, owned by the worker's scheduler thread (no locks).
 #pragma once
 
 #include <optional>
@@ -37,13 +38,17 @@ class CircuitBreaker {
 
   CircuitState state(TimePoint now) const;
   // When the next send may start: `now` when closed (or half-open with no probe out), the end of
-  // the cool-down when open, TimePoint::max() while the probe is out.
-  TimePoint NextSend(TimePoint now) const;
+  // the cool-down when open. None while the half-open probe is out: its outcome decides, not a
+  // time (a caller must never turn this into a far-away deadline).
+  std::optional<TimePoint> NextSend(TimePoint now) const;
   // A send starts; true when it is the probe of a half-open circuit.
   bool OnSend(TimePoint now);
   // A send ended. `failure`: no useful answer (connection error, timeout, 5xx). An answer that
   // says when to come back, or a permanent error, shows the endpoint is alive: not a failure.
   void OnResult(bool failure, bool probe, TimePoint now);
+  // A send that started never reached the receiver (a store error before it): a probe that did
+  // not happen; the next send probes instead.
+  void OnCancel(bool probe);
 
  private:
   CircuitBreakerPolicy policy_;
@@ -52,6 +57,36 @@ class CircuitBreaker {
   bool open_ = false;
   bool probe_out_ = false;
   TimePoint open_until_{};
+};
+
+// Everything that decides when a receiver's next send may start: its concurrency (sends in
+// flight), rate limit (own or shared token bucket), circuit breaker and Retry-After pause.
+class LanePacer {
+ public:
+  // `bucket` (the receiver's own, or one shared by receivers of one destination) outlives it.
+  LanePacer(const DeliveryPolicy& policy, TokenBucket* bucket)
+      : concurrency_(policy.concurrency < 1 ? 1 : policy.concurrency),
+        bucket_(bucket),
+        breaker_(policy.circuit_breaker) {}
+
+  // `now` when a send may start now, else when one may: a later time, or none while every sender
+  // is busy or a half-open probe is out (a send's outcome, not a time, opens the gate then).
+  std::optional<TimePoint> NextSend(TimePoint now);
+  // A send starts (only when NextSend(now) <= now): takes a token. True when it is the probe.
+  bool Start(TimePoint now);
+  // A send ended. `sent`: it reached the receiver (false: a store error came first).
+  void Finish(bool probe, bool sent, bool endpoint_failed, std::optional<TimePoint> hold_until,
+              TimePoint now);
+
+  CircuitState circuit(TimePoint now) const { return breaker_.state(now); }
+  int in_flight() const { return in_flight_; }
+
+ private:
+  int concurrency_;
+  TokenBucket* bucket_;
+  CircuitBreaker breaker_;
+  TimePoint hold_until_{};  // the receiver said Retry-After: nothing goes out before
+  int in_flight_ = 0;
 };
 
 }  // namespace ab

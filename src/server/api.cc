@@ -15,6 +15,7 @@ namespace ab {
 
 using api_internal::ParseId;
 using api_internal::StoreUnavailable;
+using api_internal::RepeatedParameter;
 using api_internal::Unavailable;
 
 namespace {
@@ -29,6 +30,19 @@ nlohmann::json DecodeErrorsJson(const std::vector<DecodeError>& errors) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& e : errors) arr.push_back({{"error", e.message}, {"field", e.field}});
   return arr;
+}
+
+// What a decoded batch holds in memory while it waits in the pipeline's queue (its bytes, the
+// pipeline's byte budget), so that the queue is bounded by memory and not only by count.
+size_t QueuedBytes(const std::vector<Alert>& alerts) {
+  size_t bytes = 0;
+  for (const Alert& a : alerts) {
+    bytes += sizeof(Alert) + a.generator_url.size() + a.source.size();
+    for (const LabelSet* set : {&a.labels, &a.annotations}) {
+      for (const Label& l : *set) bytes += sizeof(Label) + l.name.size() + l.value.size();
+    }
+  }
+  return bytes;
 }
 
 }  // namespace
@@ -73,7 +87,10 @@ void Api::Route(HttpRequest&& req,
   const bool get = req.method == "GET" || req.method == "HEAD";
   const bool post = req.method == "POST";
   auto method_not_allowed = [&](std::string_view route) {
-    done(route, HttpResponse::Error(405, "method " + req.method + " not allowed on " + path));
+    HttpResponse r = HttpResponse::Error(405, "method " + req.method + " not allowed on " + path);
+    // Every route takes either GET (and HEAD) or POST, so the one it takes is the other kind.
+    r.headers.emplace_back("Allow", get ? "POST" : "GET, HEAD");
+    done(route, std::move(r));
   };
 
   if (path == "/-/healthy") {
@@ -214,28 +231,32 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
   }
   const TimePoint now = deps_.clock->now();
   DecodeResult decoded;
+  const InputLimits& limits = deps_.config->server.limits;
   switch (kind) {
     case kAlertmanager:
-      decoded = DecodeAlertmanagerWebhook(req.body, source.name);
+      decoded = DecodeAlertmanagerWebhook(req.body, source.name, limits);
       break;
     case kApiV2:
-      decoded = DecodeApiV2Alerts(req.body, source.name, now);
+      decoded = DecodeApiV2Alerts(req.body, source.name, now, Duration(5 * 60'000), limits);
       break;
     default:
-      decoded = DecodeGenericWebhook(req.body, source, now);
+      decoded = DecodeGenericWebhook(req.body, source, now, limits);
       break;
   }
   Metrics* metrics = deps_.metrics;
-  if (!decoded.errors.empty()) {
-    metrics->AlertsReceived(source.name, "rejected", static_cast<double>(decoded.errors.size()));
+  // The decoders list at most kMaxReportedErrors and count the rest.
+  const size_t error_count = decoded.errors.size() + decoded.errors_omitted;
+  if (error_count > 0) {
+    metrics->AlertsReceived(source.name, "rejected", static_cast<double>(error_count));
   }
   if (decoded.alerts.empty() && !decoded.errors.empty()) {
     const DecodeError& first = decoded.errors.front();
     HttpResponse r = HttpResponse::Error(first.status, first.message, first.field);
-    if (decoded.errors.size() > 1) {
+    if (error_count > 1) {
       nlohmann::json body = nlohmann::json::parse(r.body);
       body["errors"] = DecodeErrorsJson(decoded.errors);
-      r.body = body.dump();
+      body["error_count"] = error_count;
+      r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
     return done(std::move(r));
   }
@@ -250,11 +271,13 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
                                        : AlertRoute::kAlertmanagerWebhook,
                     source.stale_after, now, decoded.alerts);
   const size_t accepted = decoded.alerts.size();
+  const size_t bytes = QueuedBytes(decoded.alerts);
   std::vector<DecodeError> partial = std::move(decoded.errors);
   std::string source_name = source.name;
   bool queued = deps_.pipeline->Submit(
       std::move(decoded.alerts),
-      [done, metrics, accepted, source_name, partial = std::move(partial)](const Status& st) {
+      [done, metrics, accepted, error_count, source_name,
+       partial = std::move(partial)](const Status& st) {
         if (!st.ok()) {
           return done(Unavailable("alerts not stored, retry: " + st.error().message));
         }
@@ -262,24 +285,31 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
         if (!partial.empty()) {  // API v2: the valid alerts are stored, the rest are listed
           nlohmann::json body = {{"error", "some alerts were invalid and were not stored"},
                                  {"accepted", accepted},
-                                 {"errors", DecodeErrorsJson(partial)}};
-          return done(HttpResponse::Json(400, body.dump()));
+                                 {"errors", DecodeErrorsJson(partial)},
+                                 {"error_count", error_count}};
+          return done(HttpResponse::Json(
+              400, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
         }
         done(HttpResponse::Json(
             200, nlohmann::json{{"status", "success"}, {"accepted", accepted}}.dump()));
-      });
+      },
+      bytes);
   if (!queued) done(Unavailable("ingest queue full"));
 }
 
 HttpResponse Api::ListIncidents(const HttpRequest& req) {
+  if (auto repeated = req.RepeatedQuery({"state"})) return RepeatedParameter(*repeated);
   IncidentQuery q;
-  std::string state = req.Query("state");
-  if (state == "open") {
-    q.states = {IncidentState::kDeclared, IncidentState::kAcknowledged};
-  } else if (!state.empty()) {
-    auto s = ParseIncidentState(state);
-    if (!s) return HttpResponse::Error(400, "unknown state \"" + state + "\"", "state");
-    q.states = {*s};
+  // ?state=open&state=resolved: any of them.
+  for (const std::string& state : req.QueryAll("state")) {
+    if (state == "open") {
+      q.states.push_back(IncidentState::kDeclared);
+      q.states.push_back(IncidentState::kAcknowledged);
+    } else if (!state.empty()) {
+      auto s = ParseIncidentState(state);
+      if (!s) return HttpResponse::Error(400, "unknown state \"" + state + "\"", "state");
+      q.states.push_back(*s);
+    }
   }
   if (std::string sev = req.Query("severity"); !sev.empty()) {
     q.severity = ParseSeverity(sev);

@@ -35,4 +35,10 @@ inline HttpResponse StoreUnavailable(std::string_view what, std::string_view det
   return Unavailable("store unavailable: " + std::string(what) + " failed, retry");
 }
 
+// 400 for ?severity=a&severity=b on a parameter that takes one value (HttpRequest::RepeatedQuery).
+inline HttpResponse RepeatedParameter(const std::string& name) {
+  return HttpResponse::Error(
+      400, "query parameter " + name + " given more than once (it takes one value)", name);
+}
+
 }  // namespace ab::api_internal

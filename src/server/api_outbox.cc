@@ -11,6 +11,7 @@ using api_internal::ParseId;
 using api_internal::StoreUnavailable;
 
 HttpResponse Api::ListOutbox(const HttpRequest& req) {
+  if (auto repeated = req.RepeatedQuery({})) return api_internal::RepeatedParameter(*repeated);
   OutboxQuery q;
   if (std::string state = req.Query("state"); !state.empty()) {
     q.state = ParseOutboxState(state);

@@ -1,7 +1,9 @@
 #include "server/http.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
 
 namespace ab {
 namespace {
@@ -51,19 +53,60 @@ std::string_view HttpRequest::Header(std::string_view name) const {
   return {};
 }
 
-std::string HttpRequest::Query(std::string_view name) const {
-  std::string_view rest = query;
+namespace {
+
+// Calls `visit(key, value)` for each key=value pair of a query string, both decoded; stops when
+// it returns false.
+template <typename Visit>
+void ForEachQueryPair(std::string_view rest, Visit visit) {
   while (!rest.empty()) {
     const size_t amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
-    const std::string_view key = pair.substr(0, eq);
-    if (PercentDecode(key, true) != name) continue;
-    return eq == std::string_view::npos ? std::string{} : PercentDecode(pair.substr(eq + 1), true);
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (!visit(PercentDecode(pair.substr(0, eq), true), value)) return;
   }
-  return {};
+}
+
+}  // namespace
+
+std::string HttpRequest::Query(std::string_view name) const {
+  std::string out;
+  ForEachQueryPair(query, [&](const std::string& key, std::string_view value) {
+    if (key != name) return true;
+    out = PercentDecode(value, true);
+    return false;
+  });
+  return out;
+}
+
+std::vector<std::string> HttpRequest::QueryAll(std::string_view name) const {
+  std::vector<std::string> out;
+  ForEachQueryPair(query, [&](const std::string& key, std::string_view value) {
+    if (key == name) out.push_back(PercentDecode(value, true));
+    return true;
+  });
+  return out;
+}
+
+std::optional<std::string> HttpRequest::RepeatedQuery(
+    std::initializer_list<std::string_view> lists) const {
+  std::set<std::string> seen;  // not a vector: a query of thousands of keys stays n log n
+  std::optional<std::string> repeated;
+  ForEachQueryPair(query, [&](const std::string& key, std::string_view) {
+    for (std::string_view list : lists) {
+      if (key == list) return true;
+    }
+    if (!seen.insert(key).second) {
+      repeated = key;
+      return false;
+    }
+    return true;
+  });
+  return repeated;
 }
 
 HttpResponse HttpResponse::Json(int status, std::string body) {

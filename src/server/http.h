@@ -3,12 +3,17 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace ab {
+
+// Which listener a request came in on: the API decides what each one serves.
+enum class Listener { kMain, kManagement };
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -18,11 +23,18 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string remote;  // peer address
+  Listener listener = Listener::kMain;
+  bool tls = false;  // came over TLS
 
   // Case-insensitive header lookup; "" when absent.
   std::string_view Header(std::string_view name) const;
   // Decoded query parameter; "" when absent.
   std::string Query(std::string_view name) const;
+  // Every decoded value of a query parameter, in order (?state=open&state=closed).
+  std::vector<std::string> QueryAll(std::string_view name) const;
+  // The first parameter given more than once, other than those in `lists` (which take a list):
+  // a route refuses such a query with 400 rather than silently using one of the values.
+  std::optional<std::string> RepeatedQuery(std::initializer_list<std::string_view> lists) const;
 };
 
 struct HttpResponse {

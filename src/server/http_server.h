@@ -1,6 +1,8 @@
-// The HTTP transport on Boost.Asio/Beast: keep-alive, TCP_NODELAY, bounded connections, header and
-// body size limits, header/body/idle timeouts (slow or idle clients cannot hold ingestion up), and
-// graceful shutdown that finishes in-flight requests.
+// The HTTP transport on Boost.Asio/Beast: keep-alive, TCP_NODELAY, bounded connections (per client
+// address too, and the longest-idle keep-alive connections closed first when the table is nearly
+// full), header and body size limits, header/body/idle timeouts (slow or idle clients cannot hold
+// ingestion up), optional TLS, an optional management listener, and graceful shutdown that
+// finishes in-flight requests.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +26,15 @@ class HttpServer {
   HttpServer(ServerConfig options, HttpHandler handler, HttpServerStats stats = {});
   ~HttpServer();
 
-  // Binds (options.listen, "host:port"; port 0 = any free port) and starts the threads.
-  // Returns the bound port.
+  // Binds (options.listen, "host:port"; port 0 = any free port; and options.management_listen
+  // when set), loads the TLS files when configured, and starts the threads. Returns the main
+  // listener's bound port.
   Result<uint16_t> Start();
+  // The management listener's bound port; 0 when there is none (or before Start).
+  uint16_t management_port() const;
+  // Reads the TLS certificate and key files again; new connections use them, open ones keep what
+  // they negotiated. On an error the files in use stay.
+  Status ReloadTls();
   // Stops accepting, lets in-flight requests finish (up to `grace`), closes idle connections.
   void Stop(Duration grace = Duration(10'000));
 

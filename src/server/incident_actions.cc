@@ -38,7 +38,11 @@ std::vector<std::string_view> FieldsOf(ActionType t) {
   }
 }
 
-// The action from its JSON body, or the 400/415 answer.
+// An action body holds a few short strings; the size is checked before any parse, so that its
+// DOM stays small whatever the body's shape.
+constexpr size_t kMaxActionBodyBytes = 64 * 1024;
+
+// The action from its JSON body, or the 400/413/415 answer.
 std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionType type,
                                                int64_t id) {
   Action action;
@@ -48,9 +52,19 @@ std::variant<Action, HttpResponse> ParseAction(const HttpRequest& req, ActionTyp
   if (!IsJsonContentType(req.Header("Content-Type"))) {
     return HttpResponse::Error(415, "Content-Type must be application/json", "Content-Type");
   }
-  nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    return HttpResponse::Error(400, "the body must be a JSON object");
+  if (req.body.size() > kMaxActionBodyBytes) {
+    return HttpResponse::Error(
+        413, "an action body may hold at most " + std::to_string(kMaxActionBodyBytes) + " bytes");
+  }
+  nlohmann::json body;
+  try {
+    body = nlohmann::json::parse(req.body);
+  } catch (const nlohmann::json::exception& e) {
+    return HttpResponse::Error(400, ingest::MalformedJson(e.what()).message);
+  }
+  if (!body.is_object()) {
+    return HttpResponse::Error(
+        400, std::string("the body must be a JSON object, got ") + body.type_name());
   }
   const std::vector<std::string_view> fields = FieldsOf(type);
   for (const auto& [key, value] : body.items()) {

@@ -99,6 +99,27 @@ Metrics::Metrics()
                        .Help("Outbox entries dead-lettered and not yet retried or discarded.")
                        .Register(*registry_)
                        .Add({})),
+      outbox_entries_(prometheus::BuildGauge()
+                          .Name("alertbridge_outbox_entries")
+                          .Help("Outbox entries waiting (pending), held behind a dead one, or "
+                                "dead, by receiver and state (counted on each write, not "
+                                "scanned).")
+                          .Register(*registry_)),
+      outbox_oldest_age_(prometheus::BuildGauge()
+                             .Name("alertbridge_outbox_oldest_pending_age_seconds")
+                             .Help("Age of each receiver's oldest pending outbox entry (0: none): "
+                                   "how far behind its deliveries are.")
+                             .Register(*registry_)),
+      outbox_store_writes_(prometheus::BuildCounter()
+                               .Name("alertbridge_outbox_store_writes_total")
+                               .Help("Store writes (durable commits) made by the outbox worker, "
+                                     "by receiver: per delivered entry, 1 when nothing fails.")
+                               .Register(*registry_)),
+      outbox_record_failures_(prometheus::BuildCounter()
+                                  .Name("alertbridge_outbox_record_failures_total")
+                                  .Help("Delivery outcomes the store refused to record, by "
+                                        "receiver (each is recorded again with backoff).")
+                                  .Register(*registry_)),
       firing_alerts_(prometheus::BuildGauge()
                          .Name("alertbridge_alerts_firing")
                          .Help("Alerts currently firing.")
@@ -162,6 +183,14 @@ void Metrics::Delivered(const std::string& receiver, double seconds) {
   delivery_latency_.Add({{"receiver", receiver}}, DeliveryBuckets()).Observe(seconds);
 }
 
+void Metrics::OutboxStoreWrite(const std::string& receiver) {
+  outbox_store_writes_.Add({{"receiver", receiver}}).Increment();
+}
+
+void Metrics::OutboxRecordFailure(const std::string& receiver) {
+  outbox_record_failures_.Add({{"receiver", receiver}}).Increment();
+}
+
 void Metrics::Circuit(const std::string& receiver, std::string_view state) {
   for (std::string_view s : kCircuitStates) {
     circuit_state_.Add({{"receiver", receiver}, {"state", std::string(s)}})
@@ -178,6 +207,19 @@ std::string Metrics::Serialize() {
     outbox_pending_.Set(static_cast<double>(counts.pending));
     outbox_held_.Set(static_cast<double>(counts.held));
     outbox_dead_.Set(static_cast<double>(counts.dead));
+    for (const auto& [receiver, d] : counts.by_receiver) {
+      outbox_entries_.Add({{"receiver", receiver}, {"state", "pending"}})
+          .Set(static_cast<double>(d.pending));
+      outbox_entries_.Add({{"receiver", receiver}, {"state", "held"}})
+          .Set(static_cast<double>(d.held));
+      outbox_entries_.Add({{"receiver", receiver}, {"state", "dead"}})
+          .Set(static_cast<double>(d.dead));
+    }
+  }
+  if (outbox_oldest_age) {
+    for (const auto& [receiver, age] : outbox_oldest_age()) {
+      outbox_oldest_age_.Add({{"receiver", receiver}}).Set(age);
+    }
   }
   if (firing_alerts) firing_alerts_.Set(firing_alerts());
   if (open_incidents) open_incidents_.Set(open_incidents());

@@ -9,6 +9,7 @@
 #include <prometheus/registry.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ class Metrics {
   void DeadLetter(const std::string& receiver);
   void Degraded(const std::string& receiver, const std::string& step);
   void Delivered(const std::string& receiver, double seconds);
+  // The outbox worker wrote to the store for an entry of `receiver` (a durable commit each).
+  void OutboxStoreWrite(const std::string& receiver);
+  // ... and the store refused an outcome (retried with backoff).
+  void OutboxRecordFailure(const std::string& receiver);
   // Sets the receiver's circuit_state series: 1 for `state`, 0 for the others.
   void Circuit(const std::string& receiver, std::string_view state);
   void Connections(int delta);
@@ -38,6 +43,8 @@ class Metrics {
 
   // Values read at scrape time.
   std::function<OutboxCounts()> outbox_counts;
+  // Per receiver: age in seconds of its oldest pending outbox entry (0: none).
+  std::function<std::map<std::string, double>()> outbox_oldest_age;
   std::function<double()> firing_alerts;
   std::function<double()> open_incidents;
   // What the engine holds in memory: open work (and what it still needs of recent history).
@@ -64,6 +71,10 @@ class Metrics {
   prometheus::Gauge& outbox_pending_;
   prometheus::Gauge& outbox_held_;
   prometheus::Gauge& outbox_dead_;
+  prometheus::Family<prometheus::Gauge>& outbox_entries_;
+  prometheus::Family<prometheus::Gauge>& outbox_oldest_age_;
+  prometheus::Family<prometheus::Counter>& outbox_store_writes_;
+  prometheus::Family<prometheus::Counter>& outbox_record_failures_;
   prometheus::Gauge& firing_alerts_;
   prometheus::Gauge& open_incidents_;
   prometheus::Gauge& incidents_in_memory_;

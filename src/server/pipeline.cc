@@ -85,10 +85,11 @@ void IngestPipeline::Stop() {
   if (store_thread_.joinable()) store_thread_.join();
 }
 
-bool IngestPipeline::Submit(std::vector<Alert> alerts, Done done) {
+bool IngestPipeline::Submit(std::vector<Alert> alerts, Done done, size_t bytes) {
   Batch b;
   b.alerts = std::move(alerts);
   b.done = std::move(done);
+  b.bytes = bytes;
   return Enqueue(std::move(b));
 }
 
@@ -103,6 +104,8 @@ bool IngestPipeline::Enqueue(Batch batch) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || queue_.size() >= options_.max_queued_batches) return false;
+    if (!queue_.empty() && queued_bytes_ + batch.bytes > options_.max_queued_bytes) return false;
+    queued_bytes_ += batch.bytes;
     queue_.push_back(std::move(batch));
   }
   cv_.notify_one();
@@ -257,12 +260,14 @@ bool IngestPipeline::EngineTurn(Group& group, std::vector<Batch>& taken, TimePoi
       for (Batch& b : taken) refused.push_back(std::move(b));
       taken.clear();
       while (!queue_.empty()) {
+        queued_bytes_ -= queue_.front().bytes;
         refused.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     while (!failed && !queue_.empty() &&
            group.batches.size() + taken.size() < options_.max_batches_per_commit) {
+      queued_bytes_ -= queue_.front().bytes;
       taken.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }

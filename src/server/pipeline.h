@@ -44,6 +44,9 @@ class Metrics;
 struct PipelineOptions {
   Duration tick_interval{1000};
   size_t max_queued_batches = 4096;  // beyond this, Submit refuses (the caller answers 503)
+  // The same in bytes of queued alerts, as the caller counts them (server.limits.queued_bytes).
+  // A batch larger than the budget is taken when the queue is empty.
+  size_t max_queued_bytes = 256 * 1024 * 1024;
   size_t max_batches_per_commit = 256;
   // After a rebuild of the engine from the store failed, when to try again.
   Duration rebuild_retry{1000};
@@ -74,7 +77,8 @@ class IngestPipeline {
 
   // Queues one decoded batch. `done` runs on the store thread after the commit (or failure).
   // Returns false at once when the queue is full or the pipeline is stopping.
-  bool Submit(std::vector<Alert> alerts, Done done);
+  // `bytes`: what the batch holds in memory, counted against max_queued_bytes.
+  bool Submit(std::vector<Alert> alerts, Done done, size_t bytes = 0);
   // Queues a person's action; `done` runs on the store thread after the commit.
   bool SubmitAction(Action action, ActionDone done);
 
@@ -91,6 +95,7 @@ class IngestPipeline {
     ActionDone action_done;
     ActionOutcome outcome;
     Status lookup;  // reading an archived incident failed
+    size_t bytes = 0;
   };
   // Batches the engine has run, to be committed together.
   struct Group {
@@ -140,6 +145,7 @@ class IngestPipeline {
   std::condition_variable cv_;        // wakes the engine thread
   std::condition_variable store_cv_;  // wakes the store thread
   std::deque<Batch> queue_;
+  size_t queued_bytes_ = 0;
   bool stopping_ = false;
   std::optional<Group> handed_;         // waiting for the store thread
   bool store_busy_ = false;             // a group is handed over or being committed

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,10 +66,16 @@ struct OutboxQuery {
 };
 
 // Entries waiting or given up on, for the metrics (delivered and discarded ones are history).
+struct OutboxDepth {
+  int64_t pending = 0;
+  int64_t held = 0;
+  int64_t dead = 0;
+};
 struct OutboxCounts {
   int64_t pending = 0;
   int64_t held = 0;
   int64_t dead = 0;
+  std::map<std::string, OutboxDepth> by_receiver;  // the same per receiver (any seen)
 };
 
 class EngineStateStore {
@@ -89,8 +96,24 @@ class OutboxStore {
 
   // Outbox, for the delivery workers. Due = pending with next_attempt_at <= now, oldest first.
   virtual Result<std::vector<OutboxEntry>> DueOutbox(TimePoint now, int limit) = 0;
+  // Pending entries with id > after_id, in id order, at most `limit`, whatever their
+  // next_attempt_at; of one receiver, or of every receiver when `receiver` is empty. The worker
+  // reads each receiver's window of work this way and decides order and timing itself.
+  virtual Result<std::vector<OutboxEntry>> PendingOutbox(const std::string& receiver,
+                                                         int64_t after_id, int limit) {
+    (void)receiver, (void)after_id, (void)limit;
+    return MakeError("this store cannot list pending outbox entries");
+  }
+  // Dead-letters these pending entries in one write (their receiver is no longer configured);
+  // entries in another state are left alone.
+  virtual Status MarkDeadMany(const std::vector<int64_t>& ids, const std::string& error) {
+    (void)ids, (void)error;
+    return MakeError("this store cannot dead-letter outbox entries in bulk");
+  }
   // Earliest next_attempt_at of any pending entry, or none when nothing is pending.
   virtual Result<std::optional<TimePoint>> NextOutboxDue() = 0;
+  // Marks (below) apply to a pending entry; marking one that is already in the target state
+  // succeeds (a retried record whose first try was stored after all).
   // `note`: what the delivery left out (optional steps that failed: issue 16 item 1), kept in
   // the entry's last_error; "" = delivered in full.
   virtual Status MarkDelivered(int64_t id, int attempts, TimePoint now,
@@ -106,6 +129,7 @@ class OutboxStore {
   // the ids it held (none when the key has no dead entry: the usual case, answered by a read).
   virtual Result<std::vector<int64_t>> HoldBehindDead(int64_t incident_id,
                                                       const std::string& receiver) = 0;
+  // From counts kept up to date on each write: no scan, safe from any thread.
   virtual Result<OutboxCounts> CountOutbox() = 0;
   virtual Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& q) = 0;
   // The operator's actions on one entry, each returning the state the entry was in (none: no such
@@ -115,6 +139,10 @@ class OutboxStore {
   virtual Result<std::optional<OutboxState>> RetryOutbox(int64_t id, TimePoint now) = 0;
   // Discard: dead or held -> discarded; it will never be sent.
   virtual Result<std::optional<OutboxState>> DiscardOutbox(int64_t id, TimePoint now) = 0;
+  // How many of those actions changed something so far: entries below what the delivery worker
+  // has read may be pending again, so it reads again from the start when this moves. Cheap, from
+  // any thread.
+  virtual uint64_t OutboxRequeues() const { return 0; }
 };
 
 class IncidentQueries {

@@ -49,10 +49,10 @@ def check_consistent(test, bridge, acked_instances, receiver):
         test.assertTrue(timeline, f"incident {inc['id']} has no events")
         test.assertEqual((timeline[0]["seq"], timeline[0]["type"]), (1, "declared"),
                          f"incident {inc['id']} {inc['key']} lacks its declared event")
-        test.assertIn((inc["key"] + ".1", receiver), outbox_ids[inc["id"]],
+        test.assertIn((inc["key"] + "_1", receiver), outbox_ids[inc["id"]],
                       f"incident {inc['id']} has no outbox entry for `declared`")
         for event_id, _ in outbox_ids[inc["id"]]:
-            test.assertTrue(event_id.startswith(inc["key"] + "."),
+            test.assertTrue(event_id.startswith(inc["key"] + "_"),
                             f"outbox entry {event_id} under incident {inc['id']} {inc['key']}")
     missing = set(acked_instances) - stored
     test.assertFalse(missing, f"acknowledged alerts not stored: {sorted(missing)[:20]}")
@@ -64,7 +64,7 @@ def check_one_key_per_event(test, hook):
     keys = collections.defaultdict(set)
     with hook.lock:
         for e in hook.events:
-            seq = e["id"].rsplit(".", 1)[1]
+            seq = e["id"].rsplit("_", 1)[1]
             keys[(e["body"]["incident"]["id"], seq)].add(e["id"])
     twice = {k: v for k, v in keys.items() if len(v) > 1}
     test.assertFalse(twice, f"events delivered under two keys: {twice}")

@@ -102,7 +102,7 @@ class CrashLoop(unittest.TestCase):
         wait_for("every outbox entry delivered", self.bridge.settled, timeout=60)
         delivered = set(self.hook.ids())
         for inc in incidents:
-            self.assertIn(inc["key"] + ".1", delivered, f"declaration of {inc['key']} not sent")
+            self.assertIn(inc["key"] + "_1", delivered, f"declaration of {inc['key']} not sent")
         store_checks.check_one_key_per_event(self, self.hook)
         # Once more after a last kill: the state read back is the same.
         self.bridge.kill9()

@@ -399,6 +399,33 @@ class SchemasRejectMistakes(unittest.TestCase):
                                       "mapping": {"labels": {"a": "/a"}}}]},
                      "a source named alertmanager of another type")
         self.rejects(s, {"server": {"thread": 4}}, "a misspelt server key")
+        self.accepts(s, {"server": {"max_connections_per_client": 64,
+                                    "management_listen": "127.0.0.1:9096",
+                                    "limits": {"alerts_per_request": 100, "labels_per_alert": 10,
+                                               "annotations_per_alert": 0,
+                                               "label_name_bytes": 64, "label_value_bytes": 256,
+                                               "annotation_bytes": 1024, "json_depth": 4,
+                                               "queued_bytes": 1000000}}})
+        self.rejects(s, {"server": {"limits": {"json_depth": 3}}}, "a depth below a webhook's 4")
+        self.rejects(s, {"server": {"limits": {"alerts": 3}}}, "a misspelt limit")
+        self.rejects(s, {"server": {"management_listen": "9096"}}, "a listen without host:")
+        self.rejects(s, {"server": {"tls": {"cert_file": "c.pem"}}}, "TLS without a key")
+
+        def webhook(mapping):
+            return {"sources": [{"name": "g", "type": "webhook", "mapping": mapping}]}
+        self.accepts(s, webhook({"labels": "/labels", "annotations": "/annotations",
+                                 "fingerprint": {"pointer": "/fingerprint", "default": ""}}))
+        self.accepts(s, webhook({"labels_from": "/labels",
+                                 "labels": {"severity": "/level",
+                                            "team": {"pointer": "/team", "default": "none"}},
+                                 "annotations_from": "/annotations"}))
+        self.accepts(s, webhook({"labels_from": "/labels"}))
+        self.rejects(s, webhook({"labels": "/labels", "labels_from": "/x"}),
+                     "two objects to import labels from")
+        self.rejects(s, webhook({"labels": {"a": {"default": "x"}}}), "a default without pointer")
+        self.rejects(s, webhook({"labels": {"a": {"pointer": "/a", "fallback": "x"}}}),
+                     "a misspelt default")
+        self.rejects(s, webhook({"labels": "labels"}), "an import pointer without a leading /")
 
     def test_accounts(self):
         s = "accounts.schema.json"

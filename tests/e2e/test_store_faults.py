@@ -84,7 +84,7 @@ class StoreFaults(unittest.TestCase):
         for instance in refused:  # the senders retry what was refused
             wait_for(f"{instance} accepted on retry", lambda i=instance: self.post(i), timeout=20)
         incidents = store_checks.check_consistent(self, self.bridge, self.acked, "hook")
-        keys = {inc["key"] + ".1" for inc in incidents}
+        keys = {inc["key"] + "_1" for inc in incidents}
         wait_for("every declaration delivered", lambda: keys <= set(self.hook.ids()), timeout=30)
         store_checks.check_one_key_per_event(self, self.hook)
 

@@ -1,4 +1,5 @@
 // The outbox as the delivery workers and the outbox API see it.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,60 +45,133 @@ Result<std::optional<TimePoint>> SqliteStore::NextOutboxDue() {
   return *row ? st->OptTime(0) : std::nullopt;
 }
 
-Result<OutboxCounts> SqliteStore::CountOutbox() {
-  std::lock_guard lock(outbox_.mu);
-  // Three rows kept by triggers as entries change state (schema migration 6): no count.
-  Result<Stmt> st = outbox_.db.Prepare("SELECT state, n FROM outbox_counts");
+Result<OutboxCounts> SqliteStore::CountOutbox() { return tally_.Counts(); }
+
+Status SqliteStore::LoadOutboxTally() {
+  std::lock_guard lock(writer_.mu);  // no write can come between the count and the reset
+  // outbox_due starts with state: a range of the index, not a table scan; once, at open.
+  Result<Stmt> st = writer_.db.Prepare(
+      "SELECT receiver, state, count(*) FROM outbox WHERE state IN ('pending', 'held', 'dead') "
+      "GROUP BY receiver, state");
   if (!st.ok()) return st.error();
-  OutboxCounts counts;
+  std::map<std::string, OutboxDepth> by_receiver;
   while (true) {
     Result<bool> row = st->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) return counts;
-    const std::string_view state = st->Text(0);
-    int64_t* slot = state == "pending" ? &counts.pending
-                    : state == "held"  ? &counts.held
-                                       : &counts.dead;
-    *slot = st->Int(1);
+    if (!row.ok()) return MakeError("counting outbox entries: " + row.error().message);
+    if (!*row) break;
+    OutboxDepth& d = by_receiver[std::string(st->Text(0))];
+    const std::string_view state = st->Text(1);
+    int64_t* slot = state == "pending" ? &d.pending : state == "held" ? &d.held : &d.dead;
+    *slot = st->Int(2);
   }
+  tally_.Reset(std::move(by_receiver));
+  return Status::Ok();
+}
+
+std::string SqliteStore::PendingOutboxQuery(bool one_receiver) {
+  // outbox_pending (id WHERE state = 'pending') is one range from after_id, in id order: the
+  // delivered history is never walked and nothing is sorted, however long the backlog. Named,
+  // because the planner prefers outbox_due (state, ...) and then sorts every pending row.
+  std::string sql = std::string("SELECT ") + kOutboxColumns +
+                    " FROM outbox INDEXED BY outbox_pending WHERE state = 'pending' AND id > ?1";
+  if (one_receiver) sql += " AND receiver = ?3";
+  return sql + " ORDER BY id LIMIT ?2";
+}
+
+Result<std::vector<OutboxEntry>> SqliteStore::PendingOutbox(const std::string& receiver,
+                                                            int64_t after_id, int limit) {
+  if (limit < 1) return std::vector<OutboxEntry>();
+  std::lock_guard lock(outbox_.mu);
+  Result<Stmt> st = outbox_.db.Prepare(PendingOutboxQuery(!receiver.empty()));
+  if (!st.ok()) return st.error();
+  st->Bind(1, after_id).Bind(2, int64_t{limit});
+  if (!receiver.empty()) st->Bind(3, receiver);
+  return ReadEntries(*st);
 }
 
 Status SqliteStore::UpdateOutboxRow(const std::string& sql, int64_t id, const std::string& what,
-                                    const std::function<void(Stmt&)>& bind) {
+                                    OutboxState to, const std::function<void(Stmt&)>& bind) {
   std::lock_guard lock(writer_.mu);
+  const std::string context = what + " outbox entry " + std::to_string(id);
   Result<Stmt> st = writer_.db.Prepare(sql);
   if (!st.ok()) return st.error();
   st->Bind(1, id);
   bind(*st);
-  Status s = st->Run();
-  std::string context = what + " outbox entry " + std::to_string(id);
-  if (!s.ok()) return MakeError(context + ": " + s.error().message);
-  if (writer_.db.ChangedRows() == 0) return MakeError(context + ": no such entry");
-  return Status::Ok();
+  Result<bool> row = st->Step();
+  if (!row.ok()) return MakeError(context + ": " + row.error().message);
+  if (*row) {
+    const std::string receiver(st->Text(0));
+    // The statement commits when it completes: its last step reports a failed commit.
+    Result<bool> more = st->Step();
+    if (!more.ok()) return MakeError(context + ": " + more.error().message);
+    tally_.Move(receiver, OutboxState::kPending, to, 1);
+    return Status::Ok();
+  }
+  st->Reset();
+  // Not pending: already done (a record retried after a commit that did land), or not ours.
+  Result<Stmt> read = writer_.db.Prepare("SELECT state FROM outbox WHERE id = ?1");
+  if (!read.ok()) return read.error();
+  read->Bind(1, id);
+  Result<bool> found = read->Step();
+  if (!found.ok()) return MakeError(context + ": " + found.error().message);
+  if (!*found) return MakeError(context + ": no such entry");
+  const std::string state(read->Text(0));
+  if (state == ToString(to) && to != OutboxState::kPending) return Status::Ok();
+  return MakeError(context + ": the entry is " + state + ", not pending");
 }
 
 Status SqliteStore::MarkDelivered(int64_t id, int attempts, TimePoint now,
                                   const std::string& note) {
   return UpdateOutboxRow(
       "UPDATE outbox SET state = 'delivered', attempts = ?2, delivered_at = ?3, last_error = ?4 "
-      "WHERE id = ?1",
-      id, "marking delivered",
+      "WHERE id = ?1 AND state = 'pending' RETURNING receiver",
+      id, "marking delivered", OutboxState::kDelivered,
       [&](Stmt& st) { st.Bind(2, int64_t{attempts}).Bind(3, now).Bind(4, note); });
 }
 
 Status SqliteStore::MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
                               const std::string& error) {
   return UpdateOutboxRow(
-      "UPDATE outbox SET state = 'pending', attempts = ?2, next_attempt_at = ?3, "
-      "last_error = ?4 WHERE id = ?1",
-      id, "scheduling a retry of",
+      "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 "
+      "WHERE id = ?1 AND state = 'pending' RETURNING receiver",
+      id, "scheduling a retry of", OutboxState::kPending,
       [&](Stmt& st) { st.Bind(2, int64_t{attempts}).Bind(3, next_attempt).Bind(4, error); });
 }
 
 Status SqliteStore::MarkDead(int64_t id, int attempts, const std::string& error) {
   return UpdateOutboxRow(
-      "UPDATE outbox SET state = 'dead', attempts = ?2, last_error = ?3 WHERE id = ?1", id,
-      "dead-lettering", [&](Stmt& st) { st.Bind(2, int64_t{attempts}).Bind(3, error); });
+      "UPDATE outbox SET state = 'dead', attempts = ?2, last_error = ?3 "
+      "WHERE id = ?1 AND state = 'pending' RETURNING receiver",
+      id, "dead-lettering", OutboxState::kDead,
+      [&](Stmt& st) { st.Bind(2, int64_t{attempts}).Bind(3, error); });
+}
+
+Status SqliteStore::MarkDeadMany(const std::vector<int64_t>& ids, const std::string& error) {
+  if (ids.empty()) return Status::Ok();
+  std::lock_guard lock(writer_.mu);
+  const std::string context = "dead-lettering " + std::to_string(ids.size()) + " outbox entries";
+  Result<Transaction> tx = Transaction::Begin(writer_.db, Transaction::Mode::kWrite);
+  if (!tx.ok()) return MakeError(context + ": " + tx.error().message);
+  Result<Stmt> st = writer_.db.Prepare(
+      "UPDATE outbox SET state = 'dead', last_error = ?2 WHERE id = ?1 AND state = 'pending' "
+      "RETURNING receiver");
+  if (!st.ok()) return st.error();
+  std::map<std::string, int64_t> moved;
+  for (int64_t id : ids) {
+    st->Reset();
+    st->Bind(1, id).Bind(2, error);
+    while (true) {
+      Result<bool> row = st->Step();
+      if (!row.ok()) return MakeError(context + ": " + row.error().message);
+      if (!*row) break;
+      ++moved[std::string(st->Text(0))];
+    }
+  }
+  if (Status s = tx->Commit(); !s.ok()) return MakeError(context + ": " + s.error().message);
+  for (const auto& [receiver, n] : moved) {
+    tally_.Move(receiver, OutboxState::kPending, OutboxState::kDead, n);
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<int64_t>> SqliteStore::HoldBehindDead(int64_t incident_id,
@@ -131,14 +205,18 @@ Result<std::vector<int64_t>> SqliteStore::HoldBehindDead(int64_t incident_id,
   while (true) {
     Result<bool> row = st->Step();
     if (!row.ok()) return MakeError("holding outbox entries: " + row.error().message);
-    if (!*row) return held;
+    if (!*row) break;
     held.push_back(st->Int(0));
   }
+  tally_.Move(receiver, OutboxState::kPending, OutboxState::kHeld,
+              static_cast<int64_t>(held.size()));
+  return held;
 }
 
 Result<std::optional<OutboxState>> SqliteStore::OperatorAction(const std::string& sql, int64_t id,
                                                                TimePoint now,
-                                                               const std::string& what) {
+                                                               const std::string& what,
+                                                               OutboxState to) {
   std::lock_guard lock(writer_.mu);
   const std::string context = what + " outbox entry " + std::to_string(id);
   Result<Transaction> tx = Transaction::Begin(writer_.db, Transaction::Mode::kWrite);
@@ -173,7 +251,11 @@ Result<std::optional<OutboxState>> SqliteStore::OperatorAction(const std::string
   if (Status s = release->Run(); !s.ok()) {
     return MakeError(context + ": releasing held entries: " + s.error().message);
   }
+  const int64_t released = writer_.db.ChangedRows();
   if (Status s = tx->Commit(); !s.ok()) return MakeError(context + ": " + s.error().message);
+  tally_.Move(receiver, *before, to, 1);
+  tally_.Move(receiver, OutboxState::kHeld, OutboxState::kPending, released);
+  ++requeues_;
   return before;
 }
 
@@ -183,14 +265,14 @@ Result<std::optional<OutboxState>> SqliteStore::RetryOutbox(int64_t id, TimePoin
   return OperatorAction(
       "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2 "
       "WHERE id = ?1 AND state = 'dead'",
-      id, now, "retrying");
+      id, now, "retrying", OutboxState::kPending);
 }
 
 Result<std::optional<OutboxState>> SqliteStore::DiscardOutbox(int64_t id, TimePoint now) {
   return OperatorAction(
       "UPDATE outbox SET state = 'discarded', discarded_at = ?2 "
       "WHERE id = ?1 AND state IN ('dead', 'held')",
-      id, now, "discarding");
+      id, now, "discarding", OutboxState::kDiscarded);
 }
 
 Status SqliteStore::AddExternalRef(int64_t incident_id, const ExternalRef& ref) {

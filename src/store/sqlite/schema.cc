@@ -177,29 +177,15 @@ DROP TABLE alerts;
 ALTER TABLE alerts_v5 RENAME TO alerts;
 ALTER TABLE incident_alerts_v5 RENAME TO incident_alerts;
 )sql",
-      // 6: the outbox's depth kept by triggers as rows change, so that /metrics reads three
-      // numbers instead of counting the outbox on every scrape. Every way a row changes state
-      // (the worker's marks, an operator's retry or discard, a cascade from a removed incident)
-      // goes through a trigger, whichever code path wrote it.
+      // 6: the delivery worker reads pending entries in id order (all receivers past its cursor,
+      // or one receiver's), whatever their next_attempt_at: a partial index keeps that one range
+      // of the pending rows, never a walk through the delivered history. And entries an older
+      // worker scheduled for "never" (next_attempt_at = INT64_MAX, behind a half-open circuit's
+      // probe) are due again.
       R"sql(
-CREATE TABLE outbox_counts (
-  state TEXT PRIMARY KEY,
-  n     INTEGER NOT NULL
-) WITHOUT ROWID;
-INSERT INTO outbox_counts (state, n)
-  SELECT s.state, (SELECT count(*) FROM outbox WHERE outbox.state = s.state)
-  FROM (SELECT 'pending' AS state UNION ALL SELECT 'held' UNION ALL SELECT 'dead') s;
-CREATE TRIGGER outbox_counts_insert AFTER INSERT ON outbox BEGIN
-  UPDATE outbox_counts SET n = n + 1 WHERE state = NEW.state;
-END;
-CREATE TRIGGER outbox_counts_delete AFTER DELETE ON outbox BEGIN
-  UPDATE outbox_counts SET n = n - 1 WHERE state = OLD.state;
-END;
-CREATE TRIGGER outbox_counts_update AFTER UPDATE OF state ON outbox
-  WHEN OLD.state <> NEW.state BEGIN
-  UPDATE outbox_counts SET n = n - 1 WHERE state = OLD.state;
-  UPDATE outbox_counts SET n = n + 1 WHERE state = NEW.state;
-END;
+CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';
+UPDATE outbox SET next_attempt_at = created_at
+  WHERE state = 'pending' AND next_attempt_at >= 253402300800000;
 )sql",
       // 7: memory that follows open work, and retention (issue 14).
       R"sql(

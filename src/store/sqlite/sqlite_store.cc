@@ -83,8 +83,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
     if (ec) {
-      return MakeError("creating the folder " + parent.string() + " for the database: " +
-                       ec.message());
+      return MakeError("creating the folder " + parent.string() +
+                       " for the database: " + ec.message());
     }
   }
   Result<Db> writer = OpenConnection(path, /*create=*/true, /*read_only=*/false);
@@ -108,9 +108,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   if (!prune.ok()) return prune.error();
   Result<Db> checkpoint = OpenConnection(path, false, /*read_only=*/false);
   if (!checkpoint.ok()) return checkpoint.error();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(
-      std::move(*writer), std::move(*outbox), std::move(*api), std::move(readers),
-      std::move(*prune), std::move(*checkpoint), checkpoints));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*writer), std::move(*outbox),
+                                                     std::move(*api), std::move(readers),
+                                                     std::move(*prune),
+                                                     std::move(*checkpoint), checkpoints));
+  if (Status counted = store->LoadOutboxTally(); !counted.ok()) return counted.error();
+  return store;
 }
 
 Db& SqliteStore::BorrowReader(std::unique_lock<std::mutex>* lock) {
@@ -144,8 +147,8 @@ Result<StoredState> SqliteStore::Load() {
     if (!s.ok()) return s.error();
   }
 
-  Result<Stmt> incidents = db.Prepare(std::string("SELECT ") + kIncidentColumns +
-                                      " FROM incidents ORDER BY id");
+  Result<Stmt> incidents =
+      db.Prepare(std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY id");
   if (!incidents.ok()) return incidents.error();
   std::unordered_map<int64_t, size_t> index;
   while (true) {
@@ -192,7 +195,11 @@ Result<StoredState> SqliteStore::Load() {
 Status SqliteStore::Commit(const Changes& changes, const std::vector<OutboxEntry>& outbox) {
   if (changes.empty() && outbox.empty()) return Status::Ok();
   std::lock_guard lock(writer_.mu);
-  return WithContext(CommitLocked(changes, outbox), "commit");
+  Status s = WithContext(CommitLocked(changes, outbox), "commit");
+  if (s.ok()) {
+    for (const OutboxEntry& e : outbox) tally_.Add(e.receiver, e.state, 1);
+  }
+  return s;
 }
 
 Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<OutboxEntry>& outbox) {

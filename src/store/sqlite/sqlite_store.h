@@ -3,9 +3,10 @@
 // Threads: the committer thread writes, delivery workers read due entries and mark them, HTTP
 // threads query. Each kind gets its own connection with its own mutex, so that a WAL reader never
 // waits for the writer's fsync and a long API query never delays the next delivery:
-//   writer_  Commit, Mark*, HoldBehindDead (its update), RetryOutbox, DiscardOutbox,
-//            AddExternalRef, Flush
-//   outbox_  DueOutbox, NextOutboxDue, CountOutbox, ExternalRefs, HoldBehindDead (its read)
+//   writer_  Commit, Mark*, MarkDeadMany, HoldBehindDead (its update), RetryOutbox,
+//            DiscardOutbox, AddExternalRef, Flush (CountOutbox answers from tally_, which these
+//            writes keep up to date: no query)
+//   outbox_  DueOutbox, PendingOutbox, NextOutboxDue, ExternalRefs, HoldBehindDead (its read)
 //            (the delivery path)
 //   api_     ListOutbox
 //   readers_ Load, ListIncidents, GetIncident(Page): kReaders connections, each query takes a
@@ -24,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "store/outbox_tally.h"
 #include "store/sqlite/checkpointer.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
@@ -39,6 +41,11 @@ class SqliteStore final : public IncidentStore {
   Status Commit(const Changes& changes, const std::vector<OutboxEntry>& outbox) override;
 
   Result<std::vector<OutboxEntry>> DueOutbox(TimePoint now, int limit) override;
+  Result<std::vector<OutboxEntry>> PendingOutbox(const std::string& receiver, int64_t after_id,
+                                                 int limit) override;
+  Status MarkDeadMany(const std::vector<int64_t>& ids, const std::string& error) override;
+  // PendingOutbox's query (?1 after_id, ?2 limit, ?3 receiver), for tests of its plan.
+  static std::string PendingOutboxQuery(bool one_receiver);
   Result<std::optional<TimePoint>> NextOutboxDue() override;
   Status MarkDelivered(int64_t id, int attempts, TimePoint now, const std::string& note) override;
   Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
@@ -53,6 +60,7 @@ class SqliteStore final : public IncidentStore {
   Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& q) override;
   Result<std::optional<OutboxState>> RetryOutbox(int64_t id, TimePoint now) override;
   Result<std::optional<OutboxState>> DiscardOutbox(int64_t id, TimePoint now) override;
+  uint64_t OutboxRequeues() const override { return requeues_.load(); }
 
   Result<IncidentPage> ListIncidents(const IncidentQuery& q) override;
   Result<std::optional<IncidentDetail>> GetIncident(int64_t id) override;
@@ -101,15 +109,21 @@ class SqliteStore final : public IncidentStore {
   Result<std::optional<IncidentDetail>> ReadDetail(int64_t id, const IncidentDetailQuery& q);
 
   Status CommitLocked(const Changes& changes, const std::vector<OutboxEntry>& outbox);
-  // One UPDATE of one outbox row; an error when no row has that id.
+  // The outbox counts of the metrics, read once at open and kept up to date by each write.
+  Status LoadOutboxTally();
+  // One UPDATE of one pending outbox row to `to` (`sql` ends with RETURNING receiver); an error
+  // when no row has that id or it is not pending, unless it already is in `to`.
   Status UpdateOutboxRow(const std::string& sql, int64_t id, const std::string& what,
-                         const std::function<void(Stmt&)>& bind);
-  // An operator's action: `sql` changes entry ?1 (bound with ?2 = now) when its state allows,
-  // then the entries held behind it are released, in one transaction.
+                         OutboxState to, const std::function<void(Stmt&)>& bind);
+  // An operator's action: `sql` changes entry ?1 (bound with ?2 = now) to `to` when its state
+  // allows, then the entries held behind it are released, in one transaction.
   Result<std::optional<OutboxState>> OperatorAction(const std::string& sql, int64_t id,
-                                                    TimePoint now, const std::string& what);
+                                                    TimePoint now, const std::string& what,
+                                                    OutboxState to);
 
   Connection writer_;
+  OutboxTally tally_;  // updated under writer_.mu after each commit; read under its own lock
+  std::atomic<uint64_t> requeues_{0};
   Connection outbox_;
   Connection api_;
   std::vector<std::unique_ptr<Connection>> readers_;

@@ -24,6 +24,8 @@ TEST(MainFileTest, ParsesEveryKeyAndResolvesPathsAgainstItsFolder) {
   dir.Write("etc/my-rules/a.yml", "rules:\n  - {name: a, match: ['x=\"1\"'], receivers: [out]}\n");
   dir.Write("etc/extra.yml", "rules:\n  - {name: b, match: ['x=\"2\"']}\n");
   dir.Write("etc/my-receivers/out.yml", "receivers:\n  - {name: out, type: console}\n");
+  dir.Write("etc/tls/cert.pem", "not parsed at load\n");
+  dir.Write("etc/tls/key.pem", "not parsed at load\n");
   std::string file = dir.Write("etc/alertbridge.yml", R"(listen: 0.0.0.0:9095
 external_url: https://alertbridge.example/
 storage: {sqlite: {path: db/ab.db}}
@@ -53,6 +55,18 @@ server:
   body_timeout: 20s
   idle_timeout: 1m
   threads: 4
+  max_connections_per_client: 20
+  management_listen: 127.0.0.1:9096
+  tls: {cert_file: tls/cert.pem, key_file: tls/key.pem}
+  limits:
+    alerts_per_request: 500
+    labels_per_alert: 50
+    annotations_per_alert: 40
+    label_name_bytes: 100
+    label_value_bytes: 1000
+    annotation_bytes: 10000
+    json_depth: 16
+    queued_bytes: 1000000
 log: {format: json, level: debug}
 )");
   LoadResult r = LoadConfig(file);
@@ -82,18 +96,22 @@ log: {format: json, level: debug}
   EXPECT_EQ(grafana->auth.hmac_sha256->secret.ref(), "env:GRAFANA_SECRET");
   EXPECT_EQ(grafana->auth.hmac_sha256->header, "X-Grafana-Signature");
   const WebhookMapping& m = grafana->mapping;
-  EXPECT_EQ(m.alerts, "/alerts");
+  EXPECT_EQ(m.alerts, JsonPointer("/alerts"));
   ASSERT_TRUE(m.status.has_value());
   EXPECT_EQ(m.status->pointer, "/status");
   EXPECT_THAT(m.status->firing, ElementsAre("alerting"));
   EXPECT_THAT(m.status->resolved, ElementsAre("ok", "normal"));
-  EXPECT_EQ(m.labels, (std::map<std::string, std::string>{{"alertname", "/labels/alertname"},
+  EXPECT_EQ(m.labels_from, std::nullopt);
+  EXPECT_EQ(m.labels, (std::map<std::string, MappedValue>{{"alertname", "/labels/alertname"},
                                                           {"service", "/labels/service"}}));
   EXPECT_EQ(m.annotations,
-            (std::map<std::string, std::string>{{"summary", "/annotations/summary"}}));
-  EXPECT_EQ(m.fingerprint, "/fingerprint");
-  EXPECT_EQ(m.starts_at, "/startsAt");
-  EXPECT_EQ(m.ends_at, "/endsAt");
+            (std::map<std::string, MappedValue>{{"summary", "/annotations/summary"}}));
+  EXPECT_EQ(m.fingerprint, MappedValue("/fingerprint"));
+  EXPECT_EQ(m.starts_at, JsonPointer("/startsAt"));
+  EXPECT_EQ(m.ends_at, JsonPointer("/endsAt"));
+  EXPECT_EQ(m.labels.at("alertname").pointer.tokens(),
+            (std::vector<std::string>{"labels", "alertname"}))
+      << "split into tokens once, at load";
   EXPECT_EQ(grafana->stale_after, Duration(2 * 3'600'000));
   EXPECT_EQ(grafana->location.line, 7);
   const SourceConfig* prom = c.FindSource("prom");
@@ -110,6 +128,19 @@ log: {format: json, level: debug}
   EXPECT_EQ(c.server.body_timeout, Duration(20'000));
   EXPECT_EQ(c.server.idle_timeout, Duration(60'000));
   EXPECT_EQ(c.server.threads, 4);
+  EXPECT_EQ(c.server.max_connections_per_client, 20u);
+  EXPECT_EQ(c.server.management_listen, "127.0.0.1:9096");
+  ASSERT_TRUE(c.server.tls.has_value());
+  EXPECT_EQ(c.server.tls->cert_file, etc + "tls/cert.pem");
+  EXPECT_EQ(c.server.tls->key_file, etc + "tls/key.pem");
+  EXPECT_EQ(c.server.limits.alerts_per_request, 500u);
+  EXPECT_EQ(c.server.limits.labels_per_alert, 50u);
+  EXPECT_EQ(c.server.limits.annotations_per_alert, 40u);
+  EXPECT_EQ(c.server.limits.label_name_bytes, 100u);
+  EXPECT_EQ(c.server.limits.label_value_bytes, 1000u);
+  EXPECT_EQ(c.server.limits.annotation_bytes, 10000u);
+  EXPECT_EQ(c.server.limits.json_depth, 16u);
+  EXPECT_EQ(c.server.limits.queued_bytes, 1000000u);
   EXPECT_EQ(c.log_format, "json");
   EXPECT_EQ(c.log_level, "debug");
 }
@@ -167,13 +198,86 @@ log: {format: xml}
           f + "9:27: mapping.labels.alertname: \"labels/alertname\" is not a JSON pointer (RFC "
               "6901: empty or starting with \"/\", \"~\" only as ~0 or ~1)",
           f + "9:45: mapping.labels: \"1x\" is not a valid label name",
-          f + "10:5: a webhook source needs mapping.labels with at least one label",
+          f + "10:5: a webhook source needs mapping.labels: an object to import (labels: "
+              "/labels) or at least one label",
           f + "13:11: type: the source named alertmanager must have type alertmanager",
           f + "17:33: auth: bearer_token and hmac_sha256 are exclusive; choose one",
           f + "18:18: stale_after: " + DurationError("soon"),
           f + "19:19: server.threads: expected an integer, got \"abc\"",
           f + "19:41: server.max_connections: expected an integer, got a list",
           f + "20:15: log.format: expected one of logfmt, json, got \"xml\""));
+}
+
+TEST(MainFileTest, ReadsEveryFormOfAWebhookMapping) {
+  TempDir dir;
+  std::string file = dir.Write("alertbridge.yml", R"(sources:
+  - name: imported
+    type: webhook
+    mapping:
+      alerts: /alerts
+      labels: /labels
+      annotations: /annotations
+      fingerprint: {pointer: /fingerprint, default: ""}
+  - name: overridden
+    type: webhook
+    mapping:
+      labels_from: /labels
+      labels:
+        severity: /level
+        team: {pointer: /owner/team, default: unowned}
+      annotations_from: /annotations
+)");
+  LoadResult r = LoadConfig(file);
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(ErrorStrings(r));
+  const WebhookMapping& imported = r.config.FindSource("imported")->mapping;
+  EXPECT_EQ(imported.labels_from, JsonPointer("/labels"));
+  EXPECT_TRUE(imported.labels.empty());
+  EXPECT_EQ(imported.annotations_from, JsonPointer("/annotations"));
+  EXPECT_EQ(imported.fingerprint, MappedValue("/fingerprint", ""));
+  const WebhookMapping& overridden = r.config.FindSource("overridden")->mapping;
+  EXPECT_EQ(overridden.labels_from, JsonPointer("/labels"));
+  EXPECT_EQ(overridden.labels,
+            (std::map<std::string, MappedValue>{{"severity", "/level"},
+                                                {"team", MappedValue("/owner/team", "unowned")}}));
+  EXPECT_EQ(overridden.annotations_from, JsonPointer("/annotations"));
+}
+
+TEST(MainFileTest, ReportsMappingAndServerMistakes) {
+  TempDir dir;
+  std::string file = dir.Write("alertbridge.yml", R"(sources:
+  - name: twice
+    type: webhook
+    mapping:
+      labels: /labels
+      labels_from: /other
+      fingerprint: {default: x}
+  - name: badform
+    type: webhook
+    mapping:
+      labels: {a: {pointer: /a, fallback: x}, b: {pointer: b}}
+server:
+  management_listen: nowhere
+  tls: {cert_file: missing.pem}
+  limits: {json_depth: 2, alerts_per_request: 0, bogus: 1}
+)");
+  LoadResult r = LoadConfig(file);
+  const std::string f = file + ":";
+  EXPECT_THAT(
+      ErrorStrings(r),
+      ElementsAre(
+          f + "6:7: labels_from: labels already names the object to import; choose one",
+          f + "7:20: missing required key \"mapping.fingerprint.pointer\"",
+          f + "11:33: unknown key \"mapping.labels.a.fallback\" (valid: pointer, default)",
+          f + "11:60: mapping.labels.b.pointer: \"b\" is not a JSON pointer (RFC 6901: empty or "
+              "starting with \"/\", \"~\" only as ~0 or ~1)",
+          f + "13:22: server.management_listen: expected host:port, got \"nowhere\"",
+          f + "14:8: missing required key \"server.tls.key_file\"",
+          f + "14:20: server.tls.cert_file: no such file: " + dir.Path("missing.pem"),
+          f + "15:24: server.limits.json_depth: must be at least 4, got 2",
+          f + "15:47: server.limits.alerts_per_request: must be at least 1, got 0",
+          f + "15:50: unknown key \"server.limits.bogus\" (valid: alerts_per_request, "
+              "labels_per_alert, annotations_per_alert, label_name_bytes, label_value_bytes, "
+              "annotation_bytes, json_depth, queued_bytes)"));
 }
 
 TEST(MainFileTest, RejectsUnknownAndDuplicateKeys) {
@@ -220,6 +324,18 @@ TEST(MainFileTest, ReportsNestingBombsInsteadOfOverflowingTheStack) {
   ASSERT_EQ(r.errors.size(), 1u) << ::testing::PrintToString(ErrorStrings(r));
   EXPECT_EQ(r.errors[0].line, 1);
   EXPECT_EQ(r.errors[0].message, "invalid YAML: nested more than 500 levels deep");
+}
+
+// Found by tests/fuzz/fuzz_config_yaml: yaml-cpp 0.7's LoadAll loops forever, allocating, on these
+// (so `check` and `serve` hung on a mistyped file).
+TEST(MainFileTest, ReportsInputTheYamlScannerCannotConsumeInsteadOfHanging) {
+  TempDir dir;
+  for (const char* text : {" , name: payments}]   # team\n", ","}) {
+    std::string file = dir.Write("alertbridge.yml", text);
+    LoadResult r = LoadConfig(file);
+    ASSERT_EQ(r.errors.size(), 1u) << text << ::testing::PrintToString(ErrorStrings(r));
+    EXPECT_EQ(r.errors[0].message, "invalid YAML: unexpected \",\"") << text;
+  }
 }
 
 TEST(MainFileTest, RejectsASecondYamlDocument) {

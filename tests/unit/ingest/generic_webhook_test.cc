@@ -23,9 +23,10 @@ SourceConfig GrafanaSource() {
   s.mapping.alerts = "/alerts";
   s.mapping.status =
       WebhookMapping::StatusMap{"/status", {"alerting", "firing"}, {"ok", "resolved"}};
-  s.mapping.labels = {{"alertname", "/labels/alertname"}, {"service", "/labels/service"}};
+  s.mapping.labels = {{"alertname", "/labels/alertname"},
+                      {"service", MappedValue("/labels/service", "")}};
   s.mapping.annotations = {{"summary", "/annotations/summary"}};
-  s.mapping.fingerprint = "/fingerprint";
+  s.mapping.fingerprint = MappedValue("/fingerprint", "");  // optional: else the label hash
   s.mapping.starts_at = "/startsAt";
   s.mapping.ends_at = "/endsAt";
   return s;
@@ -57,13 +58,15 @@ TEST(GenericWebhook, MapsEachElementOfTheAlertsArray) {
   EXPECT_EQ(a.starts_at, At("2021-10-12T07:51:03.157Z"));
   EXPECT_EQ(a.ends_at, std::nullopt);
   EXPECT_EQ(a.source, "grafana");
-  EXPECT_EQ(a.fingerprint, a.labels.Fingerprint()) << "the sender's fingerprint is ignored";
+  EXPECT_EQ(FormatFingerprint(a.fingerprint), "c6eadffa33fcdf37")
+      << "the mapped fingerprint is the identity";
 
   const Alert& b = r.alerts[1];
   EXPECT_EQ(b.status, AlertStatus::kResolved);
   EXPECT_EQ(b.labels.Get("alertname"), "High CPU usage");
   EXPECT_TRUE(b.annotations.empty());
   EXPECT_EQ(b.ends_at, At("2021-10-12T10:01:03Z"));
+  EXPECT_EQ(b.fingerprint, b.labels.Fingerprint()) << "no fingerprint sent: default \"\"";
 }
 
 TEST(GenericWebhook, MapsTheBodyAsOneAlertWithoutAlertsPointer) {
@@ -111,16 +114,135 @@ TEST(GenericWebhook, ConvertsNumbersAndBooleansToStrings) {
   EXPECT_EQ(r.alerts[0].annotations.Get("value"), "0.5");
 }
 
-TEST(GenericWebhook, MissingOrNullMappedLabelIsAbsent) {
+// Issue 18 item 7: a label that is silently absent gives the alert another identity.
+TEST(GenericWebhook, MissingOrNullMappedLabelIs422NamingThePointer) {
+  SourceConfig required = GrafanaSource();
+  required.mapping.labels["service"] = "/labels/service";
+  for (const char* service : {"", R"(, "service": null)"}) {
+    DecodeResult r = DecodeGenericWebhook(
+        std::string(R"({"alerts": [{"status": "ok", "labels": {"alertname": "A")") + service +
+            "}}]}",
+        required, kNow);
+    EXPECT_THAT(r.alerts, IsEmpty());
+    ASSERT_EQ(r.errors.size(), 1u);
+    EXPECT_EQ(r.errors[0].status, 422);
+    EXPECT_EQ(r.errors[0].field, "/alerts/0/labels/service");
+    EXPECT_THAT(r.errors[0].message,
+                HasSubstr("label service: nothing at /alerts/0/labels/service"));
+    EXPECT_THAT(r.errors[0].message, HasSubstr("default"));
+  }
+}
+
+TEST(GenericWebhook, DefaultStandsInForAMissingLabel) {
+  SourceConfig s = GrafanaSource();
+  s.mapping.labels["service"] = MappedValue("/labels/service", "unknown");
+  s.mapping.labels["zone"] = MappedValue("/labels/zone", "");
   DecodeResult r = DecodeGenericWebhook(
       R"({"alerts": [{"status": "ok", "labels": {"alertname": "A", "service": null}},
-                     {"status": "ok", "labels": {"alertname": "B"}}]})",
-      GrafanaSource(), kNow);
+                     {"status": "ok", "labels": {"alertname": "B", "zone": "eu"}}]})",
+      s, kNow);
   ASSERT_THAT(r.errors, IsEmpty());
   ASSERT_EQ(r.alerts.size(), 2u);
-  EXPECT_EQ(r.alerts[0].labels, (LabelSet{{"alertname", "A"}}));
-  EXPECT_EQ(r.alerts[1].labels, (LabelSet{{"alertname", "B"}}));
-  EXPECT_EQ(r.alerts[1].status, AlertStatus::kResolved);
+  EXPECT_EQ(r.alerts[0].labels, (LabelSet{{"alertname", "A"}, {"service", "unknown"}}));
+  EXPECT_EQ(r.alerts[1].labels,
+            (LabelSet{{"alertname", "B"}, {"service", "unknown"}, {"zone", "eu"}}));
+}
+
+// Issue 18 item 7: with Grafana's mapping, two alerts differing only in an unmapped label were
+// one alert, and one resolving resolved the incident while the other still fired.
+TEST(GenericWebhook, MappedFingerprintKeepsAlertsThatDifferInUnmappedLabelsApart) {
+  const char* body = R"({"alerts": [
+    {"status": "firing", "labels": {"alertname": "Down", "service": "api", "instance": "a"},
+     "fingerprint": "1111111111111111"},
+    {"status": "resolved", "labels": {"alertname": "Down", "service": "api", "instance": "b"},
+     "fingerprint": "2222222222222222"}]})";
+  DecodeResult r = DecodeGenericWebhook(body, GrafanaSource(), kNow);
+  ASSERT_THAT(r.errors, IsEmpty());
+  ASSERT_EQ(r.alerts.size(), 2u);
+  EXPECT_EQ(r.alerts[0].labels, r.alerts[1].labels);
+  EXPECT_EQ(FormatFingerprint(r.alerts[0].fingerprint), "1111111111111111");
+  EXPECT_EQ(FormatFingerprint(r.alerts[1].fingerprint), "2222222222222222");
+}
+
+TEST(GenericWebhook, OtherSenderIdentitiesAreHashedWithTheSourceName) {
+  SourceConfig s;
+  s.name = "uptime";
+  s.mapping.labels = {{"alertname", "/check"}};
+  s.mapping.fingerprint = MappedValue("/id");
+  const char* body = R"({"check": "HttpDown", "id": "incident-42"})";
+  DecodeResult a = DecodeGenericWebhook(body, s, kNow);
+  ASSERT_THAT(a.errors, IsEmpty());
+  s.name = "other";
+  DecodeResult b = DecodeGenericWebhook(body, s, kNow);
+  ASSERT_THAT(b.errors, IsEmpty());
+  EXPECT_NE(a.alerts[0].fingerprint, a.alerts[0].labels.Fingerprint());
+  EXPECT_NE(a.alerts[0].fingerprint, b.alerts[0].fingerprint);
+  s.name = "uptime";
+  EXPECT_EQ(DecodeGenericWebhook(body, s, kNow).alerts[0].fingerprint, a.alerts[0].fingerprint);
+
+  DecodeResult missing = DecodeGenericWebhook(R"({"check": "HttpDown"})", s, kNow);
+  ASSERT_EQ(missing.errors.size(), 1u);
+  EXPECT_EQ(missing.errors[0].status, 422);
+  EXPECT_EQ(missing.errors[0].field, "/id");
+  EXPECT_THAT(missing.errors[0].message, HasSubstr("fingerprint: nothing at /id"));
+}
+
+TEST(GenericWebhook, ImportsAnObjectOfLabelsWithOverrides) {
+  SourceConfig s;
+  s.name = "grafana";
+  s.mapping.alerts = "/alerts";
+  s.mapping.labels_from = "/labels";
+  s.mapping.labels = {{"severity", "/level"}, {"zone", MappedValue("/nothing", "")}};
+  s.mapping.annotations_from = "/annotations";
+  DecodeResult r = DecodeGenericWebhook(
+      R"({"alerts": [{"labels": {"alertname": "Down", "instance": "a", "severity": "info",
+                                 "zone": "eu", "code": 503, "empty": ""},
+                      "level": "critical", "annotations": {"summary": "s"}}]})",
+      s, kNow);
+  ASSERT_THAT(r.errors, IsEmpty());
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(
+      r.alerts[0].labels,
+      (LabelSet{
+          {"alertname", "Down"}, {"code", "503"}, {"instance", "a"}, {"severity", "critical"}}))
+      << "mapped labels override imported ones; a default of \"\" removes one";
+  EXPECT_EQ(r.alerts[0].annotations, (LabelSet{{"summary", "s"}}));
+}
+
+TEST(GenericWebhook, ImportRefusesWhatCannotBeALabel) {
+  SourceConfig s;
+  s.name = "grafana";
+  s.mapping.labels_from = "/labels";
+  struct Case {
+    const char* body;
+    const char* field;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{R"({"x": 1})", "/labels", "expected an object, got nothing"},
+           Case{R"({"labels": ["a"]})", "/labels", "expected an object, got array"},
+           Case{R"({"labels": {"a": {"b": 1}}})", "/labels/a", "got object"},
+           Case{R"({"labels": {"not-a-name": "v"}})", "/labels/not-a-name", "not a label name"},
+       }) {
+    DecodeResult r = DecodeGenericWebhook(c.body, s, kNow);
+    EXPECT_THAT(r.alerts, IsEmpty()) << c.body;
+    ASSERT_EQ(r.errors.size(), 1u) << c.body;
+    EXPECT_EQ(r.errors[0].status, 422) << c.body;
+    EXPECT_EQ(r.errors[0].field, c.field) << c.body;
+    EXPECT_THAT(r.errors[0].message, HasSubstr(c.message)) << c.body;
+  }
+}
+
+// Issue 18 item 12: it said "no mapped label is present".
+TEST(GenericWebhook, AnArraySentToASingleAlertSourceSaysSo) {
+  SourceConfig s;
+  s.name = "uptime";
+  s.mapping.labels = {{"alertname", "/check"}};
+  DecodeResult r = DecodeGenericWebhook(R"([{"check": "A"}, {"check": "B"}])", s, kNow);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].status, 400);
+  EXPECT_THAT(r.errors[0].message, HasSubstr("expected one alert as a JSON object, got array"));
+  EXPECT_THAT(r.errors[0].message, HasSubstr("mapping.alerts"));
 }
 
 TEST(GenericWebhook, EmptyAlertsArrayIsValid) {
@@ -191,14 +313,14 @@ INSTANTIATE_TEST_SUITE_P(
                     R"({"alerts": [{"status": "ok", "labels": {"alertname": "A"}},
                                    {"status": "ok", "labels": {"alertname": "B",
                                                                "service": {"id": 1}}}]})",
-                    400, "/alerts/1/labels/service", "got object"},
+                    422, "/alerts/1/labels/service", "got object"},
         InvalidBody{"ArrayAnnotationValue",
                     R"({"alerts": [{"status": "ok", "labels": {"alertname": "A"},
                                     "annotations": {"summary": ["a"]}}]})",
-                    400, "/alerts/0/annotations/summary", "got array"},
+                    422, "/alerts/0/annotations/summary", "got array"},
         InvalidBody{"NoMappedLabel",
-                    R"({"alerts": [{"status": "ok", "labels": {"zone": "us-1"}}]})", 400,
-                    "/alerts/0", "no mapped label"},
+                    R"({"alerts": [{"status": "ok", "labels": {"zone": "us-1"}}]})", 422,
+                    "/alerts/0/labels/alertname", "nothing at /alerts/0/labels/alertname"},
         InvalidBody{"ObjectStatus", R"({"alerts": [{"status": {}, "labels": {"alertname": "A"}}]})",
                     400, "/alerts/0/status", "got object"},
         InvalidBody{"InvalidStartsAt",

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "model/alert.h"
 #include "model/incident.h"
 #include "model/json.h"
@@ -28,6 +30,26 @@ TEST(LabelSet, KeepsSortedAndTreatsEmptyAsMissing) {
   EXPECT_FALSE(l.Has("a"));
   EXPECT_EQ(l.Get("missing"), "");
   EXPECT_EQ(LabelSet({{"x", "q\"\\\n"}}).ToString(), R"({x="q\"\\\n"})");
+}
+
+TEST(LabelSet, FromPairsEqualsSettingEachPairInOrder) {
+  std::vector<Label> pairs = {{"zone", "b"}, {"alertname", "Down"}, {"zone", "a"},
+                              {"team", "x"}, {"team", ""},          {"empty", ""}};
+  LabelSet one_by_one;
+  for (const Label& l : pairs) one_by_one.Set(l.name, l.value);
+  LabelSet built = LabelSet::FromPairs(pairs);
+  EXPECT_EQ(built, one_by_one);
+  EXPECT_EQ(built, (LabelSet{{"alertname", "Down"}, {"zone", "a"}}));
+  EXPECT_EQ(built.Fingerprint(), one_by_one.Fingerprint());
+}
+
+TEST(LabelSet, FromPairsOfManyDescendingNamesIsSorted) {
+  std::vector<Label> pairs;
+  for (int i = 50'000; i > 0; --i) pairs.push_back({"l" + std::to_string(i), "v"});
+  LabelSet built = LabelSet::FromPairs(std::move(pairs));
+  ASSERT_EQ(built.size(), 50'000u);
+  EXPECT_TRUE(std::is_sorted(built.begin(), built.end(),
+                             [](const Label& a, const Label& b) { return a.name < b.name; }));
 }
 
 TEST(Fingerprint, ParsesAndFormatsSixteenHexDigits) {

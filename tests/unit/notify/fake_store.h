@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -21,7 +22,33 @@ class FakeStore final : public IncidentStore {
     std::map<int64_t, std::vector<ExternalRef>> refs;  // by incident id
     int due_reads = 0;
     int rejected_updates = 0;  // marks of entries that were not pending: a worker bug
+    int writes = 0;            // outbox writes the worker made (each a durable commit)
+    int64_t rows_read = 0;     // outbox rows returned by the worker's reads
+    int failed_delivered = 0;  // MarkDelivered calls failed on purpose (FailDelivered)
+    // The latest next_attempt_at ever written: "never" (TimePoint::max()) must not appear.
+    TimePoint max_next_written{};
   };
+
+  // Every outbox write waits until UnblockWrites(): a store thread stuck in an fsync.
+  void BlockWrites() {
+    std::lock_guard<std::mutex> lock(mu_);
+    writes_blocked_ = true;
+  }
+  void UnblockWrites() {
+    std::lock_guard<std::mutex> lock(mu_);
+    writes_blocked_ = false;
+    cv_.notify_all();
+  }
+  // True once a write is waiting behind BlockWrites().
+  bool WaitForBlockedWrite(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return blocked_writers_ > 0; });
+  }
+  // The next `n` MarkDelivered calls fail (the send succeeded, recording it did not).
+  void FailDelivered(int n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_delivered_ = n;
+  }
 
   // Adds a pending entry (due at its next_attempt_at) and returns its id.
   int64_t Add(OutboxEntry e) {
@@ -70,7 +97,38 @@ class FakeStore final : public IncidentStore {
                                                     : a.id < b.id;
     });
     if (due.size() > static_cast<size_t>(limit)) due.resize(static_cast<size_t>(limit));
+    state_.rows_read += static_cast<int64_t>(due.size());
     return due;
+  }
+
+  Result<std::vector<OutboxEntry>> PendingOutbox(const std::string& receiver, int64_t after_id,
+                                                 int limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++state_.due_reads;
+    std::vector<OutboxEntry> out;
+    for (auto it = state_.outbox.upper_bound(after_id);
+         it != state_.outbox.end() && out.size() < static_cast<size_t>(limit); ++it) {
+      const OutboxEntry& e = it->second;
+      if (e.state == OutboxState::kPending && (receiver.empty() || e.receiver == receiver)) {
+        out.push_back(e);
+      }
+    }
+    state_.rows_read += static_cast<int64_t>(out.size());
+    cv_.notify_all();  // tests wait for a read
+    return out;
+  }
+
+  Status MarkDeadMany(const std::vector<int64_t>& ids, const std::string& error) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++state_.writes;
+    for (int64_t id : ids) {
+      auto it = state_.outbox.find(id);
+      if (it == state_.outbox.end() || it->second.state != OutboxState::kPending) continue;
+      it->second.state = OutboxState::kDead;
+      it->second.last_error = error;
+    }
+    cv_.notify_all();
+    return Status::Ok();
   }
 
   Result<std::optional<TimePoint>> NextOutboxDue() override {
@@ -85,6 +143,15 @@ class FakeStore final : public IncidentStore {
   }
 
   Status MarkDelivered(int64_t id, int attempts, TimePoint, const std::string& note) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (fail_delivered_ > 0) {
+        --fail_delivered_;
+        ++state_.failed_delivered;
+        cv_.notify_all();
+        return MakeError("disk I/O error");
+      }
+    }
     return Update(id, [&](OutboxEntry& e) {
       e.state = OutboxState::kDelivered;
       e.attempts = attempts;
@@ -96,6 +163,7 @@ class FakeStore final : public IncidentStore {
     return Update(id, [&](OutboxEntry& e) {
       e.attempts = attempts;
       e.next_attempt_at = next_attempt;
+      state_.max_next_written = std::max(state_.max_next_written, next_attempt);
       e.last_error = error;
     });
   }
@@ -139,9 +207,10 @@ class FakeStore final : public IncidentStore {
     std::lock_guard<std::mutex> lock(mu_);
     OutboxCounts c;
     for (const auto& [id, e] : state_.outbox) {
-      if (e.state == OutboxState::kPending) ++c.pending;
-      if (e.state == OutboxState::kHeld) ++c.held;
-      if (e.state == OutboxState::kDead) ++c.dead;
+      OutboxDepth& d = c.by_receiver[e.receiver];
+      if (e.state == OutboxState::kPending) ++c.pending, ++d.pending;
+      if (e.state == OutboxState::kHeld) ++c.held, ++d.held;
+      if (e.state == OutboxState::kDead) ++c.dead, ++d.dead;
     }
     return c;
   }
@@ -171,6 +240,8 @@ class FakeStore final : public IncidentStore {
       return true;
     });
   }
+
+  uint64_t OutboxRequeues() const override { return requeues_.load(); }
 
   Result<IncidentPage> ListIncidents(const IncidentQuery&) override { return IncidentPage{}; }
   Result<std::optional<IncidentDetail>> GetIncident(int64_t) override {
@@ -205,12 +276,20 @@ class FakeStore final : public IncidentStore {
         e.next_attempt_at = now;
       }
     }
+    ++requeues_;
     cv_.notify_all();
     return std::optional<OutboxState>(before);
   }
 
   Status Update(int64_t id, const std::function<void(OutboxEntry&)>& change) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    if (writes_blocked_) {
+      ++blocked_writers_;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return !writes_blocked_; });
+      --blocked_writers_;
+    }
+    ++state_.writes;
     auto it = state_.outbox.find(id);
     if (it == state_.outbox.end()) return MakeError("no outbox entry " + std::to_string(id));
     if (it->second.state != OutboxState::kPending) {
@@ -227,6 +306,10 @@ class FakeStore final : public IncidentStore {
   mutable std::condition_variable cv_;
   State state_;
   int64_t last_id_ = 0;
+  bool writes_blocked_ = false;
+  int blocked_writers_ = 0;
+  int fail_delivered_ = 0;
+  std::atomic<uint64_t> requeues_{0};
 };
 
 }  // namespace ab::testing

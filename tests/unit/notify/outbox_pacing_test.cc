@@ -11,14 +11,6 @@ namespace {
 
 class OutboxPacingTest : public OutboxWorkerTest {
  protected:
-  // A scripted notifier that the test keeps a pointer to.
-  ScriptedNotifier* Add(std::map<std::string, std::unique_ptr<Notifier>>& n,
-                        const std::string& name, ScriptedNotifier::Script script) {
-    auto notifier = std::make_unique<ScriptedNotifier>(std::move(script));
-    ScriptedNotifier* raw = notifier.get();
-    n[name] = std::move(notifier);
-    return raw;
-  }
   static SendResult Ok(const OutboxEntry&) { return SendResult::Ok(); }
 
   bool WaitDelivered(std::initializer_list<int64_t> ids) {
@@ -56,8 +48,8 @@ TEST_F(OutboxPacingTest, RateLimitSpacesSendsAndNeverSlowsAnotherReceiver) {
   ASSERT_TRUE(WaitDelivered({s2}));
   AdvanceTo(t0_ + Duration(2000));
   ASSERT_TRUE(WaitDelivered({s3}));
-  EXPECT_EQ(slack->Times(), (std::vector<TimePoint>{t0_, t0_ + Duration(1000),
-                                                    t0_ + Duration(2000)}));
+  EXPECT_EQ(slack->Times(),
+            (std::vector<TimePoint>{t0_, t0_ + Duration(1000), t0_ + Duration(2000)}));
 }
 
 TEST_F(OutboxPacingTest, ReceiversOfOneDestinationShareItsRateLimit) {
@@ -133,11 +125,13 @@ TEST_F(OutboxPacingTest, CircuitOpensStopsSendingThenProbesOnce) {
 
   // At the end of the cool-down one probe goes; it fails: the cool-down doubles.
   AdvanceTo(t0_ + Duration(10'000));
-  ASSERT_TRUE(store_.WaitFor([](const FakeStore::State& s) {
-    int attempts = 0;
-    for (const auto& [id, e] : s.outbox) attempts += e.attempts;
-    return attempts == 3;
-  }, kDeadline));
+  ASSERT_TRUE(store_.WaitFor(
+      [](const FakeStore::State& s) {
+        int attempts = 0;
+        for (const auto& [id, e] : s.outbox) attempts += e.attempts;
+        return attempts == 3;
+      },
+      kDeadline));
   ASSERT_TRUE(metrics_.WaitFor("pd/circuit_half_open", 1));
   ASSERT_TRUE(metrics_.WaitFor("pd/circuit_open", 2));
   AdvanceTo(t0_ + Duration(29'999));

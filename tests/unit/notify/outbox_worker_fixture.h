@@ -21,7 +21,8 @@ constexpr std::chrono::seconds kDeadline{10};
 // Counts metric hook calls; tests wait on it because the hook fires after the store is updated.
 class MetricCounts {
  public:
-  // Counts "receiver/result" per attempt, "receiver/dead_letter" and "receiver/circuit_<state>".
+  // Counts "receiver/result" per attempt, "receiver/dead_letter", "receiver/circuit_<state>",
+  // "receiver/store_write" and "receiver/record_failure".
   OutboxMetrics Hook() {
     OutboxMetrics m;
     m.on_attempt = [this](const std::string& receiver, const std::string& result) {
@@ -33,6 +34,10 @@ class MetricCounts {
     };
     m.on_circuit = [this](const std::string& receiver, CircuitState state) {
       Count(receiver + "/circuit_" + std::string(ToString(state)));
+    };
+    m.on_store_write = [this](const std::string& receiver) { Count(receiver + "/store_write"); };
+    m.on_record_failure = [this](const std::string& receiver) {
+      Count(receiver + "/record_failure");
     };
     return m;
   }
@@ -142,6 +147,14 @@ class OutboxWorkerTest : public ::testing::Test {
     worker_ = std::make_unique<OutboxWorker>(store_, std::move(notifiers), std::move(policies),
                                              clock_, metrics_.Hook());
     worker_->Start();
+  }
+  // A scripted notifier for `name` in `n` that the test keeps a pointer to.
+  static ScriptedNotifier* Add(std::map<std::string, std::unique_ptr<Notifier>>& n,
+                               const std::string& name, ScriptedNotifier::Script script) {
+    auto notifier = std::make_unique<ScriptedNotifier>(std::move(script));
+    ScriptedNotifier* raw = notifier.get();
+    n[name] = std::move(notifier);
+    return raw;
   }
   static ReceiverDelivery Retry(RetryPolicy retry) { return ReceiverDelivery{retry, {}, {}}; }
   static ReceiverDelivery Concurrency(int n) {

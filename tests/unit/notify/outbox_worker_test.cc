@@ -194,19 +194,23 @@ TEST_F(OutboxWorkerTest, KeepsOrderPerIncidentAndReceiverBehindARetry) {
   n["ops"] = Webhook("ops", server->Url());
   StartWorker(std::move(n), {{"ops", Concurrency(4)}});
 
-  // Incident 2 carries on; incident 1 stops behind its failed second entry.
+  // Incident 2 carries on; incident 1 stops behind its failed second entry. Its followers wait
+  // in memory, untouched in the store (no rewrite to push them back).
   ASSERT_TRUE(store_.WaitFor(
       [&](const FakeStore::State& s) {
         auto at = [&](int inc, int seq) { return s.outbox.at(ids[EventId(inc, seq)]); };
         const OutboxEntry head = at(1, 2);
         if (head.attempts != 1 || head.state != OutboxState::kPending) return false;
-        for (int seq = 3; seq <= 5; ++seq) {
-          if (at(1, seq).next_attempt_at != head.next_attempt_at) return false;  // pushed back
-        }
         return at(1, 1).state == OutboxState::kDelivered &&
                at(2, 3).state == OutboxState::kDelivered;
       },
       kDeadline));
+  for (int seq = 3; seq <= 5; ++seq) {
+    const OutboxEntry e = store_.Get(ids[EventId(1, seq)]);
+    EXPECT_EQ(e.state, OutboxState::kPending) << seq;
+    EXPECT_EQ(e.attempts, 0) << seq;
+    EXPECT_EQ(e.next_attempt_at, t0_) << seq;
+  }
   std::vector<std::string> incident1;
   for (const auto& r : server->Requests()) {
     if (r.Header("webhook-id").rfind("ab-inc1-", 0) == 0)
@@ -228,7 +232,7 @@ TEST_F(OutboxWorkerTest, KeepsOrderPerIncidentAndReceiverBehindARetry) {
   std::map<std::string, std::vector<std::string>> order;
   for (const auto& r : server->Requests()) {
     const std::string id = r.Header("webhook-id");
-    order[id.substr(0, id.rfind('_'))].push_back(id);
+    order[id.substr(0, id.rfind('.'))].push_back(id);
   }
   EXPECT_EQ(order["ab-inc1-1"],
             (std::vector<std::string>{EventId(1, 1), EventId(1, 2), EventId(1, 2), EventId(1, 3),
@@ -342,6 +346,7 @@ TEST_F(OutboxWorkerTest, RestoresOrderAfterRestart) {
   first.next_attempt_at = t0_ + Duration(10'000);
   const int64_t id1 = store_.Add(first);
   const int64_t id2 = store_.Add(Entry(5, "rec", 2));
+  const int64_t other = store_.Add(Entry(6, "rec", 1));
   auto scripted =
       std::make_unique<ScriptedNotifier>([](const OutboxEntry&) { return SendResult::Ok(); });
   ScriptedNotifier* notifier = scripted.get();
@@ -349,15 +354,18 @@ TEST_F(OutboxWorkerTest, RestoresOrderAfterRestart) {
   n["rec"] = std::move(scripted);
   StartWorker(std::move(n));
 
-  ASSERT_TRUE(WaitEntry(
-      id2, [&](const OutboxEntry& e) { return e.next_attempt_at == t0_ + Duration(10'000); }));
-  EXPECT_TRUE(notifier->Seen().empty());
-
+  // Another incident's entry goes at once; the second entry of incident 5 waits for its first.
+  ASSERT_TRUE(WaitState(other, OutboxState::kDelivered));
   clock_.set(t0_ + Duration(10'000));
   worker_->Wake();
   ASSERT_TRUE(WaitState(id2, OutboxState::kDelivered));
   EXPECT_EQ(store_.Get(id1).state, OutboxState::kDelivered);
-  EXPECT_EQ(notifier->Seen(), (std::vector<std::string>{EventId(5, 1), EventId(5, 2)}));
+  EXPECT_EQ(store_.Get(id2).next_attempt_at, t0_);  // never rewritten while it waited
+  EXPECT_EQ(notifier->Seen(),
+            (std::vector<std::string>{EventId(6, 1), EventId(5, 1), EventId(5, 2)}));
+  // ctx.now of each send: the second entry went when the first could, not before.
+  EXPECT_EQ(notifier->Times(),
+            (std::vector<TimePoint>{t0_, t0_ + Duration(10'000), t0_ + Duration(10'000)}));
 }
 
 TEST_F(OutboxWorkerTest, StopFinishesTheInFlightSend) {
@@ -388,6 +396,54 @@ TEST_F(OutboxWorkerTest, StopFinishesTheInFlightSend) {
   stopper.join();
   // Stop returned, so the send finished and its outcome is already recorded.
   EXPECT_EQ(store_.Get(id).state, OutboxState::kDelivered);
+}
+
+// Issue 15 item 5: SIGTERM must not wait for a hung receiver's whole timeout. Past the deadline
+// the send is abandoned; its entry stays pending and goes out after the restart, with the same
+// event id.
+TEST_F(OutboxWorkerTest, StopAbandonsASendStillOutAtTheDeadline) {
+  struct Gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool entered = false;
+    bool release = false;
+  };
+  auto gate = std::make_shared<Gate>();
+  const int64_t id = store_.Add(Entry(1, "rec", 1));
+  std::map<std::string, std::unique_ptr<Notifier>> n;
+  n["rec"] = std::make_unique<ScriptedNotifier>([gate](const OutboxEntry&) {
+    std::unique_lock<std::mutex> lock(gate->mu);
+    gate->entered = true;
+    gate->cv.notify_all();
+    gate->cv.wait(lock, [&] { return gate->release; });
+    return SendResult::Ok();
+  });
+  StartWorker(std::move(n));
+  {
+    std::unique_lock<std::mutex> lock(gate->mu);
+    ASSERT_TRUE(gate->cv.wait_for(lock, kDeadline, [&] { return gate->entered; }));
+  }
+
+  worker_->Stop(std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+  // Stop returned with the send still hanging: nothing recorded.
+  EXPECT_EQ(store_.Get(id).state, OutboxState::kPending);
+  EXPECT_EQ(store_.Get(id).attempts, 0);
+  worker_.reset();
+  {
+    std::lock_guard<std::mutex> lock(gate->mu);
+    gate->release = true;  // the abandoned send returns to a worker that is gone
+    gate->cv.notify_all();
+  }
+
+  auto again =
+      std::make_unique<ScriptedNotifier>([](const OutboxEntry&) { return SendResult::Ok(); });
+  ScriptedNotifier* restarted = again.get();
+  std::map<std::string, std::unique_ptr<Notifier>> n2;
+  n2["rec"] = std::move(again);
+  StartWorker(std::move(n2));
+  ASSERT_TRUE(WaitState(id, OutboxState::kDelivered));
+  EXPECT_EQ(restarted->Seen(), std::vector<std::string>{EventId(1, 1)});
+  EXPECT_EQ(store_.Get(id).attempts, 1);
 }
 
 }  // namespace

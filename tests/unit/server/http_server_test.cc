@@ -28,6 +28,18 @@ TEST(HttpMessageTest, QueryDecodesPercentAndPlus) {
   EXPECT_EQ(PercentDecode("/a+b%20c", false), "/a+b c");
 }
 
+// Issue 18 item 12: ?state=open&state=closed silently used the first value.
+TEST(HttpMessageTest, RepeatedQueryParametersAreListedOrReported) {
+  HttpRequest request;
+  request.query = "state=open&team=a&state=resolved&severity=SEV1&team=b";
+  EXPECT_EQ(request.QueryAll("state"), (std::vector<std::string>{"open", "resolved"}));
+  EXPECT_EQ(request.QueryAll("none"), std::vector<std::string>{});
+  EXPECT_EQ(request.RepeatedQuery({"state"}), "team");
+  EXPECT_EQ(request.RepeatedQuery({"state", "team"}), std::nullopt);
+  request.query = "a=1&b=2&a%3D=3";
+  EXPECT_EQ(request.RepeatedQuery({}), std::nullopt) << "a= (decoded) is another name";
+}
+
 TEST(HttpMessageTest, ErrorBodyOmitsEmptyField) {
   auto with_field = HttpResponse::Error(400, "bad value", "labels.service");
   EXPECT_EQ(with_field.status, 400);

@@ -3,6 +3,7 @@
 // hostile peers do).
 #pragma once
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,8 +55,16 @@ class Socket {
   int fd_;
 };
 
-inline Socket Connect(uint16_t port) {
+// `from`: the local address to connect from, e.g. "127.0.0.2" to be another client to the server
+// (all of 127.0.0.0/8 is loopback on Linux). Empty: the kernel's choice (127.0.0.1).
+inline Socket Connect(uint16_t port, const char* from = nullptr) {
   Socket s(::socket(AF_INET, SOCK_STREAM, 0));
+  if (from != nullptr) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from, &local.sin_addr);
+    if (::bind(s.fd(), reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) return Socket();
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -213,13 +222,16 @@ class HttpServerTest : public ::testing::Test {
     options_.threads = 2;
     handler_ = [this](HttpRequest&& request, Responder respond) {
       ++handled_;
-      nlohmann::json echo = {{"method", request.method},
-                             {"path", request.path},
-                             {"query", request.query},
-                             {"name", request.Query("name")},
-                             {"x_test", request.Header("x-test")},
-                             {"body", request.body},
-                             {"remote", request.remote}};
+      nlohmann::json echo = {
+          {"method", request.method},
+          {"path", request.path},
+          {"query", request.query},
+          {"name", request.Query("name")},
+          {"x_test", request.Header("x-test")},
+          {"body", request.body},
+          {"remote", request.remote},
+          {"listener", request.listener == Listener::kMain ? "main" : "management"},
+          {"tls", request.tls}};
       respond(HttpResponse::Json(200, echo.dump()));
     };
   }

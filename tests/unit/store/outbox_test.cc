@@ -1,6 +1,8 @@
 // The outbox lifecycle as delivery workers and operators drive it.
 #include <gtest/gtest.h>
 
+#include "store/sqlite/db.h"
+#include "store/sqlite/schema.h"
 #include "store_fixture.h"
 
 namespace ab::testing {
@@ -198,6 +200,39 @@ TEST_F(OutboxTest, ExternalRefForUnknownIncidentIsAnError) {
   Status s = store_->AddExternalRef(99, {"jira-ops", "issue", "OPS-1", ""});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("incident 99"), std::string::npos) << s.error().message;
+}
+
+// Issue 13 item 2: an older binary stored next_attempt_at = INT64_MAX ("never") for entries behind
+// a half-open probe; they were never delivered, not even after a restart. Opening the database
+// with this binary heals them: due at once.
+TEST_F(OutboxTest, EntriesStoredForNeverByAnOlderBinaryAreDueAfterTheUpgrade) {
+  store_.reset();
+  const std::string old_path = (dir_ / "v5.db").string();
+  {
+    Result<sqlite::Db> db = sqlite::Db::Open(old_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    Status s = sqlite::MigrateTo(*db, 5);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    s = db->Exec(
+        "INSERT INTO incidents (id, key, rule, group_labels, group_hash, occurrence, state, "
+        "base_severity, priority, title, summary, owner_team, owner_commander, runbook, "
+        "receivers, alerts_firing, created_at, last_seq) VALUES "
+        "(7, 'ab-x-1', 'r', '{}', 'x', 1, 'declared', 'SEV3', 'SEV3', 't', '', '', '', '', '[]', "
+        "0, 1000, 2);"
+        "INSERT INTO outbox (incident_id, event_seq, receiver, event_id, event_type, payload, "
+        "state, attempts, created_at, next_attempt_at, last_error) VALUES "
+        "(7, 1, 'pd', 'ab-x-1.1', 'declared', '{}', 'pending', 0, 1000, 1000, ''), "
+        "(7, 2, 'pd', 'ab-x-1.2', 'resolved', '{}', 'pending', 0, 1000, 9223372036854775807, "
+        "'waiting for outbox entry 1 (same incident and receiver)');");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+  Result<std::unique_ptr<IncidentStore>> reopened = OpenSqliteStore(old_path);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  Result<std::vector<OutboxEntry>> due = (*reopened)->DueOutbox(FromMillis(1000), 10);
+  ASSERT_TRUE(due.ok()) << due.error().message;
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[1].event_id, "ab-x-1.2");
+  EXPECT_EQ((*due)[1].next_attempt_at, FromMillis(1000));
 }
 
 }  // namespace

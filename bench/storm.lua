@@ -1,7 +1,10 @@
 -- An alert storm (bench/README.md): POST /api/v2/alerts, 10 alerts per request, new label sets on
 -- every request (so every alert is new to the receiver). Used against Alertmanager and alertbridge.
+-- SERVICES (environment, default 50) is how many `service` values the alerts spread over: with
+-- group_by [service] that is how many incidents (or Alertmanager groups) the storm piles into.
 local counter = 0
 local thread_id = 0
+local services = tonumber(os.getenv("SERVICES") or "50")
 
 function setup(thread)
   thread:set("tid", thread_id)
@@ -19,7 +22,7 @@ request = function()
     parts[i] = string.format(
       '{"labels":{"alertname":"StormAlert","service":"svc-%d","instance":"t%d-r%d-a%d",' ..
       '"severity":"warning"},"annotations":{"summary":"storm"}}',
-      (counter + i) % 50, tid, counter, i)
+      (counter + i) % services, tid, counter, i)
   end
   local body = "[" .. table.concat(parts, ",") .. "]"
   return wrk.format("POST", "/api/v2/alerts", {["Content-Type"] = "application/json"}, body)

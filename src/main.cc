@@ -1,5 +1,5 @@
-// alertbridge: serve | check | test | explain | version. The only place that knows every layer:
-// it wires config, store, engine, pipeline, notifiers and the HTTP server together.
+// alertbridge: serve | check | test | explain | backup | version. The only place that knows every
+// layer: it wires config, store, engine, pipeline, notifiers and the HTTP server together.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +24,7 @@
 #include "server/metrics.h"
 #include "server/pipeline.h"
 #include "server/preflight.h"
+#include "store/retention.h"
 #include "store/store.h"
 #include "store/store_lock.h"
 
@@ -214,7 +215,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   for (const auto& s : config.sources) metrics.DeclareSource(s.name);
   OutboxWorker worker(**store, std::move(preflight.notifiers), DeliveryPolicies(config.receivers),
                       clock, outbox_metrics);
-  Engine engine(std::make_shared<RuleSet>(config.rules, config.accounts));
+  Engine engine(RuleSetOf(config));
   engine.SetResponsePolicy(config.severities);
   {
     // Silences in force: the maintenance windows of alertbridge.yml and those made through the
@@ -239,6 +240,20 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   }
   worker.Start();
   worker.Wake();  // deliver what a previous run left in the outbox
+  RetentionPolicy retention{config.retention.delivered_outbox, config.retention.resolved_alerts,
+                            config.retention.closed_incidents, config.retention.interval};
+  RetentionPruner pruner(**store, retention, clock, [&metrics](const Result<PruneCounts>& n) {
+    if (!n.ok()) {  // the next run tries again
+      Log(LogLevel::kError, "retention pruning failed", {{"error", n.error().message}});
+    } else if (n->outbox + n->alerts + n->incidents > 0) {
+      metrics.Pruned("outbox", double(n->outbox));
+      metrics.Pruned("alerts", double(n->alerts));
+      metrics.Pruned("incidents", double(n->incidents));
+      Log(LogLevel::kInfo, "retention pruned",
+          {{"outbox_entries", n->outbox}, {"alerts", n->alerts}, {"incidents", n->incidents}});
+    }
+  });
+  pruner.Start();
 
   IncidentStore* store_ptr = store->get();
   // The API's store reads and outbox actions: never on the two HTTP threads (blocking_pool.h).
@@ -261,6 +276,10 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   metrics.firing_alerts = [&pipeline] { return double(pipeline.stats().firing_alerts); };
   metrics.open_incidents = [&pipeline] { return double(pipeline.stats().open_incidents); };
   metrics.incident_counts = [&pipeline] { return pipeline.incident_counts(); };
+  metrics.incidents_in_memory = [&pipeline] {
+    return double(pipeline.stats().incidents_in_memory);
+  };
+  metrics.alerts_in_memory = [&pipeline] { return double(pipeline.stats().tracked_alerts); };
 
   std::unique_ptr<ConfigReloader> reloader;  // set before the Api serves
   auto make_api = [&](std::shared_ptr<const Config> cfg) {
@@ -336,10 +355,27 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   // Sends still out then stay pending and go out after the restart: a receiver's long timeout
   // never holds up a stop (systemd's TimeoutStopSec is longer).
   worker.Stop(std::chrono::steady_clock::now() + kDeliveryStopGrace);
+  pruner.Stop();
   if (Status st = (*store)->Flush(); !st.ok()) {
     Log(LogLevel::kError, "store flush failed", {{"error", st.error().message}});
   }
   Log(LogLevel::kInfo, "stopped");
+  return kExitOk;
+}
+
+// `alertbridge backup FILE`: exit 0 written, 1 config or store error (CONTRACTS.md "CLI").
+int Backup(const std::string& config_flag, const std::string& file) {
+  LoadResult loaded = LoadConfig(DefaultConfigFile(config_flag));
+  if (!loaded.ok()) {
+    PrintErrors(loaded.errors);
+    return kExitConfig;
+  }
+  const std::string& db = loaded.config.sqlite_path;
+  if (Status st = BackupSqliteStore(db, file); !st.ok()) {
+    std::cerr << "backup of " << db << " failed: " << st.error().message << "\n";
+    return kExitConfig;
+  }
+  std::cout << "backup of " << db << " written to " << file << "\n";
   return kExitOk;
 }
 
@@ -441,6 +477,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> explain_labels;
   explain->add_option("labels", explain_labels, "the alert's labels as name=value")->required();
 
+  auto* backup = app.add_subcommand(
+      "backup", "write a consistent copy of the database to FILE (works while serving)");
+  std::string backup_file;
+  backup->add_option("file", backup_file, "where to write the copy")->required();
+
   app.add_subcommand("version", "print the version");
   app.set_version_flag("--version", std::string("alertbridge ") + ALERTBRIDGE_VERSION);
 
@@ -451,7 +492,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> left = app.remaining();
     if (!left.empty() && left.front().rfind("-", 0) != 0 && app.get_subcommands().empty()) {
       std::cerr << "alertbridge: unknown subcommand \"" << left.front()
-                << "\" (serve, check, test, explain, version)\nRun with --help for more "
+                << "\" (serve, check, test, explain, backup, version)\nRun with --help for more "
                    "information.\n";
       return 2;
     }
@@ -460,6 +501,7 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) return ab::Serve(config_flag, listen_flag, log_flags);
   if (check->parsed()) return ab::Check(config_flag, check_paths, check_flags);
+  if (backup->parsed()) return ab::Backup(config_flag, backup_file);
   if (test->parsed()) return ab::RunRuleTestFiles(test_files, std::cout, std::cerr);
   if (explain->parsed()) {
     return ab::RunExplain(ab::DefaultConfigFile(config_flag), explain_labels, std::cout, std::cerr,

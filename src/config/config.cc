@@ -87,11 +87,7 @@ JsonPointer::JsonPointer(std::string_view text) : text_(text) {
 }
 
 bool ReceiverConfig::Wants(EventType t) const {
-  if (events.empty()) {
-    // Member changes are summarised in status_update; a receiver opts in to them explicitly.
-    return t != EventType::kAlertAdded && t != EventType::kAlertResolved &&
-           t != EventType::kAlertStale;
-  }
+  if (events.empty()) return InDefaultEvents(t);
   for (EventType e : events) {
     if (e == t) return true;
   }
@@ -127,6 +123,13 @@ std::string ExposureProblem(const Config& config) {
            "api: {insecure_listen: true} if something else guards the port";
   }
   return "";
+}
+
+std::shared_ptr<const RuleSet> RuleSetOf(const Config& config) {
+  ReceiverRoutes routes;
+  for (const ReceiverConfig& r : config.receivers) routes.Set(r.name, r.events);
+  routes.OnlyConfigured();
+  return std::make_shared<const RuleSet>(config.rules, config.accounts, std::move(routes));
 }
 
 const SourceConfig* Config::FindSource(std::string_view name) const {

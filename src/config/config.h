@@ -255,6 +255,12 @@ struct ApiAccessConfig {
   // Without tokens the API is open to whoever reaches the port, so serving on anything but
   // loopback is refused unless this says it is meant (a firewall or proxy guards it).
   bool insecure_listen = false;
+// alertbridge.yml `retention:` (README "Retention"). Each period is a duration or `keep` (none).
+struct RetentionConfig {
+  std::optional<Duration> delivered_outbox = Duration(7LL * 24 * 3'600'000);
+  std::optional<Duration> resolved_alerts = Duration(30LL * 24 * 3'600'000);
+  std::optional<Duration> closed_incidents;  // incidents and timelines are kept by default
+  Duration interval{60'000};
 };
 
 struct Config {
@@ -262,6 +268,7 @@ struct Config {
   ServerConfig server;
   std::string external_url;  // empty when not configured: serve uses DefaultExternalUrl(listen)
   std::string sqlite_path = "data/alertbridge.db";
+  RetentionConfig retention;
   std::vector<std::string> rule_paths{"rules/"};
   std::vector<std::string> receiver_paths{"receivers/"};
   std::string accounts_path;          // accounts.yml, when configured
@@ -284,6 +291,8 @@ bool IsLoopbackListen(std::string_view listen);
 // Why serving this config would expose an open API: a non-loopback listen address without API
 // tokens or insecure_listen. "" when there is no such problem.
 std::string ExposureProblem(const Config& config);
+// The rules, accounts and receivers' event filters the engine decides with (serve and test alike).
+std::shared_ptr<const RuleSet> RuleSetOf(const Config& config);
 
 struct LoadResult {
   Config config;

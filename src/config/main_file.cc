@@ -114,6 +114,31 @@ void ParseServer(const Value& v, const std::string& base_dir, Diagnostics& diag,
   }
 }
 
+// A retention period: a duration greater than zero, or `keep` (for ever).
+void ReadRetention(const MapReader& r, std::string_view key, std::optional<Duration>* out) {
+  const Value* v = r.Find(key);
+  if (v == nullptr) return;
+  if (v->node.IsScalar() && v->node.Scalar() == "keep") {
+    out->reset();
+    return;
+  }
+  Duration d{0};
+  if (!ReadDuration(*v, r.diag(), &d)) return;
+  if (d.count() <= 0) {
+    r.diag().Add(v->mark, v->path + ": must be greater than 0, or keep");
+    return;
+  }
+  *out = d;
+}
+
+void ParseRetention(const Value& v, Diagnostics& diag, RetentionConfig* out) {
+  MapReader r(v, {"delivered_outbox", "resolved_alerts", "closed_incidents", "interval"}, diag);
+  ReadRetention(r, "delivered_outbox", &out->delivered_outbox);
+  ReadRetention(r, "resolved_alerts", &out->resolved_alerts);
+  ReadRetention(r, "closed_incidents", &out->closed_incidents);
+  r.PositiveDur("interval", &out->interval);
+}
+
 void ParseLog(const Value& v, Diagnostics& diag, Config* cfg) {
   MapReader log(v, {"format", "level"}, diag);
   log.OneOf("format", {"logfmt", "json"}, &cfg->log_format);
@@ -132,7 +157,7 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   MainFile main;
   MapReader top(Root(root),
                 {"listen", "external_url", "storage", "rules", "receivers", "accounts", "sources",
-                 "server", "log", "api", "severities", "silences"},
+                 "server", "log", "api", "severities", "silences", "retention"},
                 diag);
   if (const Value* v = top.Find("listen")) {
     std::string listen;
@@ -195,6 +220,7 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
     ParseSeverities(*v, diag, &cfg->severities, &main.escalation_refs);
   }
   if (const Value* v = top.Find("silences")) ParseSilences(*v, diag, &cfg->silences);
+  if (const Value* v = top.Find("retention")) ParseRetention(*v, diag, &cfg->retention);
   return main;
 }
 

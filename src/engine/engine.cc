@@ -16,19 +16,6 @@ Incident CopyWithoutMembers(Incident& inc) {
   return copy;
 }
 
-void Changes::Merge(Changes&& later) {
-  // Rows are upserted in order, so appending keeps "the later row wins".
-  auto move_all = [](auto& to, auto& from) {
-    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
-  };
-  move_all(alerts, later.alerts);
-  move_all(incidents, later.incidents);
-  move_all(removed_incidents, later.removed_incidents);
-  move_all(events, later.events);
-  move_all(joined, later.joined);
-  move_all(silences, later.silences);
-}
-
 size_t Engine::GroupKeyHash::operator()(const GroupKey& k) const {
   size_t h = std::hash<std::string>()(k.rule);
   for (const auto& l : k.group) {
@@ -188,6 +175,7 @@ EngineStats Engine::Stats() const {
   s.firing_alerts = firing_alerts_;
   s.open_incidents = open_.size();
   s.pending_incidents = pending_.size();
+  s.incidents_in_memory = incidents_.size();
   return s;
 }
 
@@ -454,7 +442,9 @@ void Engine::Emit(Incident& inc, EventType type, TimePoint now, nlohmann::json d
   if (actor.empty()) actor = "rule:" + inc.rule;
   rec.event = Event{inc.id, inc.last_seq, type, now, std::move(actor), std::move(details)};
   rec.snapshot = CopyWithoutMembers(inc);
-  rec.notify = inc.receivers;
+  for (const std::string& r : inc.receivers) {
+    if (rules_->routes().Wants(r, type)) rec.notify.push_back(r);
+  }
   step.changes.events.push_back(std::move(rec));
   step.touched_incidents.insert(inc.id);
 }

@@ -20,44 +20,13 @@
 #include "engine/action.h"
 #include "engine/member_tally.h"
 #include "model/alert.h"
+#include "model/changes.h"
 #include "model/incident.h"
 #include "rules/response_policy.h"
 #include "rules/rule.h"
 #include "rules/silence.h"
 
 namespace ab {
-
-// One new timeline event, the incident as it was right after it, and who should hear about it.
-struct EventRecord {
-  Event event;
-  Incident snapshot;
-  std::vector<std::string> notify;  // receiver names (before each receiver's `events` filter)
-};
-
-// An alert that joined an incident; the store keeps it as a row of its own.
-struct Membership {
-  int64_t incident_id = 0;
-  uint64_t fingerprint = 0;
-  int64_t alert_id = 0;  // TrackedAlert::id
-  bool operator==(const Membership&) const = default;
-};
-
-// Everything one ingest, tick or action changed; committed to the store in one transaction.
-struct Changes {
-  std::vector<TrackedAlert> alerts;        // upserted alert rows
-  std::vector<Incident> incidents;         // upserted incident rows (state after the step)
-  std::vector<int64_t> removed_incidents;  // pending groups that vanished before declaring
-  std::vector<Membership> joined;          // new members
-  std::vector<EventRecord> events;         // in order
-  std::vector<Silence> silences;           // upserted API silence rows (config ones are not kept)
-
-  bool empty() const {
-    return alerts.empty() && incidents.empty() && removed_incidents.empty() && events.empty() &&
-           joined.empty() && silences.empty();
-  }
-  // Appends a later step's changes; an incident or alert upserted twice keeps the later row.
-  void Merge(Changes&& later);
-};
 
 // What an action did. kConflict: the incident's state forbids it (HTTP 409 with the state);
 // kInvalid: the action lacks what it needs (HTTP 400 naming `field`).
@@ -80,6 +49,7 @@ struct EngineStats {
   size_t firing_alerts = 0;
   size_t open_incidents = 0;
   size_t pending_incidents = 0;
+  size_t incidents_in_memory = 0;
 };
 
 // How many incidents are in one (state, priority), for metrics.

@@ -42,6 +42,12 @@ enum class EventType : uint8_t {
 };
 std::string_view ToString(EventType t);
 std::optional<EventType> ParseEventType(std::string_view text);
+// The events a receiver gets when its `events:` is not given: all but member changes, which are
+// summarised in status_update (a receiver opts in to them).
+inline bool InDefaultEvents(EventType t) {
+  return t != EventType::kAlertAdded && t != EventType::kAlertResolved &&
+         t != EventType::kAlertStale;
+}
 
 // Who holds each incident role (DESIGN.md §6): the owning team, the incident commander and the
 // communications lead.

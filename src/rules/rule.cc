@@ -109,8 +109,26 @@ const Matcher* IndexMatcher(const Rule& rule) {
 
 }  // namespace
 
-RuleSet::RuleSet(std::vector<Rule> rules, std::shared_ptr<const AccountTable> accounts)
-    : rules_(std::move(rules)), accounts_(std::move(accounts)) {
+void ReceiverRoutes::Set(const std::string& receiver, const std::vector<EventType>& events) {
+  uint32_t mask = 0;
+  for (size_t i = 0; i <= static_cast<size_t>(EventType::kClosed); ++i) {
+    const auto t = static_cast<EventType>(i);
+    bool wanted = events.empty() ? InDefaultEvents(t)
+                                 : std::find(events.begin(), events.end(), t) != events.end();
+    if (wanted) mask |= 1u << i;
+  }
+  masks_[receiver] = mask;
+}
+
+bool ReceiverRoutes::Wants(std::string_view receiver, EventType t) const {
+  auto it = masks_.find(std::string(receiver));
+  if (it == masks_.end()) return !only_configured_ && InDefaultEvents(t);
+  return (it->second >> static_cast<size_t>(t) & 1u) != 0;
+}
+
+RuleSet::RuleSet(std::vector<Rule> rules, std::shared_ptr<const AccountTable> accounts,
+                 ReceiverRoutes routes)
+    : rules_(std::move(rules)), accounts_(std::move(accounts)), routes_(std::move(routes)) {
   for (size_t i = 0; i < rules_.size(); ++i) {
     by_name_.emplace(rules_[i].name, i);  // names are unique after config checks; first wins
     if (rules_[i].heartbeat()) heartbeat_rules_.push_back(i);

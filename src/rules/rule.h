@@ -117,16 +117,34 @@ struct Rule {
   LabelSet GroupOf(const LabelSet& labels) const;
 };
 
+// Which events each receiver takes (its `events:` list), so that the engine's output names the
+// receivers of each event (the outbox plan). A receiver without an entry takes the default set.
+class ReceiverRoutes {
+ public:
+  // `events` empty = the default set (InDefaultEvents).
+  void Set(const std::string& receiver, const std::vector<EventType>& events);
+  // A receiver not Set gets the default set, unless OnlyConfigured() was called: then nothing
+  // (serve: a receiver removed at a reload gets no new entries; its open incidents still name it).
+  bool Wants(std::string_view receiver, EventType t) const;
+  void OnlyConfigured() { only_configured_ = true; }
+
+ private:
+  std::unordered_map<std::string, uint32_t> masks_;  // bit i = EventType i
+  bool only_configured_ = false;
+};
+
 // Rules in file order. Matching uses an index on equality matchers so that the cost of matching
 // one alert does not grow linearly with the number of rules.
 class RuleSet {
  public:
   RuleSet() = default;
   // `accounts` (accounts.yml) may be null: no affected accounts, account raises never hold.
-  explicit RuleSet(std::vector<Rule> rules, std::shared_ptr<const AccountTable> accounts = nullptr);
+  explicit RuleSet(std::vector<Rule> rules, std::shared_ptr<const AccountTable> accounts = nullptr,
+                   ReceiverRoutes routes = {});
 
   const std::vector<Rule>& rules() const { return rules_; }
   const AccountTable* accounts() const { return accounts_.get(); }
+  const ReceiverRoutes& routes() const { return routes_; }
   // Indexes of the heartbeat rules, in file order.
   const std::vector<size_t>& heartbeat_rules() const { return heartbeat_rules_; }
   const Rule* Find(std::string_view name) const;
@@ -143,6 +161,7 @@ class RuleSet {
   };
   std::vector<Rule> rules_;
   std::shared_ptr<const AccountTable> accounts_;
+  ReceiverRoutes routes_;
   std::vector<size_t> heartbeat_rules_;
   std::unordered_map<std::string, size_t> by_name_;
   // (label name, value) of one equality matcher per rule -> rule indexes.

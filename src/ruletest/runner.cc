@@ -7,6 +7,7 @@
 
 #include "config/yaml_reader.h"
 #include "engine/engine.h"
+#include "ingest/staleness.h"
 #include "ruletest/expectations.h"
 
 namespace ab {
@@ -47,8 +48,7 @@ class TestRun {
 
  private:
   static std::unique_ptr<Engine> NewEngine(const RuleTestFile& file) {
-    auto engine = std::make_unique<Engine>(
-        std::make_shared<RuleSet>(file.config.rules, file.config.accounts));
+    auto engine = std::make_unique<Engine>(RuleSetOf(file.config));
     engine->SetResponsePolicy(file.config.severities);
     engine->SetSilences(file.config.silences);
     return engine;
@@ -71,9 +71,9 @@ class TestRun {
     engine_->Restore(std::move(alerts), std::move(incidents));
   }
 
-  // The alerts as the server hands them to the engine, staleness deadline included (CONTRACTS.md
-  // "Staleness"): a firing alert that carries an ends_at is an API v2 alert and goes stale then;
-  // any other goes stale when not refreshed for its source's stale_after.
+  // The alerts as the server hands them to the engine, staleness deadline included (decided by
+  // ingest, as in the server): a firing alert of an `alertmanager` source that carries an ends_at
+  // came through /api/v2/alerts; one of a `webhook` source is a generic webhook alert.
   std::vector<Alert> Batch(const TestInput& in, TimePoint now) const {
     std::vector<Alert> batch;
     for (const TestAlert& ta : in.alerts) {
@@ -90,13 +90,11 @@ class TestRun {
       }
       a.generator_url = ta.generator_url;
       a.source = ta.source;
-      if (a.firing()) {
-        const SourceConfig* source = file_.config.FindSource(ta.source);
-        if (ta.ends_at) {
-          a.stale_at = a.ends_at;
-        } else if (source != nullptr) {
-          a.stale_at = now + source->stale_after;
-        }
+      if (const SourceConfig* source = file_.config.FindSource(ta.source)) {
+        AlertRoute route = source->type == "webhook" ? AlertRoute::kGenericWebhook
+                           : ta.ends_at              ? AlertRoute::kApiV2
+                                                     : AlertRoute::kAlertmanagerWebhook;
+        a.stale_at = StaleDeadline(route, a, source->stale_after, now);
       }
       batch.push_back(std::move(a));
     }

@@ -10,6 +10,7 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "ingest/decode.h"
+#include "ingest/staleness.h"
 #include "model/json.h"
 #include "server/api_helpers.h"
 
@@ -424,12 +425,10 @@ void Api::Ingest(HttpRequest&& req, const SourceConfig& source, int kind,
          {"source", source.name},
          {"count", decoded.fingerprint_mismatches}});
   }
-  // Staleness (CONTRACTS.md): an API v2 alert is stale at its endsAt (Prometheus re-sends it
-  // with a later one while it fires); others when not refreshed for the source's stale_after.
-  for (Alert& a : decoded.alerts) {
-    if (!a.firing()) continue;
-    a.stale_at = kind == kApiV2 && a.ends_at ? *a.ends_at : SaturatingAdd(now, source.stale_after);
-  }
+  SetStaleDeadlines(kind == kApiV2     ? AlertRoute::kApiV2
+                    : kind == kGeneric ? AlertRoute::kGenericWebhook
+                                       : AlertRoute::kAlertmanagerWebhook,
+                    source.stale_after, now, decoded.alerts);
   const size_t accepted = decoded.alerts.size();
   const size_t bytes = QueuedBytes(decoded.alerts);
   std::vector<DecodeError> partial = std::move(decoded.errors);

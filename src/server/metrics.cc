@@ -250,7 +250,21 @@ Metrics::Metrics()
       build_info_(prometheus::BuildGauge()
                       .Name("alertbridge_build_info")
                       .Help("Always 1; the labels say which build is running.")
-                      .Register(*registry_)) {
+                      .Register(*registry_)),
+      incidents_in_memory_(prometheus::BuildGauge()
+                               .Name("alertbridge_engine_incidents_in_memory")
+                               .Help("Incidents the engine holds in memory (open work).")
+                               .Register(*registry_)
+                               .Add({})),
+      alerts_in_memory_(prometheus::BuildGauge()
+                            .Name("alertbridge_engine_alerts_in_memory")
+                            .Help("Alerts the engine holds in memory (open work).")
+                            .Register(*registry_)
+                            .Add({})),
+      pruned_(prometheus::BuildCounter()
+                  .Name("alertbridge_retention_deleted_rows_total")
+                  .Help("Rows retention deleted, by kind (outbox, alerts, incidents).")
+                  .Register(*registry_)) {
   // Every state and severity has a series from the start, so a rate or an alert on one does not
   // see it appear out of nothing.
   for (IncidentState st :
@@ -319,6 +333,10 @@ void Metrics::IncidentEvent(const Event& event, const Incident& snapshot) {
     default:
       break;
   }
+}
+
+void Metrics::Pruned(const std::string& kind, double rows) {
+  pruned_.Add({{"kind", kind}}).Increment(rows);
 }
 
 void Metrics::AlertsReceived(const std::string& source, const std::string& result, double n) {
@@ -451,6 +469,8 @@ std::string Metrics::Serialize() {
           .Set(static_cast<double>(c.count));
     }
   }
+  if (incidents_in_memory) incidents_in_memory_.Set(incidents_in_memory());
+  if (alerts_in_memory) alerts_in_memory_.Set(alerts_in_memory());
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
   AppendProcessMetrics(families);
   return prometheus::TextSerializer().Serialize(families);

@@ -57,6 +57,8 @@ class Metrics {
   // Incident operations, from committed events: time to acknowledge and to resolve (histograms by
   // severity), SLA breaches and escalations.
   void IncidentEvent(const Event& event, const Incident& snapshot);
+  // Rows retention deleted, by kind: outbox, alerts, incidents.
+  void Pruned(const std::string& kind, double rows);
 
   // Values read at scrape time.
   std::function<OutboxCounts()> outbox_counts;
@@ -65,6 +67,9 @@ class Metrics {
   std::function<double()> firing_alerts;
   std::function<double()> open_incidents;
   std::function<std::vector<IncidentCount>()> incident_counts;
+  // What the engine holds in memory: open work (and what it still needs of recent history).
+  std::function<double()> incidents_in_memory;
+  std::function<double()> alerts_in_memory;
 
   std::string Serialize();
 
@@ -101,6 +106,9 @@ class Metrics {
   prometheus::Gauge& config_reload_ok_;
   prometheus::Gauge& config_reload_time_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  prometheus::Gauge& incidents_in_memory_;
+  prometheus::Gauge& alerts_in_memory_;
+  prometheus::Family<prometheus::Counter>& pruned_;
   // Registered by RegisterIncidentMetrics (kept out of the initialiser list above).
   void RegisterIncidentMetrics();
   prometheus::Family<prometheus::Histogram>* time_to_ack_ = nullptr;

@@ -7,38 +7,6 @@
 
 namespace ab {
 
-std::vector<OutboxEntry> PlanOutbox(const Changes& changes, const Config& config, TimePoint now,
-                                    const std::function<std::string(const EventRecord&)>& review) {
-  std::vector<OutboxEntry> out;
-  for (const EventRecord& rec : changes.events) {
-    std::string payload;   // serialised once per event, shared by its receivers
-    std::string reviewed;  // the same with the review draft (attach_review, closed events)
-    for (const std::string& name : rec.notify) {
-      const ReceiverConfig* rc = config.FindReceiver(name);
-      if (rc == nullptr || !rc->Wants(rec.event.type)) continue;
-      const bool attach = rc->attach_review && review && rec.event.type == EventType::kClosed;
-      if (attach && reviewed.empty()) {
-        nlohmann::json envelope = EventEnvelope(rec.event, rec.snapshot, config.external_url);
-        envelope["review"] = review(rec);
-        reviewed = envelope.dump();
-      } else if (!attach && payload.empty()) {
-        payload = EventEnvelope(rec.event, rec.snapshot, config.external_url).dump();
-      }
-      OutboxEntry e;
-      e.incident_id = rec.event.incident_id;
-      e.event_seq = rec.event.seq;
-      e.receiver = name;
-      e.event_id = EventId(rec.snapshot.key, rec.event.seq);
-      e.event_type = std::string(ToString(rec.event.type));
-      e.payload = attach ? reviewed : payload;
-      e.created_at = now;
-      e.next_attempt_at = now;
-      out.push_back(std::move(e));
-    }
-  }
-  return out;
-}
-
 namespace {
 
 // What a sender is told. The store's own error names files and SQL: that goes to the log only.
@@ -57,7 +25,8 @@ struct ChangesMark {
         removed(c.removed_incidents.size()),
         joined(c.joined.size()),
         events(c.events.size()),
-        silences(c.silences.size()) {}
+        silences(c.silences.size()),
+        holdings(c.holdings.size()) {}
   void TruncateTo(Changes& c) const {
     auto cut = [](auto& v, size_t n) {
       v.erase(v.begin() + static_cast<std::ptrdiff_t>(n), v.end());
@@ -68,8 +37,9 @@ struct ChangesMark {
     cut(c.joined, joined);
     cut(c.events, events);
     cut(c.silences, silences);
+    cut(c.holdings, holdings);
   }
-  size_t alerts, incidents, removed, joined, events, silences;
+  size_t alerts, incidents, removed, joined, events, silences, holdings;
 };
 
 }  // namespace
@@ -524,9 +494,15 @@ Status IngestPipeline::Commit(Group& group) {
   if (changes.empty()) return Status::Ok();
   const TimePoint now = clock_.now();
   const Config& config = *group.config;
-  std::vector<OutboxEntry> outbox = PlanOutbox(changes, config, now, [&](const EventRecord& rec) {
+  ReviewAttachment review;
+  review.wants = [&config](const std::string& receiver) {
+    const ReceiverConfig* rc = config.FindReceiver(receiver);
+    return rc != nullptr && rc->attach_review;
+  };
+  review.draft = [&](const EventRecord& rec) {
     return ReviewAtClose(store_, changes, rec, config.severities, config.external_url);
-  });
+  };
+  std::vector<OutboxEntry> outbox = OutboxEntriesOf(changes, config.external_url, now, &review);
   auto started = std::chrono::steady_clock::now();
   Status status = store_.Commit(changes, outbox);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -62,13 +62,6 @@ struct PipelineOptions {
   std::function<void(bool healthy)> on_health;
 };
 
-// Turns engine events into outbox entries for the receivers that want them.
-// `review` gives the review draft of a closed event's incident for receivers with
-// `attach_review: true` (their envelope carries it as "review"); unset: no review attached.
-std::vector<OutboxEntry> PlanOutbox(
-    const Changes& changes, const Config& config, TimePoint now,
-    const std::function<std::string(const EventRecord&)>& review = {});
-
 class IngestPipeline {
  public:
   using Done = std::function<void(const Status&)>;

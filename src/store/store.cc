@@ -26,8 +26,8 @@ void CutPage(std::vector<T>& items, std::optional<int64_t> after, int limit, Key
 
 }  // namespace
 
-Result<std::optional<IncidentDetail>> IncidentStore::GetIncidentPage(int64_t id,
-                                                                     const IncidentDetailQuery& q) {
+Result<std::optional<IncidentDetail>> IncidentQueries::GetIncidentPage(
+    int64_t id, const IncidentDetailQuery& q) {
   Result<std::optional<IncidentDetail>> got = GetIncident(id);
   if (!got.ok() || !got->has_value()) return got;
   IncidentDetail& d = **got;

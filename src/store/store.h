@@ -1,5 +1,9 @@
-// IncidentStore: the durable record. One interface; sqlite/ is the default implementation,
-// PostgreSQL (DESIGN.md §8) comes later behind the same interface.
+// IncidentStore: the durable record. sqlite/ is the default implementation, PostgreSQL
+// (DESIGN.md §8) comes later behind the same interface. It is three interfaces, one per user:
+//   EngineStateStore  the engine's state: what a restart restores, what each step commits
+//   OutboxStore       the delivery workers' and operators' outbox
+//   IncidentQueries   the HTTP API's reads
+// so that a test or a benchmark needing one of them implements a small class (memory/).
 #pragma once
 
 #include <cstdint>
@@ -11,8 +15,8 @@
 
 #include "common/result.h"
 #include "common/time.h"
-#include "engine/engine.h"
 #include "model/alert.h"
+#include "model/changes.h"
 #include "model/incident.h"
 #include "model/outbox.h"
 
@@ -75,9 +79,9 @@ struct OutboxCounts {
   std::map<std::string, OutboxDepth> by_receiver;  // the same per receiver (any seen)
 };
 
-class IncidentStore {
+class EngineStateStore {
  public:
-  virtual ~IncidentStore() = default;
+  virtual ~EngineStateStore() = default;
 
   // Everything the engine needs after a restart.
   virtual Result<StoredState> Load() = 0;
@@ -85,6 +89,11 @@ class IncidentStore {
   // One transaction: the changes of one or more batches and the outbox entries they cause.
   // Outbox entry ids are assigned by the store. Nothing is written if it fails.
   virtual Status Commit(const Changes& changes, const std::vector<OutboxEntry>& outbox) = 0;
+};
+
+class OutboxStore {
+ public:
+  virtual ~OutboxStore() = default;
 
   // Outbox, for the delivery workers. Due = pending with next_attempt_at <= now, oldest first.
   virtual Result<std::vector<OutboxEntry>> DueOutbox(TimePoint now, int limit) = 0;
@@ -147,6 +156,11 @@ class IncidentStore {
   // has read may be pending again, so it reads again from the start when this moves. Cheap, from
   // any thread.
   virtual uint64_t OutboxRequeues() const { return 0; }
+};
+
+class IncidentQueries {
+ public:
+  virtual ~IncidentQueries() = default;
 
   // Queries for the HTTP API (safe to call from any thread, concurrently with Commit).
   virtual Result<IncidentPage> ListIncidents(const IncidentQuery& q) = 0;
@@ -161,6 +175,27 @@ class IncidentStore {
   virtual Result<std::vector<IncidentDetail>> IncidentHistory(TimePoint from, TimePoint to) = 0;
   // Every silence made through the API (expired ones too), newest change first.
   virtual Result<std::vector<Silence>> ListSilences() = 0;
+};
+
+struct RetentionPolicy;  // retention.h
+
+// What one retention batch deleted.
+struct PruneCounts {
+  int64_t outbox = 0;     // delivered or discarded outbox entries
+  int64_t alerts = 0;     // resolved alerts
+  int64_t incidents = 0;  // closed incidents, with everything that hangs off them
+};
+
+class IncidentStore : public EngineStateStore, public OutboxStore, public IncidentQueries {
+ public:
+  // Deletes, in one short transaction, at most `max_rows` rows of each kind that `policy` lets go
+  // of as of `now`. Fewer than `max_rows` of every kind means nothing more is due. A store without
+  // retention keeps everything.
+  virtual Result<PruneCounts> PruneBatch(const RetentionPolicy& policy, TimePoint now,
+                                         int max_rows) {
+    (void)policy, (void)now, (void)max_rows;
+    return PruneCounts{};
+  }
 
   // Makes sure everything committed is on disk (checkpoint) before shutdown.
   virtual Status Flush() = 0;
@@ -174,5 +209,10 @@ class IncidentStore {
 // Opens (creating the folder and file if needed) and migrates a SQLite store: WAL mode,
 // synchronous=FULL. A database written by a newer binary is refused with a clear message.
 Result<std::unique_ptr<IncidentStore>> OpenSqliteStore(const std::string& path);
+
+// `alertbridge backup`: a consistent copy of the SQLite database at `path`, taken by SQLite's
+// online backup in one read transaction (so while `serve` keeps committing: WAL readers never
+// block the writer), written to a temporary file beside `dest`, synced, then renamed over `dest`.
+Status BackupSqliteStore(const std::string& path, const std::string& dest);
 
 }  // namespace ab

@@ -218,6 +218,31 @@ CREATE TABLE silences (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX silences_by_end ON silences (ends_at);
+      // 9: memory that follows open work, and retention (issue 14).
+      R"sql(
+-- Whether the engine holds the incident: set when it is first written, cleared when the engine
+-- lets go of it (resolved past its dedup window, closed, or an older occurrence of its group).
+-- A restart loads these, the alerts they hold and the firing ones: open work, not history.
+-- Incidents stored before this: every group's latest one is held (the engine lets go of those
+-- it does not need at its first tick).
+ALTER TABLE incidents ADD COLUMN live INTEGER NOT NULL DEFAULT 1;
+UPDATE incidents SET live = 0
+  WHERE id NOT IN (SELECT max(id) FROM incidents GROUP BY rule, group_hash);
+CREATE INDEX incidents_live ON incidents (id) WHERE live = 1;
+-- Firing alerts (resolved_at NULL, in storage order) and resolved ones by when they resolved:
+-- the restart reads the former and the latest of the latter, retention the oldest. New alerts
+-- and new resolutions both append to it.
+CREATE INDEX alerts_by_resolved ON alerts (resolved_at);
+-- Which incidents hold an alert (retention keeps the alerts of held incidents).
+CREATE INDEX incident_alerts_by_alert ON incident_alerts (alert_id);
+-- A group's last occurrence number once retention deleted its incidents, so that a recurrence
+-- never reuses a key (and adopts an old ticket).
+CREATE TABLE incident_groups (
+  rule            TEXT NOT NULL,
+  group_hash      TEXT NOT NULL,
+  last_occurrence INTEGER NOT NULL,
+  PRIMARY KEY (rule, group_hash)
+) WITHOUT ROWID;
 )sql",
   };
   return kMigrations;

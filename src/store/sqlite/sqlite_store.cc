@@ -95,10 +95,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
     if (!reader.ok()) return reader.error();
     readers.push_back(std::move(*reader));
   }
+  Result<Db> prune = OpenConnection(path, false, /*read_only=*/false);
+  if (!prune.ok()) return prune.error();
   Result<Db> checkpoint = OpenConnection(path, false, /*read_only=*/false);
   if (!checkpoint.ok()) return checkpoint.error();
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*writer), std::move(*outbox),
                                                      std::move(*api), std::move(readers),
+                                                     std::move(*prune),
                                                      std::move(*checkpoint), checkpoints));
   if (Status counted = store->LoadOutboxTally(); !counted.ok()) return counted.error();
   return store;
@@ -252,6 +255,16 @@ Status SqliteStore::CommitLocked(const Changes& changes, const std::vector<Outbo
     for (int64_t id : changes.removed_incidents) {
       Status s = RunEach(*st, id);
       if (!s.ok()) return WithContext(s, "removing incident " + std::to_string(id));
+    }
+  }
+
+  if (!changes.holdings.empty()) {
+    Result<Stmt> st = db.Prepare("UPDATE incidents SET live = ?2 WHERE id = ?1");
+    if (!st.ok()) return st.error();
+    for (const Holding& h : changes.holdings) {
+      st->Bind(1, h.incident_id).Bind(2, int64_t{h.held});
+      Status s = st->Run();
+      if (!s.ok()) return WithContext(s, "holding incident " + std::to_string(h.incident_id));
     }
   }
 

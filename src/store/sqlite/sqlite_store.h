@@ -13,6 +13,8 @@
 //   readers_ Load, ListIncidents, GetIncident(Page): kReaders connections, each query takes a
 //            free one, so that the API's worker threads read side by side (WAL readers never
 //            wait for each other or for the writer)
+//   prune_   PruneBatch (retention.h), on the pruner's thread; each batch also holds writer_.mu,
+//            so that a commit waits for one short batch at most and never busy-waits on the lock
 //   (and the checkpointer's own connection, on its own thread: checkpointer.h)
 // Every read that touches more than one table runs in one read transaction (one snapshot).
 #pragma once
@@ -70,6 +72,9 @@ class SqliteStore final : public IncidentStore {
   Result<std::vector<IncidentDetail>> IncidentHistory(TimePoint from, TimePoint to) override;
   Result<std::vector<Silence>> ListSilences() override;
 
+  Result<PruneCounts> PruneBatch(const RetentionPolicy& policy, TimePoint now,
+                                 int max_rows) override;
+
   Status Flush() override;
   Status Probe() override;
 
@@ -87,12 +92,13 @@ class SqliteStore final : public IncidentStore {
 
   static constexpr int kReaders = 2;
 
-  SqliteStore(Db writer, Db outbox, Db api, std::vector<Db> readers, Db checkpoint,
+  SqliteStore(Db writer, Db outbox, Db api, std::vector<Db> readers, Db prune, Db checkpoint,
               CheckpointOptions checkpoints)
       : writer_(std::move(writer)),
         outbox_(std::move(outbox)),
         api_(std::move(api)),
         readers_(MakeConnections(std::move(readers))),
+        prune_(std::move(prune)),
         checkpointer_(
             std::make_unique<WalCheckpointer>(writer_.db, std::move(checkpoint), checkpoints)) {}
 
@@ -133,6 +139,7 @@ class SqliteStore final : public IncidentStore {
   Connection api_;
   std::vector<std::unique_ptr<Connection>> readers_;
   std::atomic<unsigned> next_reader_{0};
+  Connection prune_;
   // After the connections: stopped (and unhooked from the writer) before they close.
   std::unique_ptr<WalCheckpointer> checkpointer_;
 };

@@ -306,6 +306,31 @@ TEST(RuleTestRunnerTest, AlertsGoStaleByTheirSource) {
   EXPECT_EQ(r.code, kTestsPassed) << r.out << r.err;
 }
 
+// A generic webhook alert goes stale by its source's stale_after even when its mapping gives an
+// ends_at, exactly as `serve` decides it (one decision, in ingest): only API v2 alerts go stale at
+// their endsAt.
+TEST(RuleTestRunnerTest, AGenericWebhookAlertWithAnEndsAtGoesStaleByStaleAfterAsInServe) {
+  TempDir dir;
+  std::string f = dir.Write("t.yml",
+                            "rules:\n"
+                            "  - {name: r, match: ['a=\"b\"']}\n"
+                            "sources:\n"
+                            "  - {name: hook, type: webhook, mapping: {labels: {a: /a}},\n"
+                            "     stale_after: 10m}\n"
+                            "tests:\n"
+                            "  - name: t\n"
+                            "    input:\n"
+                            "      - at: 0s\n"
+                            "        alerts:\n"
+                            "          - {labels: {a: b}, source: hook, ends_at: 1m}\n"
+                            "    expect:\n"
+                            "      - {at: 9m59s, incidents: [{alerts_firing: 1}], events: []}\n"
+                            "      - {at: 10m, incidents: [{alerts_firing: 0}],\n"
+                            "         events: [{type: alert_stale}, {type: resolved}]}\n");
+  Outcome r = RunFiles({f});
+  EXPECT_EQ(r.code, kTestsPassed) << r.out << r.err;
+}
+
 TEST(RuleTestRunnerTest, RulesSeeTheTestsAccounts) {
   TempDir dir;
   std::string f = dir.Write("t.yml",

@@ -1,6 +1,7 @@
 // Reload (Engine::SetRules): incidents survive a rule swap; those whose rule vanished are flagged
 // `orphaned` and resolve by their alerts; a changed rule keeps its incidents.
 #include "engine_fixture.h"
+#include "rules/silence.h"
 
 namespace ab::testing {
 namespace {
@@ -117,6 +118,31 @@ TEST_F(ReloadTest, ARuleRemovedWhileStoppedIsFlaggedAfterTheRestore) {
   ASSERT_EQ(flags.incidents.size(), 1u);
   EXPECT_TRUE(flags.incidents[0].orphaned);
   EXPECT_TRUE(restarted.FlagOrphans().empty());  // once
+}
+
+// A reload replaces the maintenance windows of alertbridge.yml and keeps those made through the
+// API: a window dropped from the file no longer mutes, an API silence still does.
+TEST_F(ReloadTest, AReloadReplacesTheFileSilencesAndKeepsTheApiOnes) {
+  SetRules({CheckoutRule(), DbRule()});
+  auto window = [](std::string id, std::string matcher, SilenceOrigin origin) {
+    Silence s;
+    s.id = std::move(id);
+    s.matchers = *ParseMatchers(matcher);
+    s.starts_at = kT0 - minutes(1);
+    s.ends_at = kT0 + hours(24);
+    s.origin = origin;
+    return s;
+  };
+  engine_->SetSilences({window("file-1", R"(service="checkout")", SilenceOrigin::kConfig),
+                        window("api-1", R"(service="db")", SilenceOrigin::kApi)});
+  EXPECT_EQ(EventNames(Ingest({Firing(Checkout("1")), Firing(Db("1"))}, kT0)), Names{});
+
+  engine_->ReplaceConfigSilences({});  // the file's window is gone; the API silence stays
+  EXPECT_NE(engine_->FindSilence("api-1"), nullptr);
+  EXPECT_EQ(engine_->FindSilence("file-1"), nullptr);
+  Changes c = Ingest({Firing(Checkout("2")), Firing(Db("2"))}, kT0 + minutes(1));
+  ASSERT_EQ(EventNames(c), Names{"declared"});
+  EXPECT_EQ(c.events[0].snapshot.rule, "checkout");
 }
 
 }  // namespace

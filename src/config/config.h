@@ -255,6 +255,8 @@ struct ApiAccessConfig {
   // Without tokens the API is open to whoever reaches the port, so serving on anything but
   // loopback is refused unless this says it is meant (a firewall or proxy guards it).
   bool insecure_listen = false;
+};
+
 // alertbridge.yml `retention:` (README "Retention"). Each period is a duration or `keep` (none).
 struct RetentionConfig {
   std::optional<Duration> delivered_outbox = Duration(7LL * 24 * 3'600'000);

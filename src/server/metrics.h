@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/engine.h"
 #include "store/store.h"
 
 namespace ab {

@@ -127,6 +127,8 @@ Result<Api::SourceAuthKeys> Api::ResolveSourceAuth(const SourceConfig& s) {
 Status Api::CheckSourceAuth(const SourceConfig& source) {
   auto keys = ResolveSourceAuth(source);
   return keys.ok() ? Status::Ok() : Status(keys.error());
+}
+
 nlohmann::json ReloadErrorsJson(const std::vector<ConfigError>& errors) {
   nlohmann::json out = nlohmann::json::array();
   for (const ConfigError& e : errors) {

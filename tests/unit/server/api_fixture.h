@@ -74,7 +74,13 @@ class ApiTest : public ::testing::Test {
         std::make_unique<IngestPipeline>(*engine_, *store_, config_, clock_, &metrics_, nullptr);
     Status s = pipeline_->Start();
     EXPECT_TRUE(s.ok()) << s.error().message;
-    return Api::Create(ApiDeps{&config_, store_.get(), pipeline_.get(), &metrics_, &clock_, {}});
+    ApiDeps deps;
+    deps.config = &config_;
+    deps.store = store_.get();
+    deps.pipeline = pipeline_.get();
+    deps.metrics = &metrics_;
+    deps.clock = &clock_;
+    return Api::Create(std::move(deps));
   }
   void Start() {
     auto api = Create();

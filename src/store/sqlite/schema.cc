@@ -218,6 +218,7 @@ CREATE TABLE silences (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX silences_by_end ON silences (ends_at);
+)sql",
       // 9: memory that follows open work, and retention (issue 14).
       R"sql(
 -- Whether the engine holds the incident: set when it is first written, cleared when the engine

@@ -215,7 +215,7 @@ int Serve(const std::string& config_flag, const std::string& listen_flag,
   for (const auto& s : config.sources) metrics.DeclareSource(s.name);
   OutboxWorker worker(**store, std::move(preflight.notifiers), DeliveryPolicies(config.receivers),
                       clock, outbox_metrics);
-  Engine engine(RuleSetOf(config));
+  Engine engine(RuleSetOf(config, /*configured_receivers_only=*/true));
   engine.SetResponsePolicy(config.severities);
   {
     // Silences in force: the maintenance windows of alertbridge.yml and those made through the

@@ -102,7 +102,7 @@ ReloadOutcome ConfigReloader::Reload(const std::string& trigger) {
 
   // 2. Swap. The engine first (behind every batch already queued), then the deliveries, then the
   // API: a request that arrives meanwhile runs on the old Api, which is consistent on its own.
-  auto rules = RuleSetOf(*snapshot);  // with the receivers' event filters
+  auto rules = RuleSetOf(*snapshot, /*configured_receivers_only=*/true);
   auto swapped = std::make_shared<std::promise<Status>>();
   std::future<Status> engine_done = swapped->get_future();
   if (!parts_.pipeline->Reload(snapshot, rules,

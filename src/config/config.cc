@@ -125,10 +125,10 @@ std::string ExposureProblem(const Config& config) {
   return "";
 }
 
-std::shared_ptr<const RuleSet> RuleSetOf(const Config& config) {
+std::shared_ptr<const RuleSet> RuleSetOf(const Config& config, bool configured_receivers_only) {
   ReceiverRoutes routes;
   for (const ReceiverConfig& r : config.receivers) routes.Set(r.name, r.events);
-  routes.OnlyConfigured();
+  if (configured_receivers_only) routes.OnlyConfigured();
   return std::make_shared<const RuleSet>(config.rules, config.accounts, std::move(routes));
 }
 

@@ -294,7 +294,11 @@ bool IsLoopbackListen(std::string_view listen);
 // tokens or insecure_listen. "" when there is no such problem.
 std::string ExposureProblem(const Config& config);
 // The rules, accounts and receivers' event filters the engine decides with (serve and test alike).
-std::shared_ptr<const RuleSet> RuleSetOf(const Config& config);
+// `configured_receivers_only` (serve): a receiver the config does not name gets no events (one
+// removed at a reload); rule tests name receivers they do not configure, and those get the default
+// events.
+std::shared_ptr<const RuleSet> RuleSetOf(const Config& config,
+                                         bool configured_receivers_only = false);
 
 struct LoadResult {
   Config config;

@@ -104,17 +104,17 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
       if (action.text.empty()) {
         return fail(Code::kInvalid, "closing needs a resolution", "resolution");
       }
+      if (closed) {
+        // Closing again with the same resolution changes nothing (a retried request); another
+        // resolution is not taken silently: the incident keeps the one its `closed` event has.
+        if (action.text == inc->resolution) break;
+        return conflict("it is closed with resolution \"" + inc->resolution +
+                        "\"; add a note to record more");
+      }
       if (action.cause.empty()) return fail(Code::kInvalid, "closing needs a cause", "cause");
       if (!action.runbook_updated) {
         return fail(Code::kInvalid, "closing needs runbook_updated (true or false)",
                     "runbook_updated");
-      }
-      if (closed) {
-        // Closing again with the same resolution changes nothing; another resolution is not
-        // taken silently: the closed incident keeps the one its `closed` event recorded.
-        if (action.text == inc->resolution) break;
-        return conflict("it is closed with resolution \"" + inc->resolution +
-                        "\"; add a note to record more");
       }
       if (state != IncidentState::kResolved) return conflict("it is open; resolve it first");
       inc->state = IncidentState::kClosed;

@@ -188,7 +188,8 @@ class HandResolvedAlertStaysWithItsIncident(unittest.TestCase):
 
         # The first incident closed by a person; then Down resolves: its counts still follow.
         status, body = http_json("POST", f"{self.bridge.base()}/api/v1/incidents/{first['id']}"
-                                 "/close", {"resolution": "replaced the disk"})
+                                 "/close", {"resolution": "replaced the disk", "cause": "worn disk",
+                                            "runbook_updated": False})
         self.assertEqual((status, body["changed"]), (200, True), body)
         self.am.resolve([down])
         wait_for("Down resolved in the closed incident",

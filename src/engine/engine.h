@@ -118,6 +118,10 @@ class Engine {
 
   // Swap the rule set (reload). Open incidents keep their rule name.
   void SetRules(std::shared_ptr<const RuleSet> rules);
+  // The installation's id, part of the key of every incident created from now on (CONTRACTS.md
+  // "Keys"). A value the caller read (the store's, or `instance_id:` from the config); incidents
+  // the engine already holds keep the key they were created with.
+  void SetInstanceId(std::string instance_id) { instance_id_ = std::move(instance_id); }
 
   const Incident* FindIncident(int64_t id) const;
   EngineStats Stats() const;
@@ -234,6 +238,7 @@ class Engine {
   bool IsHeartbeat(const Incident& inc) const;
 
   std::shared_ptr<const RuleSet> rules_;
+  std::string instance_id_;
   std::unordered_map<uint64_t, TrackedAlert> alerts_;
   std::map<int64_t, Incident> incidents_;  // by id
   std::unordered_map<GroupKey, GroupState, GroupKeyHash> groups_;

@@ -21,6 +21,9 @@ namespace ab {
 struct StoredState {
   std::vector<TrackedAlert> alerts;
   std::vector<Incident> incidents;
+  // Generated once when the database was created (CONTRACTS.md "Keys"); "" from a store that
+  // keeps none.
+  std::string instance_id;
 };
 
 struct IncidentQuery {

@@ -187,6 +187,17 @@ CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';
 UPDATE outbox SET next_attempt_at = created_at
   WHERE state = 'pending' AND next_attempt_at >= 253402300800000;
 )sql",
+      // 7: the installation's instance id, part of every new incident key (CONTRACTS.md "Keys"):
+      // generated once, when the database is created or first migrated to this version, so that
+      // two installations with the same rules, or a database started afresh, never share keys.
+      // Incidents already stored keep the key stored with them.
+      R"sql(
+CREATE TABLE meta (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (name, value) VALUES ('instance_id', lower(hex(randomblob(16))));
+)sql",
   };
   return kMigrations;
 }

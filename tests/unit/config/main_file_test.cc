@@ -387,7 +387,7 @@ severities: {SEV1: {ack_within: 5m}}
   const std::string f = file + ":";
   const std::string valid =
       " (valid: listen, external_url, storage, rules, receivers, accounts, sources, server, log, "
-      "api)";
+      "api, instance_id)";
   EXPECT_THAT(ErrorStrings(r),
               ElementsAre(f + "2:1: unknown key \"lisen\"" + valid,
                           f + "5:3: duplicate key \"server.threads\" (first at 4:3)",

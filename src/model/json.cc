@@ -89,6 +89,14 @@ nlohmann::json TimelineEntryJson(const Event& ev) {
           {"details", ev.details}};
 }
 
+nlohmann::json DegradedEntryJson(const DegradedDelivery& d) {
+  return {{"seq", d.event_seq},
+          {"type", "delivery_degraded"},
+          {"at", FormatRfc3339(d.at)},
+          {"actor", "system"},
+          {"details", {{"receiver", d.receiver}, {"step", d.step}, {"reason", d.reason}}}};
+}
+
 namespace {
 
 // Length-prefixed fields, so that no two different inputs produce the same byte string.

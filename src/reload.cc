@@ -25,6 +25,7 @@ void KeepRestartOnly(const Config& running, Config& next) {
   keep("storage.sqlite.path", next.sqlite_path, running.sqlite_path);
   keep("log.format", next.log_format, running.log_format);
   keep("log.level", next.log_level, running.log_level);
+  keep("instance_id", next.instance_id, running.instance_id);
   const bool tls_before = running.server.tls.has_value();
   const bool tls_after = next.server.tls.has_value();
   if (tls_before != tls_after ||

@@ -271,6 +271,9 @@ struct Config {
   std::string external_url;  // empty when not configured: serve uses DefaultExternalUrl(listen)
   std::string sqlite_path = "data/alertbridge.db";
   RetentionConfig retention;
+  // Overrides the instance id the database keeps (CONTRACTS.md "Keys"), e.g. after moving to a
+  // new database; "" = the database's own.
+  std::string instance_id;
   std::vector<std::string> rule_paths{"rules/"};
   std::vector<std::string> receiver_paths{"receivers/"};
   std::string accounts_path;          // accounts.yml, when configured

@@ -25,6 +25,17 @@ bool IsValidListen(std::string_view s) {
   return host.find(':') == std::string_view::npos;
 }
 
+// An installation's instance id: what a person can type into YAML and read in a log line.
+bool IsValidInstanceId(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 void ParsePaths(const MapReader& top, std::string_view key, const std::string& base_dir,
                 Diagnostics& diag, std::vector<PathRef>* out) {
   for (const Value& item : ListItems(*top.Find(key), diag)) {
@@ -157,7 +168,7 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
   MainFile main;
   MapReader top(Root(root),
                 {"listen", "external_url", "storage", "rules", "receivers", "accounts", "sources",
-                 "server", "log", "api", "severities", "silences", "retention"},
+                 "server", "log", "api", "severities", "silences", "retention", "instance_id"},
                 diag);
   if (const Value* v = top.Find("listen")) {
     std::string listen;
@@ -179,6 +190,17 @@ MainFile ParseMainFile(const YAML::Node& root, const std::string& base_dir, Diag
       } else {
         diag.Add(v->mark,
                  "external_url: expected an http:// or https:// URL, got " + Describe(v->node));
+      }
+    }
+  }
+  if (const Value* v = top.Find("instance_id")) {
+    std::string id;
+    if (ReadString(*v, diag, &id)) {
+      if (IsValidInstanceId(id)) {
+        cfg->instance_id = id;
+      } else {
+        diag.Add(v->mark, "instance_id: expected 1 to 64 letters, digits, '.', '_' or '-', got " +
+                              Describe(v->node));
       }
     }
   }

@@ -159,16 +159,20 @@ ActionOutcome Engine::Act(const Action& action, TimePoint now, const Incident* a
                     "commander");
       }
       if (closed) return conflict("it is closed");
+      // One request is one event listing every role it changed: downstream, one assignment is
+      // one ticket comment or message (issue 16 item 8).
+      nlohmann::json changed = nlohmann::json::array();
       auto assign = [&](const char* field, std::string& slot,
                         const std::optional<std::string>& to) {
         if (!to || *to == slot) return;
-        nlohmann::json details{{"field", field}, {"from", slot}, {"to", *to}};
+        changed.push_back({{"field", field}, {"from", slot}, {"to", *to}});
         slot = *to;
-        Emit(*inc, EventType::kAssigned, now, std::move(details), step, action.actor);
       };
       assign("team", inc->owner.team, action.team);
       assign("commander", inc->owner.commander, action.commander);
       assign("communications", inc->owner.communications, action.communications);
+      if (changed.empty()) break;
+      Emit(*inc, EventType::kAssigned, now, {{"changes", std::move(changed)}}, step, action.actor);
       break;
     }
     case ActionType::kSeverity: {

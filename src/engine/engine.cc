@@ -406,7 +406,7 @@ Incident& Engine::NewIncident(const Rule& rule, const LabelSet& group, GroupStat
   inc.rule = rule.name;
   inc.group = group;
   inc.occurrence = gs.last_occurrence + 1;
-  inc.key = IncidentKey(rule.name, group, inc.occurrence);
+  inc.key = IncidentKey(instance_id_, rule.name, group, inc.occurrence);
   inc.state = IncidentState::kPending;
   inc.created_at = now;
   inc.base_severity = inc.priority = rule.severity.default_severity;

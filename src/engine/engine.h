@@ -98,6 +98,10 @@ class Engine {
   // The same flagging against the rules in use: after a Restore (a rule removed while stopped,
   // or flag rows that never reached the store).
   Changes FlagOrphans();
+  // The installation's id, part of the key of every incident created from now on (CONTRACTS.md
+  // "Keys"). A value the caller read (the store's, or `instance_id:` from the config); incidents
+  // the engine already holds keep the key they were created with.
+  void SetInstanceId(std::string instance_id) { instance_id_ = std::move(instance_id); }
 
   const Incident* FindIncident(int64_t id) const;
   EngineStats Stats() const;
@@ -244,6 +248,7 @@ class Engine {
   bool IsHeartbeat(const Incident& inc) const;
 
   std::shared_ptr<const RuleSet> rules_;
+  std::string instance_id_;
   std::unordered_map<uint64_t, TrackedAlert> alerts_;
   std::map<int64_t, Incident> incidents_;  // by id
   std::unordered_map<GroupKey, GroupState, GroupKeyHash> groups_;

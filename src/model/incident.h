@@ -128,10 +128,16 @@ struct Event {
   nlohmann::json details = nlohmann::json::object();
 };
 
-// Hash part of the incident key: 16 lowercase base32 characters of
-// SHA-256(rule name, sorted group label pairs).
+// The group's identity inside one database (the store's unique (rule, group_hash, occurrence)):
+// 16 lowercase base32 characters of SHA-256(rule name, sorted group label pairs).
 std::string IncidentGroupHash(std::string_view rule, const LabelSet& group);
-std::string IncidentKey(std::string_view rule, const LabelSet& group, int occurrence);
+// The downstream key (CONTRACTS.md "Keys"): "ab-" + 16 lowercase base32 characters of
+// SHA-256(instance id, rule name, sorted group label pairs) + "-" + occurrence. The instance id
+// keeps two installations with the same rules, or a database started afresh, off each other's
+// tickets and pages. Computed once when the incident is created and stored with it: incidents
+// stored before the instance id existed keep their key.
+std::string IncidentKey(std::string_view instance_id, std::string_view rule, const LabelSet& group,
+                        int occurrence);
 // Deterministic event id: "<key>_<seq>" — the same on every delivery attempt and after replay.
 // Without a dot: Standard Webhooks forbids one in webhook-id. Outbox rows written before this
 // carry "<key>.<seq>"; readers accept both.

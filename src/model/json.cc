@@ -98,24 +98,47 @@ nlohmann::json TimelineEntryJson(const Event& ev) {
           {"details", ev.details}};
 }
 
-std::string IncidentGroupHash(std::string_view rule, const LabelSet& group) {
-  // Length-prefixed fields so that no two (rule, labels) inputs produce the same byte string.
-  std::string input;
-  auto field = [&](std::string_view s) {
-    input += std::to_string(s.size());
-    input += ':';
-    input += s;
-  };
-  field(rule);
-  for (const auto& l : group) {
-    field(l.name);
-    field(l.value);
-  }
-  return Base32Lower(Sha256(input)).substr(0, 16);
+nlohmann::json DegradedEntryJson(const DegradedDelivery& d) {
+  return {{"seq", d.event_seq},
+          {"type", "delivery_degraded"},
+          {"at", FormatRfc3339(d.at)},
+          {"actor", "system"},
+          {"details", {{"receiver", d.receiver}, {"step", d.step}, {"reason", d.reason}}}};
 }
 
-std::string IncidentKey(std::string_view rule, const LabelSet& group, int occurrence) {
-  return "ab-" + IncidentGroupHash(rule, group) + "-" + std::to_string(occurrence);
+namespace {
+
+// Length-prefixed fields, so that no two different inputs produce the same byte string.
+void AddField(std::string& input, std::string_view s) {
+  input += std::to_string(s.size());
+  input += ':';
+  input += s;
+}
+
+void AddGroup(std::string& input, std::string_view rule, const LabelSet& group) {
+  AddField(input, rule);
+  for (const auto& l : group) {
+    AddField(input, l.name);
+    AddField(input, l.value);
+  }
+}
+
+std::string HashPart(const std::string& input) { return Base32Lower(Sha256(input)).substr(0, 16); }
+
+}  // namespace
+
+std::string IncidentGroupHash(std::string_view rule, const LabelSet& group) {
+  std::string input;
+  AddGroup(input, rule, group);
+  return HashPart(input);
+}
+
+std::string IncidentKey(std::string_view instance_id, std::string_view rule, const LabelSet& group,
+                        int occurrence) {
+  std::string input;
+  AddField(input, instance_id);
+  AddGroup(input, rule, group);
+  return "ab-" + HashPart(input) + "-" + std::to_string(occurrence);
 }
 
 std::string EventId(std::string_view key, int64_t seq) {

@@ -7,6 +7,7 @@
 
 #include "model/alert.h"
 #include "model/incident.h"
+#include "model/outbox.h"
 
 namespace ab {
 
@@ -19,5 +20,8 @@ nlohmann::json IncidentJson(const Incident& inc, std::string_view external_url);
 // {"version":"1","id":"<key>.<seq>","type":...,"occurred_at":...,"incident":{...}}
 nlohmann::json EventEnvelope(const Event& ev, const Incident& inc, std::string_view external_url);
 nlohmann::json TimelineEntryJson(const Event& ev);
+// A step a delivery went without, as a timeline entry: {seq (the event whose delivery it was),
+// "type": "delivery_degraded", at, "actor": "system", details{receiver, step, reason}}.
+nlohmann::json DegradedEntryJson(const DegradedDelivery& d);
 
 }  // namespace ab

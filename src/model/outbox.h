@@ -35,4 +35,18 @@ struct OutboxEntry {
   std::string last_error;
 };
 
+// An optional step (a priority, a link, a label) that a delivery went without because the
+// receiver refused it for good (issue 16 item 1). The incident's timeline shows it as a
+// `delivery_degraded` entry after the event whose delivery it was; it is never sent downstream.
+struct DegradedDelivery {
+  int64_t incident_id = 0;
+  int64_t event_seq = 0;  // the event whose delivery went without the step
+  int64_t outbox_id = 0;
+  std::string receiver;
+  std::string step;    // priority, link, labels, comment, ...
+  std::string reason;  // the receiver's words, secrets redacted
+  TimePoint at{};      // when the delivery was answered
+  bool operator==(const DegradedDelivery&) const = default;
+};
+
 }  // namespace ab

@@ -27,6 +27,7 @@ AttemptRecord RecordAttempt(const OutboxEntry& e, const SendResult& result,
   r.at = done;
   if (result.kind == SendResult::Kind::kOk) {
     r.ref = result.ref;
+    r.degraded = result.degraded;
     for (const DegradedStep& d : result.degraded) {
       r.note += (r.note.empty() ? "delivered without: " : "; ") + d.step + " (" + d.reason + ")";
     }

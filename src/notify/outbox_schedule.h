@@ -72,8 +72,10 @@ struct AttemptRecord {
   bool endpoint_failed = false;         // counts towards the circuit breaker
   std::optional<TimePoint> hold_until;  // the receiver's Retry-After: nothing goes to it before
   std::optional<ExternalRef> ref;       // kDelivered: stored before the delivery is marked
-  // kDelivered: optional steps that failed for good (issue 16 item 1), kept in last_error.
+  // kDelivered: optional steps that failed for good (issue 16 item 1), kept in last_error and,
+  // one by one, on the incident's timeline.
   std::string note;
+  std::vector<DegradedStep> degraded;
 };
 
 // The outcome of sending `e` (attempt e.attempts + 1), answered at `done`.

@@ -473,6 +473,15 @@ struct OutboxWorker::Impl : std::enable_shared_from_this<Impl> {
           if (ref.receiver.empty()) ref.receiver = receiver;
           write(store.AddExternalRef(e.incident_id, ref), "the external ref");
         }
+        // The steps it went without go on the incident's timeline (never downstream). Before
+        // the delivery's mark, so that a failed write is tried again with it.
+        if (!r.degraded.empty()) {
+          std::vector<DegradedDelivery> steps;
+          for (const DegradedStep& d : r.degraded) {
+            steps.push_back({e.incident_id, e.event_seq, e.id, receiver, d.step, d.reason, r.at});
+          }
+          if (!write(store.RecordDegraded(steps), "the degraded steps")) return false;
+        }
         if (!write(store.MarkDelivered(e.id, r.attempts, r.at, r.note), "the delivery")) {
           Log(LogLevel::kWarn,
               "outbox: delivered but could not record it: the record is retried with backoff, "

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <random>
 
 #include "common/ascii.h"
@@ -537,8 +538,25 @@ HttpResponse Api::GetIncident(const HttpRequest& req, std::string_view id_text) 
   body["sla"] = SlaJson(d.incident);
   nlohmann::json alerts = nlohmann::json::array();
   for (const TrackedAlert& a : d.alerts) alerts.push_back(AlertJson(a));
+  // Steps deliveries went without (issue 16 item 1) follow the event whose delivery it was, on
+  // the page that holds that event; the last page takes the rest.
+  std::optional<int64_t> upto;
+  if (d.timeline_next) upto = d.timeline.empty() ? q.timeline_after : d.timeline.back().seq;
+  auto degraded = deps_.store->DegradedDeliveries(*id, q.timeline_after, upto);
+  if (!degraded.ok()) return StoreUnavailable("reading the incident", degraded.error().message);
   nlohmann::json timeline = nlohmann::json::array();
-  for (const Event& e : d.timeline) timeline.push_back(TimelineEntryJson(e));
+  auto next_degraded = degraded->begin();
+  auto degraded_upto = [&](int64_t seq) {
+    for (; next_degraded != degraded->end() && next_degraded->event_seq <= seq; ++next_degraded) {
+      timeline.push_back(DegradedEntryJson(*next_degraded));
+    }
+  };
+  for (const Event& e : d.timeline) {
+    degraded_upto(e.seq - 1);
+    timeline.push_back(TimelineEntryJson(e));
+    degraded_upto(e.seq);
+  }
+  degraded_upto(INT64_MAX);
   body["alerts"] = std::move(alerts);
   body["timeline"] = std::move(timeline);
   auto cursor = [](const std::optional<int64_t>& next) {

@@ -68,6 +68,10 @@ Status IngestPipeline::Start() {
   auto state = store_.Load();
   if (!state.ok()) return state.error();
   size_t alerts = state->alerts.size(), incidents = state->incidents.size();
+  // The config's instance_id, when set, wins over the database's (CONTRACTS.md "Keys").
+  const std::string instance_id =
+      config_->instance_id.empty() ? state->instance_id : config_->instance_id;
+  engine_.SetInstanceId(instance_id);
   engine_.Restore(std::move(state->alerts), std::move(state->incidents));
   CommitFlags();
   stats_ = engine_.Stats();
@@ -75,6 +79,7 @@ Status IngestPipeline::Start() {
   Log(LogLevel::kInfo, "state restored",
       {{"alerts", alerts},
        {"incidents", incidents},
+       {"instance_id", instance_id},
        {"firing", stats_.firing_alerts},
        {"open_incidents", stats_.open_incidents}});
   next_probe_ = std::chrono::steady_clock::now() + options_.idle_probe;

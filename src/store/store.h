@@ -25,6 +25,9 @@ namespace ab {
 struct StoredState {
   std::vector<TrackedAlert> alerts;
   std::vector<Incident> incidents;
+  // Generated once when the database was created (CONTRACTS.md "Keys"); "" from a store that
+  // keeps none.
+  std::string instance_id;
 };
 
 struct IncidentQuery {
@@ -62,7 +65,7 @@ struct IncidentDetailQuery {
 struct OutboxQuery {
   std::optional<OutboxState> state;
   int limit = 100;
-  std::string receiver = {};         // empty = any
+  std::string receiver = {};              // empty = any
   std::optional<int64_t> before_id = {};  // paging, newest first: entries older than this one
 };
 
@@ -134,6 +137,13 @@ class OutboxStore {
   virtual Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
                            const std::string& error) = 0;
   virtual Status MarkDead(int64_t id, int attempts, const std::string& error) = 0;
+  // Steps a delivery went without, for the incident's timeline. Idempotent per (entry, step): a
+  // record written again after a failure adds nothing. A store without a timeline for them keeps
+  // the default (nothing recorded).
+  virtual Status RecordDegraded(const std::vector<DegradedDelivery>& steps) {
+    (void)steps;
+    return Status::Ok();
+  }
   virtual Status AddExternalRef(int64_t incident_id, const ExternalRef& ref) = 0;
   // The refs `receiver` returned for an incident, oldest first (the delivery path's read).
   virtual Result<std::vector<ExternalRef>> ExternalRefs(int64_t incident_id,
@@ -195,6 +205,15 @@ class IncidentStore : public EngineStateStore, public OutboxStore, public Incide
                                          int max_rows) {
     (void)policy, (void)now, (void)max_rows;
     return PruneCounts{};
+  }
+
+  // The degraded steps of one incident whose event_seq is in (after_seq, upto_seq] (either
+  // bound open when none), by event_seq, then as recorded: the timeline page of events up to
+  // upto_seq shows them (GET /api/v1/incidents/{id}).
+  virtual Result<std::vector<DegradedDelivery>> DegradedDeliveries(
+      int64_t incident_id, std::optional<int64_t> after_seq, std::optional<int64_t> upto_seq) {
+    (void)incident_id, (void)after_seq, (void)upto_seq;
+    return std::vector<DegradedDelivery>{};
   }
 
   // Makes sure everything committed is on disk (checkpoint) before shutdown.

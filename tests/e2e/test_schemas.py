@@ -389,6 +389,10 @@ class SchemasRejectMistakes(unittest.TestCase):
                                       "mapping": {"labels": {"a": "labels/a"}}}]},
                      "a pointer without a leading /")
         self.rejects(s, {"log": {"level": "verbose"}}, "an unknown log level")
+        self.accepts(s, {"instance_id": "prod-eu_1.a"})
+        self.rejects(s, {"instance_id": "prod eu"}, "an instance id with a space")
+        self.rejects(s, {"instance_id": ""}, "an empty instance id")
+        self.rejects(s, {"instance_id": "a" * 65}, "an instance id over 64 characters")
         self.rejects(s, {"storage": {"postgres": {}}}, "an unknown storage")
         self.accepts(s, {"accounts": "accounts.yml", "rules": [], "receivers": [],
                          "server": {"threads": 4, "max_header_bytes": 2048},

@@ -57,7 +57,7 @@ std::string SampleEventPayload() {
   inc.id = 1;
   inc.rule = "sample-rule";
   inc.group = LabelSet{{"service", "sample \"service\""}};
-  inc.key = IncidentKey(inc.rule, inc.group, 1);
+  inc.key = IncidentKey("sample-instance", inc.rule, inc.group, 1);
   inc.state = IncidentState::kDeclared;
   inc.title = "Sample \"title\" with \\ and\nline";
   inc.summary = "sample summary";

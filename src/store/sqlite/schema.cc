@@ -245,6 +245,30 @@ CREATE TABLE incident_groups (
   PRIMARY KEY (rule, group_hash)
 ) WITHOUT ROWID;
 )sql",
+      // 10: the installation's instance id, part of every new incident key (CONTRACTS.md "Keys"):
+      // generated once, when the database is created or first migrated to this version, so that
+      // two installations with the same rules, or a database started afresh, never share keys.
+      // Incidents already stored keep the key stored with them. And the optional steps that
+      // deliveries went without (issue 16 item 1), for the incidents' timelines: kept when the
+      // outbox entry is pruned, gone with the incident.
+      R"sql(
+CREATE TABLE meta (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (name, value) VALUES ('instance_id', lower(hex(randomblob(16))));
+
+CREATE TABLE delivery_degraded (
+  incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+  event_seq   INTEGER NOT NULL,
+  outbox_id   INTEGER NOT NULL,
+  step        TEXT NOT NULL,
+  receiver    TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, event_seq, outbox_id, step)
+) WITHOUT ROWID;
+)sql",
   };
   return kMigrations;
 }

@@ -178,6 +178,12 @@ Result<StoredState> SqliteStore::Load() {
     if (it != index.end()) state.incidents[it->second].external_refs.push_back(std::move(ref));
   }
 
+  Result<Stmt> meta = db.Prepare("SELECT value FROM meta WHERE name = 'instance_id'");
+  if (!meta.ok()) return meta.error();
+  Result<bool> row = meta->Step();
+  if (!row.ok()) return row.error();
+  if (*row) state.instance_id = meta->Text(0);
+
   Status s = tx->Commit();
   if (!s.ok()) return s.error();
   return state;

@@ -4,14 +4,13 @@
 // threads query. Each kind gets its own connection with its own mutex, so that a WAL reader never
 // waits for the writer's fsync and a long API query never delays the next delivery:
 //   writer_  Commit, Mark*, MarkDeadMany, HoldMany, ReleaseHeld, HoldBehindDead (its update),
-//            RetryOutbox,
-//            DiscardOutbox, AddExternalRef, Flush (CountOutbox answers from tally_, which these
-//            writes keep up to date: no query)
+//            RetryOutbox, DiscardOutbox, AddExternalRef, RecordDegraded, Flush (CountOutbox
+//            answers from tally_, which these writes keep up to date: no query)
 //   outbox_  DueOutbox, PendingOutbox, NextOutboxDue, ExternalRefs, HoldBehindDead (its read)
 //            (the delivery path)
 //   api_     ListOutbox, IncidentHistory, ListSilences
-//   readers_ Load, ListIncidents, GetIncident(Page): kReaders connections, each query takes a
-//            free one, so that the API's worker threads read side by side (WAL readers never
+//   readers_ Load, ListIncidents, GetIncident(Page), DegradedDeliveries: kReaders connections,
+//            each query takes a free one, so that the API's worker threads read side by side (WAL readers never
 //            wait for each other or for the writer)
 //   prune_   PruneBatch (retention.h), on the pruner's thread; each batch also holds writer_.mu,
 //            so that a commit waits for one short batch at most and never busy-waits on the lock
@@ -54,6 +53,7 @@ class SqliteStore final : public IncidentStore {
   Status MarkRetry(int64_t id, int attempts, TimePoint next_attempt,
                    const std::string& error) override;
   Status MarkDead(int64_t id, int attempts, const std::string& error) override;
+  Status RecordDegraded(const std::vector<DegradedDelivery>& steps) override;
   Status AddExternalRef(int64_t incident_id, const ExternalRef& ref) override;
   Result<std::vector<ExternalRef>> ExternalRefs(int64_t incident_id,
                                                 const std::string& receiver) override;
@@ -74,6 +74,9 @@ class SqliteStore final : public IncidentStore {
 
   Result<PruneCounts> PruneBatch(const RetentionPolicy& policy, TimePoint now,
                                  int max_rows) override;
+  Result<std::vector<DegradedDelivery>> DegradedDeliveries(
+      int64_t incident_id, std::optional<int64_t> after_seq,
+      std::optional<int64_t> upto_seq) override;
 
   Status Flush() override;
   Status Probe() override;

@@ -387,7 +387,7 @@ severitys: {SEV1: {ack_within: 5m}}
   const std::string f = file + ":";
   const std::string valid =
       " (valid: listen, external_url, storage, rules, receivers, accounts, sources, server, log, "
-      "api, severities, silences, retention)";
+      "api, severities, silences, retention, instance_id)";
   EXPECT_THAT(ErrorStrings(r),
               ElementsAre(f + "2:1: unknown key \"lisen\"" + valid,
                           f + "5:3: duplicate key \"server.threads\" (first at 4:3)",
@@ -470,6 +470,25 @@ TEST(MainFileTest, ErrorsNeverShowSecretValues) {
   // The last one shows a variable name, which is not secret; the others show nothing.
   EXPECT_THAT(r.errors[0].message, Not(HasSubstr("hunter2")));
   EXPECT_THAT(r.errors[1].message, Not(HasSubstr("hunter2")));
+}
+
+// CONTRACTS.md "Keys": the instance id the database keeps, overridden when a database moves.
+TEST(MainFileTest, InstanceIdIsReadAndChecked) {
+  TempDir dir;
+  LoadResult none = LoadConfig(dir.Write("a.yml", "listen: 127.0.0.1:9095\n"));
+  ASSERT_TRUE(none.ok()) << ::testing::PrintToString(ErrorStrings(none));
+  EXPECT_EQ(none.config.instance_id, "") << "unset: the database's own";
+  LoadResult set = LoadConfig(dir.Write("b.yml", "instance_id: prod-eu_1.a\n"));
+  ASSERT_TRUE(set.ok()) << ::testing::PrintToString(ErrorStrings(set));
+  EXPECT_EQ(set.config.instance_id, "prod-eu_1.a");
+  const std::string bad = dir.Write("c.yml", "instance_id: prod eu\n");
+  EXPECT_THAT(ErrorStrings(LoadConfig(bad)),
+              ElementsAre(bad + ":1:14: instance_id: expected 1 to 64 letters, digits, '.', '_' "
+                                "or '-', got \"prod eu\""));
+  const std::string empty = dir.Write("d.yml", "instance_id: ''\n");
+  EXPECT_EQ(ErrorStrings(LoadConfig(empty)).size(), 1u);
+  const std::string long_id = dir.Write("e.yml", "instance_id: " + std::string(65, 'a') + "\n");
+  EXPECT_EQ(ErrorStrings(LoadConfig(long_id)).size(), 1u);
 }
 
 }  // namespace

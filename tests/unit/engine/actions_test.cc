@@ -199,18 +199,37 @@ TEST_F(ActionsTest, NotesAreAlwaysAddedAndNeedText) {
   EXPECT_EQ(n2.changes.events[0].event.seq, n1.changes.events[0].event.seq + 1);
 }
 
-TEST_F(ActionsTest, AssignRecordsEachChangedField) {
+// One assign request is one `assigned` event listing every role it changed (old -> new), so
+// that ticket receivers post one comment for it (issue 16 item 8).
+TEST_F(ActionsTest, OneAssignIsOneEventListingEveryChangedRole) {
   Action a;
   a.incident_id = id_;
   a.type = ActionType::kAssign;
+  a.actor = "user:alice";
   a.team = "payments";
   a.commander = "bob";
+  const std::string team_before = engine_->FindIncident(id_)->owner.team;
+  ASSERT_NE(team_before, "payments");
   ActionOutcome o = engine_->Act(a, kT0 + minutes(1));
-  ASSERT_EQ(EventNames(o.changes), (Names{"assigned", "assigned"}));
-  EXPECT_EQ(o.changes.events[1].event.details,
-            (nlohmann::json{{"field", "commander"}, {"from", ""}, {"to", "bob"}}));
+  ASSERT_EQ(EventNames(o.changes), (Names{"assigned"}));
+  const Event& ev = o.changes.events[0].event;
+  EXPECT_EQ(ev.actor, "user:alice");
+  EXPECT_EQ(ev.details,
+            (nlohmann::json{{"changes",
+                             {{{"field", "team"}, {"from", team_before}, {"to", "payments"}},
+                              {{"field", "commander"}, {"from", ""}, {"to", "bob"}}}}}));
+  EXPECT_EQ(o.changes.events[0].snapshot.owner, (Owner{"payments", "bob"}));
   EXPECT_EQ(o.incident.owner, (Owner{"payments", "bob"}));
   EXPECT_FALSE(engine_->Act(a, kT0 + minutes(2)).changed);
+
+  // A role that is already so is left out of the list.
+  a.commander = "carol";
+  o = engine_->Act(a, kT0 + minutes(3));
+  ASSERT_EQ(EventNames(o.changes), (Names{"assigned"}));
+  EXPECT_EQ(
+      o.changes.events[0].event.details,
+      (nlohmann::json{{"changes", {{{"field", "commander"}, {"from", "bob"}, {"to", "carol"}}}}}));
+
   a.team.reset();
   a.commander.reset();
   EXPECT_EQ(engine_->Act(a, kT0).code, ActionOutcome::Code::kInvalid);

@@ -25,17 +25,17 @@ TEST_F(EngineTest, DeclaresWhenMinAlertsFire) {
   EXPECT_EQ(inc.alerts_firing, 2);
   EXPECT_EQ(c2.joined.size(), 1u) << "the second alert is the new member";
   EXPECT_EQ(inc.declared_at, kT0 + seconds(5));
-  EXPECT_EQ(inc.key, IncidentKey("checkout", LabelSet{{"service", "checkout"}}, 1));
+  EXPECT_EQ(inc.key, IncidentKey("", "checkout", LabelSet{{"service", "checkout"}}, 1));
   EXPECT_EQ(c2.events[0].notify, std::vector<std::string>{"console"});
 }
 
 TEST_F(EngineTest, IncidentKeyHasContractShape) {
-  std::string key = IncidentKey("checkout", LabelSet{{"service", "checkout"}}, 3);
+  std::string key = IncidentKey("", "checkout", LabelSet{{"service", "checkout"}}, 3);
   ASSERT_EQ(key.size(), 3u + 16u + 2u);
   EXPECT_EQ(key.substr(0, 3), "ab-");
   EXPECT_EQ(key.substr(19), "-3");
   for (char c : key.substr(3, 16)) EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'));
-  EXPECT_NE(key, IncidentKey("checkout", LabelSet{{"service", "cart"}}, 3));
+  EXPECT_NE(key, IncidentKey("", "checkout", LabelSet{{"service", "cart"}}, 3));
 }
 
 TEST_F(EngineTest, FurtherAlertsJoinTheOpenIncident) {

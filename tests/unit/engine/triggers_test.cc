@@ -200,7 +200,7 @@ TEST_F(DedupBoundaryTest, FiringJustAfterTheWindowIsANewOccurrence) {
   ASSERT_EQ(EventNames(c), Names{"declared"});
   EXPECT_NE(c.events[0].snapshot.id, first_.id);
   EXPECT_EQ(c.events[0].snapshot.occurrence, 2);
-  EXPECT_EQ(c.events[0].snapshot.key, IncidentKey("checkout", first_.group, 2));
+  EXPECT_EQ(c.events[0].snapshot.key, IncidentKey("", "checkout", first_.group, 2));
 }
 
 }  // namespace

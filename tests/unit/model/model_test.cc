@@ -81,7 +81,7 @@ TEST(EventType, NamesRoundTrip) {
 TEST(EventEnvelope, HasContractShapeAndDeterministicId) {
   Incident inc;
   inc.id = 42;
-  inc.key = IncidentKey("checkout", LabelSet{{"service", "checkout"}}, 1);
+  inc.key = IncidentKey("", "checkout", LabelSet{{"service", "checkout"}}, 1);
   inc.rule = "checkout";
   inc.state = IncidentState::kDeclared;
   inc.base_severity = Severity::SEV2;

@@ -15,7 +15,7 @@ inline Incident SampleIncident() {
   inc.id = 42;
   inc.rule = "checkout-outage";
   inc.group = LabelSet{{"service", "checkout"}, {"cluster", "eu-1"}};
-  inc.key = IncidentKey(inc.rule, inc.group, 1);
+  inc.key = IncidentKey("", inc.rule, inc.group, 1);
   inc.state = IncidentState::kDeclared;
   inc.base_severity = Severity::SEV2;
   inc.priority = Severity::SEV1;

@@ -49,7 +49,7 @@ TEST(TicketRefs, TheIssueKeyIsStoredOnTheIncidentAndShownByTheApi) {
   inc.id = 1;
   inc.rule = "checkout";
   inc.group = {{"service", "checkout"}};
-  inc.key = IncidentKey(inc.rule, inc.group, 1);
+  inc.key = IncidentKey("", inc.rule, inc.group, 1);
   inc.state = IncidentState::kDeclared;
   inc.priority = Severity::SEV2;
   inc.title = "checkout degraded";

@@ -57,7 +57,10 @@ TEST_F(PipelineFaultTest, TheGroupRunAheadOfAFailedCommitIsNotAcknowledged) {
   auto one = real_->GetIncident(1);
   ASSERT_TRUE(one.ok() && one->has_value());
   EXPECT_EQ((**one).incident.alerts_total, 2);
-  EXPECT_EQ((**one).incident.key, IncidentKey("checkout", LabelSet{{"service", "checkout"}}, 1));
+  auto stored = real_->Load();
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_EQ((**one).incident.key,
+            IncidentKey(stored->instance_id, "checkout", LabelSet{{"service", "checkout"}}, 1));
 }
 
 // When the engine cannot be rebuilt (the store cannot be read either), it must not carry on

@@ -110,7 +110,7 @@ inline Incident MakeIncident(int64_t id, std::string rule, LabelSet group, int o
   inc.rule = std::move(rule);
   inc.group = std::move(group);
   inc.occurrence = occurrence;
-  inc.key = IncidentKey(inc.rule, inc.group, occurrence);
+  inc.key = IncidentKey("", inc.rule, inc.group, occurrence);
   inc.state = IncidentState::kAcknowledged;
   inc.base_severity = Severity::SEV3;
   inc.priority = Severity::SEV1;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Alert-storm benchmark, side by side with the real Alertmanager in one run (DESIGN.md §9, issue
-# 14): wrk POSTs /api/v2/alerts (10 new alerts per request) to each, then we print requests/s,
+# Alert-storm benchmark, side by side with the real Alertmanager in one run (bench/README.md,
+# issue 14): wrk POSTs /api/v2/alerts (10 new alerts per request) to each, then we print requests/s,
 # p99 and RSS per active alert, and alertbridge/Alertmanager ratios.
 #
 # Each case starts a fresh Alertmanager and a fresh alertbridge (empty store, synchronous=FULL,

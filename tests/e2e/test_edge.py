@@ -243,6 +243,31 @@ class Listeners(unittest.TestCase):
                 status, body = http_json("GET", f"http://127.0.0.1:{management}/metrics")
                 self.assertEqual(status, 200)
                 self.assertIn("alertbridge_", body)
+
+                # A renewed certificate in the same files is served after a reload (item 6: the
+                # files are read again on reload), with no restart.
+                def subject_served(cafile):
+                    ctx = ssl.create_default_context(cafile=cafile)
+                    ctx.check_hostname = False
+                    c = http.client.HTTPSConnection("127.0.0.1", bridge.port, context=ctx,
+                                                    timeout=5)
+                    c.request("GET", "/-/healthy")
+                    c.getresponse().read()
+                    subject = dict(x[0] for x in c.sock.getpeercert()["subject"])
+                    c.close()
+                    return subject["commonName"]
+
+                self.assertEqual(subject_served(cert), "alertbridge.test")
+                renewed = os.path.join(workdir, "renewed.pem")
+                subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
+                                "/CN=renewed.test", "-keyout", key + ".new", "-out", renewed],
+                               check=True, capture_output=True)
+                shutil.copyfile(renewed, cert)
+                os.replace(key + ".new", key)
+                status, body = http_json("POST", f"http://127.0.0.1:{management}/-/reload")
+                self.assertEqual(status, 200, body)
+                self.assertEqual(subject_served(renewed), "renewed.test")
             finally:
                 bridge.stop()
         finally:

@@ -16,7 +16,7 @@ class PipelineInstanceIdTest : public PipelineFaultTest {
     auto store = OpenSqliteStore((dir_ / file).string());
     ASSERT_TRUE(store.ok()) << store.error().message;
     real_ = std::move(*store);
-    faulty_ = std::make_unique<FaultyStore>(*real_);
+    faulty_ = std::make_unique<FaultyStore>(*real_, changes_);
     Start();
   }
   std::string KeyOf(int64_t incident_id) {

@@ -51,7 +51,10 @@ TEST_F(PipelineInstanceIdTest, InstanceIdInTheConfigMakesThemEqual) {
 TEST_F(PipelineInstanceIdTest, AStoredIncidentKeepsItsKeyWhenTheIdChanges) {
   const std::string key = FirstKeyOn("ab.db");
   config_.instance_id = "moved";  // the restart picks another id
-  config_.receivers.at(0).events = {EventType::kDeclared, EventType::kAlertAdded};
+  // The engine names each event's receivers: this one also takes alert_added.
+  ReceiverRoutes routes;
+  routes.Set(kReceiver, {EventType::kDeclared, EventType::kAlertAdded});
+  rules_ = std::make_shared<RuleSet>(rules_->rules(), nullptr, std::move(routes));
   StartOn("ab.db");
   ASSERT_TRUE(Send(Firing("checkout", "b")).ok());  // joins incident 1
   EXPECT_EQ(KeyOf(1), key);

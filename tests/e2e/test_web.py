@@ -44,6 +44,8 @@ severities:
     ack_within: 1h
 """
 
+WEB_TOKEN = "web-write-token-0123456789abcdef"
+
 HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
 
 
@@ -159,12 +161,15 @@ def start_chromium(profile):
 
 @unittest.skipIf(CHROMIUM is None, "chromium is not installed (scripts/bootstrap.sh installs it)")
 class WebPage(unittest.TestCase):
+    EXTRA_CONFIG = OPERATIONS
+
     def setUp(self):
         os.environ["E2E_WEBHOOK_SECRET"] = WEBHOOK_SECRET
+        os.environ["E2E_WEB_TOKEN"] = WEB_TOKEN
         self.workdir = new_workdir("web")
         self.hook = WebhookReceiver()
         self.bridge = Alertbridge(ALERTBRIDGE, self.workdir, RULES,
-                                  signed_webhook_receivers(self.hook.url()), OPERATIONS)
+                                  signed_webhook_receivers(self.hook.url()), self.EXTRA_CONFIG)
         harness.failure_context = self.bridge.logs
         self.bridge.start()
         self.profile = tempfile.mkdtemp(prefix="alertbridge-e2e-chromium-")
@@ -228,6 +233,49 @@ class WebPage(unittest.TestCase):
             f.write(base64.b64decode(shot["data"]))
         self.assertGreater(os.path.getsize(path), 1000)
         print(f"screenshot: {path}", file=sys.stderr)
+
+
+
+@unittest.skipIf(CHROMIUM is None, "chromium is not installed (scripts/bootstrap.sh installs it)")
+class WebPageWithTokens(WebPage):
+    """With API tokens the page still loads (it holds no data), asks for a token when the API
+    answers 401, and acts with the token entered once (kept in session storage)."""
+    EXTRA_CONFIG = OPERATIONS + ("api:\n  tokens:\n"
+                                 "    - {name: web, token: env:E2E_WEB_TOKEN, role: write}\n")
+
+    def test_acknowledge_through_the_page_and_show_hostile_labels_as_text(self):
+        status, body = http_json("POST", self.bridge.base() + "/api/v1/alerts/alertmanager",
+                                 am_payload("firing", ["db-1"]))
+        self.assertEqual(status, 200, body)
+        auth = {"Authorization": "Bearer " + WEB_TOKEN}
+        status, listed = http_json("GET", self.bridge.base() + "/api/v1/incidents?state=open")
+        self.assertEqual(status, 401, listed)
+        [inc] = wait_for("declared", lambda: http_json(
+            "GET", self.bridge.base() + "/api/v1/incidents?state=open", headers=auth)[1]["incidents"])
+
+        # Without a token the page asks for one instead of showing incidents.
+        self.page.call("Page.navigate", url=self.bridge.base() + "/#/")
+        self.wait_js("the token form", "document.getElementById('token-form') !== null")
+        self.page.js(f"document.getElementById('token').value = '{WEB_TOKEN}'")
+        self.page.js("document.getElementById('name').value = 'bob'")
+        self.page.js("document.getElementById('token-form').requestSubmit()")
+        self.wait_js("the incident list", "document.body && document.body.dataset.loaded === '#/' && "
+                     "document.querySelectorAll('#incidents tr.incident').length === 1")
+        self.assertIsNone(self.page.js("sessionStorage.getItem('alertbridge.token') === null "
+                                       "? 'missing' : null"))
+
+        self.page.js("document.querySelector('#incidents tr.incident a').click()")
+        self.wait_js("the incident page",
+                     f"document.body && document.body.dataset.loaded === '#/incident/{inc['id']}' && "
+                     "document.getElementById('ack') !== null")
+        self.page.js("document.getElementById('ack').click()")
+        self.wait_js("the page showing the acknowledgement",
+                     "(document.getElementById('state') || {}).textContent === 'acknowledged'")
+        status, detail = http_json("GET", f"{self.bridge.base()}/api/v1/incidents/{inc['id']}",
+                                   headers=auth)
+        self.assertEqual(status, 200, detail)
+        ack = [e for e in detail["timeline"] if e["type"] == "acknowledged"]
+        self.assertEqual([e["actor"] for e in ack], ["user:web (on behalf of bob)"])
 
 
 if __name__ == "__main__":

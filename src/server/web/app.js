@@ -377,7 +377,9 @@
              if (token.value) sessionStorage.setItem(TOKEN_KEY, token.value);
              if (name.value) sessionStorage.setItem(NAME_KEY, name.value); else sessionStorage.removeItem(NAME_KEY);
              setStatus("saved");
-             location.hash = "#/";
+             // The form also shows in place of a page that got a 401: reload that page (setting
+             // the hash it already has would change nothing).
+             if ((location.hash || "#/") === "#/") route(); else location.hash = "#/";
            } }, token, name, el("button", { type: "submit", className: "primary", text: "Save" }),
            el("button", { type: "button", text: "Forget token", onclick: () => {
              sessionStorage.removeItem(TOKEN_KEY); setStatus("token forgotten"); } })));

@@ -26,6 +26,7 @@ void KeepRestartOnly(const Config& running, Config& next) {
   keep("log.format", next.log_format, running.log_format);
   keep("log.level", next.log_level, running.log_level);
   keep("instance_id", next.instance_id, running.instance_id);
+  keep("retention", next.retention, running.retention);  // the pruner runs on the start's policy
   const bool tls_before = running.server.tls.has_value();
   const bool tls_after = next.server.tls.has_value();
   if (tls_before != tls_after ||

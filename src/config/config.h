@@ -263,6 +263,7 @@ struct RetentionConfig {
   std::optional<Duration> resolved_alerts = Duration(30LL * 24 * 3'600'000);
   std::optional<Duration> closed_incidents;  // incidents and timelines are kept by default
   Duration interval{60'000};
+  bool operator==(const RetentionConfig&) const = default;
 };
 
 struct Config {

@@ -193,6 +193,20 @@ class Reload(unittest.TestCase):
         self.send("checkout", "c1")
         wait_for("delivered with the old receivers", lambda: "declared" in self.hook.types())
 
+    def test_settings_that_need_a_restart_keep_their_running_value(self):
+        with open(self.bridge.config) as f:
+            original = f.read()
+        with open(self.bridge.config, "a") as f:
+            f.write("retention: {delivered_outbox: 1h}\ninstance_id: moved-elsewhere\n")
+        status, body = self.reload_http()
+        self.assertEqual(status, 200, body)
+        log = self.full_log()
+        for setting in ("retention", "instance_id"):
+            self.assertRegex(log, r'msg="reload: a setting changed that needs a restart; the '
+                             r'running value stays" setting=' + setting)
+        with open(self.bridge.config, "w") as f:
+            f.write(original)
+
 
 if __name__ == "__main__":
     harness.run(sys.modules[__name__])

@@ -155,9 +155,11 @@ class Reload(unittest.TestCase):
         status, body = self.reload_http()
         self.assertEqual(status, 200, body)
         self.assertEqual(metric(b.metrics(), "alertbridge_config_last_reload_successful"), 1)
-        inc = b.incident(checkout["id"])
+        # The swap is answered at once; the flag rows commit with the engine's next group.
+        inc = wait_for("the orphaned flag stored",
+                       lambda: (lambda i: i if i["flags"] == ["orphaned"] else None)(
+                           b.incident(checkout["id"])))
         self.assertEqual(inc["state"], "declared")
-        self.assertEqual(inc["flags"], ["orphaned"])
         self.assertEqual(b.incident(db["id"])["flags"], [])  # rule changed, not gone
         held = wait_for("the pager's entries held", lambda: [
             e for e in b.outbox("?receiver=pager") if e["state"] == "held"])

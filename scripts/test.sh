@@ -65,7 +65,7 @@ fi
 # Sanitizers stop at their first report, so a finding fails the test that met it.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp}
 
 if [[ "$steps" == *" test "* ]]; then
   # --no-tests=error: a filter or a configuration that selects nothing is a failure, not a pass.

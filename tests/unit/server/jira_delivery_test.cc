@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "announcements.h"
 #include "api_fixture.h"
 #include "jira_fixture.h"
 #include "notify/outbox_worker.h"
@@ -36,22 +37,27 @@ class JiraDeliveryTest : public ApiTest {
     Start();
     std::map<std::string, std::unique_ptr<Notifier>> notifiers;
     notifiers["jira-ops"] = testing::BuildNotifier(config_.receivers[0]);
+    // Each attempt and store write of the worker wakes DeliverAll's wait.
+    OutboxMetrics hooks;
+    hooks.on_attempt = [this](const std::string&, const std::string&) { written_.Announce(); };
+    hooks.on_store_write = [this](const std::string&) { written_.Announce(); };
     worker_ = std::make_unique<OutboxWorker>(*store_, std::move(notifiers),
-                                             DeliveryPolicies(config_.receivers), clock_);
+                                             DeliveryPolicies(config_.receivers), clock_,
+                                             std::move(hooks));
     worker_->Start();
   }
   // Wakes the worker and waits until nothing is pending; then every entry delivered.
   void DeliverAll() {
     worker_->Wake();
-    const auto until = std::chrono::steady_clock::now() + kDeadline;
-    OutboxCounts c;
-    do {
-      auto counts = store_->CountOutbox();
-      ASSERT_TRUE(counts.ok()) << counts.error().message;
-      c = *counts;
-      if (c.pending == 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a poll interval, not a wait
-    } while (std::chrono::steady_clock::now() < until);
+    Result<OutboxCounts> counts = OutboxCounts{};
+    written_.WaitUntil(
+        [&] {
+          counts = store_->CountOutbox();
+          return !counts.ok() || counts->pending == 0;
+        },
+        kDeadline);
+    ASSERT_TRUE(counts.ok()) << counts.error().message;
+    const OutboxCounts& c = *counts;
     ASSERT_EQ(c.pending, 0) << "still pending at the deadline";
     EXPECT_EQ(c.dead + c.held, 0);
   }
@@ -71,6 +77,7 @@ class JiraDeliveryTest : public ApiTest {
   }
 
   testing::FakeJira jira_{true, testing::JiraBasicAuth()};
+  testing::Announcements written_;  // before worker_: its hooks announce here until it stops
   std::unique_ptr<OutboxWorker> worker_;
 };
 

@@ -20,43 +20,13 @@
 #include <thread>
 #include <vector>
 
+#include "announcements.h"
 #include "server/pipeline.h"
 #include "store/store.h"
 
 namespace ab::testing {
 
 constexpr auto kDeadline = std::chrono::seconds(10);
-
-// What the threads under test announce: a store call returned, the engine loop turned, health
-// changed. WaitUntil re-checks its predicate at each announcement, never on a timer.
-class Announcements {
- public:
-  void Announce() {
-    {
-      std::lock_guard lock(mu_);
-      ++generation_;
-    }
-    cv_.notify_all();
-  }
-  // Waits for `pred` (evaluated under no lock) until the deadline; false when it never held.
-  bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds deadline) {
-    const auto until = std::chrono::steady_clock::now() + deadline;
-    std::unique_lock lock(mu_);
-    for (;;) {
-      const uint64_t seen = generation_;
-      lock.unlock();
-      const bool held = pred();
-      lock.lock();
-      if (held) return true;
-      if (!cv_.wait_until(lock, until, [&] { return generation_ != seen; })) return false;
-    }
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  uint64_t generation_ = 0;
-};
 
 // A one-shot gate: Wait() blocks until Open() (or the deadline).
 class Gate {
